@@ -1,0 +1,56 @@
+// Lifeline's configuration: the bundled platform catalog merged with the user's YAML file, typed
+// and validated. Every error names the file, line and key, and what would be valid.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/types.h"
+
+namespace lifeline::config {
+
+// The bundled catalog's YAML text (config/catalog.yaml, compiled in).
+extern const std::string_view kBundledCatalog;
+
+// `lifeline agent` settings (the agent's own listen address and token file come from flags).
+struct AgentConfig {
+  std::string name;    // reported to callers; default: the host name
+  std::string region;  // reported to callers
+  std::size_t max_request_bytes = 1 << 20;
+  std::size_t max_targets = 2000;
+};
+
+struct Config {
+  std::string source;                     // the user's file, or "<bundled>"
+  std::vector<core::Platform> platforms;  // catalog merged with the user's, catalog order first
+  std::vector<core::ProbeSpec> control;   // independent control endpoints (http probes)
+  std::vector<std::string> resolvers;     // resolvers queried directly: "IP" or "IP:PORT"
+  std::vector<core::VantagePoint> vantage_points;
+  std::string ca_file;                             // "" = system CAs
+  std::string resolv_conf;                         // "" = /etc/resolv.conf
+  std::chrono::milliseconds timeout{5000};         // per probe
+  std::chrono::milliseconds slow_threshold{2000};  // slower than this is degraded
+  std::size_t concurrency = 256;
+  AgentConfig agent;
+};
+
+// The bundled catalog and defaults alone.
+core::Result<Config> LoadBundled();
+
+// The bundled catalog merged with the YAML file at `path`. Errors: "FILE:LINE: KEY: what is wrong".
+core::Result<Config> LoadFile(const std::string& path);
+
+// As LoadFile, with the user's YAML given as text; `name` stands for the file in messages.
+core::Result<Config> LoadString(std::string_view yaml, std::string_view name);
+
+const core::Platform* FindPlatform(const Config& config, std::string_view id);
+
+// The catalog id closest to a misspelt one ("instagarm" -> "instagram"), if any is close enough.
+std::optional<std::string> SuggestPlatform(const Config& config, std::string_view id);
+
+}  // namespace lifeline::config
