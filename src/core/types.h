@@ -148,6 +148,7 @@ struct Platform {
   std::vector<std::string> dns_names;  // names whose resolution is checked directly
   std::vector<ProbeSpec> probes;       // http/tcp probes here and from vantage points
   std::optional<StatusPageRef> status_page;
+  bool enabled = true;  // checked when no platform is named; a disabled one can still be named
 };
 
 // A remote agent (`lifeline agent`) that probes on our behalf from elsewhere.
