@@ -1,0 +1,752 @@
+# world.sh: builds the scenario test world (a small internet in network namespaces, DESIGN.md "The
+# test world"), injects faults the way real outages happen, runs `lifeline check` and asserts.
+#
+# Sourced by tests/scenarios/test_*.sh, which run as `bash test_X.sh /path/to/lifeline`:
+#   source "$(dirname "$0")/world.sh"
+#   world_init "$@"        # root + `ip netns` or exit 77; lock; clean leftovers; trap teardown
+#   world_up               # namespaces, DNS, web servers, agents; waits until each answers
+#   fault_...              # optional: break something
+#   world_check            # lifeline check facebook instagram whatsapp x --json, in the client
+#   expect_exit 1; expect_platform instagram outage dns servfail; ...
+#   world_finish           # exit 0 if every expectation held, else print the evidence and exit 1
+#
+# Only 198.51.100.0/24 and 203.0.113.0/24 are used; nothing is ever linked to the root namespace
+# and the core router has no default route, so no packet can leave the world. Every namespace and
+# leftover file carries the prefix "llw-"; a lock serialises worlds so two runs never collide.
+# README.md in this folder has the picture and how to run one scenario by hand.
+
+set -euo pipefail
+
+WORLD_PREFIX=llw-
+WORLD_LOCK=/run/lock/llw-world.lock
+WORLD_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORLD_TOOLS=$WORLD_SRC/tests/tools
+# Debian's interpreter when present: a version-manager shim on PATH can cost a second per start.
+PY=python3
+[[ -x /usr/bin/python3 ]] && PY=/usr/bin/python3
+
+# --- Addresses (README.md draws them) -------------------------------------------------------
+# Server segment: one bridge in the core router.
+SRV_GW=198.51.100.1
+PUB_DNS=198.51.100.9 # the "public" recursive resolver (the config's direct resolver)
+NS_META=198.51.100.21
+NS_OTHER=198.51.100.22
+NS_CTL=198.51.100.23
+WEB_FACEBOOK=198.51.100.31
+WEB_INSTAGRAM=198.51.100.32
+WEB_WHATSAPP=198.51.100.33
+WEB_X=198.51.100.34
+CTL_WIKI=198.51.100.41
+CTL_NEWS=198.51.100.42
+CTL_SEARCH=198.51.100.43
+# Core <-> region routers, point to point.
+CORE_EU=203.0.113.1 REU_CORE=203.0.113.2
+CORE_US=203.0.113.5 RUS_CORE=203.0.113.6
+CORE_AP=203.0.113.9 RAP_CORE=203.0.113.10
+# Region eu (203.0.113.64/28): the client, its ISP's resolver and one agent.
+REU_CLIENT=203.0.113.65 CLIENT=203.0.113.66
+REU_ISP=203.0.113.69 ISP_DNS=203.0.113.70
+REU_AGEU=203.0.113.73 AG_EU=203.0.113.74
+# Region us (203.0.113.80/28) and ap (203.0.113.96/28): one agent each.
+RUS_AGUS=203.0.113.81 AG_US=203.0.113.82
+RAP_AGAP=203.0.113.97 AG_AP=203.0.113.98
+AGENT_PORT=8089
+
+# The platforms the world serves: id, web address, host name, display text the page carries.
+WORLD_PLATFORMS=(facebook instagram whatsapp x)
+declare -A WEB_ADDR=([facebook]=$WEB_FACEBOOK [instagram]=$WEB_INSTAGRAM [whatsapp]=$WEB_WHATSAPP
+  [x]=$WEB_X [wiki]=$CTL_WIKI [news]=$CTL_NEWS [search]=$CTL_SEARCH)
+declare -A WEB_HOST=([facebook]=www.facebook.test [instagram]=www.instagram.test
+  [whatsapp]=web.whatsapp.test [x]=x.test [wiki]=www.wiki.test [news]=www.news.test
+  [search]=www.search.test)
+declare -A WEB_TEXT=([facebook]=Facebook [instagram]=Instagram [whatsapp]=WhatsApp [x]="X test"
+  [wiki]=Wikipedia [news]=News [search]=Search)
+# Which namespace serves which site, and which authoritative server owns which zones.
+declare -A WEB_NS=([facebook]=web [instagram]=web [whatsapp]=web [x]=web [wiki]=ctl [news]=ctl
+  [search]=ctl)
+declare -A AUTH_ADDR=([meta]=$NS_META [other]=$NS_OTHER [ctl]=$NS_CTL)
+declare -A AUTH_ZONES=([meta]="facebook.test instagram.test whatsapp.test" [other]="x.test"
+  [ctl]="wiki.test news.test search.test")
+# Agents: name, region, namespace, address.
+AGENTS=(eu-west us-east ap-south)
+declare -A AGENT_REGION=([eu-west]=eu [us-east]=us [ap-south]=ap)
+declare -A AGENT_NS=([eu-west]=ageu [us-east]=agus [ap-south]=agap)
+declare -A AGENT_ADDR=([eu-west]=$AG_EU [us-east]=$AG_US [ap-south]=$AG_AP)
+
+# Probe timeout and slow threshold of the world's configs; "slow" servers answer in between.
+WORLD_TIMEOUT_MS=2000
+WORLD_SLOW_MS=800
+WORLD_SLOW_DELAY_MS=1300
+
+LIFELINE=""
+W=""           # this run's scratch folder
+CHECK_RC=""    # exit code of the last world_check
+CHECK_JSON=""  # its stdout file
+WORLD_FAILS=() # failed expectations
+WORLD_T0=$(date +%s%3N)
+
+# --- Small helpers --------------------------------------------------------------------------
+
+# ms_since T0_MS: "1.234" seconds since T0_MS (from `date +%s%3N`).
+ms_since() {
+  local d=$(($(date +%s%3N) - $1))
+  printf '%d.%03d' $((d / 1000)) $((d % 1000))
+}
+
+world_log() { echo "world [$(ms_since "$WORLD_T0")s] $*" >&2; }
+
+world_skip() {
+  echo "SKIP: $*" >&2
+  exit 77
+}
+
+world_die() {
+  echo "world: FATAL: $*" >&2
+  world_dump_logs
+  exit 1
+}
+
+# in_ns NS CMD...: runs CMD inside namespace llw-NS.
+in_ns() {
+  local ns=$1
+  shift
+  ip netns exec "$WORLD_PREFIX$ns" "$@"
+}
+
+# wait_until DESCRIPTION SECONDS CMD...: polls CMD every 50 ms until it succeeds; dies after
+# SECONDS with DESCRIPTION.
+wait_until() {
+  local what=$1 limit=$2
+  shift 2
+  local deadline
+  deadline=$(($(date +%s%N) + limit * 1000000000))
+  until "$@" >/dev/null 2>&1; do
+    if (($(date +%s%N) > deadline)); then
+      world_die "timed out after ${limit}s waiting for $what"
+    fi
+    sleep 0.05
+  done
+}
+
+# spawn NAME NS CMD...: starts a daemon in namespace llw-NS, output in $W/log/NAME.log, pid in
+# $W/pid/NAME. `ip netns exec` execs the command, so the pid is the daemon's own.
+spawn() {
+  local name=$1 ns=$2
+  shift 2
+  ip netns exec "$WORLD_PREFIX$ns" "$@" >"$W/log/$name.log" 2>&1 {WORLD_LOCK_FD}>&- </dev/null &
+  echo $! >"$W/pid/$name"
+}
+
+# stop NAME: stops a daemon started by spawn (TERM, then KILL after 3 s) and reaps it.
+stop() {
+  local name=$1 pid i
+  [[ -f "$W/pid/$name" ]] || return 0
+  pid=$(cat "$W/pid/$name")
+  rm -f "$W/pid/$name"
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 60; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+running() { [[ -f "$W/pid/$1" ]] && kill -0 "$(cat "$W/pid/$1")" 2>/dev/null; }
+
+world_dump_logs() {
+  [[ -n "$W" && -d "$W/log" ]] || return 0
+  local f
+  for f in "$W"/log/*.log; do
+    [[ -s "$f" ]] || continue
+    echo "----- $(basename "$f") (last 15 lines)" >&2
+    tail -n 15 "$f" >&2
+  done
+}
+
+# --- Set-up and teardown --------------------------------------------------------------------
+
+# world_remove_all: removes every llw- namespace (killing what runs inside, by pid) and the
+# per-namespace files under /etc/netns. Also used for the leftovers of a crashed run.
+world_remove_all() {
+  local ns pid
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$WORLD_PREFIX" || true); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
+      kill -KILL "$pid" 2>/dev/null || true
+    done
+  done
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$WORLD_PREFIX" || true); do
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  rm -rf /etc/netns/"$WORLD_PREFIX"*
+}
+
+world_teardown() {
+  local rc=$?
+  set +e
+  if [[ -n "$W" && -d "$W/pid" ]]; then
+    local f
+    for f in "$W"/pid/*; do
+      [[ -e "$f" ]] && stop "$(basename "$f")"
+    done
+  fi
+  if [[ -n "${WORLD_KEEP:-}" ]]; then
+    echo "world: WORLD_KEEP set: namespaces and $W left in place (remove: bash $WORLD_SRC/tests/scenarios/cleanup.sh)" >&2
+    return "$rc"
+  fi
+  world_remove_all
+  [[ -n "$W" ]] && rm -rf "$W"
+  return "$rc"
+}
+
+# world_init LIFELINE_BINARY: checks prerequisites (exit 77 with the reason when one is missing),
+# takes the world lock, cleans leftovers and installs the teardown trap.
+world_init() {
+  LIFELINE=${1:-}
+  [[ $(id -u) -eq 0 ]] || world_skip "scenario tests need root (network namespaces); run as root"
+  command -v ip >/dev/null || world_skip "iproute2 (ip) not installed: run scripts/install-deps"
+  ip netns list >/dev/null 2>&1 || world_skip "'ip netns' is unavailable here"
+  local tool
+  for tool in unbound nft python3 jq openssl curl dig flock; do
+    command -v "$tool" >/dev/null || world_skip "$tool not installed: run scripts/install-deps"
+  done
+  [[ -n "$LIFELINE" && -x "$LIFELINE" ]] || world_die "usage: $0 /path/to/lifeline (got '$LIFELINE')"
+  LIFELINE=$(cd "$(dirname "$LIFELINE")" && pwd)/$(basename "$LIFELINE")
+  [[ -f "$WORLD_TOOLS/testca.sh" && -f "$WORLD_TOOLS/testhttpd.py" ]] ||
+    world_die "missing $WORLD_TOOLS/testca.sh or testhttpd.py"
+
+  mkdir -p "$(dirname "$WORLD_LOCK")"
+  exec {WORLD_LOCK_FD}>"$WORLD_LOCK"
+  flock -w 240 "$WORLD_LOCK_FD" || world_die "another test world held $WORLD_LOCK for 240 s"
+
+  # Creating a namespace must work here (some containers forbid it even for root).
+  world_remove_all
+  if ! ip netns add "${WORLD_PREFIX}probe" 2>/dev/null; then
+    world_skip "cannot create network namespaces here (ip netns add failed)"
+  fi
+  ip netns del "${WORLD_PREFIX}probe"
+  rm -rf /tmp/llw-world.*
+
+  W=$(mktemp -d /tmp/llw-world.XXXXXX)
+  mkdir -p "$W/log" "$W/pid" "$W/conf" "$W/ca"
+  trap world_teardown EXIT
+  trap 'exit 130' INT TERM
+}
+
+# link NS1 IF1 ADDR1 NS2 IF2 ADDR2 PREFIXLEN: a veth pair created directly inside the two
+# namespaces (never in the root namespace), addressed and up.
+link() {
+  local ns1=$1 if1=$2 a1=$3 ns2=$4 if2=$5 a2=$6 len=$7
+  ip -n "$WORLD_PREFIX$ns1" link add "$if1" type veth peer name "$if2" netns "$WORLD_PREFIX$ns2"
+  [[ -n "$a1" ]] && ip -n "$WORLD_PREFIX$ns1" addr add "$a1/$len" dev "$if1"
+  [[ -n "$a2" ]] && ip -n "$WORLD_PREFIX$ns2" addr add "$a2/$len" dev "$if2"
+  ip -n "$WORLD_PREFIX$ns1" link set "$if1" up
+  ip -n "$WORLD_PREFIX$ns2" link set "$if2" up
+}
+
+# server NS ADDR...: a host on the server segment (bridge srv0 in the core router).
+server() {
+  local ns=$1 a
+  shift
+  link core "s-$ns" "" "$ns" eth0 "$1" 24
+  ip -n "${WORLD_PREFIX}core" link set "s-$ns" master srv0
+  for a in "${@:2}"; do ip -n "$WORLD_PREFIX$ns" addr add "$a/24" dev eth0; done
+  ip -n "$WORLD_PREFIX$ns" route add default via "$SRV_GW"
+}
+
+world_build_network() {
+  local ns
+  for ns in core reu rus rap client isp ageu agus agap pubdns nsmeta nsother nsctl web ctl; do
+    ip netns add "$WORLD_PREFIX$ns"
+    ip -n "$WORLD_PREFIX$ns" link set lo up
+  done
+  for ns in core reu rus rap; do
+    in_ns "$ns" sysctl -qw net.ipv4.ip_forward=1
+  done
+
+  ip -n "${WORLD_PREFIX}core" link add srv0 type bridge
+  ip -n "${WORLD_PREFIX}core" addr add "$SRV_GW/24" dev srv0
+  ip -n "${WORLD_PREFIX}core" link set srv0 up
+  server pubdns "$PUB_DNS"
+  server nsmeta "$NS_META"
+  server nsother "$NS_OTHER"
+  server nsctl "$NS_CTL"
+  server web "$WEB_FACEBOOK" "$WEB_INSTAGRAM" "$WEB_WHATSAPP" "$WEB_X"
+  server ctl "$CTL_WIKI" "$CTL_NEWS" "$CTL_SEARCH"
+
+  link core reu "$CORE_EU" reu core "$REU_CORE" 30
+  link core rus "$CORE_US" rus core "$RUS_CORE" 30
+  link core rap "$CORE_AP" rap core "$RAP_CORE" 30
+  # The core knows the regions; it has no default route: nothing leaves the world.
+  ip -n "${WORLD_PREFIX}core" route add 203.0.113.64/28 via "$REU_CORE"
+  ip -n "${WORLD_PREFIX}core" route add 203.0.113.80/28 via "$RUS_CORE"
+  ip -n "${WORLD_PREFIX}core" route add 203.0.113.96/28 via "$RAP_CORE"
+  ip -n "${WORLD_PREFIX}reu" route add default via "$CORE_EU"
+  ip -n "${WORLD_PREFIX}rus" route add default via "$CORE_US"
+  ip -n "${WORLD_PREFIX}rap" route add default via "$CORE_AP"
+
+  link reu client "$REU_CLIENT" client eth0 "$CLIENT" 30
+  link reu isp "$REU_ISP" isp eth0 "$ISP_DNS" 30
+  link reu ageu "$REU_AGEU" ageu eth0 "$AG_EU" 30
+  link rus agus "$RUS_AGUS" agus eth0 "$AG_US" 30
+  link rap agap "$RAP_AGAP" agap eth0 "$AG_AP" 30
+  ip -n "${WORLD_PREFIX}client" route add default via "$REU_CLIENT"
+  ip -n "${WORLD_PREFIX}isp" route add default via "$REU_ISP"
+  ip -n "${WORLD_PREFIX}ageu" route add default via "$REU_AGEU"
+  ip -n "${WORLD_PREFIX}agus" route add default via "$RUS_AGUS"
+  ip -n "${WORLD_PREFIX}agap" route add default via "$RAP_AGAP"
+
+  # Each host's own resolv.conf; `ip netns exec` bind-mounts it over /etc/resolv.conf.
+  mkdir -p /etc/netns/"${WORLD_PREFIX}client"
+  echo "nameserver $ISP_DNS" >/etc/netns/"${WORLD_PREFIX}client"/resolv.conf
+  for ns in ageu agus agap; do
+    mkdir -p /etc/netns/"$WORLD_PREFIX$ns"
+    echo "nameserver $PUB_DNS" >/etc/netns/"$WORLD_PREFIX$ns"/resolv.conf
+  done
+}
+
+# --- DNS --------------------------------------------------------------------------------------
+
+# Settings every unbound in the world shares: foreground, no privilege drop, IPv4 only.
+unbound_common() {
+  cat <<EOF
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "$W"
+  pidfile: ""
+  use-syslog: no
+  logfile: ""
+  verbosity: 1
+  do-ip6: no
+  port: 53
+  access-control: 0.0.0.0/0 allow
+  num-threads: 1
+  module-config: "iterator"
+EOF
+}
+
+# An authoritative server: the zones of one failure domain as static local data (answers carry
+# the AA bit). TTL 0, so a resolver never answers from cache once the server is gone.
+write_auth_conf() {
+  local dom=$1 addr=${AUTH_ADDR[$1]} zone site
+  {
+    echo "server:"
+    unbound_common
+    echo "  interface: $addr"
+    for zone in ${AUTH_ZONES[$dom]}; do
+      echo "  local-zone: \"$zone.\" static"
+      echo "  local-data: \"$zone. 0 IN SOA ns.$dom.test. hostmaster.$zone. 1 60 60 600 0\""
+      echo "  local-data: \"$zone. 0 IN NS ns.$dom.test.\""
+      for site in "${!WEB_HOST[@]}"; do
+        local host=${WEB_HOST[$site]}
+        if [[ "$host" == "$zone" || "$host" == *".$zone" ]]; then
+          echo "  local-data: \"$host. 0 IN A ${WEB_ADDR[$site]}\""
+        fi
+      done
+    done
+    echo "remote-control:"
+    echo "  control-enable: no"
+  } >"$W/conf/auth-$dom.conf"
+}
+
+# A recursive resolver that reaches each zone through a stub zone at its authoritative server.
+# When that server is gone it answers SERVFAIL quickly (as resolvers did on 4 Oct 2021) rather
+# than outlasting the client's probe timeout: short retransmit timers, no serving of stale data.
+write_resolver_conf() {
+  local name=$1 addr=$2 dom zone
+  {
+    echo "server:"
+    unbound_common
+    echo "  interface: $addr"
+    echo "  local-zone: \"test.\" nodefault"
+    echo "  domain-insecure: \"test.\""
+    echo "  cache-max-ttl: 0"
+    echo "  cache-max-negative-ttl: 0"
+    echo "  infra-cache-max-rtt: 300"
+    echo "  infra-host-ttl: 1"
+    echo "  serve-expired: no"
+    for dom in "${!AUTH_ZONES[@]}"; do
+      for zone in ${AUTH_ZONES[$dom]}; do
+        echo "stub-zone:"
+        echo "  name: \"$zone.\""
+        echo "  stub-addr: ${AUTH_ADDR[$dom]}"
+      done
+    done
+    echo "remote-control:"
+    echo "  control-enable: no"
+  } >"$W/conf/resolver-$name.conf"
+}
+
+# dns_answers NS SERVER NAME: true when SERVER, queried from NS, resolves NAME to an address.
+dns_answers() {
+  in_ns "$1" dig +time=1 +tries=1 +short "@$2" "$3" A | grep -Eq '^[0-9.]+$'
+}
+
+world_start_dns() {
+  local dom
+  for dom in "${!AUTH_ADDR[@]}"; do
+    write_auth_conf "$dom"
+    spawn "auth-$dom" "ns$dom" unbound -d -c "$W/conf/auth-$dom.conf"
+  done
+  write_resolver_conf public "$PUB_DNS"
+  write_resolver_conf isp "$ISP_DNS"
+  spawn resolver-public pubdns unbound -d -c "$W/conf/resolver-public.conf"
+  spawn resolver-isp isp unbound -d -c "$W/conf/resolver-isp.conf"
+}
+
+world_wait_dns() {
+  local dom
+  for dom in "${!AUTH_ADDR[@]}"; do
+    local zone=${AUTH_ZONES[$dom]%% *}
+    wait_until "authoritative DNS $dom ($zone)" 20 in_ns "ns$dom" dig +time=1 +tries=1 +norec \
+      "@${AUTH_ADDR[$dom]}" "$zone" SOA
+  done
+  wait_until "the ISP resolver from the client" 20 dns_answers client "$ISP_DNS" www.wiki.test
+  wait_until "the public resolver from the client" 20 dns_answers client "$PUB_DNS" www.wiki.test
+}
+
+# --- Web servers ------------------------------------------------------------------------------
+
+world_make_certs() {
+  local hosts=() site
+  for site in "${!WEB_HOST[@]}"; do hosts+=("${WEB_HOST[$site]}"); done
+  bash "$WORLD_TOOLS/testca.sh" --leaf world "$W/ca" "${hosts[@]}"
+}
+
+# start_site SITE [testhttpd options...]: (re)starts the HTTPS server of one site.
+start_site() {
+  local site=$1
+  shift
+  stop "web-$site"
+  rm -f "$W/run/web-$site.port"
+  mkdir -p "$W/run"
+  spawn "web-$site" "${WEB_NS[$site]}" "$PY" "$WORLD_TOOLS/testhttpd.py" \
+    --listen "${WEB_ADDR[$site]}:443" --cert "$W/ca/world.pem" --key "$W/ca/world.key" \
+    --body "<html><head><title>${WEB_TEXT[$site]}</title></head><body>${WEB_TEXT[$site]} test page</body></html>" \
+    --port-file "$W/run/web-$site.port" "$@"
+}
+
+site_listening() { [[ -s "$W/run/web-$1.port" ]] || { running "web-$1" || return 2; return 1; }; }
+
+wait_site() {
+  local site=$1
+  wait_until "web server $site to listen" 20 site_listening "$site"
+}
+
+world_start_web() {
+  local site
+  for site in "${!WEB_HOST[@]}"; do start_site "$site"; done
+}
+
+# https_ok NS SITE: the site's page loads from NS through that namespace's own resolver.
+https_ok() {
+  in_ns "$1" curl -sf --max-time 3 --cacert "$W/ca/ca.pem" "https://${WEB_HOST[$2]}/" |
+    grep -q "${WEB_TEXT[$2]}"
+}
+
+# --- Configs and agents -----------------------------------------------------------------------
+
+yaml_control() {
+  local site
+  echo "control:"
+  for site in wiki news search; do
+    echo "  - id: $site"
+    echo "    url: https://${WEB_HOST[$site]}/"
+    echo "    expect: { status: [200], body_contains: [\"${WEB_TEXT[$site]}\"] }"
+  done
+}
+
+yaml_common() {
+  echo "timeout: ${WORLD_TIMEOUT_MS}ms"
+  echo "slow_threshold: ${WORLD_SLOW_MS}ms"
+  echo "ca_file: $W/ca/ca.pem"
+  echo "resolvers: [\"$PUB_DNS\"]"
+  yaml_control
+}
+
+# "PLATFORM PROBE_ID" for every probe of the world's platforms in the bundled catalog
+# (config/catalog.yaml), so the world's config can remove those that point at real hosts.
+catalog_probe_ids() {
+  "$PY" - "$WORLD_SRC/config/catalog.yaml" "${WORLD_PLATFORMS[@]}" <<'PYEOF'
+import re, sys
+path, wanted = sys.argv[1], set(sys.argv[2:])
+try:
+    import yaml
+    with open(path) as f:
+        doc = yaml.safe_load(f) or {}
+    for pid, p in (doc.get("platforms") or {}).items():
+        if pid in wanted and isinstance(p, dict):
+            for probe in p.get("probes") or []:
+                if isinstance(probe, dict) and probe.get("id"):
+                    print(pid, probe["id"])
+except ImportError:
+    # No PyYAML: the catalog's block style, platforms at two spaces, probe ids under "probes:".
+    pid = None
+    for line in open(path):
+        m = re.match(r"^  ([a-z0-9_-]+):\s*(#.*)?$", line)
+        if m:
+            pid = m.group(1)
+            continue
+        m = re.match(r"^\s+- (?:\{\s*)?id:\s*([A-Za-z0-9_-]+)", line)
+        if m and pid in wanted:
+            print(pid, m.group(1))
+PYEOF
+}
+
+write_client_conf() {
+  local agent site id ids
+  ids=$(catalog_probe_ids)
+  {
+    yaml_common
+    echo "vantage_points:"
+    for agent in "${AGENTS[@]}"; do
+      echo "  - name: $agent"
+      echo "    region: ${AGENT_REGION[$agent]}"
+      echo "    url: http://${AGENT_ADDR[$agent]}:$AGENT_PORT"
+      echo "    token_file: $W/conf/$agent.token"
+    done
+    echo "platforms:"
+    for site in "${WORLD_PLATFORMS[@]}"; do
+      echo "  $site:"
+      echo "    dns: [${WEB_HOST[$site]}]"
+      echo "    status_page: null"
+      echo "    probes:"
+      for id in $(awk -v p="$site" '$1 == p {print $2}' <<<"$ids"); do
+        [[ "$id" == world ]] || echo "      - { id: $id, enabled: false }"
+      done
+      echo "      - id: world"
+      echo "        url: https://${WEB_HOST[$site]}/"
+      echo "        expect: { status: [200], body_contains: [\"${WEB_TEXT[$site]}\"] }"
+    done
+  } >"$W/conf/client.yaml"
+}
+
+write_agent_conf() {
+  {
+    yaml_common
+    echo "agent:"
+    echo "  max_request_bytes: 1048576"
+  } >"$W/conf/agentworld.yaml"
+}
+
+agent_healthy() {
+  in_ns client curl -sf --max-time 2 "http://$1:$AGENT_PORT/healthz" | grep -q ok
+}
+
+world_start_agents() {
+  local agent
+  write_agent_conf
+  for agent in "${AGENTS[@]}"; do
+    head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/conf/$agent.token"
+    spawn "agent-$agent" "${AGENT_NS[$agent]}" "$LIFELINE" agent \
+      --listen "${AGENT_ADDR[$agent]}:$AGENT_PORT" --token-file "$W/conf/$agent.token" \
+      --config "$W/conf/agentworld.yaml" --name "$agent" --region "${AGENT_REGION[$agent]}"
+  done
+}
+
+world_wait_agents() {
+  local agent
+  for agent in "${AGENTS[@]}"; do
+    wait_until "agent $agent (/healthz from the client)" 20 agent_healthy "${AGENT_ADDR[$agent]}"
+  done
+}
+
+# world_up [--no-agents]: the whole world, ready: every server answers from where it is used.
+world_up() {
+  local agents=1
+  [[ "${1:-}" == --no-agents ]] && agents=0
+  world_build_network
+  world_make_certs
+  world_start_dns
+  world_start_web
+  write_client_conf
+  ((agents)) && world_start_agents
+  world_wait_dns
+  local site
+  for site in "${!WEB_HOST[@]}"; do wait_site "$site"; done
+  for site in "${!WEB_HOST[@]}"; do
+    wait_until "https://${WEB_HOST[$site]}/ from the client" 20 https_ok client "$site"
+  done
+  wait_until "https://x.test/ from agent us-east" 20 https_ok agus x
+  ((agents)) && world_wait_agents
+  world_log "world up"
+}
+
+# --- Faults -----------------------------------------------------------------------------------
+
+# The failure domain's authoritative DNS server stops: resolvers answer SERVFAIL for its zones.
+fault_stop_auth() {
+  local dom=$1
+  stop "auth-$dom"
+  wait_until "SERVFAIL for ${AUTH_ZONES[$dom]%% *} at the public resolver" 20 \
+    bash -c "ip netns exec ${WORLD_PREFIX}client dig +time=2 +tries=1 @$PUB_DNS www.${AUTH_ZONES[$dom]%% *} | grep -q 'status: SERVFAIL'"
+  world_log "fault: authoritative DNS for $dom stopped"
+}
+
+# A firewall on the client drops everything to one site's address (blocks just this machine).
+fault_firewall_client() {
+  local site=$1
+  in_ns client nft -f - <<EOF
+table inet llw_firewall {
+  chain output {
+    type filter hook output priority 0; policy accept;
+    ip daddr ${WEB_ADDR[$site]} drop
+  }
+}
+EOF
+  world_log "fault: client firewall drops ${WEB_ADDR[$site]} ($site)"
+}
+
+# The site's servers answer 503 (or whatever testhttpd options are given) to everyone.
+fault_site() {
+  local site=$1
+  shift
+  start_site "$site" "$@"
+  wait_site "$site"
+  world_log "fault: $site now runs with: $*"
+}
+
+# The client's line is cut beyond its first hop: its interface stays up with its address and
+# default route, but the eu router forwards nothing from or to it.
+fault_cut_uplink() {
+  in_ns reu nft -f - <<EOF
+table inet llw_cut {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "client" drop
+    oifname "client" drop
+  }
+  chain input {
+    type filter hook input priority 0; policy accept;
+    iifname "client" drop
+  }
+}
+EOF
+  world_log "fault: client uplink cut at the eu router"
+}
+
+# The client's ISP resolver dies; the public resolver keeps working.
+fault_kill_isp_resolver() {
+  stop resolver-isp
+  world_log "fault: ISP resolver stopped"
+}
+
+# The core router drops everything between region REGION (eu, us, ap) and the given sites'
+# addresses, as when a transit link or peering of that region fails. Region eu holds the client.
+fault_cut_region() {
+  local region=$1 site addrs="" ifname=r$1
+  shift
+  for site in "$@"; do addrs+="${addrs:+, }${WEB_ADDR[$site]}"; done
+  in_ns core nft -f - <<EOF
+table inet llw_region {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "$ifname" ip daddr { $addrs } drop
+    oifname "$ifname" ip saddr { $addrs } drop
+  }
+}
+EOF
+  world_log "fault: region $region cut from $*"
+}
+
+# Random loss of PERCENT percent on the client's link, in the eu router (no netem here).
+fault_loss_client() {
+  local percent=$1
+  in_ns reu nft -f - <<EOF
+table inet llw_loss {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "client" numgen random mod 100 < $percent drop
+    oifname "client" numgen random mod 100 < $percent drop
+  }
+}
+EOF
+  world_log "fault: ${percent}% loss on the client link"
+}
+
+# --- Running lifeline and asserting -----------------------------------------------------------
+
+# run_check LABEL CMD...: runs a `lifeline check --json` command line; the exit code lands in
+# CHECK_RC, stdout in $CHECK_JSON, stderr in $W/check.err. Bounded: a hung check fails the test.
+run_check() {
+  local label=$1 t0
+  shift
+  CHECK_JSON=$W/check.json
+  t0=$(date +%s%3N)
+  set +e
+  timeout 60 "$@" >"$CHECK_JSON" 2>"$W/check.err"
+  CHECK_RC=$?
+  set -e
+  world_log "$label: exit $CHECK_RC in $(ms_since "$t0")s"
+  if ! jq -e 'type == "object"' "$CHECK_JSON" >/dev/null 2>&1; then
+    fail "$label did not print one JSON document (exit $CHECK_RC)"
+  fi
+}
+
+# world_check [PLATFORM...]: `lifeline check` in the client with the world's config (default:
+# the world's four platforms).
+world_check() {
+  local platforms=("$@")
+  ((${#platforms[@]})) || platforms=("${WORLD_PLATFORMS[@]}")
+  run_check "lifeline check ${platforms[*]}" ip netns exec "${WORLD_PREFIX}client" "$LIFELINE" \
+    check "${platforms[@]}" --config "$W/conf/client.yaml" --json
+}
+
+fail() {
+  WORLD_FAILS+=("$*")
+  echo "FAIL: $*" >&2
+}
+
+expect_exit() {
+  [[ "$CHECK_RC" == "$1" ]] || fail "exit code: want $1, got $CHECK_RC"
+}
+
+# jq_get EXPR: evaluates EXPR on the last check's JSON (raw output, "" when null/invalid).
+jq_get() { jq -r "$1 // empty" "$CHECK_JSON" 2>/dev/null || true; }
+
+# expect_platform ID VERDICT [LAYER [DETAIL]]
+expect_platform() {
+  local id=$1 verdict=$2 layer=${3-} detail=${4-} got
+  local p=".platforms[] | select(.platform == \"$id\")"
+  got=$(jq_get "$p | .verdict")
+  [[ "$got" == "$verdict" ]] || fail "$id: verdict want $verdict, got '${got}'"
+  if [[ $# -ge 3 ]]; then
+    got=$(jq_get "$p | .layer")
+    [[ "$got" == "$layer" ]] || fail "$id: layer want '$layer', got '$got'"
+  fi
+  if [[ $# -ge 4 ]]; then
+    got=$(jq_get "$p | .detail")
+    [[ "$got" == "$detail" ]] || fail "$id: detail want '$detail', got '$got'"
+  fi
+}
+
+expect_connectivity() {
+  local got
+  got=$(jq_get ".observer.connectivity")
+  [[ "$got" == "$1" ]] || fail "observer.connectivity: want $1, got '$got'"
+}
+
+# expect_json JQ_BOOLEAN_EXPR DESCRIPTION
+expect_json() {
+  jq -e "$1" "$CHECK_JSON" >/dev/null 2>&1 || fail "$2 (jq: $1)"
+}
+
+# world_finish: prints the verdict table of the last check and the outcome; exits 0 or 1.
+world_finish() {
+  if [[ -n "$CHECK_JSON" && -f "$CHECK_JSON" ]]; then
+    jq -r '.platforms[]? | "  \(.platform): \(.verdict) \(.layer // "") \(.detail // "") (\(.confidence // ""))"' \
+      "$CHECK_JSON" 2>/dev/null >&2 || true
+  fi
+  if ((${#WORLD_FAILS[@]})); then
+    echo "----- lifeline check --json (exit $CHECK_RC)" >&2
+    cat "$CHECK_JSON" >&2 2>/dev/null || true
+    echo "----- stderr" >&2
+    cat "$W/check.err" >&2 2>/dev/null || true
+    world_dump_logs
+    echo "FAILED: ${#WORLD_FAILS[@]} expectation(s)" >&2
+    exit 1
+  fi
+  world_log "PASS"
+  exit 0
+}
