@@ -1,0 +1,107 @@
+// The vantage-point agent (`lifeline agent`): an HTTP/1.1 server (Boost.Beast on one asio event
+// loop) that runs the caller's probes from where it stands, with its own connection check.
+// Protocol: /work/notes/agent-protocol.md (POST /v1/probe, GET /healthz).
+#pragma once
+
+// GCC 12: <utility> must precede Boost's awaitable header.
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "core/result.h"
+#include "probe/probe.h"
+
+namespace lifeline::agent {
+
+inline constexpr std::string_view kAgentVersion = "0.1.0";
+
+// Upper bound of a request's "timeout_ms" (per probe): an agent never works longer for one call.
+inline constexpr std::chrono::milliseconds kMaxRequestTimeout{60000};
+
+// Makes the Prober one request runs on, with that request's per-probe timeout. Called on the
+// io_context's thread; the Prober lives as long as the request.
+using ProberFactory =
+    std::function<core::Result<std::unique_ptr<probe::Prober>>(std::chrono::milliseconds timeout)>;
+
+struct ServerOptions {
+  std::string name;    // reported as agent.name and as every result's `from`
+  std::string region;  // reported as agent.region
+  std::string token;   // the bearer token; a secret, never logged. Must not be empty.
+  std::size_t max_request_bytes = 1 << 20;
+  std::size_t max_targets = 2000;
+  std::size_t max_connections = 512;                // more are accepted and closed at once
+  std::chrono::milliseconds default_timeout{5000};  // per probe, when the request names none
+  // The whole request header must arrive within this (slowloris), and an idle keep-alive
+  // connection is closed after it.
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{30000};  // the whole body, once the header is in
+  // This device's interfaces and route for the observer check (tests replace it).
+  std::function<probe::LocalNetwork()> inspect_network = probe::InspectLocalNetwork;
+  // One line per request (method, path, status, target count, time, peer); null: silent. Never
+  // given a header value or a target.
+  std::function<void(std::string_view)> log;
+};
+
+// Serves the agent protocol on an io_context. All methods must be called on the io_context's
+// thread (or before it runs). Requests are served concurrently, each connection in its own
+// coroutine; keep-alive is supported.
+class AgentServer {
+ public:
+  // `config` supplies the observer check (control endpoints, resolvers).
+  AgentServer(boost::asio::io_context& io, config::Config config, ProberFactory make_prober,
+              ServerOptions options);
+  ~AgentServer();
+  AgentServer(const AgentServer&) = delete;
+  AgentServer& operator=(const AgentServer&) = delete;
+
+  // Binds and listens; port 0 picks a free port (see endpoint()). kUnavailable when the address
+  // cannot be bound ("cannot listen on 127.0.0.1:8089: Address already in use").
+  core::Status Listen(const boost::asio::ip::tcp::endpoint& endpoint);
+
+  // The bound address, after Listen.
+  boost::asio::ip::tcp::endpoint endpoint() const;
+
+  // Starts accepting connections (after Listen).
+  void Start();
+
+  // Stops accepting and closes idle connections; requests in flight are answered (with
+  // "Connection: close"), then their connections close. `on_stopped` runs once no connection is
+  // left, so the io_context runs out of work.
+  void Stop(std::function<void()> on_stopped = {});
+
+  std::size_t open_connections() const;
+
+  struct State;  // implementation detail (server.cc)
+
+ private:
+  std::shared_ptr<State> state_;  // shared with the connection coroutines, which may outlive it
+};
+
+// "ADDR:PORT" with an IPv4 address or a bracketed IPv6 one ("0.0.0.0:8089", "[::]:8089").
+core::Result<boost::asio::ip::tcp::endpoint> ParseListenAddress(std::string_view listen);
+
+struct AgentOptions {
+  std::string listen;      // "ADDR:PORT"
+  std::string token_file;  // holds the bearer token (trailing whitespace ignored)
+  std::string name;        // "" = config.agent.name, or else this host's name
+  std::string region;      // "" = config.agent.region
+  config::Config config;   // probe settings, control endpoints, resolvers, agent limits
+  // Called once listening (tests use port 0 and learn the port here). Default: a line on stderr.
+  std::function<void(const boost::asio::ip::tcp::endpoint&)> on_listening;
+};
+
+// Runs the agent until SIGINT or SIGTERM, then stops accepting, answers the requests in flight
+// and returns Ok. A second signal while those finish exits the process at once (status 130).
+// Errors: unreadable or empty token file, bad listen address, a probe setting that does not load
+// (CA file, resolver config), an address that cannot be bound.
+core::Status RunAgent(const AgentOptions& options);
+
+}  // namespace lifeline::agent
