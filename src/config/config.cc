@@ -1,0 +1,1076 @@
+// Loads Lifeline's configuration: the bundled catalog first, then the user's YAML merged over it,
+// each value validated as it is read so the first mistake stops the load with FILE:LINE: KEY: why.
+#include "config/config.h"
+
+#include <strings.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <initializer_list>
+#include <regex>
+#include <utility>
+
+#include <fmt/core.h>
+
+#include "config/values.h"
+
+namespace lifeline::config {
+namespace {
+
+using core::Error;
+using core::ErrorCode;
+using core::Result;
+using core::Status;
+
+// Returns the error of a failed Status or Result<T> from the enclosing function.
+#define LL_TRY(expr)                            \
+  do {                                          \
+    if (auto ll_try_ = (expr); !ll_try_.ok()) { \
+      return ll_try_.error();                   \
+    }                                           \
+  } while (0)
+
+#define LL_CONCAT_INNER(a, b) a##b
+#define LL_CONCAT(a, b) LL_CONCAT_INNER(a, b)
+// `lhs = value of expr`, or returns its error from the enclosing function.
+#define LL_ASSIGN(lhs, expr)                        \
+  auto LL_CONCAT(ll_assign_, __LINE__) = (expr);    \
+  if (!LL_CONCAT(ll_assign_, __LINE__).ok()) {      \
+    return LL_CONCAT(ll_assign_, __LINE__).error(); \
+  }                                                 \
+  lhs = std::move(LL_CONCAT(ll_assign_, __LINE__)).value()
+
+constexpr std::string_view kBundledFile = "<bundled catalog>";
+
+// One YAML document being applied: its name in messages and the folder relative paths start from.
+struct Doc {
+  std::string file;
+  std::filesystem::path dir;
+};
+
+// Where a value sits: the line (from yaml-cpp's Mark, 0-based) and the dotted key path.
+struct Where {
+  YAML::Mark mark;
+  std::string path;
+
+  Where Key(std::string_view key, const YAML::Mark& at) const {
+    return {at, path.empty() ? std::string(key) : fmt::format("{}.{}", path, key)};
+  }
+  Where Item(std::string_view label, const YAML::Mark& at) const {
+    return {at, fmt::format("{}[{}]", path, label)};
+  }
+};
+
+// A scalar's own line is the most precise place to point at; a null or block value's mark is
+// often the next line, so those keep the key's line.
+Where At(const Where& w, const YAML::Node& n) {
+  if (n.IsScalar() && n.Mark().line >= 0) return {n.Mark(), w.path};
+  return w;
+}
+
+Error Fail(const Doc& doc, const Where& w, std::string_view what) {
+  std::string loc = w.mark.line >= 0 ? fmt::format("{}:{}", doc.file, w.mark.line + 1) : doc.file;
+  if (w.path.empty()) return Error(ErrorCode::kInvalidArgument, fmt::format("{}: {}", loc, what));
+  return Error(ErrorCode::kInvalidArgument, fmt::format("{}: {}: {}", loc, w.path, what));
+}
+
+std::string_view TypeName(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Scalar:
+      return "a single value";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    default:
+      return "nothing";
+  }
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  }
+  return out;
+}
+
+struct Field {
+  std::string key;
+  YAML::Node value;
+  Where where;  // the key's line; path ends in the key
+};
+
+struct Fields {
+  std::vector<Field> items;
+
+  const Field* Find(std::string_view key) const {
+    for (const Field& f : items) {
+      if (f.key == key) return &f;
+    }
+    return nullptr;
+  }
+};
+
+using Keys = std::initializer_list<std::string_view>;
+
+// Reads a map's entries in order. Keys outside `allowed` (unless it is empty) and repeated keys
+// are errors; `what` names the map in the "expected ..." message.
+Result<Fields> ReadMap(const Doc& doc, const YAML::Node& node, const Where& where, Keys allowed,
+                       std::string_view what) {
+  if (!node.IsMap()) {
+    return Fail(doc, where,
+                fmt::format("expected {} (a map of KEY: VALUE), got {}", what, TypeName(node)));
+  }
+  std::vector<std::string> valid(allowed.begin(), allowed.end());
+  Fields fields;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node& k = it->first;
+    if (!k.IsScalar()) {
+      return Fail(doc, {k.Mark(), where.path}, "a key must be a plain name, not a list or map");
+    }
+    const std::string& key = k.Scalar();
+    Where at = where.Key(key, k.Mark());
+    if (!valid.empty() && std::find(valid.begin(), valid.end(), key) == valid.end()) {
+      if (auto near = Closest(key, valid)) {
+        return Fail(doc, at, fmt::format("unknown key '{}' (did you mean '{}'?)", key, *near));
+      }
+      return Fail(doc, at, fmt::format("unknown key '{}' (valid keys: {})", key, Join(valid)));
+    }
+    if (const Field* prev = fields.Find(key)) {
+      return Fail(
+          doc, at,
+          fmt::format("duplicate key '{}' (first at line {})", key, prev->where.mark.line + 1));
+    }
+    fields.items.push_back({key, it->second, at});
+  }
+  return fields;
+}
+
+bool IsProbeId(std::string_view id);
+
+// A list item's place: named by its id ("probes[web]") when it has a usable one, else by index.
+Where ItemWhere(const Where& list, std::size_t index, const YAML::Node& item) {
+  if (item.IsMap()) {
+    for (auto it = item.begin(); it != item.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == "id" && it->second.IsScalar() &&
+          IsProbeId(it->second.Scalar())) {
+        return list.Item(it->second.Scalar(), item.Mark());
+      }
+    }
+  }
+  return list.Item(std::to_string(index), item.Mark());
+}
+
+bool HasKey(const YAML::Node& map, std::string_view key) {
+  if (!map.IsMap()) return false;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key) return true;
+  }
+  return false;
+}
+
+Result<std::string> GetString(const Doc& doc, const YAML::Node& n, const Where& w,
+                              std::string_view what = "a text value") {
+  if (!n.IsScalar()) return Fail(doc, w, fmt::format("expected {}, got {}", what, TypeName(n)));
+  return n.Scalar();
+}
+
+Result<std::string> GetNonEmpty(const Doc& doc, const YAML::Node& n, const Where& w,
+                                std::string_view what = "a text value") {
+  LL_ASSIGN(std::string s, GetString(doc, n, w, what));
+  if (s.empty()) return Fail(doc, At(w, n), fmt::format("must not be empty (give {})", what));
+  return s;
+}
+
+Result<bool> GetBool(const Doc& doc, const YAML::Node& n, const Where& w) {
+  if (n.IsScalar()) {
+    std::string v = n.Scalar();
+    for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (v == "true" || v == "yes" || v == "on") return true;
+    if (v == "false" || v == "no" || v == "off") return false;
+  }
+  return Fail(doc, At(w, n), "expected true or false");
+}
+
+Result<long long> GetInt(const Doc& doc, const YAML::Node& n, const Where& w, long long lo,
+                         long long hi) {
+  if (n.IsScalar()) {
+    const std::string& s = n.Scalar();
+    long long v = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && ptr == s.data() + s.size()) {
+      if (v < lo || v > hi) {
+        return Fail(doc, At(w, n), fmt::format("{} is out of range (from {} to {})", v, lo, hi));
+      }
+      return v;
+    }
+    return Fail(doc, At(w, n),
+                fmt::format("'{}' is not a whole number (from {} to {})", s, lo, hi));
+  }
+  return Fail(doc, w, fmt::format("expected a whole number, got {}", TypeName(n)));
+}
+
+Result<std::chrono::milliseconds> GetDuration(const Doc& doc, const YAML::Node& n, const Where& w) {
+  LL_ASSIGN(std::string s, GetString(doc, n, w, "a duration such as 250ms, 5s or 1m"));
+  auto d = ParseDuration(s);
+  if (!d.ok()) return Fail(doc, At(w, n), d.error().message());
+  return *d;
+}
+
+Result<std::size_t> GetSize(const Doc& doc, const YAML::Node& n, const Where& w) {
+  LL_ASSIGN(std::string s, GetString(doc, n, w, "a size such as 1048576, 512KiB or 1MiB"));
+  auto size = ParseSize(s);
+  if (!size.ok()) return Fail(doc, At(w, n), size.error().message());
+  return *size;
+}
+
+// A single value or a list of values; each element is handed to `check` with its own place.
+template <typename Check>
+Result<std::vector<std::string>> GetStringList(const Doc& doc, const YAML::Node& n, const Where& w,
+                                               std::string_view what, Check check) {
+  std::vector<std::string> out;
+  auto one = [&](const YAML::Node& item, const Where& iw) -> Status {
+    LL_ASSIGN(std::string s, GetNonEmpty(doc, item, iw, what));
+    LL_TRY(check(s, At(iw, item)));
+    out.push_back(std::move(s));
+    return core::Ok();
+  };
+  if (n.IsScalar()) {
+    LL_TRY(one(n, w));
+  } else if (n.IsSequence()) {
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      LL_TRY(one(n[i], w.Item(std::to_string(i), n[i].Mark())));
+    }
+  } else {
+    return Fail(doc, w, fmt::format("expected a list of {}, got {}", what, TypeName(n)));
+  }
+  return out;
+}
+
+std::string ResolvePath(const Doc& doc, const std::string& p) {
+  std::filesystem::path path(p);
+  if (path.is_absolute() || doc.dir.empty()) return p;
+  return (doc.dir / path).lexically_normal().string();
+}
+
+// Reads a whole file; the error message is strerror's.
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    int err = errno;
+    ErrorCode code = err == ENOENT   ? ErrorCode::kNotFound
+                     : err == EACCES ? ErrorCode::kPermissionDenied
+                                     : ErrorCode::kUnavailable;
+    return Error(code, std::strerror(err));
+  }
+  std::string data;
+  char buf[65536];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+  int err = std::ferror(f) ? errno : 0;
+  std::fclose(f);
+  if (err != 0) return Error(ErrorCode::kUnavailable, std::strerror(err));
+  return data;
+}
+
+bool IsPlatformId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+// Failure domains name an operator or a shared service: "meta", "mastodon.social".
+bool IsDomainName(std::string_view d) {
+  if (d.empty() || d.size() > 64) return false;
+  return std::all_of(d.begin(), d.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+  });
+}
+
+bool IsProbeId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+}
+
+// RFC 7230 token characters.
+bool IsHeaderName(std::string_view name) {
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
+}
+
+// A platform id made from free text: "My Forum" -> "my_forum".
+std::string SanitizeId(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) {
+      out += static_cast<char>(std::tolower(u));
+    } else if (!out.empty() && out.back() != '_') {
+      out += '_';
+    }
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out.empty() ? "my_platform" : out;
+}
+
+Status CheckJsonPointer(std::string_view p) {
+  if (p.front() != '/') {
+    return Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("'{}' must start with '/' (an RFC 6901 pointer, e.g. /data/status)", p));
+  }
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '~' && (i + 1 == p.size() || (p[i + 1] != '0' && p[i + 1] != '1'))) {
+      return Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("'{}' has '~' not followed by 0 or 1 (write ~0 for '~', ~1 for '/')", p));
+    }
+  }
+  return core::Ok();
+}
+
+const Keys kTopKeys = {"timeout",   "slow_threshold", "concurrency",    "ca_file", "resolv_conf",
+                       "resolvers", "control",        "vantage_points", "agent",   "platforms"};
+const Keys kPlatformKeys = {"name", "domain", "dns", "probes", "status_page", "enabled"};
+const Keys kProbeKeys = {"id",  "enabled", "url",    "tcp",           "method",
+                         "api", "headers", "expect", "max_redirects", "max_body"};
+const Keys kControlKeys = {"id", "url", "method", "headers", "expect", "max_redirects", "max_body"};
+const Keys kExpectKeys = {"status", "body_contains", "body_regex", "json_pointer", "json_equals"};
+const Keys kSecretKeys = {"env", "file", "prefix"};
+const Keys kStatusPageKeys = {"url", "kind"};
+const Keys kVantageKeys = {"name", "region", "url", "token_file"};
+const Keys kAgentKeys = {"name", "region", "max_request_bytes", "max_targets"};
+// Keys that only make sense for an HTTP request.
+const Keys kHttpOnlyKeys = {"method", "headers", "expect", "max_redirects", "max_body", "api"};
+
+// Applies YAML documents, in order, onto one Config: later documents override earlier ones.
+class Loader {
+ public:
+  explicit Loader(Config* config) : config_(config) {}
+
+  Status Apply(const Doc& doc, const YAML::Node& root) {
+    if (root.IsNull()) return core::Ok();  // an empty file changes nothing
+    Where top{root.Mark(), ""};
+    if (!root.IsMap()) {
+      return Fail(doc, top,
+                  fmt::format("the file must be a map of settings (e.g. 'timeout: 5s' or "
+                              "'platforms:'), got {}",
+                              TypeName(root)));
+    }
+    LL_ASSIGN(Fields fields, ReadMap(doc, root, top, kTopKeys, "settings"));
+    for (const Field& f : fields.items) LL_TRY(ApplyTop(doc, f));
+    return core::Ok();
+  }
+
+ private:
+  Status ApplyTop(const Doc& doc, const Field& f) {
+    Config& c = *config_;
+    const Where& w = f.where;
+    if (f.key == "timeout") {
+      LL_ASSIGN(c.timeout, GetDuration(doc, f.value, w));
+    } else if (f.key == "slow_threshold") {
+      LL_ASSIGN(c.slow_threshold, GetDuration(doc, f.value, w));
+    } else if (f.key == "concurrency") {
+      LL_ASSIGN(long long n, GetInt(doc, f.value, w, 1, 100000));
+      c.concurrency = static_cast<std::size_t>(n);
+    } else if (f.key == "ca_file") {
+      LL_ASSIGN(c.ca_file, GetReadablePath(doc, f.value, w, "a PEM file of trusted CAs"));
+    } else if (f.key == "resolv_conf") {
+      LL_ASSIGN(c.resolv_conf, GetReadablePath(doc, f.value, w, "a resolv.conf file"));
+    } else if (f.key == "resolvers") {
+      LL_ASSIGN(c.resolvers, GetStringList(doc, f.value, w, "resolver addresses",
+                                           [&](const std::string& s, const Where& at) -> Status {
+                                             auto ok = CheckResolver(s);
+                                             if (!ok.ok())
+                                               return Fail(doc, at, ok.error().message());
+                                             return core::Ok();
+                                           }));
+    } else if (f.key == "control") {
+      LL_ASSIGN(c.control, ParseControl(doc, f));
+    } else if (f.key == "vantage_points") {
+      LL_ASSIGN(c.vantage_points, ParseVantagePoints(doc, f));
+    } else if (f.key == "agent") {
+      LL_TRY(ApplyAgent(doc, f));
+    } else if (f.key == "platforms") {
+      if (f.value.IsNull()) return core::Ok();
+      LL_ASSIGN(Fields platforms, ReadMap(doc, f.value, w, {}, "platforms by id"));
+      for (const Field& p : platforms.items) LL_TRY(ApplyPlatform(doc, p));
+    }
+    return core::Ok();
+  }
+
+  Result<std::string> GetReadablePath(const Doc& doc, const YAML::Node& n, const Where& w,
+                                      std::string_view what) {
+    LL_ASSIGN(std::string raw, GetNonEmpty(doc, n, w, fmt::format("the path of {}", what)));
+    std::string path = ResolvePath(doc, raw);
+    auto data = ReadWholeFile(path);
+    if (!data.ok()) {
+      return Fail(doc, At(w, n),
+                  fmt::format("cannot read '{}': {} (give the path of {})", path,
+                              data.error().message(), what));
+    }
+    return path;
+  }
+
+  Status ApplyAgent(const Doc& doc, const Field& f) {
+    LL_ASSIGN(Fields fields, ReadMap(doc, f.value, f.where, kAgentKeys, "agent settings"));
+    AgentConfig& a = config_->agent;
+    for (const Field& g : fields.items) {
+      if (g.key == "name") {
+        LL_ASSIGN(a.name, GetNonEmpty(doc, g.value, g.where, "the agent's name"));
+      } else if (g.key == "region") {
+        LL_ASSIGN(a.region, GetString(doc, g.value, g.where, "a region name"));
+      } else if (g.key == "max_request_bytes") {
+        LL_ASSIGN(a.max_request_bytes, GetSize(doc, g.value, g.where));
+      } else if (g.key == "max_targets") {
+        LL_ASSIGN(long long n, GetInt(doc, g.value, g.where, 1, 1000000));
+        a.max_targets = static_cast<std::size_t>(n);
+      }
+    }
+    return core::Ok();
+  }
+
+  Result<std::vector<core::VantagePoint>> ParseVantagePoints(const Doc& doc, const Field& f) {
+    if (!f.value.IsSequence()) {
+      return Fail(doc, f.where,
+                  fmt::format("expected a list of vantage points (- name: ..., url: ...), got {}",
+                              TypeName(f.value)));
+    }
+    std::vector<core::VantagePoint> out;
+    std::vector<int> lines;
+    for (std::size_t i = 0; i < f.value.size(); ++i) {
+      const YAML::Node& item = f.value[i];
+      Where iw = f.where.Item(std::to_string(i), item.Mark());
+      LL_ASSIGN(Fields fields, ReadMap(doc, item, iw, kVantageKeys, "a vantage point"));
+      core::VantagePoint vp;
+      const Field* name = fields.Find("name");
+      if (name == nullptr) {
+        return Fail(doc, iw, "a vantage point needs a 'name' (e.g. name: eu-west)");
+      }
+      LL_ASSIGN(vp.name, GetNonEmpty(doc, name->value, name->where, "the vantage point's name"));
+      for (std::size_t j = 0; j < out.size(); ++j) {
+        if (out[j].name == vp.name) {
+          return Fail(doc, At(name->where, name->value),
+                      fmt::format("duplicate vantage point name '{}' (first at line {})", vp.name,
+                                  lines[j]));
+        }
+      }
+      const Field* url = fields.Find("url");
+      if (url == nullptr) {
+        return Fail(doc, iw,
+                    fmt::format("vantage point '{}' needs a 'url' (the agent's base URL, e.g. "
+                                "http://203.0.113.10:8089)",
+                                vp.name));
+      }
+      LL_ASSIGN(vp.url, GetUrl(doc, url->value, url->where));
+      if (const Field* region = fields.Find("region")) {
+        LL_ASSIGN(vp.region, GetString(doc, region->value, region->where, "a region name"));
+      }
+      if (const Field* token = fields.Find("token_file")) {
+        // Not read here: a missing token makes that vantage point unreachable at check time,
+        // which the check reports; the rest of the config stays usable.
+        LL_ASSIGN(std::string raw,
+                  GetNonEmpty(doc, token->value, token->where, "the path of the token file"));
+        vp.token_file = ResolvePath(doc, raw);
+      }
+      out.push_back(std::move(vp));
+      lines.push_back(iw.mark.line + 1);
+    }
+    return out;
+  }
+
+  Result<std::string> GetUrl(const Doc& doc, const YAML::Node& n, const Where& w) {
+    LL_ASSIGN(std::string url, GetNonEmpty(doc, n, w, "an http:// or https:// URL"));
+    auto parts = ParseUrl(url);
+    if (!parts.ok()) return Fail(doc, At(w, n), parts.error().message());
+    return url;
+  }
+
+  Result<std::vector<core::ProbeSpec>> ParseControl(const Doc& doc, const Field& f) {
+    if (!f.value.IsSequence()) {
+      return Fail(doc, f.where,
+                  fmt::format("expected a list of control endpoints (- url: ...), got {}",
+                              TypeName(f.value)));
+    }
+    if (f.value.size() == 0) {
+      return Fail(doc, f.where,
+                  "needs at least one endpoint (leave 'control' out to use the defaults)");
+    }
+    std::vector<core::ProbeSpec> out;
+    std::vector<int> lines;
+    for (std::size_t i = 0; i < f.value.size(); ++i) {
+      const YAML::Node& item = f.value[i];
+      Where iw = ItemWhere(f.where, i, item);
+      LL_ASSIGN(Fields fields, ReadMap(doc, item, iw, kControlKeys, "a control endpoint"));
+      std::string id;
+      const Field* idf = fields.Find("id");
+      if (idf != nullptr) {
+        LL_ASSIGN(id, GetProbeId(doc, *idf));
+      } else if (const Field* url = fields.Find("url"); url != nullptr && url->value.IsScalar()) {
+        if (auto parts = ParseUrl(url->value.Scalar()); parts.ok()) id = parts->host;
+      }
+      LL_ASSIGN(core::ProbeSpec spec, ParseProbe(doc, fields, iw, id, /*control=*/true));
+      for (std::size_t j = 0; j < out.size(); ++j) {
+        if (out[j].id == spec.id) {
+          return Fail(doc, iw,
+                      fmt::format("duplicate control id '{}' (first at line {}; give each "
+                                  "endpoint its own 'id')",
+                                  spec.id, lines[j]));
+        }
+      }
+      out.push_back(std::move(spec));
+      lines.push_back(iw.mark.line + 1);
+    }
+    return out;
+  }
+
+  Result<std::string> GetProbeId(const Doc& doc, const Field& f) {
+    LL_ASSIGN(std::string id, GetNonEmpty(doc, f.value, f.where, "a probe id such as 'web'"));
+    if (!IsProbeId(id)) {
+      return Fail(doc, At(f.where, f.value),
+                  fmt::format("probe id '{}' may only contain letters, digits, '_', '-' and '.' "
+                              "(at most 64; e.g. 'web' or 'api')",
+                              id));
+    }
+    return id;
+  }
+
+  // A probe from its fields; `where` is the list item. Control endpoints are HTTP only.
+  Result<core::ProbeSpec> ParseProbe(const Doc& doc, const Fields& fields, const Where& where,
+                                     const std::string& id, bool control) {
+    core::ProbeSpec spec;
+    spec.id = id;
+    const Field* url = fields.Find("url");
+    const Field* tcp = fields.Find("tcp");
+    if (url != nullptr && tcp != nullptr) {
+      return Fail(doc, tcp->where, "give either 'url' or 'tcp', not both");
+    }
+    if (url == nullptr && tcp == nullptr) {
+      return Fail(doc, where,
+                  control
+                      ? "a control endpoint needs a 'url' (e.g. url: https://www.wikipedia.org/)"
+                      : "a probe needs 'url' (an http:// or https:// URL) or 'tcp' (HOST:PORT)");
+    }
+    if (tcp != nullptr) {
+      for (std::string_view key : kHttpOnlyKeys) {
+        if (const Field* g = fields.Find(key)) {
+          return Fail(doc, g->where,
+                      fmt::format("'{}' applies to url probes only; this probe has 'tcp'", key));
+        }
+      }
+      LL_ASSIGN(std::string text, GetNonEmpty(doc, tcp->value, tcp->where, "HOST:PORT"));
+      auto hp = ParseHostPort(text);
+      if (!hp.ok()) return Fail(doc, At(tcp->where, tcp->value), hp.error().message());
+      spec.kind = core::ProbeKind::kTcp;
+      spec.host = hp->host;
+      spec.port = hp->port;
+      return spec;
+    }
+    spec.kind = core::ProbeKind::kHttp;
+    LL_ASSIGN(spec.url, GetUrl(doc, url->value, url->where));
+    if (const Field* g = fields.Find("method")) {
+      LL_ASSIGN(std::string m, GetNonEmpty(doc, g->value, g->where, "an HTTP method"));
+      for (char& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      static const std::vector<std::string> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
+                                                        "PATCH", "DELETE", "OPTIONS"};
+      if (std::find(kMethods.begin(), kMethods.end(), m) == kMethods.end()) {
+        return Fail(
+            doc, At(g->where, g->value),
+            fmt::format("unknown method '{}' (use one of {})", g->value.Scalar(), Join(kMethods)));
+      }
+      spec.method = m;
+    }
+    if (const Field* g = fields.Find("api")) {
+      LL_ASSIGN(spec.api, GetBool(doc, g->value, g->where));
+    }
+    if (const Field* g = fields.Find("headers")) LL_TRY(ParseHeaders(doc, *g, &spec));
+    if (const Field* g = fields.Find("expect")) LL_TRY(ParseExpect(doc, *g, &spec.expect));
+    if (const Field* g = fields.Find("max_redirects")) {
+      LL_ASSIGN(long long n, GetInt(doc, g->value, g->where, 0, 20));
+      spec.max_redirects = static_cast<int>(n);
+    }
+    if (const Field* g = fields.Find("max_body")) {
+      LL_ASSIGN(spec.max_body_bytes, GetSize(doc, g->value, g->where));
+      if (spec.max_body_bytes > (std::size_t{256} << 20)) {
+        return Fail(doc, At(g->where, g->value), "is too large (at most 256MiB)");
+      }
+    }
+    return spec;
+  }
+
+  Status ParseExpect(const Doc& doc, const Field& f, core::HttpExpect* e) {
+    LL_ASSIGN(Fields fields, ReadMap(doc, f.value, f.where, kExpectKeys, "expectations"));
+    if (const Field* g = fields.Find("status")) {
+      e->status.clear();
+      auto add = [&](const YAML::Node& n, const Where& w) -> Status {
+        LL_ASSIGN(long long code, GetInt(doc, n, w, 100, 599));
+        e->status.push_back(static_cast<int>(code));
+        return core::Ok();
+      };
+      if (g->value.IsSequence()) {
+        if (g->value.size() == 0) {
+          return Fail(doc, g->where,
+                      "needs at least one status code (leave 'status' out to accept 200-399)");
+        }
+        for (std::size_t i = 0; i < g->value.size(); ++i) {
+          LL_TRY(add(g->value[i], g->where.Item(std::to_string(i), g->value[i].Mark())));
+        }
+      } else {
+        LL_TRY(add(g->value, g->where));
+      }
+    }
+    if (const Field* g = fields.Find("body_contains")) {
+      LL_ASSIGN(e->body_contains,
+                GetStringList(doc, g->value, g->where, "texts the body must contain",
+                              [](const std::string&, const Where&) { return core::Ok(); }));
+    }
+    if (const Field* g = fields.Find("body_regex")) {
+      LL_ASSIGN(e->body_regex, GetNonEmpty(doc, g->value, g->where, "an ECMAScript regex"));
+      try {
+        std::regex re(e->body_regex, std::regex::ECMAScript);
+      } catch (const std::regex_error& ex) {
+        return Fail(doc, At(g->where, g->value),
+                    fmt::format("invalid regular expression: {} (ECMAScript syntax)", ex.what()));
+      }
+    }
+    const Field* pointer = fields.Find("json_pointer");
+    if (pointer != nullptr) {
+      LL_ASSIGN(e->json_pointer,
+                GetNonEmpty(doc, pointer->value, pointer->where, "a JSON pointer such as /ok"));
+      if (auto ok = CheckJsonPointer(e->json_pointer); !ok.ok()) {
+        return Fail(doc, At(pointer->where, pointer->value), ok.error().message());
+      }
+    }
+    if (const Field* g = fields.Find("json_equals")) {
+      if (pointer == nullptr) {
+        return Fail(doc, g->where, "needs 'json_pointer' to say which JSON field to compare");
+      }
+      if (g->value.IsNull()) {
+        e->json_equals = "null";
+      } else {
+        LL_ASSIGN(e->json_equals, GetString(doc, g->value, g->where,
+                                            "the expected value (a string, number or true/false)"));
+      }
+    }
+    return core::Ok();
+  }
+
+  Status ParseHeaders(const Doc& doc, const Field& f, core::ProbeSpec* spec) {
+    LL_ASSIGN(Fields fields, ReadMap(doc, f.value, f.where, {}, "headers (NAME: VALUE)"));
+    spec->headers.clear();
+    for (const Field& h : fields.items) {
+      if (!IsHeaderName(h.key)) {
+        return Fail(doc, h.where,
+                    fmt::format("'{}' is not a valid header name (letters, digits and "
+                                "!#$%&'*+-.^_`|~, e.g. Authorization)",
+                                h.key));
+      }
+      for (const auto& [name, value] : spec->headers) {
+        if (strcasecmp(name.c_str(), h.key.c_str()) == 0) {
+          return Fail(doc, h.where,
+                      fmt::format("header '{}' is given twice (names ignore case)", h.key));
+        }
+      }
+      std::string value;
+      std::string source = "the value";
+      if (h.value.IsScalar()) {
+        value = h.value.Scalar();
+      } else if (h.value.IsMap()) {
+        LL_ASSIGN(Fields s, ReadMap(doc, h.value, h.where, kSecretKeys, "a secret"));
+        const Field* env = s.Find("env");
+        const Field* file = s.Find("file");
+        if ((env == nullptr) == (file == nullptr)) {
+          return Fail(doc, h.where,
+                      "give exactly one of 'env' (an environment variable) or 'file' (a secret "
+                      "file), e.g. { env: FORUM_TOKEN, prefix: \"Bearer \" }");
+        }
+        std::string secret;
+        if (env != nullptr) {
+          LL_ASSIGN(std::string var,
+                    GetNonEmpty(doc, env->value, env->where, "an environment variable name"));
+          const char* v = std::getenv(var.c_str());
+          if (v == nullptr) {
+            return Fail(doc, h.where,
+                        fmt::format("environment variable {} is not set (set it, or use "
+                                    "{{ file: PATH }})",
+                                    var));
+          }
+          if (*v == '\0') {
+            return Fail(doc, h.where, fmt::format("environment variable {} is empty", var));
+          }
+          secret = v;
+          source = fmt::format("environment variable {}", var);
+        } else {
+          LL_ASSIGN(std::string raw,
+                    GetNonEmpty(doc, file->value, file->where, "the path of a secret file"));
+          std::string path = ResolvePath(doc, raw);
+          auto data = ReadWholeFile(path);
+          if (!data.ok()) {
+            return Fail(
+                doc, h.where,
+                fmt::format("cannot read secret file '{}': {}", path, data.error().message()));
+          }
+          secret = std::move(*data);
+          // Files usually end in a newline the secret does not include.
+          while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) {
+            secret.pop_back();
+          }
+          if (secret.empty()) {
+            return Fail(doc, h.where, fmt::format("secret file '{}' is empty", path));
+          }
+          source = fmt::format("secret file '{}'", path);
+        }
+        std::string prefix;
+        if (const Field* p = s.Find("prefix")) {
+          LL_ASSIGN(prefix, GetString(doc, p->value, p->where, "a prefix such as \"Bearer \""));
+        }
+        value = prefix + secret;
+      } else {
+        return Fail(doc, h.where,
+                    fmt::format("expected a value, {{ env: NAME }} or {{ file: PATH }}, got {}",
+                                TypeName(h.value)));
+      }
+      // Never echo the value: it may be a secret.
+      if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+        return Fail(
+            doc, h.where,
+            fmt::format("{} contains a line break; a header value must be one line", source));
+      }
+      spec->headers.emplace_back(h.key, std::move(value));
+    }
+    return core::Ok();
+  }
+
+  core::Platform* Find(std::string_view id) {
+    for (core::Platform& p : config_->platforms) {
+      if (p.id == id) return &p;
+    }
+    return nullptr;
+  }
+
+  Status ApplyPlatform(const Doc& doc, const Field& f) {
+    const std::string& id = f.key;
+    const Where& w = f.where;
+    if (!IsPlatformId(id)) {
+      std::string hint;
+      if (auto near = SuggestPlatform(*config_, id)) {
+        hint = fmt::format("; did you mean '{}'?", *near);
+      } else {
+        hint = fmt::format(" (e.g. '{}')", SanitizeId(id));
+      }
+      return Fail(doc, w,
+                  fmt::format("platform id '{}' may only contain lowercase letters, digits, '_' "
+                              "and '-'{}",
+                              id, hint));
+    }
+    core::Platform* existing = Find(id);
+    if (!f.value.IsMap()) {
+      return Fail(doc, w,
+                  fmt::format("expected the platform's settings (a map of name, domain, dns, "
+                              "probes, status_page, enabled), got {}",
+                              TypeName(f.value)));
+    }
+    if (existing == nullptr) {
+      bool has_name = HasKey(f.value, "name");
+      bool has_domain = HasKey(f.value, "domain");
+      if (!has_name && !has_domain) {
+        // Without them this is most likely a misspelt catalog id, not a new platform.
+        std::string msg =
+            fmt::format("unknown platform id '{}' — a new platform needs 'name' and 'domain'", id);
+        if (auto near = SuggestPlatform(*config_, id)) {
+          msg += fmt::format("; did you mean '{}'?", *near);
+        }
+        return Fail(doc, w, msg);
+      }
+      if (!has_name) {
+        return Fail(doc, w,
+                    fmt::format("new platform '{}' also needs 'name' (its display name, e.g. "
+                                "name: My Forum)",
+                                id));
+      }
+      if (!has_domain) {
+        return Fail(doc, w,
+                    fmt::format("new platform '{}' also needs 'domain' (its failure domain: who "
+                                "runs it, e.g. domain: self-hosted)",
+                                id));
+      }
+    }
+    LL_ASSIGN(Fields fields, ReadMap(doc, f.value, w, kPlatformKeys, "the platform's settings"));
+    core::Platform p;
+    if (existing != nullptr) {
+      p = *existing;
+    } else {
+      p.id = id;
+    }
+    for (const Field& g : fields.items) {
+      if (g.key == "name") {
+        LL_ASSIGN(p.name, GetNonEmpty(doc, g.value, g.where, "a display name"));
+      } else if (g.key == "domain") {
+        LL_ASSIGN(p.domain, GetNonEmpty(doc, g.value, g.where, "a failure domain"));
+        if (!IsDomainName(p.domain)) {
+          return Fail(doc, At(g.where, g.value),
+                      fmt::format("failure domain '{}' may only contain lowercase letters, "
+                                  "digits, '_', '-' and '.' (e.g. 'meta' or 'self-hosted')",
+                                  p.domain));
+        }
+      } else if (g.key == "dns") {
+        LL_ASSIGN(p.dns_names,
+                  GetStringList(doc, g.value, g.where, "DNS names",
+                                [&](const std::string& s, const Where& at) -> Status {
+                                  if (s.find("://") != std::string::npos) {
+                                    return Fail(doc, at,
+                                                fmt::format("'{}' is a URL; 'dns' takes host "
+                                                            "names (e.g. www.example.com)",
+                                                            s));
+                                  }
+                                  if (!IsValidHostname(s)) {
+                                    return Fail(doc, at,
+                                                fmt::format("'{}' is not a DNS name (e.g. "
+                                                            "www.example.com)",
+                                                            s));
+                                  }
+                                  return core::Ok();
+                                }));
+      } else if (g.key == "status_page") {
+        LL_TRY(ParseStatusPage(doc, g, &p));
+      } else if (g.key == "enabled") {
+        LL_ASSIGN(p.enabled, GetBool(doc, g.value, g.where));
+      } else if (g.key == "probes") {
+        LL_TRY(MergeProbes(doc, g, &p));
+      }
+    }
+    if (p.probes.empty() && p.dns_names.empty()) {
+      return Fail(doc, w,
+                  fmt::format("platform '{}' has nothing to check (give it 'probes' with a url "
+                              "or tcp, or 'dns' names)",
+                              id));
+    }
+    if (existing != nullptr) {
+      *existing = std::move(p);
+    } else {
+      config_->platforms.push_back(std::move(p));
+    }
+    return core::Ok();
+  }
+
+  Status ParseStatusPage(const Doc& doc, const Field& g, core::Platform* p) {
+    if (g.value.IsNull()) {
+      p->status_page.reset();
+      return core::Ok();
+    }
+    core::StatusPageRef ref;
+    if (g.value.IsScalar()) {
+      LL_ASSIGN(ref.url, GetUrl(doc, g.value, g.where));
+    } else {
+      LL_ASSIGN(Fields s, ReadMap(doc, g.value, g.where, kStatusPageKeys,
+                                  "a status page URL or { url: ..., kind: statuspage }"));
+      const Field* url = s.Find("url");
+      if (url == nullptr) {
+        return Fail(doc, g.where, "a status page needs a 'url' (e.g. .../api/v2/summary.json)");
+      }
+      LL_ASSIGN(ref.url, GetUrl(doc, url->value, url->where));
+      if (const Field* kind = s.Find("kind")) {
+        LL_ASSIGN(ref.kind, GetNonEmpty(doc, kind->value, kind->where, "a status page kind"));
+        if (ref.kind != "statuspage") {
+          return Fail(doc, At(kind->where, kind->value),
+                      fmt::format("unknown status page kind '{}' (supported: statuspage, the "
+                                  "Atlassian Statuspage v2 summary.json)",
+                                  ref.kind));
+        }
+      }
+    }
+    p->status_page = std::move(ref);
+    return core::Ok();
+  }
+
+  // Probes merge by id: a known id replaces that probe, `enabled: false` removes it, a new id is
+  // appended.
+  Status MergeProbes(const Doc& doc, const Field& f, core::Platform* p) {
+    if (!f.value.IsSequence()) {
+      return Fail(
+          doc, f.where,
+          fmt::format("expected a list of probes (- id: web ...), got {}", TypeName(f.value)));
+    }
+    std::vector<std::pair<std::string, int>> seen;  // id, line
+    for (std::size_t i = 0; i < f.value.size(); ++i) {
+      const YAML::Node& item = f.value[i];
+      Where iw = ItemWhere(f.where, i, item);
+      if (!item.IsMap()) {
+        return Fail(
+            doc, iw,
+            fmt::format("expected a probe (a map with id and url or tcp), got {}", TypeName(item)));
+      }
+      LL_ASSIGN(Fields fields, ReadMap(doc, item, iw, kProbeKeys, "a probe"));
+      const Field* idf = fields.Find("id");
+      if (idf == nullptr) {
+        return Fail(doc, iw,
+                    "a probe needs an 'id' (a short name unique within the platform, e.g. "
+                    "id: web)");
+      }
+      LL_ASSIGN(std::string id, GetProbeId(doc, *idf));
+      for (const auto& [other, line] : seen) {
+        if (other == id) {
+          return Fail(doc, At(idf->where, idf->value),
+                      fmt::format("duplicate probe id '{}' (first at line {})", id, line));
+        }
+      }
+      seen.emplace_back(id, iw.mark.line + 1);
+      bool enabled = true;
+      const Field* en = fields.Find("enabled");
+      if (en != nullptr) {
+        LL_ASSIGN(enabled, GetBool(doc, en->value, en->where));
+      }
+      auto existing = std::find_if(p->probes.begin(), p->probes.end(),
+                                   [&](const core::ProbeSpec& s) { return s.id == id; });
+      if (!enabled) {
+        bool disable_only = fields.items.size() == 2;  // just id and enabled
+        if (!disable_only) {
+          // Still checked, so a mistake in a parked probe surfaces now, not when re-enabled.
+          LL_TRY(ParseProbe(doc, fields, iw, id, /*control=*/false));
+        }
+        if (existing != p->probes.end()) {
+          p->probes.erase(existing);
+        } else if (disable_only) {
+          std::vector<std::string> ids;
+          for (const core::ProbeSpec& s : p->probes) ids.push_back(s.id);
+          std::string msg = fmt::format("no probe '{}' in platform '{}' to disable", id, p->id);
+          if (auto near = Closest(id, ids)) {
+            msg += fmt::format("; did you mean '{}'?", *near);
+          } else if (!ids.empty()) {
+            msg += fmt::format(" (its probes: {})", Join(ids));
+          }
+          return Fail(doc, At(idf->where, idf->value), msg);
+        }
+        continue;
+      }
+      LL_ASSIGN(core::ProbeSpec spec, ParseProbe(doc, fields, iw, id, /*control=*/false));
+      if (existing != p->probes.end()) {
+        *existing = std::move(spec);
+      } else {
+        p->probes.push_back(std::move(spec));
+      }
+    }
+    return core::Ok();
+  }
+
+  Config* config_;
+};
+
+Result<YAML::Node> ParseYaml(const Doc& doc, std::string_view text) {
+  try {
+    return YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    if (e.mark.is_null()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   fmt::format("{}: invalid YAML: {}", doc.file, e.msg));
+    }
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("{}:{}:{}: invalid YAML: {}", doc.file, e.mark.line + 1,
+                             e.mark.column + 1, e.msg));
+  }
+}
+
+Status ApplyText(Loader& loader, const Doc& doc, std::string_view text) {
+  LL_ASSIGN(YAML::Node root, ParseYaml(doc, text));
+  try {
+    return loader.Apply(doc, root);
+  } catch (const YAML::Exception& e) {
+    // Every access above checks the node's type first; reaching here is a bug of ours.
+    return Error(ErrorCode::kInternal,
+                 fmt::format("{}: reading YAML failed: {}", doc.file, e.what()));
+  }
+}
+
+Result<Config> LoadCatalog() {
+  Config config;
+  Loader loader(&config);
+  LL_TRY(ApplyText(loader, Doc{std::string(kBundledFile), {}}, kBundledCatalog));
+  return config;
+}
+
+void Finish(Config* config) {
+  if (config->agent.name.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0) config->agent.name = host;
+  }
+}
+
+}  // namespace
+
+Result<Config> LoadBundled() {
+  LL_ASSIGN(Config config, LoadCatalog());
+  config.source = "<bundled>";
+  Finish(&config);
+  return config;
+}
+
+Result<Config> LoadFile(const std::string& path) {
+  auto text = ReadWholeFile(path);
+  if (!text.ok()) {
+    return Error(text.error().code(),
+                 fmt::format("{}: cannot read config file: {}", path, text.error().message()));
+  }
+  return LoadString(*text, path);
+}
+
+Result<Config> LoadString(std::string_view yaml, std::string_view name) {
+  LL_ASSIGN(Config config, LoadCatalog());
+  Loader loader(&config);
+  Doc doc{std::string(name), std::filesystem::path(name).parent_path()};
+  LL_TRY(ApplyText(loader, doc, yaml));
+  config.source = std::string(name);
+  Finish(&config);
+  return config;
+}
+
+const core::Platform* FindPlatform(const Config& config, std::string_view id) {
+  for (const core::Platform& p : config.platforms) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+std::optional<std::string> SuggestPlatform(const Config& config, std::string_view id) {
+  std::vector<std::string> ids;
+  for (const core::Platform& p : config.platforms) ids.push_back(p.id);
+  if (auto near = Closest(id, ids)) return near;
+  // An old or long name of a platform: "twitter" is "X (Twitter)", "google" is in "Google
+  // Business Profile".
+  std::string want;
+  for (char c : id) want += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (want.size() < 3) return std::nullopt;
+  for (const core::Platform& p : config.platforms) {
+    std::string word;
+    std::string squashed;
+    for (std::size_t i = 0; i <= p.name.size(); ++i) {
+      unsigned char c = i < p.name.size() ? static_cast<unsigned char>(p.name[i]) : ' ';
+      if (std::isalnum(c)) {
+        word += static_cast<char>(std::tolower(c));
+        squashed += static_cast<char>(std::tolower(c));
+      } else {
+        if (word == want) return p.id;
+        word.clear();
+      }
+    }
+    if (squashed == want) return p.id;
+  }
+  return std::nullopt;
+}
+
+}  // namespace lifeline::config
