@@ -25,8 +25,15 @@ struct ObserverInput {
 struct Observer {
   core::Connectivity connectivity = core::Connectivity::kOk;
   std::vector<std::string> evidence;  // "5 of 5 control sites load"
+  // The dominant failure of this side (control endpoints or resolver); kNone / "" when ok.
+  core::Layer layer = core::Layer::kNone;
+  std::string detail;
+  double confidence = 0;  // [0, 1] in `connectivity`; 0 when nothing could verify it
 };
 
+// Judges this observer's own connection (docs/verdicts.md, "This side"). The control endpoints
+// count as failing when a strict majority of them fail; no control endpoints means "ok, but
+// unverified" (confidence 0, said in the evidence).
 Observer AssessObserver(const ObserverInput& in);
 
 // What one vantage point said about one platform.
@@ -58,7 +65,8 @@ struct PlatformInput {
 };
 
 struct Thresholds {
-  // Share of reachable, healthy vantage points that must fail too for "everyone".
+  // Share of reachable, healthy vantage points that must fail too for "everyone". Fewer failing
+  // (but at least one) is a regional outage; none failing while it fails here is just_you.
   double everyone_fraction = 0.75;
 };
 
@@ -77,6 +85,8 @@ struct Diagnosis {
   std::optional<StatusInput> status;
 };
 
+// One platform's verdict as seen by `observer`. Never fails: missing evidence (an unreachable
+// vantage point, an unfetched status page) is stated in the evidence and lowers the confidence.
 Diagnosis Diagnose(const Observer& observer, const PlatformInput& in,
                    const Thresholds& thresholds = {});
 
@@ -92,7 +102,9 @@ struct DomainEvent {
   std::vector<std::string> evidence;
 };
 
-// Groups diagnoses by failure domain, in first-seen order.
+// Groups diagnoses by failure domain, in first-seen order (a platform without a domain is its own
+// domain, named by its id). Observer-side verdicts (local_dns, local_network, no_network) are never
+// correlated: their cause is this machine, not the domain.
 std::vector<DomainEvent> CorrelateDomains(const std::vector<Diagnosis>& diagnoses);
 
 // A vantage point's state for the report: missing evidence is stated, never hidden.
@@ -117,7 +129,7 @@ struct CheckReport {
 // Exit code of `lifeline check` (docs/cli.md): 0 all up; 1 a platform problem (outage,
 // regional_outage, degraded); 3 the problem is on this side (just_you, local_dns, local_network,
 // no_network); 4 unknown. A platform problem outranks one on this side unless this observer's own
-// connectivity is not ok, which makes every verdict about this side.
+// connectivity is not ok, which makes every verdict about this side; both outrank unknown.
 int ExitCode(const CheckReport& report);
 
 }  // namespace lifeline::diagnose
