@@ -26,7 +26,7 @@ struct AgentConfig {
 };
 
 struct Config {
-  std::string source;                     // the user's file, or "<bundled>"
+  std::string source;                     // the user's file (as given), or "<bundled>"
   std::vector<core::Platform> platforms;  // catalog merged with the user's, catalog order first
   std::vector<core::ProbeSpec> control;   // independent control endpoints (http probes)
   std::vector<std::string> resolvers;     // resolvers queried directly: "IP" or "IP:PORT"
@@ -42,10 +42,16 @@ struct Config {
 // The bundled catalog and defaults alone.
 core::Result<Config> LoadBundled();
 
-// The bundled catalog merged with the YAML file at `path`. Errors: "FILE:LINE: KEY: what is wrong".
+// The bundled catalog merged with the YAML file at `path` (docs/config.md: keys and merge rules).
+// The first mistake fails the load with kInvalidArgument and one line
+// "FILE:LINE: KEY.PATH: what is wrong (what would be valid)"; an unreadable file fails with
+// kNotFound / kPermissionDenied / kUnavailable. Relative paths in the file (ca_file, resolv_conf,
+// token_file, header {file:}) resolve against the file's folder. Header secrets from env/file
+// are resolved here; their values never appear in any message.
 core::Result<Config> LoadFile(const std::string& path);
 
-// As LoadFile, with the user's YAML given as text; `name` stands for the file in messages.
+// As LoadFile, with the user's YAML given as text; `name` stands for the file in messages and
+// its folder (if any) is where relative paths start.
 core::Result<Config> LoadString(std::string_view yaml, std::string_view name);
 
 const core::Platform* FindPlatform(const Config& config, std::string_view id);
