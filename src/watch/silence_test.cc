@@ -1,0 +1,199 @@
+// Tests for maintenance windows and silences: validation messages, one-off and weekly windows
+// (past midnight, across the week's end, several days long, overlapping), scope and messages.
+#include "watch/silence.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace lifeline::watch {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::Friday;
+using std::chrono::Monday;
+using std::chrono::Sunday;
+using std::chrono::Tuesday;
+
+// 2026-11-24 is a Tuesday.
+constexpr std::chrono::sys_days kTuesday{std::chrono::year{2026} / 11 / 24};
+
+TimePoint Tue(std::chrono::minutes m) { return kTuesday + m; }
+
+Silence OneOff(TimePoint start, TimePoint end) {
+  return Silence{.name = "upgrade", .platforms = {"instagram"}, .start = start, .end = end};
+}
+
+Silence Weekly(std::vector<std::chrono::weekday> days, std::chrono::minutes start,
+               std::chrono::minutes duration) {
+  return Silence{.name = "weekly",
+                 .domains = {"meta"},
+                 .weekly = WeeklyRecurrence{.days = days, .start = start, .duration = duration}};
+}
+
+struct WindowCase {
+  std::string name;
+  Silence silence;
+  TimePoint at;
+  std::optional<TimePoint> until;
+};
+
+void PrintTo(const WindowCase& c, std::ostream* os) { *os << c.name; }
+
+class WindowTest : public ::testing::TestWithParam<WindowCase> {};
+
+TEST_P(WindowTest, ActiveUntil) {
+  const auto& c = GetParam();
+  ASSERT_TRUE(c.silence.Validate());
+  auto got = c.silence.ActiveUntil(c.at);
+  ASSERT_EQ(got.has_value(), c.until.has_value()) << core::FormatTime(c.at);
+  if (got) {
+    EXPECT_EQ(core::FormatTime(*got), core::FormatTime(*c.until));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Silences, WindowTest,
+    ::testing::Values(
+        WindowCase{"one_off_before", OneOff(Tue(2h), Tue(4h)), Tue(2h) - 1s, std::nullopt},
+        WindowCase{"one_off_at_start", OneOff(Tue(2h), Tue(4h)), Tue(2h), Tue(4h)},
+        WindowCase{"one_off_inside", OneOff(Tue(2h), Tue(4h)), Tue(3h), Tue(4h)},
+        WindowCase{"one_off_end_is_exclusive", OneOff(Tue(2h), Tue(4h)), Tue(4h), std::nullopt},
+        WindowCase{"weekly_before", Weekly({Tuesday}, 2h, 2h), Tue(2h) - 1min, std::nullopt},
+        WindowCase{"weekly_at_start", Weekly({Tuesday}, 2h, 2h), Tue(2h), Tue(4h)},
+        WindowCase{"weekly_end_is_exclusive", Weekly({Tuesday}, 2h, 2h), Tue(4h), std::nullopt},
+        WindowCase{"weekly_other_day", Weekly({Tuesday}, 2h, 2h), Tue(24h + 3h), std::nullopt},
+        WindowCase{"weekly_next_week", Weekly({Tuesday}, 2h, 2h), Tue(7 * 24h + 3h),
+                   Tue(7 * 24h + 4h)},
+        WindowCase{"weekly_weeks_ago", Weekly({Tuesday}, 2h, 2h), Tue(-14 * 24h + 2h),
+                   Tue(-14 * 24h + 4h)},
+        // Monday 23:00 for 3 hours covers Tuesday 01:00.
+        WindowCase{"past_midnight", Weekly({Monday}, 23h, 3h), Tue(1h), Tue(2h)},
+        // Sunday 23:00 for 3 hours, seen from Monday 01:00 (the week's end in C++ terms).
+        WindowCase{"across_the_weeks_end", Weekly({Sunday}, 23h, 3h), Tue(-24h + 1h),
+                   Tue(-24h + 2h)},
+        // Friday 18:00 to Monday 06:00, seen on Sunday at noon.
+        WindowCase{"a_whole_weekend", Weekly({Friday}, 18h, 60h), Tue(-2 * 24h + 12h),
+                   Tue(-24h + 6h)},
+        // Monday and Tuesday 00:00 for 36 hours overlap on Tuesday morning: the later end wins.
+        WindowCase{"overlapping_takes_the_later_end", Weekly({Monday, Tuesday}, 0h, 36h), Tue(6h),
+                   Tue(36h)},
+        WindowCase{"seven_days_long", Weekly({Tuesday}, 0h, 7 * 24h), Tue(7 * 24h - 1min),
+                   Tue(7 * 24h)},
+        // A week-long weekly window never lets go: at its end the next one begins.
+        WindowCase{"seven_days_long_rolls_over", Weekly({Tuesday}, 0h, 7 * 24h), Tue(7 * 24h),
+                   Tue(14 * 24h)}),
+    [](const auto& info) { return info.param.name; });
+
+struct BadSilence {
+  std::string name;
+  Silence silence;
+  std::string message;
+};
+
+void PrintTo(const BadSilence& c, std::ostream* os) { *os << c.name; }
+
+class ValidateTest : public ::testing::TestWithParam<BadSilence> {};
+
+TEST_P(ValidateTest, SaysWhatIsWrong) {
+  auto s = GetParam().silence.Validate();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), core::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.error().message(), GetParam().message);
+}
+
+Silence With(std::function<void(Silence&)> change) {
+  Silence s = Weekly({Tuesday}, 2h, 2h);
+  change(s);
+  return s;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Silences, ValidateTest,
+    ::testing::Values(
+        BadSilence{"no_name", With([](Silence& s) { s.name.clear(); }),
+                   "silence name must not be empty"},
+        BadSilence{"no_scope", With([](Silence& s) { s.domains.clear(); }),
+                   "silence 'weekly': platforms or domains must name at least one platform or "
+                   "domain"},
+        BadSilence{"both_kinds", With([](Silence& s) { s.start = Tue(0h); }),
+                   "silence 'weekly': set either start and end (one-off) or weekly (recurring), "
+                   "not both"},
+        BadSilence{"neither_kind", With([](Silence& s) { s.weekly.reset(); }),
+                   "silence 'weekly': set either start and end (one-off) or weekly (recurring), "
+                   "not both"},
+        BadSilence{"start_without_end", With([](Silence& s) {
+                     s.weekly.reset();
+                     s.start = Tue(0h);
+                   }),
+                   "silence 'weekly': a one-off window needs both start and end"},
+        BadSilence{"end_before_start", With([](Silence& s) {
+                     s.weekly.reset();
+                     s.start = Tue(2h);
+                     s.end = Tue(1h);
+                   }),
+                   "silence 'weekly': end (2026-11-24T01:00:00Z) must be after start "
+                   "(2026-11-24T02:00:00Z)"},
+        BadSilence{"no_days", With([](Silence& s) { s.weekly->days.clear(); }),
+                   "silence 'weekly': weekly.days must list at least one day"},
+        BadSilence{"bad_day", With([](Silence& s) { s.weekly->days = {std::chrono::weekday{9}}; }),
+                   "silence 'weekly': weekly.days holds an invalid day of the week"},
+        BadSilence{"start_past_midnight", With([](Silence& s) { s.weekly->start = 24h; }),
+                   "silence 'weekly': weekly.start must be between 00:00 and 23:59, got 1440 min"},
+        BadSilence{"zero_duration", With([](Silence& s) { s.weekly->duration = 0min; }),
+                   "silence 'weekly': weekly.duration must be between 1 min and 10080 min (7 "
+                   "days), got 0 min"},
+        BadSilence{"longer_than_a_week", With([](Silence& s) { s.weekly->duration = 169h; }),
+                   "silence 'weekly': weekly.duration must be between 1 min and 10080 min (7 "
+                   "days), got 10140 min"},
+        BadSilence{"named_zone", With([](Silence& s) { s.weekly->zone = "Europe/Paris"; }),
+                   "silence 'weekly': weekly.zone: only UTC is supported for now, got "
+                   "'Europe/Paris'"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(Silence, ValidExamples) {
+  EXPECT_TRUE(OneOff(Tue(0h), Tue(1h)).Validate());
+  EXPECT_TRUE(Weekly({Tuesday, Sunday}, 0h, 1min).Validate());
+  auto etc = Weekly({Tuesday}, 0h, 1h);
+  etc.weekly->zone = "Etc/UTC";
+  EXPECT_TRUE(etc.Validate());
+}
+
+TEST(Silence, CoversPlatformsAndDomains) {
+  Silence s{.name = "s", .platforms = {"x"}, .domains = {"meta"}};
+  EXPECT_TRUE(s.Covers("x", ""));
+  EXPECT_TRUE(s.Covers("instagram", "meta"));
+  EXPECT_FALSE(s.Covers("tiktok", "bytedance"));
+  EXPECT_FALSE(s.Covers("y", ""));
+  Silence empty_domain{.name = "s", .domains = {""}};
+  EXPECT_FALSE(empty_domain.Covers("y", ""));  // "no domain" is not a domain
+}
+
+TEST(Silence, FindSilencePicksTheOneLastingLongestAndSaysWhy) {
+  std::vector<Silence> silences = {
+      OneOff(Tue(2h), Tue(3h)),
+      Silence{.name = "Meta weekly",
+              .kind = SilenceKind::kMaintenance,
+              .domains = {"meta"},
+              .weekly = WeeklyRecurrence{.days = {Tuesday}, .start = 1h, .duration = 4h}},
+      Silence{.name = "quiet",
+              .kind = SilenceKind::kSilence,
+              .platforms = {"tiktok"},
+              .start = Tue(0h),
+              .end = Tue(10h)},
+  };
+  auto a = FindSilence(silences, "instagram", "meta", Tue(2h + 30min));
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->silence->name, "Meta weekly");
+  EXPECT_EQ(SuppressedMessage(*a),
+            "suppressed: maintenance window 'Meta weekly' until 2026-11-24T05:00:00Z");
+
+  auto b = FindSilence(silences, "tiktok", "bytedance", Tue(2h));
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(SuppressedMessage(*b), "suppressed: silence 'quiet' until 2026-11-24T10:00:00Z");
+
+  EXPECT_FALSE(FindSilence(silences, "instagram", "meta", Tue(6h)).has_value());
+  EXPECT_FALSE(FindSilence(silences, "x", "", Tue(2h)).has_value());
+}
+
+}  // namespace
+}  // namespace lifeline::watch
