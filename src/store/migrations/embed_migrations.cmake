@@ -1,0 +1,43 @@
+# Turns DIR/NNNN_name.sql (sorted by NNNN) into OUT, a C++ source defining the migration list
+# lifeline::store::migrations::k<Dialect>Migrations declared in src/store/migrations/migrations.h.
+file(GLOB files ${DIR}/*.sql)
+list(SORT files)
+set(entries "")
+set(arrays "")
+set(last 0)
+set(i 0)
+foreach(f ${files})
+  get_filename_component(name ${f} NAME_WE)
+  if(NOT name MATCHES "^([0-9][0-9][0-9][0-9])_[a-z0-9_]+$")
+    message(FATAL_ERROR "${f}: migration files are named NNNN_lower_snake_name.sql")
+  endif()
+  math(EXPR version "${CMAKE_MATCH_1}")  # strips the leading zeros
+  math(EXPR expected "${last} + 1")
+  if(NOT version EQUAL expected)
+    message(FATAL_ERROR "${f}: expected migration number ${expected} (numbers are consecutive)")
+  endif()
+  set(last ${version})
+  file(READ ${f} content HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${content}")
+  string(APPEND arrays "constexpr char kSql${i}[] = {${bytes} 0};\n")
+  string(APPEND entries "    {${version}, \"${name}\", {kSql${i}, sizeof(kSql${i}) - 1}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+if(i EQUAL 0)
+  message(FATAL_ERROR "${DIR}: no migrations")
+endif()
+string(SUBSTRING ${DIALECT} 0 1 first)
+string(TOUPPER ${first} first)
+string(SUBSTRING ${DIALECT} 1 -1 rest)
+string(CONCAT content "// Generated from ${DIR}/*.sql; do not edit.\n#include \"store/migrations/migrations.h\"\n"
+  "namespace lifeline::store::migrations {\nnamespace {\n${arrays}"
+  "constexpr Migration kList[] = {\n${entries}};\n}  // namespace\n"
+  "extern const std::span<const Migration> k${first}${rest}Migrations{kList};\n}\n")
+# Rewrite only on change so an unchanged migration set does not rebuild the library.
+if(EXISTS ${OUT})
+  file(READ ${OUT} old)
+  if(old STREQUAL content)
+    return()
+  endif()
+endif()
+file(WRITE ${OUT} "${content}")
