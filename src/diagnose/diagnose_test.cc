@@ -11,7 +11,8 @@
 namespace lifeline::diagnose {
 namespace {
 
-using namespace testing;  // NOLINT: our builders
+using namespace testutil;  // NOLINT: our builders
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using V = core::Verdict;
 using L = core::Layer;

@@ -9,7 +9,8 @@
 namespace lifeline::diagnose {
 namespace {
 
-using namespace testing;  // NOLINT: our builders
+using namespace testutil;  // NOLINT: our builders
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using C = core::Connectivity;
 using L = core::Layer;

@@ -8,7 +8,7 @@
 
 #include "diagnose/diagnose.h"
 
-namespace lifeline::diagnose::testing {
+namespace lifeline::diagnose::testutil {
 
 using core::Connectivity;
 using core::Layer;
@@ -142,4 +142,4 @@ inline core::Platform Plat(std::string id, std::string domain) {
   return p;
 }
 
-}  // namespace lifeline::diagnose::testing
+}  // namespace lifeline::diagnose::testutil
