@@ -134,7 +134,8 @@ Result<Fields> ReadMap(const Doc& doc, const YAML::Node& node, const Where& wher
   std::vector<std::string> valid(allowed.begin(), allowed.end());
   Fields fields;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& k = it->first;
+    // Copies: the iterator's pair is a temporary, references into it dangle.
+    const YAML::Node k = it->first;
     if (!k.IsScalar()) {
       return Fail(doc, {k.Mark(), where.path}, "a key must be a plain name, not a list or map");
     }
