@@ -37,11 +37,14 @@ struct View {
   bool api_fails() const { return !api_failures.empty(); }
 };
 
+// DNS lookups are not endpoints: a vantage point's results also carry the platform's DNS names,
+// and a name that resolves says nothing about whether the platform answers.
 View Look(const std::vector<core::ProbeResult>& results) {
   View v;
   bool has_main = false;
-  for (const auto& r : results) has_main = has_main || !r.api;
+  for (const auto& r : results) has_main = has_main || (!r.api && r.kind != core::ProbeKind::kDns);
   for (const auto& r : results) {
+    if (r.kind == core::ProbeKind::kDns) continue;
     // With only API probes configured, they are the platform's main endpoints.
     const bool api = r.api && has_main;
     if (api) {
