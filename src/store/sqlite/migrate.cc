@@ -10,27 +10,41 @@ using core::MakeError;
 
 namespace {
 
+core::Result<std::int64_t> Count(Db& db, const char* sql) {
+  auto stmt = db.Prepare(sql);
+  if (!stmt) return stmt.error();
+  if (auto r = stmt->Step(); !r) return r.error();
+  return stmt->ColInt(0);
+}
+
+}  // namespace
+
+core::Status CheckIsOurs(Db& db) {
+  auto has_version = Count(
+      db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  if (!has_version) return has_version.error();
+  if (*has_version > 0) return core::Ok();
+  auto tables = Count(db, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+  if (!tables) return tables.error();
+  if (*tables > 0) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "{}: an SQLite database that is not Lifeline's (it has tables but no "
+                     "schema_version); lifeline has not modified it: point lifeline at another "
+                     "file",
+                     db.path());
+  }
+  return core::Ok();
+}
+
+namespace {
+
 core::Status MigrateLocked(Db& db, std::span<const migrations::Migration> list,
                            std::int64_t now_ms) {
-  auto count = [&db](const char* sql) -> core::Result<std::int64_t> {
-    auto stmt = db.Prepare(sql);
-    if (!stmt) return stmt.error();
-    if (auto r = stmt->Step(); !r) return r.error();
-    return stmt->ColInt(0);
-  };
-  auto has_version =
-      count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  if (auto s = CheckIsOurs(db); !s) return s;
+  auto has_version = Count(
+      db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
   if (!has_version) return has_version.error();
   if (*has_version == 0) {
-    auto tables = count("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
-    if (!tables) return tables.error();
-    if (*tables > 0) {
-      return MakeError(ErrorCode::kFailedPrecondition,
-                       "{}: an SQLite database that is not Lifeline's (it has tables but no "
-                       "schema_version); lifeline has not modified it: point lifeline at another "
-                       "file",
-                       db.path());
-    }
     if (auto s =
             db.Exec("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                     "applied_at INTEGER NOT NULL)",
@@ -55,6 +69,12 @@ core::Status MigrateLocked(Db& db, std::span<const migrations::Migration> list,
                          "{}: database schema version {} is newer than this lifeline supports "
                          "(up to {}); run a newer lifeline, or point this one at another file",
                          db.path(), version, list.size());
+      }
+      if (version < 1) {
+        return MakeError(ErrorCode::kFailedPrecondition,
+                         "{}: schema_version holds version {}; the database is not one lifeline "
+                         "wrote",
+                         db.path(), version);
       }
       const auto& known = list[static_cast<std::size_t>(version - 1)];
       if (known.name != name) {

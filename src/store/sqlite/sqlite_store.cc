@@ -1098,6 +1098,7 @@ core::Result<std::unique_ptr<Store>> OpenSqlite(const std::string& path, OpenOpt
                              path, *check);
     }
   }
+  if (auto s = sqlite::CheckIsOurs(w); !s) return s.error();
   auto mode = w.QueryText("PRAGMA journal_mode = WAL", "switching to WAL mode");
   if (!mode) return mode.error();
   if (*mode != "wal") {
