@@ -149,7 +149,11 @@ core::Result<std::unique_ptr<Channel>> Channel::Create(asio::io_context& io,
   std::unique_ptr<Channel> ch(new Channel(io));
   ares_options opts{};
   int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS |
-             ARES_OPT_RESOLVCONF;
+             ARES_OPT_RESOLVCONF | ARES_OPT_FLAGS;
+  // Keep SERVFAIL and REFUSED answers: without this flag c-ares 1.18 treats them as "try the next
+  // server" and, with none left, reports ECONNREFUSED, losing the code the diagnosis needs. With
+  // several nameservers in resolv.conf the first to answer decides (timeouts still move on).
+  opts.flags = ARES_FLAG_NOCHECKRESP;
   opts.sock_state_cb = &Channel::OnSocketState;
   opts.sock_state_cb_data = ch.get();
   // Two tries, the second with twice the timeout (c-ares doubles it per round): both fit in the
