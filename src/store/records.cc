@@ -1,4 +1,5 @@
-// Names of the store's enums and small helpers on its records.
+// Names of the store's enums (stable: they are stored and shown in the API) and small helpers
+// on its records.
 #include "store/records.h"
 
 #include <array>

@@ -20,6 +20,10 @@ using Time = std::chrono::sys_time<std::chrono::milliseconds>;
 
 inline std::int64_t ToMillis(Time t) { return t.time_since_epoch().count(); }
 inline Time FromMillis(std::int64_t ms) { return Time(std::chrono::milliseconds(ms)); }
+// A clock reading as a store time (truncated to the millisecond).
+inline Time FromSystem(std::chrono::system_clock::time_point t) {
+  return std::chrono::floor<std::chrono::milliseconds>(t);
+}
 // Start of the UTC minute / hour holding t.
 Time MinuteOf(Time t);
 Time HourOf(Time t);
@@ -78,7 +82,7 @@ struct SampleQuery {
   TimeRange range;
   std::string probe_id;       // empty: every probe
   std::string from;           // empty: every vantage
-  std::size_t limit = 10000;  // the earliest `limit` samples of the range
+  std::size_t limit = 10000;  // the earliest `limit` samples of the range; 1..1000000
 };
 
 struct AggregateQuery {

@@ -268,6 +268,9 @@ Status SqliteStore::AddProbeSamples(std::span<const ProbeSample> samples) {
 Result<std::vector<ProbeSample>> SqliteStore::ListProbeSamples(const SampleQuery& q) {
   if (q.platform.empty()) return MakeError(ErrorCode::kInvalidArgument, "platform is empty");
   if (auto v = internal::ValidateRange(q.range); !v) return v.error();
+  if (q.limit < 1 || q.limit > 1'000'000) {
+    return MakeError(ErrorCode::kInvalidArgument, "limit must be 1..1000000 (got {})", q.limit);
+  }
   return Read("reading probe samples", [&](Db& db) -> Result<std::vector<ProbeSample>> {
     auto sel = db.Prepare(
         "SELECT platform, probe_id, vantage, at, ok, layer, detail, total_ms, http_status "
