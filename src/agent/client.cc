@@ -129,9 +129,8 @@ std::string ReadAnswer(const std::string& body, const std::vector<core::ProbeSpe
 
 }  // namespace
 
-boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober,
-                                                  const core::VantagePoint& vantage,
-                                                  const std::vector<core::ProbeSpec>& targets,
+boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober, core::VantagePoint vantage,
+                                                  std::vector<core::ProbeSpec> targets,
                                                   std::chrono::milliseconds probe_timeout,
                                                   std::chrono::milliseconds exchange_timeout) {
   VantageReply reply;
@@ -180,12 +179,12 @@ boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober,
   co_return reply;
 }
 
-boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober,
-                                                  const core::VantagePoint& vantage,
-                                                  const std::vector<core::ProbeSpec>& targets,
+boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober, core::VantagePoint vantage,
+                                                  std::vector<core::ProbeSpec> targets,
                                                   std::chrono::milliseconds timeout) {
   auto probe_timeout = std::max(timeout - timeout / 5, std::chrono::milliseconds(1));
-  co_return co_await QueryVantage(prober, vantage, targets, probe_timeout, timeout);
+  co_return co_await QueryVantage(prober, std::move(vantage), std::move(targets), probe_timeout,
+                                  timeout);
 }
 
 }  // namespace lifeline::agent

@@ -32,18 +32,17 @@ struct VantageReply {
 // Sends `targets` to `vantage` and reads the answer. The agent is asked to bound each probe by
 // `probe_timeout` (sent as timeout_ms); `exchange_timeout` bounds the whole HTTP exchange and
 // should exceed it by the round trip. Reads the token file first (failure: unreachable with
-// "cannot read token file PATH: ..."). Never throws.
-boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober,
-                                                  const core::VantagePoint& vantage,
-                                                  const std::vector<core::ProbeSpec>& targets,
+// "cannot read token file PATH: ..."). Never throws. Takes its arguments by value: the coroutine
+// may run after the caller's temporaries are gone; `prober` must outlive it.
+boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober, core::VantagePoint vantage,
+                                                  std::vector<core::ProbeSpec> targets,
                                                   std::chrono::milliseconds probe_timeout,
                                                   std::chrono::milliseconds exchange_timeout);
 
 // The same with probe_timeout = exchange_timeout minus a margin for the round trip
 // (a fifth of it, at least 1 ms left).
-boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober,
-                                                  const core::VantagePoint& vantage,
-                                                  const std::vector<core::ProbeSpec>& targets,
+boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober, core::VantagePoint vantage,
+                                                  std::vector<core::ProbeSpec> targets,
                                                   std::chrono::milliseconds timeout);
 
 }  // namespace lifeline::agent

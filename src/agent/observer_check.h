@@ -48,7 +48,7 @@ diagnose::ObserverInput AssembleObserverInput(const ObserverPlan& plan,
                                               const probe::LocalNetwork& local);
 
 // Runs the whole check with one Prober::Run (everything concurrently) and reads this device's
-// interfaces and default route.
+// interfaces and default route. `prober` and `config` must outlive the coroutine.
 boost::asio::awaitable<diagnose::ObserverInput> GatherObserverEvidence(
     probe::Prober& prober, const config::Config& config);
 

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <limits>
 #include <list>
 #include <nlohmann/json.hpp>
 #include <span>
@@ -40,6 +41,8 @@ namespace {
 
 constexpr std::size_t kHeaderLimit = 16 * 1024;
 constexpr std::chrono::seconds kWriteTimeout{30};
+constexpr std::chrono::milliseconds kLingerTimeout{500};
+constexpr std::size_t kLingerBytes = 1 << 20;
 
 // What to answer; the body is JSON.
 struct Reply {
@@ -366,7 +369,8 @@ asio::awaitable<void> ServeRequests(std::shared_ptr<State> st, beast::tcp_stream
     Parser parser;
     parser.header_limit(kHeaderLimit);
     // No limit while reading the header: a declared size is checked after authentication.
-    parser.body_limit(boost::none);
+    // (Not boost::none: Beast 1.74 compares Content-Length > none as true.)
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     stream.expires_after(st->options.header_timeout);
     beast::error_code ec;
     co_await http::async_read_header(stream, buffer, parser,
@@ -416,7 +420,20 @@ asio::awaitable<void> Serve(std::shared_ptr<State> st, tcp::socket socket) {
   } catch (const std::exception& e) {
     st->Log(fmt::format("{} connection failed: {}", peer, e.what()));
   }
+  // Lingering close: a refused request's body may still be arriving; closing with unread bytes
+  // would send a reset that can destroy our answer in the client's buffer before it reads it.
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (stream.socket().is_open()) {
+    stream.expires_after(kLingerTimeout);
+    std::size_t drained = 0;
+    char sink[4096];
+    while (drained < kLingerBytes) {
+      std::size_t n = co_await stream.async_read_some(
+          asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      drained += n;
+    }
+  }
   stream.socket().close(ec);
   st->connections.erase(conn);
   st->MaybeStopped();

@@ -141,7 +141,7 @@ core::Result<StatusPageState> ParseStatuspageSummary(std::string_view body) {
 }
 
 boost::asio::awaitable<StatusPageState> FetchStatusPage(probe::Prober& prober,
-                                                        const core::StatusPageRef& page,
+                                                        core::StatusPageRef page,
                                                         std::chrono::milliseconds timeout) {
   StatusPageState state;
   if (page.kind != "statuspage") {

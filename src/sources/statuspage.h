@@ -43,9 +43,10 @@ struct StatusPageState {
 core::Result<StatusPageState> ParseStatuspageSummary(std::string_view body);
 
 // Fetches and parses `page`. Never throws: a transport failure, a non-200 answer or an unreadable
-// body is a state with fetched == false and `error` saying which, naming the URL.
+// body is a state with fetched == false and `error` saying which, naming the URL. `prober` must
+// outlive the coroutine.
 boost::asio::awaitable<StatusPageState> FetchStatusPage(probe::Prober& prober,
-                                                        const core::StatusPageRef& page,
+                                                        core::StatusPageRef page,
                                                         std::chrono::milliseconds timeout);
 
 }  // namespace lifeline::sources

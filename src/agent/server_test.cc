@@ -1,0 +1,457 @@
+// Tests for the agent's HTTP server, driven by a real Beast client over loopback against a server
+// whose probes are answered by a fake Prober: the protocol's answers, limits and lifecycle.
+#include "agent/server.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/post.hpp>
+#include <future>
+#include <thread>
+
+#include "agent/test_util.h"
+
+namespace lifeline::agent {
+namespace {
+
+using namespace testing;  // NOLINT: the agent's test doubles
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr char kToken[] = "s3cret-Token-0123456789";
+
+config::Config TestConfig() {
+  config::Config c;
+  core::ProbeSpec a;
+  a.id = "control-a";
+  a.url = "https://control-a.test/";
+  core::ProbeSpec b;
+  b.id = "control-b";
+  b.url = "https://control-b.test/generate_204";
+  c.control = {a, b};
+  c.resolvers = {"198.51.100.53"};
+  return c;
+}
+
+json Target(std::string id, std::string url) {
+  return {{"id", std::move(id)}, {"kind", "http"}, {"url", std::move(url)}};
+}
+
+std::string ProbeBody(const json& targets, int timeout_ms = 3000) {
+  return json{{"targets", targets}, {"timeout_ms", timeout_ms}}.dump();
+}
+
+std::vector<std::pair<std::string, std::string>> Auth(std::string token = kToken) {
+  return {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+}
+
+// An agent on 127.0.0.1:0 with its event loop on a background thread.
+class AgentServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartServer(); }
+
+  void StartServer() {
+    ServerOptions options;
+    options.name = "eu-west";
+    options.region = "eu";
+    options.token = kToken;
+    options.max_request_bytes = 4096;
+    options.max_targets = 3;
+    options.header_timeout = std::chrono::milliseconds(300);
+    options.body_timeout = std::chrono::milliseconds(500);
+    options.inspect_network = [] { return probe::LocalNetwork{{"eth0"}, true}; };
+    options.log = [this](std::string_view line) {
+      std::lock_guard lock(log_mu_);
+      log_.emplace_back(line);
+    };
+    ProberFactory factory = [this](std::chrono::milliseconds timeout) {
+      timeouts_.push_back(timeout);
+      return core::Result<std::unique_ptr<probe::Prober>>(
+          std::make_unique<ForwardingProber>(prober_));
+    };
+    server_ = std::make_unique<AgentServer>(io_, TestConfig(), factory, options);
+    auto listening = server_->Listen({asio::ip::make_address("127.0.0.1"), 0});
+    ASSERT_TRUE(listening.ok()) << listening.error().ToString();
+    endpoint_ = server_->endpoint();
+    server_->Start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void TearDown() override {
+    if (thread_.joinable()) {
+      asio::post(io_, [this] { server_->Stop(); });
+      thread_.join();
+    }
+  }
+
+  HttpAnswer Post(const std::string& body,
+                  const std::vector<std::pair<std::string, std::string>>& headers = Auth()) {
+    return Send(endpoint_, http::verb::post, "/v1/probe", body, headers);
+  }
+
+  std::string Log() {
+    std::lock_guard lock(log_mu_);
+    std::string all;
+    for (const auto& line : log_) all += line + "\n";
+    return all;
+  }
+
+  asio::io_context io_;
+  FakeProber prober_;
+  std::vector<std::chrono::milliseconds> timeouts_;  // written on the io thread before answering
+  std::unique_ptr<AgentServer> server_;
+  tcp::endpoint endpoint_;
+  std::thread thread_;
+  std::mutex log_mu_;
+  std::vector<std::string> log_;
+};
+
+TEST_F(AgentServerTest, ProbeAnswersResultsInTargetOrderFromTheAgent) {
+  json targets =
+      json::array({Target("web", "https://www.instagram.test/"),
+                   {{"id", "dns"}, {"kind", "dns"}, {"host", "instagram.test"}},
+                   {{"id", "chat"}, {"kind", "tcp"}, {"host", "chat.test"}, {"port", 5222}}});
+  HttpAnswer a = Post(ProbeBody(targets, 2500));
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.headers[http::field::content_type], "application/json");
+  EXPECT_EQ(a.doc["agent"]["name"], "eu-west");
+  EXPECT_EQ(a.doc["agent"]["region"], "eu");
+  EXPECT_EQ(a.doc["agent"]["version"], kAgentVersion);
+  EXPECT_TRUE(a.doc["elapsed_ms"].is_number());
+  const json& results = a.doc["results"];
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0]["id"], "web");
+  EXPECT_EQ(results[0]["target"], "https://www.instagram.test/");
+  EXPECT_EQ(results[1]["id"], "dns");
+  EXPECT_EQ(results[2]["id"], "chat");
+  EXPECT_EQ(results[2]["target"], "tcp:chat.test:5222");
+  for (const json& r : results) {
+    EXPECT_EQ(r["from"], "eu-west");
+    EXPECT_EQ(r["ok"], true);
+  }
+  EXPECT_EQ(a.doc["observer"]["connectivity"], "ok");
+  EXPECT_THAT(a.doc["observer"]["evidence"].dump(), HasSubstr("2 of 2 control sites load"));
+
+  // One Run held the targets first, then the observer check, concurrently.
+  auto runs = prober_.Runs();
+  ASSERT_EQ(runs.size(), 1u);
+  std::vector<std::string> ids;
+  for (const auto& spec : runs[0]) ids.push_back(spec.id);
+  EXPECT_THAT(ids, ElementsAre("web", "dns", "chat", "control-a", "control-b", "dns:control-a.test",
+                               "dns:control-b.test", "dns:control-a.test@198.51.100.53",
+                               "dns:control-b.test@198.51.100.53"));
+  EXPECT_THAT(timeouts_, ElementsAre(std::chrono::milliseconds(2500)));
+}
+
+TEST_F(AgentServerTest, FailingControlSitesMakeTheAgentReportItsOwnConnection) {
+  prober_.answer = [](const core::ProbeSpec& spec) {
+    if (spec.id.starts_with("control-")) {
+      return FailedResult(spec, core::Layer::kTcp, core::detail::kTimeout);
+    }
+    return HealthyResult(spec);
+  };
+  HttpAnswer a = Post(ProbeBody(json::array({Target("web", "https://x.test/")})));
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.doc["observer"]["connectivity"], "local_network");
+  EXPECT_EQ(a.doc["results"][0]["ok"], true);
+}
+
+TEST_F(AgentServerTest, TargetFailuresComeBackAsData) {
+  prober_.answer = [](const core::ProbeSpec& spec) {
+    if (spec.id == "web") return FailedResult(spec, core::Layer::kDns, core::detail::kServfail);
+    return HealthyResult(spec);
+  };
+  HttpAnswer a = Post(ProbeBody(json::array({Target("web", "https://x.test/")})));
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.doc["results"][0]["ok"], false);
+  EXPECT_EQ(a.doc["results"][0]["layer"], "dns");
+  EXPECT_EQ(a.doc["results"][0]["detail"], "servfail");
+}
+
+TEST_F(AgentServerTest, NoTimeoutMeansTheAgentsDefault) {
+  HttpAnswer a = Post(json{{"targets", json::array()}}.dump());
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_TRUE(a.doc["results"].empty());
+  EXPECT_THAT(timeouts_, ElementsAre(std::chrono::milliseconds(5000)));
+}
+
+TEST_F(AgentServerTest, MissingOrWrongTokenIs401AndRunsNothing) {
+  const std::string body = ProbeBody(json::array({Target("web", "https://x.test/")}));
+  std::string same_length(sizeof(kToken) - 1, 'x');
+  const std::vector<std::vector<std::pair<std::string, std::string>>> bad = {
+      {},                                                   // no header
+      Auth(same_length),                                    // wrong, same length
+      Auth("s3cret"),                                       // a prefix of the token
+      Auth(std::string(kToken) + "0"),                      // the token plus one byte
+      {{"Authorization", std::string("Basic ") + kToken}},  // another scheme
+  };
+  for (const auto& headers : bad) {
+    HttpAnswer a = Post(body, headers);
+    EXPECT_EQ(a.status, 401) << a.body;
+    EXPECT_EQ(a.doc["error"]["code"], "unauthenticated");
+    EXPECT_EQ(a.headers[http::field::www_authenticate], "Bearer");
+  }
+  EXPECT_TRUE(prober_.Runs().empty());
+  EXPECT_EQ(Post(body, Auth()).status, 200);
+  // The scheme is case-insensitive (RFC 7235).
+  EXPECT_EQ(Post(body, {{"Authorization", std::string("bearer ") + kToken}}).status, 200);
+  EXPECT_THAT(Log(), Not(HasSubstr(kToken)));
+  EXPECT_THAT(Log(), HasSubstr("POST /v1/probe 401"));
+}
+
+TEST_F(AgentServerTest, MalformedJsonIs400NamingTheProblem) {
+  HttpAnswer a = Post(R"({"targets": [{"id": "web", "url": "https://x.test/"},]})");
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.doc["error"]["code"], "invalid_argument");
+  EXPECT_THAT(a.doc["error"]["message"].get<std::string>(),
+              StartsWith("malformed JSON: parse error at line 1, column 54: syntax error while "
+                         "parsing value - unexpected ']'"));
+}
+
+TEST_F(AgentServerTest, BadRequestsAre400WithTheReason) {
+  struct Case {
+    std::string body;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"[1]", "the body must be a JSON object with 'targets', not array"},
+      {R"({"timeout_ms": 100})", "field 'targets' is missing"},
+      {R"({"targets": {"id": "web"}})", "field 'targets' must be an array, not object"},
+      {ProbeBody(json::array({Target("a", "https://a.test/"),
+                              Target("b", "https://b.test/"),
+                              {{"id", "c"}, {"kind", "http"}, {"url", 42}}})),
+       "targets[2]: field 'url' has the wrong type (number)"},
+      {ProbeBody(json::array({{{"id", "d"}, {"kind", "smtp"}, {"host", "mx.test"}}})),
+       "targets[0]: field 'kind': 'smtp' is not one of dns, tcp, http"},
+      {ProbeBody(json::array({{{"id", "d"}, {"kind", "dns"}}})),
+       "targets[0]: a dns target needs 'host'"},
+      {ProbeBody(json::array({Target("f", "ftp://x.test/")})),
+       "targets[0]: field 'url' must start with http:// or https://"},
+      {ProbeBody(json::array(), 0), "field 'timeout_ms' must be an integer from 1 to 60000, not 0"},
+      {R"({"targets": [], "timeout_ms": "5s"})",
+       "field 'timeout_ms' must be an integer from 1 to 60000, not \"5s\""},
+  };
+  for (const Case& c : cases) {
+    HttpAnswer a = Post(c.body);
+    EXPECT_EQ(a.status, 400) << c.body;
+    EXPECT_EQ(a.doc["error"]["message"], c.message) << c.body;
+  }
+  EXPECT_TRUE(prober_.Runs().empty());
+}
+
+TEST_F(AgentServerTest, TooManyTargetsIs413) {
+  json targets = json::array();
+  for (int i = 0; i < 4; ++i) targets.push_back(Target("t" + std::to_string(i), "https://x.test/"));
+  HttpAnswer a = Post(ProbeBody(targets));
+  EXPECT_EQ(a.status, 413);
+  EXPECT_EQ(a.doc["error"]["code"], "resource_exhausted");
+  EXPECT_EQ(a.doc["error"]["message"], "4 targets is more than this agent's limit of 3");
+  EXPECT_TRUE(prober_.Runs().empty());
+}
+
+TEST_F(AgentServerTest, OversizedBodyIs413WithContentLength) {
+  std::string body =
+      ProbeBody(json::array({Target("web", "https://x.test/" + std::string(5000, 'a'))}));
+  HttpAnswer a = Post(body);
+  EXPECT_EQ(a.status, 413);
+  EXPECT_THAT(a.doc["error"]["message"].get<std::string>(),
+              HasSubstr("is over this agent's limit of 4096 bytes"));
+  EXPECT_FALSE(a.keep_alive);
+}
+
+TEST_F(AgentServerTest, DeclaredSizeIsRefusedBeforeTheBodyIsSent) {
+  // Only the header: a server that waited for 100 MB would never answer.
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(endpoint_);
+  std::string head = std::string("POST /v1/probe HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ") +
+                     kToken + "\r\nContent-Length: 100000000\r\n\r\n";
+  asio::write(stream, asio::buffer(head));
+  beast::flat_buffer buffer;
+  HttpAnswer a = ReadAnswer(stream, buffer);
+  EXPECT_EQ(a.status, 413);
+  EXPECT_EQ(a.doc["error"]["message"],
+            "the body (100000000 bytes) is over this agent's limit of 4096 bytes");
+}
+
+TEST_F(AgentServerTest, OversizedChunkedBodyIs413WithoutContentLength) {
+  std::string body =
+      ProbeBody(json::array({Target("web", "https://x.test/" + std::string(5000, 'a'))}));
+  HttpAnswer a = Send(endpoint_, http::verb::post, "/v1/probe", body, Auth(), /*chunked=*/true);
+  EXPECT_EQ(a.status, 413);
+  EXPECT_EQ(a.doc["error"]["message"], "the body is over this agent's limit of 4096 bytes");
+  // A small chunked body is fine.
+  HttpAnswer ok = Send(endpoint_, http::verb::post, "/v1/probe",
+                       ProbeBody(json::array({Target("web", "https://x.test/")})), Auth(), true);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+}
+
+TEST_F(AgentServerTest, WrongMethodIs405AndUnknownPathIs404) {
+  HttpAnswer get = Send(endpoint_, http::verb::get, "/v1/probe", "", Auth());
+  EXPECT_EQ(get.status, 405);
+  EXPECT_EQ(get.headers[http::field::allow], "POST");
+  EXPECT_EQ(get.doc["error"]["code"], "method_not_allowed");
+  HttpAnswer post_health = Send(endpoint_, http::verb::post, "/healthz", "{}");
+  EXPECT_EQ(post_health.status, 405);
+  EXPECT_EQ(post_health.headers[http::field::allow], "GET");
+  HttpAnswer missing = Send(endpoint_, http::verb::post, "/v2/probe", "{}", Auth());
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.doc["error"]["code"], "not_found");
+}
+
+TEST_F(AgentServerTest, HealthzNeedsNoToken) {
+  HttpAnswer a = Send(endpoint_, http::verb::get, "/healthz");
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.doc, json({{"status", "ok"}}));
+}
+
+TEST_F(AgentServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(endpoint_);
+  beast::flat_buffer buffer;
+  for (int i = 0; i < 3; ++i) {
+    http::request<http::string_body> req{http::verb::post, "/v1/probe", 11};
+    req.set(http::field::host, "a");
+    req.set(http::field::authorization, std::string("Bearer ") + kToken);
+    req.body() = ProbeBody(json::array({Target("web" + std::to_string(i), "https://x.test/")}));
+    req.prepare_payload();
+    http::write(stream, req);
+    HttpAnswer a = ReadAnswer(stream, buffer);
+    ASSERT_EQ(a.status, 200) << a.body;
+    EXPECT_TRUE(a.keep_alive);
+    EXPECT_EQ(a.doc["results"][0]["id"], "web" + std::to_string(i));
+  }
+  // A refused request on the same connection does not end it either.
+  http::request<http::string_body> health{http::verb::get, "/healthz", 11};
+  health.set(http::field::host, "a");
+  http::write(stream, health);
+  EXPECT_EQ(ReadAnswer(stream, buffer).status, 200);
+}
+
+TEST_F(AgentServerTest, ExpectContinueGetsTheBodySent) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(endpoint_);
+  std::string body = ProbeBody(json::array({Target("web", "https://x.test/")}));
+  std::string head = fmt::format(
+      "POST /v1/probe HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer {}\r\nExpect: "
+      "100-continue\r\nContent-Length: {}\r\n\r\n",
+      kToken, body.size());
+  asio::write(stream, asio::buffer(head));
+  beast::flat_buffer buffer;
+  HttpAnswer go_on = ReadAnswer(stream, buffer);
+  EXPECT_EQ(go_on.status, 100);
+  asio::write(stream, asio::buffer(body));
+  EXPECT_EQ(ReadAnswer(stream, buffer).status, 200);
+}
+
+TEST_F(AgentServerTest, SlowHeaderIsCutOff) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(endpoint_);
+  asio::write(socket, asio::buffer(std::string("POST /v1/probe HTTP/1.1\r\nHost: a\r\n")));
+  const auto start = std::chrono::steady_clock::now();
+  char buf[256];
+  beast::error_code ec;
+  std::size_t n = socket.read_some(asio::buffer(buf), ec);  // blocks until the server closes
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(ec, asio::error::eof) << ec.message();
+  EXPECT_EQ(n, 0u);
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_LT(waited, std::chrono::seconds(3));
+}
+
+TEST_F(AgentServerTest, GarbageIs400) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(endpoint_);
+  asio::write(stream, asio::buffer(std::string("HELLO\x01 / HTTP/1.1\r\n\r\n")));
+  beast::flat_buffer buffer;
+  HttpAnswer a = ReadAnswer(stream, buffer);
+  EXPECT_EQ(a.status, 400);
+  EXPECT_THAT(a.doc["error"]["message"].get<std::string>(), StartsWith("not a valid HTTP/1.1"));
+}
+
+TEST_F(AgentServerTest, ConnectionsAreServedConcurrently) {
+  prober_.delay = std::chrono::milliseconds(400);
+  const std::string body = ProbeBody(json::array({Target("web", "https://x.test/")}));
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::future<HttpAnswer>> answers;
+  for (int i = 0; i < 4; ++i) {
+    answers.push_back(std::async(std::launch::async, [&] { return Post(body); }));
+  }
+  for (auto& a : answers) EXPECT_EQ(a.get().status, 200);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, std::chrono::milliseconds(1200)) << "requests were served one after another";
+}
+
+TEST_F(AgentServerTest, StopAnswersRequestsInFlightThenFinishes) {
+  prober_.delay = std::chrono::milliseconds(300);
+  // An idle keep-alive connection and a request in flight.
+  asio::io_context io;
+  tcp::socket idle(io);
+  idle.connect(endpoint_);
+  auto in_flight = std::async(std::launch::async, [&] {
+    return Post(ProbeBody(json::array({Target("web", "https://x.test/")})));
+  });
+  while (prober_.Runs().empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::promise<void> stopped;
+  asio::post(io_, [&] { server_->Stop([&] { stopped.set_value(); }); });
+  HttpAnswer a = in_flight.get();
+  EXPECT_EQ(a.status, 200);
+  EXPECT_FALSE(a.keep_alive);
+  EXPECT_EQ(stopped.get_future().wait_for(std::chrono::seconds(3)), std::future_status::ready);
+  thread_.join();  // the event loop ran out of work
+  char buf[16];
+  beast::error_code ec;
+  idle.read_some(asio::buffer(buf), ec);
+  EXPECT_EQ(ec, asio::error::eof);
+  beast::error_code connect_ec;
+  tcp::socket late(io);
+  late.connect(endpoint_, connect_ec);
+  EXPECT_EQ(connect_ec, asio::error::connection_refused);
+}
+
+TEST(AgentServerListenTest, BusyPortIsAClearError) {
+  asio::io_context io;
+  tcp::acceptor taken(io, {asio::ip::make_address("127.0.0.1"), 0});
+  FakeProber prober;
+  AgentServer server(
+      io, TestConfig(),
+      [&](std::chrono::milliseconds) {
+        return core::Result<std::unique_ptr<probe::Prober>>(
+            std::make_unique<ForwardingProber>(prober));
+      },
+      ServerOptions{.token = kToken});
+  auto status = server.Listen(taken.local_endpoint());
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), core::ErrorCode::kUnavailable);
+  EXPECT_THAT(status.error().message(),
+              HasSubstr(fmt::format("cannot listen on 127.0.0.1:{}: Address already in use",
+                                    taken.local_endpoint().port())));
+}
+
+TEST(ParseListenAddressTest, AcceptsIpv4AndBracketedIpv6) {
+  auto v4 = ParseListenAddress("0.0.0.0:8089");
+  ASSERT_TRUE(v4.ok());
+  EXPECT_EQ(v4->port(), 8089);
+  EXPECT_TRUE(v4->address().is_v4());
+  auto v6 = ParseListenAddress("[::1]:0");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->address().to_string(), "::1");
+  EXPECT_EQ(v6->port(), 0);
+}
+
+TEST(ParseListenAddressTest, RejectsWhatIsNotAddrPort) {
+  for (std::string_view bad : {"8089", "localhost:8089", "::1:8089", "1.2.3.4:", "1.2.3.4:70000",
+                               "1.2.3.4:80x", ":8089"}) {
+    auto r = ParseListenAddress(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_THAT(r.error().message(), HasSubstr("expected ADDR:PORT")) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace lifeline::agent
