@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "agent/server.h"
+#include "check/check.h"
 #include "cli/check.h"
 #include "config/config.h"
 #include "diagnose/report_json.h"
@@ -51,15 +52,12 @@ int Check(const CheckFlags& f) {
     }
     return 0;
   }
-  auto platforms = SelectPlatforms(*cfg, f.platforms);
+  auto platforms = check::SelectPlatforms(*cfg, f.platforms);
   if (!platforms.ok()) {
     std::cerr << "lifeline: " << platforms.error().message() << "\n";
     return kExitUsage;
   }
-  CheckOptions options;
-  options.platforms = f.platforms;
-  options.progress = !f.json && isatty(STDERR_FILENO);
-  auto report = RunCheck(*cfg, *platforms, options);
+  auto report = check::RunBlocking(*cfg, *platforms, !f.json && isatty(STDERR_FILENO));
   if (!report.ok()) {
     std::cerr << "lifeline: " << report.error().message() << "\n";
     return kExitUsage;
