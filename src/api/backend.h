@@ -28,7 +28,7 @@ struct LiveEvent {
 struct IncidentQuery {
   std::string state = "all";  // open | closed | all
   std::size_t limit = 50;
-  std::string cursor;         // from a previous answer's next_cursor
+  std::string cursor;  // from a previous answer's next_cursor
 };
 
 // Every method is thread-safe and may be called from the API's own thread; none may block for
