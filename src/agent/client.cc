@@ -28,8 +28,8 @@ std::string ProbeUrl(const std::string& base) {
 std::string DescribeTransport(const core::ProbeResult& t, std::chrono::milliseconds timeout) {
   std::string what;
   if (t.detail == core::detail::kTimeout) {
-    what = fmt::format("no answer within {} ms (timeout at {})", timeout.count(),
-                       t.layer == core::Layer::kNone ? "?" : core::LayerName(t.layer));
+    what = t.message.empty() ? fmt::format("timeout: no answer within {} ms", timeout.count())
+                             : "timeout";
   } else if (t.layer == core::Layer::kTcp && t.detail == core::detail::kRefused) {
     what = "connection refused";
   } else if (t.layer == core::Layer::kTcp && t.detail == core::detail::kReset) {

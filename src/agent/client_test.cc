@@ -76,8 +76,8 @@ class AgentFixture {
         io_, config,
         [this](std::chrono::milliseconds timeout) {
           timeout_ = timeout;
-          return core::Result<std::unique_ptr<probe::Prober>>(
-              std::make_unique<ForwardingProber>(prober_));
+          return core::Result<std::shared_ptr<probe::Prober>>(
+              std::make_shared<ForwardingProber>(prober_));
         },
         options);
     EXPECT_TRUE(server_->Listen({asio::ip::make_address("127.0.0.1"), 0}).ok());
@@ -192,7 +192,70 @@ TEST(QueryVantageTest, SilentAgentIsATimeout) {
       Query(vp, Targets(), std::chrono::milliseconds(200), std::chrono::milliseconds(300));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   EXPECT_FALSE(reply.reachable);
-  EXPECT_THAT(reply.error, HasSubstr("no answer within 300 ms (timeout"));
+  EXPECT_THAT(reply.error, StartsWith(vp.url + "/v1/probe: timeout ("));
+}
+
+// The same exchanges through the real prober's Fetch, as `lifeline check` makes them.
+VantageReply QueryWithRealProber(const core::VantagePoint& vp,
+                                 std::chrono::milliseconds exchange_timeout) {
+  asio::io_context io;
+  auto prober = probe::CreateProber(io, probe::Options{});
+  EXPECT_TRUE(prober.ok()) << prober.error().ToString();
+  if (!prober.ok()) return {};
+  VantageReply reply;
+  asio::co_spawn(io,
+                 QueryVantage(**prober, vp, Targets(), exchange_timeout - exchange_timeout / 5,
+                              exchange_timeout),
+                 [&](std::exception_ptr e, VantageReply r) {
+                   if (e) std::rethrow_exception(e);
+                   reply = std::move(r);
+                 });
+  io.run();
+  return reply;
+}
+
+TEST(QueryVantageRealProberTest, ReadsResultsFromARealAgent) {
+  AgentFixture agent;
+  core::VantagePoint vp{"eu-west", "eu", agent.url(), WriteTokenFile("real-ok", kToken)};
+  VantageReply reply = QueryWithRealProber(vp, std::chrono::milliseconds(3000));
+  ASSERT_TRUE(reply.reachable) << reply.error;
+  ASSERT_EQ(reply.results.size(), 2u);
+  EXPECT_EQ(reply.results[0].from, "eu-west");
+  EXPECT_EQ(reply.results[1].probe_id, "dns");
+}
+
+TEST(QueryVantageRealProberTest, WrongTokenMentions401) {
+  AgentFixture agent;
+  core::VantagePoint vp{"eu-west", "eu", agent.url(), WriteTokenFile("real-bad", "nope")};
+  VantageReply reply = QueryWithRealProber(vp, std::chrono::milliseconds(3000));
+  EXPECT_FALSE(reply.reachable);
+  EXPECT_THAT(reply.error, HasSubstr("HTTP 401: invalid token"));
+}
+
+TEST(QueryVantageRealProberTest, AgentDownIsConnectionRefused) {
+  asio::io_context io;
+  tcp::acceptor probe_port(io, {asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = probe_port.local_endpoint().port();
+  probe_port.close();
+  core::VantagePoint vp{"eu-west", "eu", fmt::format("http://127.0.0.1:{}", port),
+                        WriteTokenFile("real-down", kToken)};
+  VantageReply reply = QueryWithRealProber(vp, std::chrono::milliseconds(3000));
+  EXPECT_FALSE(reply.reachable);
+  EXPECT_THAT(reply.error, HasSubstr("connection refused"));
+}
+
+TEST(QueryVantageRealProberTest, SilentAgentIsATimeout) {
+  asio::io_context io;
+  tcp::acceptor silent(io, {asio::ip::make_address("127.0.0.1"), 0});
+  core::VantagePoint vp{"eu-west", "eu",
+                        fmt::format("http://127.0.0.1:{}", silent.local_endpoint().port()),
+                        WriteTokenFile("real-silent", kToken)};
+  const auto start = std::chrono::steady_clock::now();
+  VantageReply reply = QueryWithRealProber(vp, std::chrono::milliseconds(400));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_FALSE(reply.reachable);
+  EXPECT_THAT(reply.error, StartsWith(vp.url + "/v1/probe: timeout ("));
+  EXPECT_THAT(reply.error, HasSubstr("400 ms"));
 }
 
 // An "agent" that answers every request with a canned status and body.

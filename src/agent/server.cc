@@ -20,6 +20,7 @@
 #include <ctime>
 #include <limits>
 #include <list>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <span>
 
@@ -43,6 +44,8 @@ constexpr std::size_t kHeaderLimit = 16 * 1024;
 constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::chrono::milliseconds kLingerTimeout{500};
 constexpr std::size_t kLingerBytes = 1 << 20;
+// Distinct per-request timeouts that keep their own Prober; others get one for the request only.
+constexpr std::size_t kMaxProbers = 8;
 
 // What to answer; the body is JSON.
 struct Reply {
@@ -603,13 +606,24 @@ core::Status RunAgent(const AgentOptions& options) {
   probe_options.concurrency = config.concurrency;
   probe_options.ca_file = config.ca_file;
   probe_options.resolv_conf = config.resolv_conf;
-  // Fail at start-up, not on the first request, when the CA file or resolver config is bad.
-  if (auto check = probe::CreateProber(io, probe_options); !check.ok()) return check.error();
-  ProberFactory factory = [&io, probe_options](std::chrono::milliseconds timeout) {
+  // One Prober per distinct timeout asked for (callers mostly share one), made on first use.
+  // The one for the default timeout is made now: a bad CA file or resolver config fails at
+  // start-up, not on the first request.
+  auto probers =
+      std::make_shared<std::map<std::chrono::milliseconds, std::shared_ptr<probe::Prober>>>();
+  ProberFactory factory =
+      [&io, probe_options,
+       probers](std::chrono::milliseconds timeout) -> core::Result<std::shared_ptr<probe::Prober>> {
+    if (auto it = probers->find(timeout); it != probers->end()) return it->second;
     probe::Options o = probe_options;
     o.timeout = timeout;
-    return probe::CreateProber(io, o);
+    auto created = probe::CreateProber(io, o);
+    if (!created.ok()) return created.error();
+    std::shared_ptr<probe::Prober> prober = std::move(created).value();
+    if (probers->size() < kMaxProbers) probers->emplace(timeout, prober);
+    return prober;
   };
+  if (auto check = factory(server_options.default_timeout); !check.ok()) return check.error();
 
   const std::string name = server_options.name;
   AgentServer server(io, config, std::move(factory), std::move(server_options));

@@ -26,10 +26,11 @@ inline constexpr std::string_view kAgentVersion = "0.1.0";
 // Upper bound of a request's "timeout_ms" (per probe): an agent never works longer for one call.
 inline constexpr std::chrono::milliseconds kMaxRequestTimeout{60000};
 
-// Makes the Prober one request runs on, with that request's per-probe timeout. Called on the
-// io_context's thread; the Prober lives as long as the request.
+// Gives the Prober a request runs on, for that request's per-probe timeout (probe::Options fixes
+// the timeout per Prober). Called on the io_context's thread; may hand out the same Prober for
+// the same timeout (RunAgent does, so requests share its concurrency bound and TLS context).
 using ProberFactory =
-    std::function<core::Result<std::unique_ptr<probe::Prober>>(std::chrono::milliseconds timeout)>;
+    std::function<core::Result<std::shared_ptr<probe::Prober>>(std::chrono::milliseconds timeout)>;
 
 struct ServerOptions {
   std::string name;    // reported as agent.name and as every result's `from`

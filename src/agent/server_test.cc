@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/post.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -67,8 +70,8 @@ class AgentServerTest : public ::testing::Test {
     };
     ProberFactory factory = [this](std::chrono::milliseconds timeout) {
       timeouts_.push_back(timeout);
-      return core::Result<std::unique_ptr<probe::Prober>>(
-          std::make_unique<ForwardingProber>(prober_));
+      return core::Result<std::shared_ptr<probe::Prober>>(
+          std::make_shared<ForwardingProber>(prober_));
     };
     server_ = std::make_unique<AgentServer>(io_, TestConfig(), factory, options);
     auto listening = server_->Listen({asio::ip::make_address("127.0.0.1"), 0});
@@ -421,8 +424,8 @@ TEST(AgentServerListenTest, BusyPortIsAClearError) {
   AgentServer server(
       io, TestConfig(),
       [&](std::chrono::milliseconds) {
-        return core::Result<std::unique_ptr<probe::Prober>>(
-            std::make_unique<ForwardingProber>(prober));
+        return core::Result<std::shared_ptr<probe::Prober>>(
+            std::make_shared<ForwardingProber>(prober));
       },
       ServerOptions{.token = kToken});
   auto status = server.Listen(taken.local_endpoint());
@@ -451,6 +454,86 @@ TEST(ParseListenAddressTest, RejectsWhatIsNotAddrPort) {
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_THAT(r.error().message(), HasSubstr("expected ADDR:PORT")) << bad;
   }
+}
+
+}  // namespace
+}  // namespace lifeline::agent
+
+namespace lifeline::agent {
+namespace {
+
+using namespace testing;  // NOLINT
+using ::testing::HasSubstr;
+
+std::string TempFile(const std::string& name, const std::string& content) {
+  auto path = std::filesystem::temp_directory_path() /
+              fmt::format("lifeline-runagent-test-{}-{}", ::getpid(), name);
+  std::ofstream(path) << content;
+  return path.string();
+}
+
+TEST(RunAgentTest, ServesWithTheRealProberUntilSigterm) {
+  // A TCP target on loopback for the real prober to reach.
+  asio::io_context target_io;
+  tcp::acceptor target(target_io, {asio::ip::make_address("127.0.0.1"), 0});
+
+  AgentOptions options;
+  options.listen = "127.0.0.1:0";
+  options.token_file = TempFile("token", "run-agent-token\n");
+  options.name = "test-agent";
+  options.config.timeout = std::chrono::milliseconds(2000);
+  std::promise<tcp::endpoint> listening;
+  options.on_listening = [&](const tcp::endpoint& ep) { listening.set_value(ep); };
+  core::Status result = core::Ok();
+  std::thread agent([&] { result = RunAgent(options); });
+  auto future = listening.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  tcp::endpoint ep = future.get();
+  EXPECT_NE(ep.port(), 0);
+
+  EXPECT_EQ(Send(ep, http::verb::get, "/healthz").status, 200);
+  json body = {{"targets", json::array({{{"id", "chat"},
+                                         {"kind", "tcp"},
+                                         {"host", "127.0.0.1"},
+                                         {"port", target.local_endpoint().port()}}})},
+               {"timeout_ms", 1000}};
+  HttpAnswer a = Send(ep, http::verb::post, "/v1/probe", body.dump(),
+                      {{"Authorization", "Bearer run-agent-token"}});
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.doc["agent"]["name"], "test-agent");
+  EXPECT_EQ(a.doc["results"][0]["from"], "test-agent");
+  EXPECT_EQ(a.doc["results"][0]["ok"], true) << a.body;
+
+  ::kill(::getpid(), SIGTERM);
+  agent.join();
+  EXPECT_TRUE(result.ok()) << result.error().ToString();
+}
+
+TEST(RunAgentTest, StartUpErrorsAreClear) {
+  AgentOptions options;
+  options.listen = "127.0.0.1:0";
+  options.token_file = TempFile("empty", "\n");
+  auto empty = RunAgent(options);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().message(), "token file " + options.token_file + " is empty");
+
+  options.token_file = "/nonexistent/agent.token";
+  auto missing = RunAgent(options);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message(),
+            "cannot read token file /nonexistent/agent.token: No such file or directory");
+
+  options.token_file = TempFile("good", "tok");
+  options.listen = "localhost:8089";
+  auto listen = RunAgent(options);
+  ASSERT_FALSE(listen.ok());
+  EXPECT_THAT(listen.error().message(), HasSubstr("expected ADDR:PORT"));
+
+  options.listen = "127.0.0.1:0";
+  options.config.ca_file = "/nonexistent/ca.pem";
+  auto ca = RunAgent(options);
+  ASSERT_FALSE(ca.ok());
+  EXPECT_THAT(ca.error().message(), HasSubstr("/nonexistent/ca.pem"));
 }
 
 }  // namespace
