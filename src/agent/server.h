@@ -1,6 +1,7 @@
 // The vantage-point agent (`lifeline agent`): an HTTP/1.1 server (Boost.Beast on one asio event
 // loop) that runs the caller's probes from where it stands, with its own connection check.
-// Protocol: /work/notes/agent-protocol.md (POST /v1/probe, GET /healthz).
+// Protocol (docs/cli.md, "lifeline agent"): POST /v1/probe {"targets": [...], "timeout_ms": N}
+// where timeout_ms (1..60000, default: the agent's config timeout) bounds each probe; GET /healthz.
 #pragma once
 
 // GCC 12: <utility> must precede Boost's awaitable header.
