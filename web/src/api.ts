@@ -1,0 +1,100 @@
+// Calls to the REST API on the same origin. The API token (if the user gave one) lives in
+// localStorage and goes out as a Bearer header on every call.
+
+import type {
+  CheckReport,
+  History,
+  Incident,
+  IncidentEvent,
+  IncidentsBody,
+  PlatformView,
+  PlatformsBody,
+  ReportAccepted,
+  StatusPageFull,
+} from "./types";
+
+const TOKEN_KEY = "lifeline.token";
+
+export function getToken(): string {
+  try {
+    return localStorage.getItem(TOKEN_KEY) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+export function setToken(token: string): void {
+  try {
+    if (token) localStorage.setItem(TOKEN_KEY, token);
+    else localStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // Private mode without storage: the token lasts until the page closes.
+  }
+}
+
+export function authHeaders(): Record<string, string> {
+  const t = getToken();
+  return t ? { Authorization: `Bearer ${t}` } : {};
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+  // 401: no or a bad token; 403: the token's role is too low.
+  get needsToken(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: {
+        Accept: "application/json",
+        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+        ...authHeaders(),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+      cache: "no-store",
+    });
+  } catch (e) {
+    throw new ApiError(0, "unavailable", "Lifeline is not answering (is `lifeline serve` running?)");
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!res.ok) {
+    const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? `HTTP ${res.status}`);
+  }
+  return json as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  platforms: () => call<PlatformsBody>("GET", "/v1/platforms"),
+  platform: (id: string) => call<PlatformView>("GET", `/v1/platforms/${enc(id)}`),
+  history: (id: string, fromIso?: string) =>
+    call<History>("GET", `/v1/platforms/${enc(id)}/history${fromIso ? `?from=${enc(fromIso)}` : ""}`),
+  check: (ids: string[]) => call<CheckReport>("POST", "/v1/check", { platforms: ids }),
+  incidents: (state = "all", limit = 50) =>
+    call<IncidentsBody>("GET", `/v1/incidents?state=${enc(state)}&limit=${limit}`),
+  incident: (id: string) => call<Incident>("GET", `/v1/incidents/${enc(id)}`),
+  incidentEvents: (id: string, after?: number) =>
+    call<{ events: IncidentEvent[] }>("GET", `/v1/incidents/${enc(id)}/events${after ? `?after=${after}` : ""}`),
+  report: (platform: string, kind: string) =>
+    call<ReportAccepted>("POST", "/v1/reports", kind ? { platform, kind } : { platform }),
+  statusPages: () => call<{ status_pages: StatusPageFull[] }>("GET", "/v1/status-pages"),
+};
