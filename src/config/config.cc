@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -346,9 +347,24 @@ Status CheckJsonPointer(std::string_view p) {
   return core::Ok();
 }
 
-const Keys kTopKeys = {"timeout",   "slow_threshold", "concurrency",    "ca_file", "resolv_conf",
-                       "resolvers", "control",        "vantage_points", "agent",   "platforms"};
-const Keys kPlatformKeys = {"name", "domain", "dns", "probes", "status_page", "enabled"};
+const Keys kTopKeys = {"timeout",     "slow_threshold", "concurrency", "ca_file",
+                       "resolv_conf", "resolvers",      "control",     "vantage_points",
+                       "agent",       "platforms",      "serve",       "api",
+                       "crowd",       "maintenance",    "silences"};
+const Keys kPlatformKeys = {"name",        "domain",  "dns",     "probes",
+                            "status_page", "enabled", "interval"};
+const Keys kServeKeys = {"interval",        "jitter",
+                         "open_after",      "open_after_confirmed",
+                         "close_after",     "flapping_transitions",
+                         "flapping_window", "status_page_interval",
+                         "data_dir",        "database"};
+const Keys kApiKeys = {"listen", "anonymous_role", "web_root"};
+const Keys kCrowdKeys = {"window", "weeks", "factor", "min_count", "floor", "method", "trim"};
+const Keys kSilenceKeys = {"name", "platforms", "domains", "start", "end", "weekly"};
+const Keys kWeeklyKeys = {"days", "start", "duration", "zone"};
+// The shortest round interval: probing faster than this is load on the platforms, not insight.
+constexpr std::chrono::milliseconds kMinInterval{5000};
+constexpr std::chrono::milliseconds kMaxInterval{3600000};
 const Keys kProbeKeys = {"id",  "enabled", "url",    "tcp",           "method",
                          "api", "headers", "expect", "max_redirects", "max_body"};
 const Keys kControlKeys = {"id", "url", "method", "headers", "expect", "max_redirects", "max_body"};
@@ -412,8 +428,317 @@ class Loader {
       if (f.value.IsNull()) return core::Ok();
       LL_ASSIGN(Fields platforms, ReadMap(doc, f.value, w, {}, "platforms by id"));
       for (const Field& p : platforms.items) LL_TRY(ApplyPlatform(doc, p));
+    } else if (f.key == "serve") {
+      LL_TRY(ApplyServe(doc, f));
+    } else if (f.key == "api") {
+      LL_TRY(ApplyApi(doc, f));
+    } else if (f.key == "crowd") {
+      LL_TRY(ApplyCrowd(doc, f));
+    } else if (f.key == "maintenance" || f.key == "silences") {
+      // Checked against the platforms once the whole file is read (platforms may come later).
+      pending_silences_.push_back({doc, f});
     }
     return core::Ok();
+  }
+
+ public:
+  // After every document: silences name platforms and domains that must exist by then.
+  Status Finish() {
+    for (const auto& [doc, f] : pending_silences_) {
+      LL_TRY(ApplySilences(doc, f,
+                           f.key == "maintenance" ? watch::SilenceKind::kMaintenance
+                                                  : watch::SilenceKind::kSilence));
+    }
+    pending_silences_.clear();
+    return core::Ok();
+  }
+
+ private:
+  // A watch Validate() message starts with the field it is about ("open_after must be ...");
+  // point at that field's line when it was given, else at the block.
+  Error FailValidation(const Doc& doc, const Fields& fields, const Where& block,
+                       const std::string& message) {
+    std::string_view first(message);
+    first = first.substr(0, first.find(' '));
+    for (const Field& g : fields.items) {
+      if (g.key == first) return Fail(doc, At(g.where, g.value), message);
+    }
+    return Fail(doc, block, message);
+  }
+
+  Result<double> GetNumber(const Doc& doc, const YAML::Node& n, const Where& w) {
+    LL_ASSIGN(std::string s, GetString(doc, n, w, "a number"));
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) {
+      return Fail(doc, At(w, n), fmt::format("'{}' is not a number (e.g. 3 or 2.5)", s));
+    }
+    return v;
+  }
+
+  Result<std::chrono::milliseconds> GetInterval(const Doc& doc, const YAML::Node& n,
+                                                const Where& w) {
+    LL_ASSIGN(auto d, GetDuration(doc, n, w));
+    if (d < kMinInterval || d > kMaxInterval) {
+      return Fail(doc, At(w, n),
+                  fmt::format("'{}' is out of range (from 5s to 1h: probing more often than every "
+                              "5 s loads the platforms without telling more)",
+                              n.Scalar()));
+    }
+    return d;
+  }
+
+  Status ApplyServe(const Doc& doc, const Field& f) {
+    LL_ASSIGN(Fields fields, ReadMap(doc, f.value, f.where, kServeKeys, "serve settings"));
+    ServeConfig& s = config_->serve;
+    watch::StateMachineConfig& m = s.machine;
+    for (const Field& g : fields.items) {
+      if (g.key == "interval") {
+        LL_ASSIGN(s.interval, GetInterval(doc, g.value, g.where));
+      } else if (g.key == "jitter") {
+        LL_ASSIGN(std::string text, GetString(doc, g.value, g.where, "a share such as 10%"));
+        auto share = ParseShare(text, 0.5);
+        if (!share.ok()) return Fail(doc, At(g.where, g.value), share.error().message());
+        s.jitter = *share;
+      } else if (g.key == "open_after") {
+        LL_ASSIGN(long long n, GetInt(doc, g.value, g.where, 1, 100));
+        m.open_after = static_cast<int>(n);
+      } else if (g.key == "open_after_confirmed") {
+        LL_ASSIGN(long long n, GetInt(doc, g.value, g.where, 1, 100));
+        m.open_after_confirmed = static_cast<int>(n);
+      } else if (g.key == "close_after") {
+        LL_ASSIGN(long long n, GetInt(doc, g.value, g.where, 1, 100));
+        m.close_after = static_cast<int>(n);
+      } else if (g.key == "flapping_transitions") {
+        LL_ASSIGN(long long n, GetInt(doc, g.value, g.where, 2, 1000));
+        m.flapping_transitions = static_cast<int>(n);
+      } else if (g.key == "flapping_window") {
+        LL_ASSIGN(auto d, GetDuration(doc, g.value, g.where));
+        m.flapping_window = std::chrono::duration_cast<std::chrono::seconds>(d);
+      } else if (g.key == "status_page_interval") {
+        LL_ASSIGN(s.status_page_interval, GetDuration(doc, g.value, g.where));
+        if (s.status_page_interval < std::chrono::seconds(10)) {
+          return Fail(doc, At(g.where, g.value),
+                      "must be at least 10s (status pages change slowly; polling them faster "
+                      "only loads their servers)");
+        }
+      } else if (g.key == "data_dir") {
+        LL_ASSIGN(std::string raw, GetNonEmpty(doc, g.value, g.where, "a folder for the data"));
+        s.data_dir = ResolvePath(doc, raw);
+      } else if (g.key == "database") {
+        LL_ASSIGN(std::string raw,
+                  GetNonEmpty(doc, g.value, g.where, "the path of the SQLite database file"));
+        s.database = ResolvePath(doc, raw);
+      }
+    }
+    if (auto ok = m.Validate(); !ok.ok()) {
+      return FailValidation(doc, fields, f.where, ok.error().message());
+    }
+    return core::Ok();
+  }
+
+  Status ApplyApi(const Doc& doc, const Field& f) {
+    LL_ASSIGN(Fields fields, ReadMap(doc, f.value, f.where, kApiKeys, "api settings"));
+    ApiConfig& a = config_->api;
+    for (const Field& g : fields.items) {
+      if (g.key == "listen") {
+        LL_ASSIGN(std::string text, GetNonEmpty(doc, g.value, g.where, "ADDR:PORT"));
+        auto hp = ParseHostPort(text);
+        if (!hp.ok()) return Fail(doc, At(g.where, g.value), hp.error().message());
+        if (!IsIpLiteral(hp->host)) {
+          return Fail(doc, At(g.where, g.value),
+                      fmt::format("'{}' must be an IP address and port (e.g. 127.0.0.1:8080 or "
+                                  "[::1]:8080), not a host name",
+                                  text));
+        }
+        a.listen = text;
+      } else if (g.key == "anonymous_role") {
+        LL_ASSIGN(std::string role, GetNonEmpty(doc, g.value, g.where, "a role"));
+        if (role != "none" && role != "viewer" && role != "operator") {
+          return Fail(doc, At(g.where, g.value),
+                      fmt::format("unknown role '{}' for requests without a token (use none, "
+                                  "viewer or operator; admin needs a token)",
+                                  role));
+        }
+        a.anonymous_role = role;
+      } else if (g.key == "web_root") {
+        LL_ASSIGN(std::string raw,
+                  GetNonEmpty(doc, g.value, g.where, "the folder of the built dashboard"));
+        a.web_root = ResolvePath(doc, raw);
+      }
+    }
+    return core::Ok();
+  }
+
+  Status ApplyCrowd(const Doc& doc, const Field& f) {
+    LL_ASSIGN(Fields fields, ReadMap(doc, f.value, f.where, kCrowdKeys, "crowd settings"));
+    watch::CrowdConfig& c = config_->crowd;
+    for (const Field& g : fields.items) {
+      if (g.key == "window") {
+        LL_ASSIGN(auto d, GetDuration(doc, g.value, g.where));
+        if (d % std::chrono::minutes(1) != std::chrono::milliseconds(0)) {
+          return Fail(doc, At(g.where, g.value), "must be whole minutes (e.g. 60m or 1h)");
+        }
+        c.window = std::chrono::duration_cast<std::chrono::minutes>(d);
+      } else if (g.key == "weeks") {
+        LL_ASSIGN(long long n, GetInt(doc, g.value, g.where, 1, 52));
+        c.weeks = static_cast<int>(n);
+      } else if (g.key == "factor") {
+        LL_ASSIGN(c.factor, GetNumber(doc, g.value, g.where));
+      } else if (g.key == "min_count") {
+        LL_ASSIGN(long long n, GetInt(doc, g.value, g.where, 1, 1000000));
+        c.min_count = static_cast<int>(n);
+      } else if (g.key == "floor") {
+        LL_ASSIGN(c.floor, GetNumber(doc, g.value, g.where));
+      } else if (g.key == "trim") {
+        LL_ASSIGN(c.trim, GetNumber(doc, g.value, g.where));
+      } else if (g.key == "method") {
+        LL_ASSIGN(std::string m, GetNonEmpty(doc, g.value, g.where, "median or trimmed_mean"));
+        if (m == "median") {
+          c.method = watch::BaselineMethod::kMedian;
+        } else if (m == "trimmed_mean") {
+          c.method = watch::BaselineMethod::kTrimmedMean;
+        } else {
+          return Fail(doc, At(g.where, g.value),
+                      fmt::format("unknown method '{}' (use median or trimmed_mean)", m));
+        }
+      }
+    }
+    if (auto ok = c.Validate(); !ok.ok()) {
+      return FailValidation(doc, fields, f.where, ok.error().message());
+    }
+    return core::Ok();
+  }
+
+  Status CheckPlatformRef(const Doc& doc, const std::string& id, const Where& at) {
+    if (FindPlatform(*config_, id) != nullptr) return core::Ok();
+    std::string msg = fmt::format("unknown platform id '{}'", id);
+    if (auto near = SuggestPlatform(*config_, id))
+      msg += fmt::format("; did you mean '{}'?", *near);
+    return Fail(doc, at, msg);
+  }
+
+  Status CheckDomainRef(const Doc& doc, const std::string& domain, const Where& at) {
+    std::vector<std::string> domains;
+    for (const core::Platform& p : config_->platforms) {
+      if (p.domain == domain) return core::Ok();
+      if (std::find(domains.begin(), domains.end(), p.domain) == domains.end()) {
+        domains.push_back(p.domain);
+      }
+    }
+    std::string msg = fmt::format("unknown failure domain '{}'", domain);
+    if (auto near = Closest(domain, domains)) {
+      msg += fmt::format(" (did you mean '{}'?)", *near);
+    } else {
+      msg += fmt::format(" (known: {})", Join(domains));
+    }
+    return Fail(doc, at, msg);
+  }
+
+  Status ApplySilences(const Doc& doc, const Field& f, watch::SilenceKind kind) {
+    if (f.value.IsNull()) return core::Ok();
+    if (!f.value.IsSequence()) {
+      return Fail(doc, f.where,
+                  fmt::format("expected a list of windows (- name: ..., platforms: [...], start: "
+                              "..., end: ...), got {}",
+                              TypeName(f.value)));
+    }
+    for (std::size_t i = 0; i < f.value.size(); ++i) {
+      const YAML::Node& item = f.value[i];
+      Where iw = f.where.Item(std::to_string(i), item.Mark());
+      LL_ASSIGN(
+          Fields fields,
+          ReadMap(doc, item, iw, kSilenceKeys,
+                  kind == watch::SilenceKind::kMaintenance ? "a maintenance window" : "a silence"));
+      watch::Silence s;
+      s.kind = kind;
+      const Field* name = fields.Find("name");
+      if (name == nullptr) {
+        return Fail(doc, iw, "needs a 'name' (shown on the board, e.g. name: Meta maintenance)");
+      }
+      LL_ASSIGN(s.name, GetNonEmpty(doc, name->value, name->where, "a name"));
+      for (const watch::Silence& other : config_->silences) {
+        if (other.name == s.name) {
+          return Fail(doc, At(name->where, name->value),
+                      fmt::format("duplicate name '{}' (maintenance windows and silences need "
+                                  "distinct names)",
+                                  s.name));
+        }
+      }
+      for (const Field& g : fields.items) {
+        if (g.key == "platforms") {
+          LL_ASSIGN(s.platforms, GetStringList(doc, g.value, g.where, "platform ids",
+                                               [&](const std::string& id, const Where& at) {
+                                                 return CheckPlatformRef(doc, id, at);
+                                               }));
+        } else if (g.key == "domains") {
+          LL_ASSIGN(s.domains, GetStringList(doc, g.value, g.where, "failure domains",
+                                             [&](const std::string& d, const Where& at) {
+                                               return CheckDomainRef(doc, d, at);
+                                             }));
+        } else if (g.key == "start" || g.key == "end") {
+          LL_ASSIGN(std::string text,
+                    GetNonEmpty(doc, g.value, g.where, "a time such as 2026-11-27T02:00:00Z"));
+          auto t = ParseTimestamp(text);
+          if (!t.ok()) return Fail(doc, At(g.where, g.value), t.error().message());
+          (g.key == "start" ? s.start : s.end) = *t;
+        } else if (g.key == "weekly") {
+          LL_ASSIGN(s.weekly, ParseWeekly(doc, g));
+        }
+      }
+      if (auto ok = s.Validate(); !ok.ok()) return Fail(doc, iw, ok.error().message());
+      config_->silences.push_back(std::move(s));
+    }
+    return core::Ok();
+  }
+
+  Result<watch::WeeklyRecurrence> ParseWeekly(const Doc& doc, const Field& f) {
+    LL_ASSIGN(Fields fields,
+              ReadMap(doc, f.value, f.where, kWeeklyKeys,
+                      "a weekly window { days: [...], start: HH:MM, duration: ... }"));
+    watch::WeeklyRecurrence w;
+    for (const char* required : {"days", "start", "duration"}) {
+      if (fields.Find(required) == nullptr) {
+        return Fail(doc, f.where,
+                    fmt::format("a weekly window needs '{}' (e.g. {{ days: [tue], start: 02:00, "
+                                "duration: 90m }})",
+                                required));
+      }
+    }
+    for (const Field& g : fields.items) {
+      if (g.key == "days") {
+        LL_ASSIGN(auto days, GetStringList(doc, g.value, g.where, "days of the week",
+                                           [&](const std::string& d, const Where& at) -> Status {
+                                             auto wd = ParseWeekday(d);
+                                             if (!wd.ok()) {
+                                               return Fail(doc, at, wd.error().message());
+                                             }
+                                             w.days.push_back(*wd);
+                                             return core::Ok();
+                                           }));
+      } else if (g.key == "start") {
+        LL_ASSIGN(std::string text, GetNonEmpty(doc, g.value, g.where, "a time of day HH:MM"));
+        auto t = ParseTimeOfDay(text);
+        if (!t.ok()) return Fail(doc, At(g.where, g.value), t.error().message());
+        w.start = *t;
+      } else if (g.key == "duration") {
+        LL_ASSIGN(auto d, GetDuration(doc, g.value, g.where));
+        if (d < std::chrono::minutes(1) ||
+            d % std::chrono::minutes(1) != std::chrono::milliseconds(0)) {
+          return Fail(doc, At(g.where, g.value), "must be whole minutes (e.g. 90m or 2h)");
+        }
+        w.duration = std::chrono::duration_cast<std::chrono::minutes>(d);
+      } else if (g.key == "zone") {
+        LL_ASSIGN(w.zone, GetNonEmpty(doc, g.value, g.where, "a time zone"));
+        if (w.zone != "UTC" && w.zone != "Etc/UTC") {
+          return Fail(doc, At(g.where, g.value),
+                      fmt::format("only UTC is supported for now, got '{}' (write the window's "
+                                  "times in UTC)",
+                                  w.zone));
+        }
+      }
+    }
+    return w;
   }
 
   Result<std::string> GetReadablePath(const Doc& doc, const YAML::Node& n, const Where& w,
@@ -854,6 +1179,16 @@ class Loader {
         LL_ASSIGN(p.enabled, GetBool(doc, g.value, g.where));
       } else if (g.key == "probes") {
         LL_TRY(MergeProbes(doc, g, &p));
+      } else if (g.key == "interval") {
+        LL_ASSIGN(auto interval, GetInterval(doc, g.value, g.where));
+        auto& intervals = config_->serve.intervals;
+        auto it = std::find_if(intervals.begin(), intervals.end(),
+                               [&](const auto& e) { return e.first == id; });
+        if (it != intervals.end()) {
+          it->second = interval;
+        } else {
+          intervals.emplace_back(id, interval);
+        }
       }
     }
     if (p.probes.empty() && p.dns_names.empty()) {
@@ -971,6 +1306,7 @@ class Loader {
   }
 
   Config* config_;
+  std::vector<std::pair<Doc, Field>> pending_silences_;
 };
 
 Result<YAML::Node> ParseYaml(const Doc& doc, std::string_view text) {
@@ -1002,6 +1338,7 @@ Result<Config> LoadCatalog() {
   Config config;
   Loader loader(&config);
   LL_TRY(ApplyText(loader, Doc{std::string(kBundledFile), {}}, kBundledCatalog));
+  LL_TRY(loader.Finish());
   return config;
 }
 
@@ -1035,9 +1372,22 @@ Result<Config> LoadString(std::string_view yaml, std::string_view name) {
   Loader loader(&config);
   Doc doc{std::string(name), std::filesystem::path(name).parent_path()};
   LL_TRY(ApplyText(loader, doc, yaml));
+  LL_TRY(loader.Finish());
   config.source = std::string(name);
   Finish(&config);
   return config;
+}
+
+std::chrono::milliseconds ServeConfig::IntervalOf(std::string_view platform) const {
+  for (const auto& [id, d] : intervals) {
+    if (id == platform) return d;
+  }
+  return interval;
+}
+
+std::string ServeConfig::DatabasePath() const {
+  if (!database.empty()) return database;
+  return (std::filesystem::path(data_dir) / "lifeline.db").lexically_normal().string();
 }
 
 const core::Platform* FindPlatform(const Config& config, std::string_view id) {

@@ -11,6 +11,9 @@
 
 #include "core/result.h"
 #include "core/types.h"
+#include "watch/crowd.h"
+#include "watch/silence.h"
+#include "watch/state_machine.h"
 
 namespace lifeline::config {
 
@@ -25,6 +28,32 @@ struct AgentConfig {
   std::size_t max_targets = 2000;
 };
 
+// `lifeline serve`: the watch schedule, the incident hysteresis and where data is kept.
+struct ServeConfig {
+  std::chrono::milliseconds interval{30000};  // each platform's round interval (at least 5s)
+  // Each round's next start is moved by up to this share of the interval, either way, so many
+  // instances (and platforms with equal intervals) do not fall into lockstep. [0, 0.5]
+  double jitter = 0.10;
+  watch::StateMachineConfig machine;  // open_after, open_after_confirmed, close_after, flapping_*
+  std::chrono::milliseconds status_page_interval{120000};  // official status pages polled
+  std::string data_dir = "./var";  // relative to the config file's folder when set in a file
+  std::string database;            // "" = data_dir/lifeline.db
+  // Per-platform interval overrides (platforms.ID.interval), by platform id.
+  std::vector<std::pair<std::string, std::chrono::milliseconds>> intervals;
+
+  // The interval of `platform`: its override or `interval`.
+  std::chrono::milliseconds IntervalOf(std::string_view platform) const;
+  // `database`, or data_dir/lifeline.db.
+  std::string DatabasePath() const;
+};
+
+// `lifeline serve`'s HTTP API.
+struct ApiConfig {
+  std::string listen = "127.0.0.1:8080";  // "ADDR:PORT"; IPv6 in brackets
+  std::string anonymous_role = "viewer";  // role of requests without a token: none|viewer|operator
+  std::string web_root;                   // the dashboard's files; "" = found at start-up
+};
+
 struct Config {
   std::string source;                     // the user's file (as given), or "<bundled>"
   std::vector<core::Platform> platforms;  // catalog merged with the user's, catalog order first
@@ -37,6 +66,11 @@ struct Config {
   std::chrono::milliseconds slow_threshold{2000};  // slower than this is degraded
   std::size_t concurrency = 256;
   AgentConfig agent;
+  ServeConfig serve;
+  ApiConfig api;
+  watch::CrowdConfig crowd;
+  // Maintenance windows (`maintenance:`) and silences (`silences:`), in file order; each valid.
+  std::vector<watch::Silence> silences;
 };
 
 // The bundled catalog and defaults alone.

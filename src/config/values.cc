@@ -112,6 +112,133 @@ core::Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
 }
 
+namespace {
+
+// Reads exactly `n` digits at text[*i], advancing *i.
+bool Digits(std::string_view text, std::size_t* i, std::size_t n, int* out) {
+  if (*i + n > text.size()) return false;
+  int v = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    char c = text[*i + k];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *i += n;
+  *out = v;
+  return true;
+}
+
+bool Expect(std::string_view text, std::size_t* i, char c) {
+  if (*i >= text.size() || text[*i] != c) return false;
+  ++*i;
+  return true;
+}
+
+}  // namespace
+
+core::Result<std::chrono::system_clock::time_point> ParseTimestamp(std::string_view text) {
+  using namespace std::chrono;
+  std::string_view t = Trim(text);
+  auto bad = [&]() {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "'{}' is not an RFC 3339 time (write e.g. 2026-11-27T02:00:00Z or "
+                     "2026-11-27T03:00:00+01:00)",
+                     t);
+  };
+  std::size_t i = 0;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  if (!Digits(t, &i, 4, &y) || !Expect(t, &i, '-') || !Digits(t, &i, 2, &mo) ||
+      !Expect(t, &i, '-') || !Digits(t, &i, 2, &d)) {
+    return bad();
+  }
+  if (i >= t.size() || (t[i] != 'T' && t[i] != 't' && t[i] != ' ')) return bad();
+  ++i;
+  if (!Digits(t, &i, 2, &h) || !Expect(t, &i, ':') || !Digits(t, &i, 2, &mi) ||
+      !Expect(t, &i, ':') || !Digits(t, &i, 2, &sec)) {
+    return bad();
+  }
+  milliseconds frac{0};
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    int scale = 100;
+    std::size_t start = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+      frac += milliseconds((t[i] - '0') * scale);
+      scale /= 10;
+      ++i;
+    }
+    if (i == start) return bad();
+  }
+  minutes offset{0};
+  if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) {
+    ++i;
+  } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+    int sign = t[i] == '-' ? -1 : 1;
+    ++i;
+    int oh = 0, om = 0;
+    if (!Digits(t, &i, 2, &oh) || !Expect(t, &i, ':') || !Digits(t, &i, 2, &om) || oh > 23 ||
+        om > 59) {
+      return bad();
+    }
+    offset = minutes(sign * (oh * 60 + om));
+  } else {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "'{}' has no time zone (end it with Z for UTC, or an offset such as +01:00)",
+                     t);
+  }
+  if (i != t.size()) return bad();
+  year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) {
+    return MakeError(ErrorCode::kInvalidArgument, "'{}' is not a valid date and time", t);
+  }
+  sys_days days_since = ymd;
+  return system_clock::time_point(days_since) + hours(h) + minutes(mi) + seconds(sec) + frac -
+         offset;
+}
+
+core::Result<std::chrono::minutes> ParseTimeOfDay(std::string_view text) {
+  std::string_view t = Trim(text);
+  std::size_t i = 0;
+  int h = 0, m = 0;
+  bool ok = (Digits(t, &i, 2, &h) || (i = 0, Digits(t, &i, 1, &h))) && Expect(t, &i, ':') &&
+            Digits(t, &i, 2, &m) && i == t.size() && h <= 23 && m <= 59;
+  if (!ok) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "'{}' is not a time of day (write HH:MM from 00:00 to 23:59, e.g. 02:30)", t);
+  }
+  return std::chrono::minutes(h * 60 + m);
+}
+
+core::Result<std::chrono::weekday> ParseWeekday(std::string_view text) {
+  static constexpr std::array<std::string_view, 7> kNames = {
+      "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
+  std::string t = Lower(Trim(text));
+  for (unsigned i = 0; i < kNames.size(); ++i) {
+    if (t.size() >= 3 && kNames[i].starts_with(t)) return std::chrono::weekday(i);
+  }
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "'{}' is not a day of the week (write mon, tue, wed, thu, fri, sat or sun)",
+                   Trim(text));
+}
+
+core::Result<double> ParseShare(std::string_view text, double max) {
+  std::string_view t = Trim(text);
+  double number = 0;
+  std::string_view unit;
+  if (!SplitNumber(t, &number, &unit) || (!unit.empty() && unit != "%")) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "'{}' is not a share (write a percentage such as 10% or a fraction such as "
+                     "0.1)",
+                     t);
+  }
+  double share = unit == "%" ? number / 100 : number;
+  if (share > max) {
+    return MakeError(ErrorCode::kInvalidArgument, "'{}' is too large (at most {}%)", t,
+                     std::round(max * 100));
+  }
+  return share;
+}
+
 core::Result<std::size_t> ParseSize(std::string_view text) {
   std::string_view t = Trim(text);
   double number = 0;

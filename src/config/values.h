@@ -40,6 +40,19 @@ struct HostPort {
 // "host:port", "192.0.2.1:443" or "[2001:db8::1]:443"; the port is required.
 core::Result<HostPort> ParseHostPort(std::string_view text);
 
+// An RFC 3339 time with a zone: "2026-11-27T02:00:00Z", "2026-11-27T03:00:00+01:00",
+// "2026-11-27 02:00:00.5Z" (a space for the 'T', fractions of a second). Returned in UTC.
+core::Result<std::chrono::system_clock::time_point> ParseTimestamp(std::string_view text);
+
+// A time of day "HH:MM" (00:00-23:59), as minutes since midnight.
+core::Result<std::chrono::minutes> ParseTimeOfDay(std::string_view text);
+
+// A day of the week: "mon", "monday", "Mon" ... (English, any case).
+core::Result<std::chrono::weekday> ParseWeekday(std::string_view text);
+
+// A share: "10%" or a fraction "0.1"; the result is a fraction (0.1). Must be in [0, max].
+core::Result<double> ParseShare(std::string_view text, double max);
+
 // A resolver address: an IP literal with an optional port: "1.1.1.1", "9.9.9.9:53", "2620:fe::fe",
 // "[2620:fe::fe]:53".
 core::Status CheckResolver(std::string_view text);
