@@ -15,7 +15,7 @@ namespace {
 
 namespace d = core::detail;
 
-TEST(ClassifyTest, AresStatusToDnsDetail) {
+TEST(ProbeClassifyTest, AresStatusToDnsDetail) {
   struct Case {
     int status;
     std::string_view detail;
@@ -36,13 +36,13 @@ TEST(ClassifyTest, AresStatusToDnsDetail) {
   }
 }
 
-TEST(ClassifyTest, AresStatusNamesAreTheRcodes) {
+TEST(ProbeClassifyTest, AresStatusNamesAreTheRcodes) {
   EXPECT_EQ(AresStatusName(ARES_ESERVFAIL), "SERVFAIL");
   EXPECT_EQ(AresStatusName(ARES_ENOTFOUND), "NXDOMAIN");
   EXPECT_EQ(AresStatusName(ARES_EREFUSED), "REFUSED");
 }
 
-TEST(ClassifyTest, SocketErrorToTcpDetail) {
+TEST(ProbeClassifyTest, SocketErrorToTcpDetail) {
   using boost::system::error_code;
   using boost::system::system_category;
   struct Case {
@@ -66,7 +66,7 @@ TEST(ClassifyTest, SocketErrorToTcpDetail) {
   EXPECT_EQ(SocketErrorDetail(boost::asio::error::eof), d::kError);
 }
 
-TEST(ClassifyTest, OpensslVerifyResultToTlsDetail) {
+TEST(ProbeClassifyTest, OpensslVerifyResultToTlsDetail) {
   struct Case {
     long verify;
     std::string_view detail;

@@ -11,21 +11,21 @@ namespace {
 constexpr std::string_view kRouteHeader =
     "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
 
-TEST(LocalNetworkTest, Ipv4DefaultRouteViaGateway) {
+TEST(ProbeLocalNetworkTest, Ipv4DefaultRouteViaGateway) {
   std::string text = std::string(kRouteHeader) +
                      "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
                      "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
   EXPECT_TRUE(HasDefaultRouteV4(text));
 }
 
-TEST(LocalNetworkTest, Ipv4DefaultRouteWithoutGatewayCounts) {
+TEST(ProbeLocalNetworkTest, Ipv4DefaultRouteWithoutGatewayCounts) {
   // "default dev wg0": a device route, flags RTF_UP only.
   std::string text =
       std::string(kRouteHeader) + "wg0\t00000000\t00000000\t0001\t0\t0\t0\t00000000\t0\t0\t0\n";
   EXPECT_TRUE(HasDefaultRouteV4(text));
 }
 
-TEST(LocalNetworkTest, Ipv4OnlyLinkRoutesIsNoDefault) {
+TEST(ProbeLocalNetworkTest, Ipv4OnlyLinkRoutesIsNoDefault) {
   std::string text =
       std::string(kRouteHeader) + "eth0\t0064A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
   EXPECT_FALSE(HasDefaultRouteV4(text));
@@ -33,7 +33,7 @@ TEST(LocalNetworkTest, Ipv4OnlyLinkRoutesIsNoDefault) {
   EXPECT_FALSE(HasDefaultRouteV4(""));
 }
 
-TEST(LocalNetworkTest, Ipv4RejectOrDownRouteIsNoDefault) {
+TEST(ProbeLocalNetworkTest, Ipv4RejectOrDownRouteIsNoDefault) {
   std::string reject =
       std::string(kRouteHeader) + "eth0\t00000000\t00000000\t0201\t0\t0\t0\t00000000\t0\t0\t0\n";
   std::string down =
@@ -57,17 +57,17 @@ constexpr std::string_view kIpv6LoopbackOnly =
     "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
     "00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n";
 
-TEST(LocalNetworkTest, Ipv6DefaultRoute) {
+TEST(ProbeLocalNetworkTest, Ipv6DefaultRoute) {
   EXPECT_TRUE(HasDefaultRouteV6(kIpv6Routes));
   EXPECT_FALSE(HasDefaultRouteV6(kIpv6LoopbackOnly));
   EXPECT_FALSE(HasDefaultRouteV6(""));
 }
 
-TEST(LocalNetworkTest, ReadSmallFileOfMissingPathIsEmpty) {
+TEST(ProbeLocalNetworkTest, ReadSmallFileOfMissingPathIsEmpty) {
   EXPECT_EQ(ReadSmallFile("/nonexistent/lifeline/route"), "");
 }
 
-TEST(LocalNetworkTest, InspectLocalNetworkNeverListsLoopback) {
+TEST(ProbeLocalNetworkTest, InspectLocalNetworkNeverListsLoopback) {
   LocalNetwork net = InspectLocalNetwork();
   for (const auto& name : net.interfaces) EXPECT_NE(name, "lo");
 }

@@ -109,7 +109,7 @@ TEST_F(ProbeDnsTest, DirectResolverAnswers) {
   EXPECT_EQ(addresses, (std::vector<std::string>{"127.0.0.1", "127.0.0.2"}));
   ASSERT_TRUE(r.timings.dns.has_value());
   EXPECT_GE(*r.timings.dns, 0);
-  EXPECT_LT(*r.timings.dns, 1000);
+  EXPECT_LT(*r.timings.dns, 2000);
   EXPECT_TRUE(r.timings.total.has_value());
 }
 
@@ -171,8 +171,8 @@ TEST_F(ProbeDnsTest, SilentResolverTimesOutWithinTheProbeTimeout) {
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.layer, Layer::kDns);
   EXPECT_EQ(r.detail, d::kTimeout) << r.message;
-  EXPECT_LT(elapsed, std::chrono::milliseconds(2000));
   EXPECT_GE(elapsed, std::chrono::milliseconds(600));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(3000));
 }
 
 TEST_F(ProbeDnsTest, SystemResolverFromResolvConf) {

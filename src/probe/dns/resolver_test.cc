@@ -6,7 +6,7 @@
 namespace lifeline::probe::dns {
 namespace {
 
-TEST(ResolverTest, ParsesEveryAcceptedForm) {
+TEST(ProbeResolverTest, ParsesEveryAcceptedForm) {
   struct Case {
     const char* text;
     const char* ip;
@@ -30,7 +30,7 @@ TEST(ResolverTest, ParsesEveryAcceptedForm) {
   EXPECT_EQ(ParseResolver("9.9.9.9")->ToString(), "9.9.9.9:53");
 }
 
-TEST(ResolverTest, RejectsNamesAndBadPorts) {
+TEST(ProbeResolverTest, RejectsNamesAndBadPorts) {
   for (const char* bad :
        {"", "dns.google", "dns.google:53", "1.2.3.4:", "1.2.3.4:0", "1.2.3.4:65536", "1.2.3.4:53x",
         "[::1", "[::1]5353", "[::1]:", "[1.2.3.4]:53", "1.2.3:53", "::1:53:x"}) {

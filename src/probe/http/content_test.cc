@@ -8,7 +8,7 @@ namespace {
 
 namespace d = core::detail;
 
-TEST(ContentTest, DefaultStatusRangeIs200To399) {
+TEST(ProbeContentTest, DefaultStatusRangeIs200To399) {
   core::HttpExpect e;
   EXPECT_TRUE(StatusAccepted(e, 200));
   EXPECT_TRUE(StatusAccepted(e, 204));
@@ -18,14 +18,14 @@ TEST(ContentTest, DefaultStatusRangeIs200To399) {
   EXPECT_FALSE(StatusAccepted(e, 503));
 }
 
-TEST(ContentTest, ExplicitStatusList) {
+TEST(ProbeContentTest, ExplicitStatusList) {
   core::HttpExpect e;
   e.status = {200, 401};
   EXPECT_TRUE(StatusAccepted(e, 401));
   EXPECT_FALSE(StatusAccepted(e, 302));
 }
 
-TEST(ContentTest, FollowsRedirectsUnlessExpected) {
+TEST(ProbeContentTest, FollowsRedirectsUnlessExpected) {
   core::HttpExpect e;
   for (int s : {301, 302, 303, 307, 308}) EXPECT_TRUE(ShouldFollow(e, s)) << s;
   for (int s : {200, 304, 300, 404}) EXPECT_FALSE(ShouldFollow(e, s)) << s;
@@ -34,7 +34,7 @@ TEST(ContentTest, FollowsRedirectsUnlessExpected) {
   EXPECT_TRUE(ShouldFollow(e, 302));
 }
 
-TEST(ContentTest, BodyContains) {
+TEST(ProbeContentTest, BodyContains) {
   core::HttpExpect e;
   e.body_contains = {"Instagram", "login"};
   EXPECT_FALSE(CheckContent(e, nullptr, "<title>Instagram</title> login"));
@@ -46,7 +46,7 @@ TEST(ContentTest, BodyContains) {
   EXPECT_TRUE(HasContentChecks(e));
 }
 
-TEST(ContentTest, Regex) {
+TEST(ProbeContentTest, Regex) {
   core::HttpExpect e;
   e.body_regex = "status: (ok|fine)";
   CompiledRegex re{std::regex(e.body_regex, std::regex::ECMAScript), ""};
@@ -56,7 +56,7 @@ TEST(ContentTest, Regex) {
   EXPECT_EQ(f->detail, d::kRegex);
 }
 
-TEST(ContentTest, InvalidRegexIsAnErrorNotAPlatformFailure) {
+TEST(ProbeContentTest, InvalidRegexIsAnErrorNotAPlatformFailure) {
   core::HttpExpect e;
   e.body_regex = "(unclosed";
   CompiledRegex re;
@@ -66,7 +66,7 @@ TEST(ContentTest, InvalidRegexIsAnErrorNotAPlatformFailure) {
   EXPECT_EQ(f->detail, d::kError);
 }
 
-TEST(ContentTest, JsonPointerAndEquals) {
+TEST(ProbeContentTest, JsonPointerAndEquals) {
   const std::string body = R"({"status":"ok","data":{"ok":true,"count":3,"name":"x"}})";
   core::HttpExpect e;
   e.json_pointer = "/data/ok";
@@ -91,7 +91,7 @@ TEST(ContentTest, JsonPointerAndEquals) {
   EXPECT_TRUE(CheckContent(e, nullptr, body));
 }
 
-TEST(ContentTest, JsonFailures) {
+TEST(ProbeContentTest, JsonFailures) {
   core::HttpExpect e;
   e.json_pointer = "/data/missing";
   auto missing = CheckContent(e, nullptr, R"({"data":{}})");

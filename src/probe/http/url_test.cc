@@ -12,7 +12,7 @@ Url Parse(std::string_view text) {
   return url.ok() ? *url : Url();
 }
 
-TEST(UrlTest, ParsesSchemeHostPortTarget) {
+TEST(ProbeUrlTest, ParsesSchemeHostPortTarget) {
   Url u = Parse("https://WWW.Example.com:8443/a/b?x=1#frag");
   EXPECT_TRUE(u.tls);
   EXPECT_EQ(u.host, "www.example.com");
@@ -30,7 +30,7 @@ TEST(UrlTest, ParsesSchemeHostPortTarget) {
   EXPECT_EQ(Parse("http://example.com?q=1").target, "/?q=1");
 }
 
-TEST(UrlTest, Ipv6AndIpv4Literals) {
+TEST(ProbeUrlTest, Ipv6AndIpv4Literals) {
   Url v6 = Parse("http://[::1]:8080/x");
   EXPECT_EQ(v6.host, "::1");
   EXPECT_EQ(v6.port, 8080);
@@ -40,7 +40,7 @@ TEST(UrlTest, Ipv6AndIpv4Literals) {
   EXPECT_FALSE(Parse("https://localhost/").host_is_ip());
 }
 
-TEST(UrlTest, RejectsWhatAProbeCannotFetch) {
+TEST(ProbeUrlTest, RejectsWhatAProbeCannotFetch) {
   for (const char* bad :
        {"ftp://example.com/", "example.com", "https:///path", "https://:443/",
         "http://user:pw@example.com/", "http://example.com:0/", "http://example.com:99999/",
@@ -49,14 +49,14 @@ TEST(UrlTest, RejectsWhatAProbeCannotFetch) {
   }
 }
 
-TEST(UrlTest, RemoveDotSegmentsFollowsRfc3986) {
+TEST(ProbeUrlTest, RemoveDotSegmentsFollowsRfc3986) {
   EXPECT_EQ(RemoveDotSegments("/a/b/c/./../../g"), "/a/g");
   EXPECT_EQ(RemoveDotSegments("mid/content=5/../6"), "mid/6");
   EXPECT_EQ(RemoveDotSegments("/../x"), "/x");
   EXPECT_EQ(RemoveDotSegments("/a/.."), "/");
 }
 
-TEST(UrlTest, ResolvesEveryKindOfLocation) {
+TEST(ProbeUrlTest, ResolvesEveryKindOfLocation) {
   Url base = Parse("https://www.example.com:8443/a/b/c?q=1");
   struct Case {
     const char* location;
@@ -82,20 +82,20 @@ TEST(UrlTest, ResolvesEveryKindOfLocation) {
   }
 }
 
-TEST(UrlTest, RelativeToTheRootTarget) {
+TEST(ProbeUrlTest, RelativeToTheRootTarget) {
   Url base = Parse("http://127.0.0.1:8080/redirect/2");
   EXPECT_EQ(ResolveLocation(base, "1")->ToString(), "http://127.0.0.1:8080/redirect/1");
   Url root = Parse("http://h.test");
   EXPECT_EQ(ResolveLocation(root, "x")->ToString(), "http://h.test/x");
 }
 
-TEST(UrlTest, RejectsNonHttpLocations) {
+TEST(ProbeUrlTest, RejectsNonHttpLocations) {
   Url base = Parse("https://example.com/");
   EXPECT_FALSE(ResolveLocation(base, "javascript:alert(1)").ok());
   EXPECT_FALSE(ResolveLocation(base, "mailto:x@example.com").ok());
 }
 
-TEST(UrlTest, SameSite) {
+TEST(ProbeUrlTest, SameSite) {
   EXPECT_TRUE(SameSite("instagram.com", "www.instagram.com"));
   EXPECT_TRUE(SameSite("i.instagram.com", "www.instagram.com"));
   EXPECT_TRUE(SameSite("Example.COM.", "example.com"));

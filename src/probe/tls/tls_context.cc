@@ -52,10 +52,11 @@ core::Result<std::unique_ptr<Context>> Context::Create(const std::string& ca_fil
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   if (!ca_file.empty()) {
     if (SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr) != 1) {
-      unsigned long err = ERR_get_error();
+      unsigned long err = ERR_peek_last_error();
+      const char* reason = err ? ERR_reason_error_string(err) : nullptr;
+      std::string why = reason ? reason : "no usable certificates";
       ERR_clear_error();
-      return MakeError(ErrorCode::kInvalidArgument, "cannot load CA file '{}': {}", ca_file,
-                       err ? ERR_reason_error_string(err) : "no certificates");
+      return MakeError(ErrorCode::kInvalidArgument, "cannot load CA file '{}': {}", ca_file, why);
     }
   } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
     ERR_clear_error();

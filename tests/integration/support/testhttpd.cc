@@ -22,8 +22,8 @@ std::string Python() {
 
 }  // namespace
 
-bool TestHttpd::Start(const std::vector<std::string>& args, std::string* error,
-                      const std::string& host) {
+bool TestHttpd::Launch(const std::vector<std::string>& args, std::string* error,
+                       const std::string& host) {
   host_ = host;
   tls_ = std::find(args.begin(), args.end(), "--cert") != args.end();
   std::string listen = host.find(':') != std::string::npos ? "[" + host + "]:0" : host + ":0";
@@ -36,6 +36,11 @@ bool TestHttpd::Start(const std::vector<std::string>& args, std::string* error,
     if (error) *error = why;
     return false;
   }
+  return true;
+}
+
+bool TestHttpd::WaitReady(std::string* error) {
+  std::string port_file = dir_.File("port");
   if (!WaitForFile(port_file, &process_)) {
     if (error) *error = "testhttpd did not start: " + log();
     process_.Stop();

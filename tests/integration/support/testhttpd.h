@@ -15,7 +15,14 @@ class TestHttpd {
   // `args` are testhttpd.py options besides --listen/--port-file ("--mode", "503", "--cert", ...).
   // `host` is the loopback address to bind ("127.0.0.1", "127.0.0.2", "::1").
   bool Start(const std::vector<std::string>& args, std::string* error,
-             const std::string& host = "127.0.0.1");
+             const std::string& host = "127.0.0.1") {
+    return Launch(args, error, host) && WaitReady(error);
+  }
+  // Start() in two steps, so that several servers can start in parallel: launch them all, then
+  // wait for each.
+  bool Launch(const std::vector<std::string>& args, std::string* error,
+              const std::string& host = "127.0.0.1");
+  bool WaitReady(std::string* error);
   void Stop() { process_.Stop(); }
 
   std::uint16_t port() const { return port_; }

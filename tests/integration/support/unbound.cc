@@ -1,8 +1,13 @@
 // Starts unbound in the foreground with generated configs in a temp dir; see unbound.h.
 #include "integration/support/unbound.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <random>
 
 #include <fmt/core.h>
@@ -28,6 +33,32 @@ std::string Common(const std::string& dir) {
                      dir);
 }
 
+// Sends a DNS query for "ready.invalid" to 127.0.0.1:port over UDP until any answer comes back:
+// unbound accepts connections before it serves its first query quickly.
+bool WaitForDnsAnswer(std::uint16_t port, std::chrono::milliseconds timeout) {
+  static const unsigned char kQuery[] = {
+      0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // header, RD
+      5,    'r',  'e',  'a',  'd',  'y',  7,    'i',  'n',  'v',  'a',  'l',
+      'i',  'd',  0,    0x00, 0x01, 0x00, 0x01};  // A, IN
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  auto until = std::chrono::steady_clock::now() + timeout;
+  bool answered = false;
+  while (!answered && std::chrono::steady_clock::now() < until) {
+    sendto(fd, kQuery, sizeof kQuery, 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 200) == 1) {
+      unsigned char buf[512];
+      answered = recv(fd, buf, sizeof buf, 0) > 0;
+    }
+  }
+  close(fd);
+  return answered;
+}
+
 }  // namespace
 
 bool Unbound::Launch(Process& process, const std::string& conf_name, const std::string& config,
@@ -45,7 +76,8 @@ bool Unbound::Launch(Process& process, const std::string& conf_name, const std::
     if (error) *error = why;
     return false;
   }
-  if (!WaitForTcpPort("127.0.0.1", port) || !process.Running()) {
+  if (!WaitForTcpPort("127.0.0.1", port) || !WaitForDnsAnswer(port, std::chrono::seconds(10)) ||
+      !process.Running()) {
     if (error) *error = "unbound did not start: " + log();
     process.Stop();
     return false;
