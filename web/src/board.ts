@@ -84,11 +84,17 @@ export function updateTile(id: string): void {
   tile.className = `tile tone-${look.tone}${p.suppressed ? " suppressed" : ""}`;
   tile.dataset.verdict = p.checked_at === null ? "pending" : p.verdict;
   tile.dataset.state = p.state;
-  tile.replaceChildren(...tileContent(p));
-  if (hadFocus) tile.querySelector<HTMLElement>(".tile-name")?.focus();
+  // The name button is kept across updates: a dialog opened from it returns the focus to it.
+  let name = tile.querySelector<HTMLButtonElement>(".tile-name");
+  if (!name) {
+    name = h("button", { type: "button", class: "tile-name", "data-platform": id, "aria-describedby": `verdict-${id} reason-${id}`, "aria-haspopup": "dialog" });
+  }
+  if (name.textContent !== p.name) name.textContent = p.name;
+  tile.replaceChildren(...tileContent(p, name));
+  if (hadFocus && document.activeElement !== name) name.focus();
 }
 
-function tileContent(p: PlatformView): Node[] {
+function tileContent(p: PlatformView, name: HTMLButtonElement): Node[] {
   const now = Date.now();
   const id = p.platform;
   const look = verdictLook(p.verdict, p.checked_at);
@@ -116,8 +122,7 @@ function tileContent(p: PlatformView): Node[] {
   const layer = p.layer ? `${p.layer}${p.detail ? `/${p.detail}` : ""}` : "";
   return [
     h("div", { class: "tile-head" },
-      h("h4", { class: "tile-title" },
-        h("button", { type: "button", class: "tile-name", "data-platform": id, "aria-describedby": `verdict-${id} reason-${id}`, "aria-haspopup": "dialog" }, p.name)),
+      h("h4", { class: "tile-title" }, name),
       h("span", { class: `verdict tone-${look.tone}`, id: `verdict-${id}`, "data-testid": `verdict-${id}`, "data-verdict": p.checked_at === null ? "pending" : p.verdict },
         h("span", { class: "icon", "aria-hidden": "true" }, look.icon), " ", look.label)),
     h("p", { class: "reason", id: `reason-${id}`, "data-testid": `reason-${id}` }, p.reason || (p.checked_at ? humanize(p.verdict) : "Not checked yet")),
@@ -137,7 +142,8 @@ export async function refreshHistory(id: string, force = false): Promise<void> {
   if (inflight.has(id) || (!force && have && Date.now() - have.at < 30_000)) return;
   inflight.add(id);
   try {
-    const from = new Date(Date.now() - 6 * 3600_000).toISOString();
+    // The sparkline shows the last hour; a little more covers the minute being filled.
+    const from = new Date(Date.now() - 65 * 60_000).toISOString();
     const hist = await api.history(id, from);
     app.histories.set(id, { points: hist.points ?? [], at: Date.now() });
     updateTile(id);
