@@ -74,6 +74,10 @@ function renderObserver(): void {
 function renderSummary(): void {
   const s = summarize(app.state);
   const el = byId("summary");
+  // A live region: redraw only when the counts change, or screen readers repeat it every round.
+  const key = JSON.stringify(s);
+  if (el.dataset.key === key) return;
+  el.dataset.key = key;
   if (!s.total) {
     el.replaceChildren();
     return;
