@@ -16,6 +16,9 @@ export const WEB = resolve(here, "..");
 export const REPO = resolve(WEB, "..");
 export const ARTIFACTS = resolve(process.env.E2E_ARTIFACTS ?? join(REPO, "tests/e2e/artifacts"));
 
+// The one operator token the mock accepts (the real demo allows anonymous operators).
+export const MOCK_OPERATOR_TOKEN = "e2e-operator-token";
+
 export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -77,7 +80,7 @@ export class Server {
       const extra = (process.env.LIFELINE_DEMO_ARGS ?? "").split(/\s+/).filter(Boolean);
       return [o.bin, ["demo", "--listen", `127.0.0.1:${o.port}`, ...timing, ...extra]];
     }
-    return [process.execPath, [join(here, "mock-server.mjs"), "--listen", `127.0.0.1:${o.port}`, ...timing, "--dist", join(WEB, "dist")]];
+    return [process.execPath, [join(here, "mock-server.mjs"), "--listen", `127.0.0.1:${o.port}`, ...timing, "--dist", join(WEB, "dist"), "--token", MOCK_OPERATOR_TOKEN]];
   }
 
   async start() {

@@ -6,6 +6,7 @@
 //        [--anonymous-role viewer|operator|none] [--token SECRET] [--dist DIR]
 // Mock-only controls (for tests of what the real demo cannot script):
 //   POST /__mock/observer {"connectivity": "local_network"}   POST /__mock/drop-streams
+//   POST /__mock/anonymous-role {"role": "viewer"}
 
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
@@ -231,7 +232,8 @@ function need(req, res, min) {
   const r = role(req);
   if (r < 0) return err(res, 401, "unauthenticated", "unknown or revoked API token"), false;
   if (r < min) {
-    if (r === 0) return err(res, 401, "unauthenticated", "this server requires an API token"), false;
+    // As the real server: an anonymous caller below the role gets 401, a token below it 403.
+    if (!req.headers.authorization) return err(res, 401, "unauthenticated", `this endpoint needs a token with role ${Object.keys(ROLES)[min]} or higher (Authorization: Bearer <token>)`), false;
     return err(res, 403, "permission_denied", `needs role ${Object.keys(ROLES)[min]}`), false;
   }
   return true;
@@ -275,6 +277,10 @@ const server = createServer(async (req, res) => {
       observer = b.connectivity === "ok" ? { connectivity: "ok", evidence: ["5 of 5 control sites load"] } : { connectivity: b.connectivity, evidence: ["0 of 5 control sites load", "no default route"] };
       broadcast("observer", observer);
       return send(res, 200, observer);
+    }
+    if (p === "/__mock/anonymous-role" && req.method === "POST") {
+      opt.anonymousRole = (await body(req)).role;
+      return send(res, 200, { anonymous_role: opt.anonymousRole });
     }
     if (p === "/__mock/drop-streams" && req.method === "POST") {
       const n = streams.size;

@@ -8,7 +8,7 @@
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, WEB, Runner, Server, assert, freePort, launchBrowser, prepareArtifacts, sleep } from "./harness.mjs";
+import { ARTIFACTS, MOCK_OPERATOR_TOKEN, WEB, Runner, Server, assert, freePort, launchBrowser, prepareArtifacts, sleep } from "./harness.mjs";
 
 const OBSERVER_DOWN_TITLE =
   "The problem is on this side: this machine's connection is down — platforms cannot be judged";
@@ -254,6 +254,35 @@ t.test(
     await shot(page, "11-observer-down");
     await fetch(`${server.base}/__mock/observer`, { method: "POST", body: JSON.stringify({ connectivity: "ok" }) });
     await banner.waitFor({ state: "hidden", timeout: 5000 });
+  },
+  { only: "mock" },
+);
+
+t.test(
+  "check now without the operator role asks for a token, and works with one",
+  async ({ page, server }) => {
+    await fetch(`${server.base}/__mock/anonymous-role`, { method: "POST", body: JSON.stringify({ role: "viewer" }) });
+    try {
+      await page.getByTestId(`tile-${platforms[0].platform}`).locator(".tile-name").click();
+      await page.getByTestId("check-now").click();
+      await waitIn(page, () => document.querySelector('[data-testid="check-outcome"]')?.dataset.outcome === "needs-token", null, 10_000, "check now asks for a token");
+      const text = await page.getByTestId("check-outcome").innerText();
+      assert(/needs an API token/.test(text), `unclear message: ${text}`);
+      await shot(page, "11b-check-needs-token", { fullPage: false });
+      await page.getByTestId("enter-token").click();
+      await page.getByTestId("token-input").fill(MOCK_OPERATOR_TOKEN);
+      await page.getByTestId("token-save").click();
+      await page.getByTestId("check-now").click();
+      await waitIn(page, () => document.querySelector('[data-testid="check-outcome"]')?.dataset.outcome === "done", null, 10_000, "the check succeeds with the token");
+      const sent = await page.evaluate(() => localStorage.getItem("lifeline.token"));
+      assert(sent === MOCK_OPERATOR_TOKEN, "the token was not saved");
+    } finally {
+      await fetch(`${server.base}/__mock/anonymous-role`, { method: "POST", body: JSON.stringify({ role: "operator" }) });
+    }
+    await page.keyboard.press("Escape");
+    await page.getByTestId("token-button").click();
+    await page.getByTestId("token-forget").click();
+    await page.getByTestId("details").waitFor({ state: "hidden", timeout: 5000 });
   },
   { only: "mock" },
 );

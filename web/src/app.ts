@@ -40,7 +40,7 @@ export function tokenProblem(e: ApiError, what: string): string {
   if (e.status === 401) {
     return had
       ? `${what}: the saved API token was refused (${e.message}). Enter a valid token.`
-      : `${what} needs an API token: this server does not allow anonymous access (${e.message}).`;
+      : `${what} needs an API token (${e.message}).`;
   }
   return `${what} needs an API token with a higher role: ${e.message}.`;
 }
