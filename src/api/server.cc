@@ -85,6 +85,12 @@ struct SseClient {
   SseClient(asio::any_io_executor ex, std::size_t max_frames)
       : executor(std::move(ex)), limit(max_frames) {}
 
+  // False once the client is closed or dropped: then its events need not even be formatted.
+  bool Accepting() {
+    std::lock_guard lock(mu);
+    return !closed && !overflow;
+  }
+
   // Called on the backend's thread.
   void Push(std::string frame) {
     std::lock_guard lock(mu);
@@ -381,7 +387,7 @@ asio::awaitable<void> StreamEvents(State* st, std::shared_ptr<Conn> conn, unsign
       subscription.reset();
     }
   } subscribed{client, st->backend.Subscribe([client](const LiveEvent& event) {
-                 client->Push(internal::SseFrame(event));
+                 if (client->Accepting()) client->Push(internal::SseFrame(event));
                })};
   conn->streaming = true;
   st->metrics.SseOpened();
@@ -436,6 +442,10 @@ asio::awaitable<void> StreamEvents(State* st, std::shared_ptr<Conn> conn, unsign
     co_await asio::async_write(conn->stream, asio::buffer(batch),
                                asio::redirect_error(asio::use_awaitable, ec));
   }
+  if (!dropped) {
+    // The write may have failed because the drop timer closed a stuck client's socket.
+    (void)client->Take(dropped);
+  }
   client->Close();
   subscribed.subscription.reset();
   if (dropped) {
@@ -455,9 +465,11 @@ asio::awaitable<void> StreamEvents(State* st, std::shared_ptr<Conn> conn, unsign
         if (auto c = weak.lock(); c && !e) c->stream.socket().close(e);
       });
     }
-    conn->stream.expires_after(kDropGrace);
-    co_await asio::async_write(conn->stream, asio::buffer(last),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    if (conn->stream.socket().is_open()) {
+      conn->stream.expires_after(kDropGrace);
+      co_await asio::async_write(conn->stream, asio::buffer(last),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
   }
   st->metrics.SseClosed();
   if (conn->drop_timer) conn->drop_timer->cancel();
@@ -682,7 +694,10 @@ asio::awaitable<Dispatched> Dispatch(State* st, const std::shared_ptr<Conn>& con
   }
   internal::Env env{st->backend, st->options, st->metrics,
                     [st](std::vector<std::string> ids) { return RunCheck(st, std::move(ids)); }};
-  co_return Dispatched{co_await route->handler(env, request)};
+  // Not `co_return Dispatched{co_await ...}`: GCC 12 destroys the awaited temporary too early
+  // when co_await sits inside a braced initializer.
+  Response response = co_await route->handler(env, request);
+  co_return Dispatched{std::move(response)};
 }
 
 asio::awaitable<void> ServeRequests(State* st, std::shared_ptr<Conn> conn,
