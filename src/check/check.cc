@@ -258,6 +258,10 @@ asio::awaitable<RoundResult> Run(probe::Prober& prober, const config::Config& co
       if (reply.reachable) vi.results = Slice(reply.results, r.remote);
       in.vantage.push_back(std::move(vi));
     }
+    if (!options.status_pages && options.known_status_pages && platforms[i].status_page) {
+      auto known = options.known_status_pages->find(platforms[i].id);
+      if (known != options.known_status_pages->end()) in.status = ToStatusInput(known->second);
+    }
     if (round.status_pages[i]) in.status = ToStatusInput(*round.status_pages[i]);
     report.platforms.push_back(diagnose::Diagnose(report.observer, in));
   }

@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct Options {
   bool status_pages = true;  // fetch official status pages (serve polls them on its own schedule)
   bool vantage = true;       // ask the vantage points
   Progress* progress = nullptr;
+  // With status_pages == false: the pages' last known state by platform id, used in the
+  // diagnosis instead of fetching (serve polls them on their own interval). Must outlive Run.
+  const std::map<std::string, sources::StatusPageState>* known_status_pages = nullptr;
 };
 
 // Everything a round saw, besides the verdicts: serve stores the raw parts.

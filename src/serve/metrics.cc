@@ -1,0 +1,148 @@
+// Prometheus text rendering of the engine's metrics (format 0.0.4).
+#include "serve/metrics.h"
+
+#include <fmt/format.h>
+
+namespace lifeline::serve {
+namespace {
+
+const std::vector<double> kProbeBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+const std::vector<double> kLatenessBuckets = {0.001, 0.005, 0.01, 0.05, 0.1, 0.25,
+                                              0.5,   1,     2.5,  5,    10};
+
+// Label values escape backslash, quote and newline.
+std::string Escape(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Bound(double b) { return fmt::format("{}", b); }
+
+constexpr core::Verdict kVerdicts[] = {core::Verdict::kUp,           core::Verdict::kDegraded,
+                                       core::Verdict::kOutage,       core::Verdict::kRegionalOutage,
+                                       core::Verdict::kJustYou,      core::Verdict::kLocalDns,
+                                       core::Verdict::kLocalNetwork, core::Verdict::kNoNetwork,
+                                       core::Verdict::kUnknown};
+
+}  // namespace
+
+Histogram::Histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), counts_(bounds_.size() + 1, 0) {}
+
+void Histogram::Observe(double value) {
+  std::size_t i = 0;
+  while (i < bounds_.size() && value > bounds_[i]) ++i;
+  ++counts_[i];
+  sum_ += value;
+  ++count_;
+}
+
+void Histogram::Render(std::string& out, std::string_view name, std::string_view labels) const {
+  std::string sep = labels.empty() ? "" : ",";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds_.size(); ++i) {
+    cumulative += counts_[i];
+    out += fmt::format("{}_bucket{{{}{}le=\"{}\"}} {}\n", name, labels, sep, Bound(bounds_[i]),
+                       cumulative);
+  }
+  cumulative += counts_.back();
+  out += fmt::format("{}_bucket{{{}{}le=\"+Inf\"}} {}\n", name, labels, sep, cumulative);
+  std::string braces = labels.empty() ? "" : fmt::format("{{{}}}", labels);
+  out += fmt::format("{}_sum{} {}\n", name, braces, sum_);
+  out += fmt::format("{}_count{} {}\n", name, braces, count_);
+}
+
+double Histogram::Quantile(double q) const {
+  if (count_ == 0) return 0;
+  std::uint64_t need = static_cast<std::uint64_t>(q * static_cast<double>(count_) + 0.999999);
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds_.size(); ++i) {
+    cumulative += counts_[i];
+    if (cumulative >= need) return bounds_[i];
+  }
+  return -1;
+}
+
+EngineMetrics::EngineMetrics() : lateness_(kLatenessBuckets) {}
+
+void EngineMetrics::ProbeDuration(const std::string& platform, const std::string& probe,
+                                  double seconds) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = probe_duration_.try_emplace({platform, probe}, kProbeBuckets);
+  it->second.Observe(seconds);
+}
+
+void EngineMetrics::Lateness(double seconds) {
+  std::lock_guard lock(mu_);
+  lateness_.Observe(seconds);
+}
+
+void EngineMetrics::SetVerdict(const std::string& platform, core::Verdict verdict) {
+  std::lock_guard lock(mu_);
+  verdicts_[platform] = verdict;
+}
+
+void EngineMetrics::RoundDone(bool confirmation) {
+  rounds_.fetch_add(1, std::memory_order_relaxed);
+  if (confirmation) confirmations_.fetch_add(1, std::memory_order_relaxed);
+}
+
+double EngineMetrics::LatenessQuantile(double q) const {
+  std::lock_guard lock(mu_);
+  return lateness_.Quantile(q);
+}
+
+std::string EngineMetrics::Render() const {
+  std::string out;
+  std::lock_guard lock(mu_);
+  out += "# HELP lifeline_probe_duration_seconds Total time of probes run from here.\n";
+  out += "# TYPE lifeline_probe_duration_seconds histogram\n";
+  for (const auto& [key, h] : probe_duration_) {
+    h.Render(out, "lifeline_probe_duration_seconds",
+             fmt::format("platform=\"{}\",probe=\"{}\"", Escape(key.first), Escape(key.second)));
+  }
+  out += "# HELP lifeline_platform_verdict The platform's current verdict (1) among all (0).\n";
+  out += "# TYPE lifeline_platform_verdict gauge\n";
+  for (const auto& [platform, verdict] : verdicts_) {
+    for (core::Verdict v : kVerdicts) {
+      out += fmt::format("lifeline_platform_verdict{{platform=\"{}\",verdict=\"{}\"}} {}\n",
+                         Escape(platform), core::VerdictName(v), v == verdict ? 1 : 0);
+    }
+  }
+  out += "# HELP lifeline_incidents_open Incidents open now.\n";
+  out += "# TYPE lifeline_incidents_open gauge\n";
+  out += fmt::format("lifeline_incidents_open {}\n", incidents_open_.load());
+  out += "# HELP lifeline_probes_in_flight Probes of rounds running now.\n";
+  out += "# TYPE lifeline_probes_in_flight gauge\n";
+  out += fmt::format("lifeline_probes_in_flight {}\n", probes_in_flight_.load());
+  out += "# HELP lifeline_scheduler_queue Platforms due whose round has not started.\n";
+  out += "# TYPE lifeline_scheduler_queue gauge\n";
+  out += fmt::format("lifeline_scheduler_queue {}\n", queue_.load());
+  out +=
+      "# HELP lifeline_scheduler_lateness_seconds How late each round started against its due "
+      "time.\n";
+  out += "# TYPE lifeline_scheduler_lateness_seconds histogram\n";
+  lateness_.Render(out, "lifeline_scheduler_lateness_seconds", "");
+  out += "# HELP lifeline_rounds_total Evidence rounds run, confirmations included.\n";
+  out += "# TYPE lifeline_rounds_total counter\n";
+  out += fmt::format("lifeline_rounds_total {}\n", rounds_.load());
+  out += "# HELP lifeline_confirmation_rounds_total Rounds run at once to confirm a failure.\n";
+  out += "# TYPE lifeline_confirmation_rounds_total counter\n";
+  out += fmt::format("lifeline_confirmation_rounds_total {}\n", confirmations_.load());
+  out += "# HELP lifeline_store_errors_total Store writes that failed.\n";
+  out += "# TYPE lifeline_store_errors_total counter\n";
+  out += fmt::format("lifeline_store_errors_total {}\n", store_errors_.load());
+  return out;
+}
+
+}  // namespace lifeline::serve

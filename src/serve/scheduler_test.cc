@@ -1,0 +1,136 @@
+// Tests for the scheduler: first round takes everything, intervals and jitter bounds, batching of
+// equal intervals, a running platform is never taken twice, and lateness accounting.
+#include "serve/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace lifeline::serve {
+namespace {
+
+using namespace std::chrono_literals;
+using TP = Scheduler::TimePoint;
+
+std::set<std::size_t> Indices(const std::vector<Scheduler::Due>& due) {
+  std::set<std::size_t> out;
+  for (const auto& d : due) out.insert(d.index);
+  return out;
+}
+
+TEST(Scheduler, FirstRoundTakesEveryPlatformOnTime) {
+  Scheduler s({{"a", 30s}, {"b", 30s}, {"c", 10s}}, 0.1, 1);
+  TP t0{};
+  s.Start(t0);
+  auto due = s.Take(t0);
+  EXPECT_EQ(Indices(due), (std::set<std::size_t>{0, 1, 2}));
+  for (const auto& d : due) EXPECT_EQ(d.lateness, 0ns);
+  EXPECT_TRUE(s.Take(t0 + 1s).empty()) << "all are running";
+  EXPECT_FALSE(s.NextWake().has_value()) << "nothing idle to wake for";
+}
+
+TEST(Scheduler, NextDueIsIntervalWithinJitter) {
+  Scheduler s({{"a", 30s}}, 0.1, 42);
+  TP now{};
+  s.Start(now);
+  std::set<long long> seen;
+  for (int round = 0; round < 200; ++round) {
+    ASSERT_EQ(s.Take(now).size(), 1u);
+    auto gap = s.due(0) - now;
+    EXPECT_GE(gap, 27s);
+    EXPECT_LE(gap, 33s);
+    seen.insert(std::chrono::duration_cast<std::chrono::milliseconds>(gap).count());
+    s.Finished(0);
+    now = s.due(0);
+  }
+  EXPECT_GT(seen.size(), 50u) << "jitter must actually vary the interval";
+}
+
+TEST(Scheduler, NoJitterIsExact) {
+  Scheduler s({{"a", 5s}}, 0.0, 7);
+  TP now{};
+  s.Start(now);
+  s.Take(now);
+  EXPECT_EQ(s.due(0), now + 5s);
+}
+
+TEST(Scheduler, EqualIntervalsStayInOneBatch) {
+  Scheduler s({{"facebook", 30s}, {"instagram", 30s}, {"whatsapp", 30s}, {"x", 10s}}, 0.1, 3);
+  TP now{};
+  s.Start(now);
+  s.Take(now);
+  for (std::size_t i = 0; i < 4; ++i) s.Finished(i);
+  // Over several minutes the three 30 s platforms always come together.
+  for (int step = 0; step < 30; ++step) {
+    now = *s.NextWake();
+    auto due = Scheduler(s).Take(now);  // peek on a copy
+    auto taken = s.Take(now);
+    EXPECT_EQ(Indices(taken), Indices(due));
+    auto ids = Indices(taken);
+    bool any30 = ids.count(0) || ids.count(1) || ids.count(2);
+    if (any30) EXPECT_TRUE(ids.count(0) && ids.count(1) && ids.count(2));
+    for (auto i : ids) s.Finished(i);
+  }
+}
+
+TEST(Scheduler, PlatformDueWithinTheWindowJoinsEarly) {
+  Scheduler s({{"a", 10s}, {"b", 10s}}, 0.0, 1, 250ms);
+  TP t0{};
+  s.Start(t0);
+  // Only a is taken first (b pretends to have been started later by a second Start).
+  auto first = s.Take(t0);
+  ASSERT_EQ(first.size(), 2u);
+  s.Finished(0);
+  s.Finished(1);
+  // Both are due at t0 + 10s; wake 100 ms early for neither, at the due time for both.
+  EXPECT_EQ(*s.NextWake(), t0 + 10s);
+  EXPECT_TRUE(s.Take(t0 + 9s).empty());
+  auto due = s.Take(t0 + 10s - 200ms);  // within the window: taken, lateness zero
+  EXPECT_EQ(due.size(), 2u);
+  for (const auto& d : due) EXPECT_EQ(d.lateness, 0ns);
+}
+
+TEST(Scheduler, LatenessIsHowLongAfterItsDueTimeARoundStarted) {
+  Scheduler s({{"a", 10s}}, 0.0, 1);
+  TP t0{};
+  s.Start(t0);
+  s.Take(t0);
+  s.Finished(0);
+  auto due = s.Take(t0 + 10s + 1500ms);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].lateness, 1500ms);
+}
+
+TEST(Scheduler, ARunningPlatformQueuesAndStartsLateOnceFinished) {
+  Scheduler s({{"slow", 5s}, {"fast", 5s}}, 0.0, 1);
+  TP t0{};
+  s.Start(t0);
+  s.Take(t0);
+  s.Finished(1);  // fast is done at once; slow's round takes 8 s
+  EXPECT_EQ(s.Queue(t0 + 4s), 0u);
+  EXPECT_EQ(s.Queue(t0 + 6s), 2u) << "fast is due and idle, slow is due but still running";
+  auto due = s.Take(t0 + 6s);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].index, 1u);
+  EXPECT_EQ(s.Queue(t0 + 6s), 1u) << "slow still waits";
+  s.Finished(0);
+  due = s.Take(t0 + 8s);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].index, 0u);
+  EXPECT_EQ(due[0].lateness, 3s);
+  EXPECT_EQ(s.due(0), t0 + 13s) << "the next start counts from the late start, not a burst";
+}
+
+TEST(Scheduler, NextWakeIsTheEarliestIdleDue) {
+  Scheduler s({{"a", 30s}, {"b", 10s}}, 0.0, 1);
+  TP t0{};
+  s.Start(t0);
+  s.Take(t0);
+  s.Finished(0);
+  EXPECT_EQ(*s.NextWake(), t0 + 30s) << "b is running";
+  s.Finished(1);
+  EXPECT_EQ(*s.NextWake(), t0 + 10s);
+}
+
+}  // namespace
+}  // namespace lifeline::serve
