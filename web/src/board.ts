@@ -107,7 +107,7 @@ function tileContent(p: PlatformView, name: HTMLButtonElement): Node[] {
     badges.push(h("span", { class: "badge suppressed", "data-testid": `suppressed-${id}`, title: sup }, p.suppressed.kind === "maintenance" ? "‖ Maintenance" : "‖ Silenced"));
   }
   const sp = statusPageLook(p.status_page);
-  if (sp && sp.tone !== "ok") {
+  if (sp && sp.tone !== "ok" && p.status_page?.fetched !== false && p.status_page?.indicator !== null) {
     badges.push(h("span", { class: `badge tone-${sp.tone}`, "data-testid": `statuspage-${id}`, title: "The platform's official status page" }, `Official: ${sp.text}`));
   }
   if (p.crowd?.flagged) {

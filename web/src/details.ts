@@ -134,6 +134,7 @@ export function renderHead(openIncident: (id: string) => void = openIncidentFn):
   if (sp) facts.push(h("li", {}, h("span", { class: `badge tone-${sp.tone}` }, "Official"), ` status page: ${sp.text}`));
   const crowd = crowdText(p.crowd);
   if (crowd) facts.push(h("li", { "data-testid": "details-crowd" }, h("span", { class: `badge ${p.crowd?.flagged ? "tone-warn" : "muted"}` }, "Reports"), ` ${crowd}`));
+  for (const line of p.crowd?.flagged ? (p.crowd.evidence ?? []) : []) facts.push(h("li", { class: "muted small" }, line));
   const layer = p.layer ? `${p.layer}${p.detail ? ` / ${p.detail}` : ""}` : "";
   fill(head,
     h("h2", { id: "details-name" }, p.name, h("span", { class: "muted domain" }, ` · ${p.domain}`)),
@@ -216,7 +217,7 @@ function renderChart(): void {
     section.hidden = !s;
     if (s) {
       fill(sp,
-        h("p", {}, s.fetched ? `${s.description || s.indicator}` : `Not reachable: ${s.error || "no answer"}`, " ",
+        h("p", {}, s.fetched ? `${s.description || s.indicator || "No state given"}` : `Could not be read: ${s.error || "no answer"}`, " ",
           s.url ? h("a", { href: s.url, rel: "noreferrer noopener", target: "_blank" }, "open the page") : null),
         s.components?.length ? h("ul", { class: "components" }, s.components.map((c) => h("li", {}, `${c.name}: ${c.status.replace(/_/g, " ")}`))) : null,
       );

@@ -107,6 +107,7 @@ describe("badges", () => {
     expect(statusPageLook({ indicator: "major", description: "Major outage", fetched_at: null })).toEqual({ text: "Major outage", tone: "bad" });
     expect(statusPageLook({ indicator: "none", description: "", fetched_at: null })).toEqual({ text: "All systems operational", tone: "ok" });
     expect(statusPageLook(null)).toBeNull();
+    expect(statusPageLook({ indicator: null, description: "timeout", fetched: false, fetched_at: null })).toEqual({ text: "could not be read: timeout", tone: "unknown" });
   });
 
   it("says why no incident is opened during maintenance", () => {

@@ -122,7 +122,11 @@ const INDICATORS: Record<string, { text: string; tone: Tone }> = {
 };
 
 export function statusPageLook(sp: StatusPageState | null | undefined): { text: string; tone: Tone } | null {
-  if (!sp || !sp.indicator) return null;
+  if (!sp) return null;
+  if (sp.fetched === false || sp.indicator === null) {
+    return { text: `could not be read${sp.description ? `: ${sp.description}` : ""}`, tone: "unknown" };
+  }
+  if (!sp.indicator) return null;
   const known = INDICATORS[sp.indicator];
   const text = sp.description || known?.text || humanize(sp.indicator);
   return { text, tone: known?.tone ?? "unknown" };

@@ -23,11 +23,14 @@ export interface Suppression {
   name: string;
   kind: "maintenance" | "silence" | string;
   until: string;
+  message?: string;
 }
 
 export interface StatusPageState {
-  indicator: string;
+  // null when the page could not be read; then `description` holds the error.
+  indicator: string | null;
   description: string;
+  fetched?: boolean;
   fetched_at: string | null;
 }
 
@@ -35,6 +38,8 @@ export interface Crowd {
   reports_last_hour: number;
   baseline: number;
   flagged: boolean;
+  ratio?: number;
+  evidence?: string[];
 }
 
 export interface Timings {
@@ -140,11 +145,11 @@ export interface StatusPageFull {
   platform: string;
   url: string;
   fetched: boolean;
-  indicator: string;
+  indicator: string | null;
   description: string;
   components: { name: string; status: string }[];
   fetched_at: string | null;
-  error: string;
+  error: string | null;
 }
 
 // The `check --json` document, as far as the dashboard reads it.
