@@ -265,6 +265,14 @@ struct Engine::State {
       }
       q.cursor = page->next_cursor;
     } while (!q.cursor.empty());
+    for (const auto& o : orphans) {
+      for (const auto& p : o.platforms) {
+        auto it = index.find(p);
+        if (it != index.end() && views[it->second].incident_id.empty()) {
+          views[it->second].incident_id = o.id;
+        }
+      }
+    }
     if (!orphans.empty()) {
       Log(
           fmt::format("{} incident{} open from before the restart: kept open until the first "

@@ -68,25 +68,23 @@ TEST(Scheduler, EqualIntervalsStayInOneBatch) {
     EXPECT_EQ(Indices(taken), Indices(due));
     auto ids = Indices(taken);
     bool any30 = ids.count(0) || ids.count(1) || ids.count(2);
-    if (any30) EXPECT_TRUE(ids.count(0) && ids.count(1) && ids.count(2));
+    if (any30) {
+      EXPECT_TRUE(ids.count(0) && ids.count(1) && ids.count(2));
+    }
     for (auto i : ids) s.Finished(i);
   }
 }
 
 TEST(Scheduler, PlatformDueWithinTheWindowJoinsEarly) {
-  Scheduler s({{"a", 10s}, {"b", 10s}}, 0.0, 1, 250ms);
+  Scheduler s({{"a", 10000ms}, {"b", 10200ms}, {"c", 10600ms}}, 0.0, 1, 250ms);
   TP t0{};
   s.Start(t0);
-  // Only a is taken first (b pretends to have been started later by a second Start).
-  auto first = s.Take(t0);
-  ASSERT_EQ(first.size(), 2u);
-  s.Finished(0);
-  s.Finished(1);
-  // Both are due at t0 + 10s; wake 100 ms early for neither, at the due time for both.
+  s.Take(t0);
+  for (std::size_t i = 0; i < 3; ++i) s.Finished(i);
   EXPECT_EQ(*s.NextWake(), t0 + 10s);
-  EXPECT_TRUE(s.Take(t0 + 9s).empty());
-  auto due = s.Take(t0 + 10s - 200ms);  // within the window: taken, lateness zero
-  EXPECT_EQ(due.size(), 2u);
+  EXPECT_TRUE(s.Take(t0 + 9900ms).empty()) << "nothing is due yet: no early round";
+  auto due = s.Take(t0 + 10s);
+  EXPECT_EQ(Indices(due), (std::set<std::size_t>{0, 1})) << "b is due within 250 ms, c is not";
   for (const auto& d : due) EXPECT_EQ(d.lateness, 0ns);
 }
 

@@ -1,0 +1,539 @@
+// Tests for the serve engine with scripted rounds (a fake RoundRunner) and a real SQLite store:
+// confirmation at once, one incident per failure domain, the key rename keeping one store id,
+// nothing opened while this side is down, restart reconciliation, reports, live events, metrics.
+#include "serve/engine.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace lifeline::serve {
+namespace {
+
+namespace asio = boost::asio;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "lifeline-engine-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// What the scripted world says about each platform in the next rounds. Thread-safe.
+class FakeWorld {
+ public:
+  struct Call {
+    std::chrono::steady_clock::time_point at;
+    std::vector<std::string> platforms;
+  };
+
+  void Set(const std::string& platform, core::Verdict v) {
+    std::lock_guard lock(mu_);
+    verdicts_[platform] = v;
+  }
+  void SetConnectivity(core::Connectivity c) {
+    std::lock_guard lock(mu_);
+    connectivity_ = c;
+  }
+  void SetDelay(std::chrono::milliseconds d) {
+    std::lock_guard lock(mu_);
+    delay_ = d;
+  }
+  std::vector<Call> calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+
+  RoundRunner Runner() {
+    return [this](std::vector<core::Platform> ps,
+                  const std::map<std::string, sources::StatusPageState>*)
+               -> asio::awaitable<check::RoundResult> {
+      // A round takes a little time, as real probes do.
+      std::chrono::milliseconds delay;
+      {
+        std::lock_guard lock(mu_);
+        delay = delay_;
+      }
+      asio::steady_timer t(co_await asio::this_coro::executor, delay);
+      co_await t.async_wait(asio::use_awaitable);
+      co_return Round(ps);
+    };
+  }
+
+ private:
+  check::RoundResult Round(const std::vector<core::Platform>& ps) {
+    std::lock_guard lock(mu_);
+    Call call{std::chrono::steady_clock::now(), {}};
+    check::RoundResult r;
+    auto& rep = r.report;
+    rep.checked_at = std::chrono::system_clock::now();
+    rep.observer.connectivity = connectivity_;
+    rep.observer.evidence = {connectivity_ == core::Connectivity::kOk
+                                 ? "2 of 2 control sites load"
+                                 : "0 of 2 control sites load"};
+    for (const char* name : {"eu", "us"}) {
+      diagnose::VantageStatus vs;
+      vs.name = name;
+      vs.reachable = true;
+      rep.vantage_points.push_back(vs);
+    }
+    for (const auto& p : ps) {
+      call.platforms.push_back(p.id);
+      diagnose::Diagnosis d;
+      d.platform = p.id;
+      d.name = p.name;
+      d.domain = p.domain;
+      auto it = verdicts_.find(p.id);
+      d.verdict = connectivity_ != core::Connectivity::kOk ? core::Verdict::kLocalNetwork
+                  : it == verdicts_.end()                  ? core::Verdict::kUp
+                                                           : it->second;
+      const bool failing = d.verdict == core::Verdict::kOutage;
+      d.layer = failing ? core::Layer::kHttp : core::Layer::kNone;
+      d.detail = failing ? "status" : "";
+      d.confidence = 0.9;
+      d.reason = failing ? "HTTP 503 here and from 2 of 2 vantage points" : "loads here";
+      d.evidence = {d.reason};
+      for (const char* from : {"here", "eu", "us"}) {
+        core::ProbeResult pr;
+        pr.probe_id = "web";
+        pr.target = "http://127.0.0.1/" + p.id;
+        pr.from = from;
+        pr.ok = !failing && d.verdict != core::Verdict::kLocalNetwork;
+        pr.layer = pr.ok ? core::Layer::kNone : core::Layer::kHttp;
+        pr.http_status = pr.ok ? 200 : 503;
+        pr.timings.total = 12.5;
+        d.probes.push_back(pr);
+      }
+      rep.platforms.push_back(std::move(d));
+    }
+    calls_.push_back(std::move(call));
+    return r;
+  }
+
+  std::mutex mu_;
+  std::map<std::string, core::Verdict> verdicts_;
+  core::Connectivity connectivity_ = core::Connectivity::kOk;
+  std::vector<Call> calls_;
+  std::chrono::milliseconds delay_ = 20ms;
+};
+
+config::Config TestConfig(std::chrono::milliseconds interval = 1000ms) {
+  auto c = config::LoadBundled();
+  EXPECT_TRUE(c.ok());
+  config::Config cfg = *c;
+  std::vector<core::Platform> keep;
+  for (auto& p : cfg.platforms) {
+    if (p.id == "facebook" || p.id == "instagram" || p.id == "whatsapp" || p.id == "x") {
+      p.status_page.reset();
+      keep.push_back(p);
+    }
+  }
+  cfg.platforms = keep;
+  cfg.serve.interval = interval;
+  cfg.serve.jitter = 0;
+  cfg.serve.machine.close_after = 2;
+  return cfg;
+}
+
+template <typename Pred>
+bool WaitFor(Pred pred, std::chrono::milliseconds timeout = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
+struct Harness {
+  explicit Harness(config::Config cfg, const std::string& db) {
+    auto s = store::OpenSqlite(db);
+    EXPECT_TRUE(s.ok()) << s.error().message();
+    store = std::move(*s);
+    EngineOptions o;
+    o.run_round = world.Runner();
+    o.seed = 1;
+    o.log = [this](std::string_view line) {
+      std::lock_guard lock(log_mu);
+      log += std::string(line) + "\n";
+    };
+    engine = std::make_unique<Engine>(std::move(cfg), *store, o);
+  }
+  ~Harness() {
+    if (engine) engine->Stop();
+  }
+
+  std::vector<store::Incident> Incidents() {
+    store::IncidentQuery q;
+    q.limit = 100;
+    auto page = store->ListIncidents(q);
+    EXPECT_TRUE(page.ok());
+    return page.ok() ? page->incidents : std::vector<store::Incident>{};
+  }
+  std::vector<store::IncidentEvent> Events(const std::string& id) {
+    auto e = store->ListEvents(id, 0, 1000);
+    EXPECT_TRUE(e.ok());
+    return e.ok() ? *e : std::vector<store::IncidentEvent>{};
+  }
+  json Body() {
+    auto b = engine->PlatformsBody();
+    return b ? json::parse(*b) : json();
+  }
+  json View(const std::string& id) {
+    json body = Body();  // the range must not be a member of a temporary
+    for (const auto& p : body["platforms"]) {
+      if (p["platform"] == id) return p;
+    }
+    return json();
+  }
+
+  FakeWorld world;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<Engine> engine;
+  std::mutex log_mu;
+  std::string log;
+};
+
+TEST(Engine, AFailingRoundIsConfirmedAtOnceNotAtTheNextInterval) {
+  TempDir dir;
+  config::Config cfg = TestConfig(5000ms);
+  // Three observers see it, but two rounds are still needed: the second must come at once.
+  cfg.serve.machine.open_after = 2;
+  cfg.serve.machine.open_after_confirmed = 2;
+  Harness h(cfg, dir.File("l.db"));
+  h.world.Set("x", core::Verdict::kOutage);
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.Incidents().size() == 1; }, 3s))
+      << "the incident must open long before the next 5 s interval";
+  auto calls = h.world.calls();
+  ASSERT_GE(calls.size(), 2u);
+  EXPECT_EQ(calls[0].platforms.size(), 4u) << "the first round checks every platform";
+  EXPECT_EQ(calls[1].platforms, std::vector<std::string>{"x"}) << "only x is re-checked";
+  EXPECT_LT(calls[1].at - calls[0].at, 1s);
+  auto inc = h.Incidents()[0];
+  EXPECT_EQ(inc.platforms, std::vector<std::string>{"x"});
+  EXPECT_EQ(inc.kind, store::IncidentKind::kPlatform);
+  EXPECT_EQ(inc.state, store::IncidentState::kOpen);
+  auto events = h.Events(inc.id);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events[0].type, "opened");
+  EXPECT_THAT(events[0].message, HasSubstr("X (Twitter)"));
+  json view = h.View("x");
+  EXPECT_EQ(view["verdict"], "outage");
+  EXPECT_EQ(view["state"], "failing");
+  EXPECT_EQ(view["incident_id"], inc.id);
+}
+
+TEST(Engine, ConfirmationThatComesBackGoodOpensNothing) {
+  TempDir dir;
+  config::Config cfg = TestConfig(5000ms);
+  cfg.serve.machine.open_after = 2;
+  cfg.serve.machine.open_after_confirmed = 2;
+  Harness h(cfg, dir.File("l.db"));
+  h.world.Set("x", core::Verdict::kOutage);
+  // The blip is over by the time the confirmation runs.
+  std::thread flip([&] {
+    WaitFor([&] { return h.world.calls().size() >= 1; });
+    h.world.Set("x", core::Verdict::kUp);
+  });
+  ASSERT_TRUE(h.engine->Start().ok());
+  flip.join();
+  ASSERT_TRUE(WaitFor([&] { return h.world.calls().size() >= 2; }, 3s));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(h.Incidents().empty());
+  EXPECT_EQ(h.View("x")["state"], "ok");
+}
+
+TEST(Engine, AMetaOutageIsOneDomainIncidentThatClosesOnRecovery) {
+  TempDir dir;
+  Harness h(TestConfig(), dir.File("l.db"));
+  for (const char* p : {"facebook", "instagram", "whatsapp"}) {
+    h.world.Set(p, core::Verdict::kOutage);
+  }
+  std::vector<api::LiveEvent> live;
+  std::mutex live_mu;
+  auto sub = h.engine->Subscribe([&](const api::LiveEvent& e) {
+    std::lock_guard lock(live_mu);
+    live.push_back(e);
+  });
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return !h.Incidents().empty(); }));
+  auto incidents = h.Incidents();
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_EQ(incidents[0].kind, store::IncidentKind::kDomain);
+  EXPECT_EQ(incidents[0].domain, "meta");
+  EXPECT_THAT(incidents[0].platforms,
+              ::testing::UnorderedElementsAre("facebook", "instagram", "whatsapp"));
+  for (const char* p : {"facebook", "instagram", "whatsapp"}) {
+    h.world.Set(p, core::Verdict::kUp);
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    auto i = h.Incidents();
+    return i.size() == 1 && i[0].state == store::IncidentState::kClosed;
+  }));
+  auto events = h.Events(incidents[0].id);
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events.front().type, "opened");
+  EXPECT_EQ(events.back().type, "closed");
+  EXPECT_THAT(events.back().message, HasSubstr("recovered"));
+  EXPECT_EQ(h.Incidents().size(), 1u) << "no second incident";
+  sub.reset();
+  std::lock_guard lock(live_mu);
+  std::set<std::string> types;
+  for (const auto& e : live) types.insert(e.type);
+  EXPECT_TRUE(types.count("platform"));
+  EXPECT_TRUE(types.count("incident"));
+  EXPECT_TRUE(types.count("incident_event"));
+  EXPECT_TRUE(types.count("observer"));
+}
+
+TEST(Engine, APlatformIncidentBecomesItsDomainsUnderTheSameId) {
+  TempDir dir;
+  Harness h(TestConfig(), dir.File("l.db"));
+  h.world.Set("instagram", core::Verdict::kOutage);
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.Incidents().size() == 1; }));
+  const std::string id = h.Incidents()[0].id;
+  EXPECT_EQ(h.Incidents()[0].kind, store::IncidentKind::kPlatform);
+  h.world.Set("facebook", core::Verdict::kOutage);
+  ASSERT_TRUE(WaitFor([&] {
+    auto i = h.Incidents();
+    return i.size() == 1 && i[0].platforms.size() == 2;
+  })) << "facebook joins the same incident";
+  EXPECT_EQ(h.Incidents()[0].id, id);
+  EXPECT_EQ(h.View("facebook")["incident_id"], id);
+  bool renamed = false;
+  for (const auto& e : h.Events(id)) {
+    if (e.type == "updated" && e.data_json.find("renamed_from") != std::string::npos)
+      renamed = true;
+  }
+  EXPECT_TRUE(renamed);
+  h.world.Set("instagram", core::Verdict::kUp);
+  h.world.Set("facebook", core::Verdict::kUp);
+  ASSERT_TRUE(WaitFor([&] { return h.Incidents()[0].state == store::IncidentState::kClosed; }))
+      << "the renamed key still closes the stored incident";
+  EXPECT_EQ(h.Incidents().size(), 1u);
+}
+
+TEST(Engine, NothingOpensWhileThisSideIsDown) {
+  TempDir dir;
+  Harness h(TestConfig(), dir.File("l.db"));
+  h.world.SetConnectivity(core::Connectivity::kLocalNetwork);
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.engine->rounds_completed() >= 3; }));
+  EXPECT_TRUE(h.Incidents().empty());
+  json body = h.Body();
+  EXPECT_EQ(body["problem_here"], true);
+  EXPECT_THAT(body["notice"].get<std::string>(), HasSubstr("The problem is on this side"));
+  EXPECT_EQ(body["observer"]["connectivity"], "local_network");
+  EXPECT_EQ(h.View("x")["verdict"], "local_network");
+  EXPECT_EQ(h.View("x")["incident_id"], nullptr);
+}
+
+TEST(Engine, ARestartClosesAnIncidentWhosePlatformIsUp) {
+  TempDir dir;
+  std::string id;
+  {
+    Harness h(TestConfig(), dir.File("l.db"));
+    h.world.Set("x", core::Verdict::kOutage);
+    ASSERT_TRUE(h.engine->Start().ok());
+    ASSERT_TRUE(WaitFor([&] { return h.Incidents().size() == 1; }));
+    id = h.Incidents()[0].id;
+    h.engine->Stop();
+  }
+  Harness h(TestConfig(), dir.File("l.db"));  // x is up now
+  h.world.SetDelay(500ms);
+  ASSERT_TRUE(h.engine->Start().ok());
+  // Before the first round ends: the last state and the open incident come from the store.
+  EXPECT_EQ(h.View("x")["verdict"], "outage");
+  EXPECT_EQ(h.View("x")["incident_id"], id);
+  ASSERT_TRUE(WaitFor([&] { return h.Incidents()[0].state == store::IncidentState::kClosed; }));
+  auto events = h.Events(id);
+  EXPECT_EQ(events.back().type, "closed");
+  EXPECT_EQ(events.back().message, "closed at restart: platform up");
+  EXPECT_EQ(h.Incidents().size(), 1u);
+}
+
+TEST(Engine, ARestartContinuesAnIncidentWhosePlatformStillFails) {
+  TempDir dir;
+  std::string id;
+  {
+    Harness h(TestConfig(), dir.File("l.db"));
+    h.world.Set("x", core::Verdict::kOutage);
+    ASSERT_TRUE(h.engine->Start().ok());
+    ASSERT_TRUE(WaitFor([&] { return h.Incidents().size() == 1; }));
+    id = h.Incidents()[0].id;
+  }
+  Harness h(TestConfig(), dir.File("l.db"));
+  h.world.Set("x", core::Verdict::kOutage);
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& e : h.Events(id)) {
+      if (e.message.starts_with("still failing after restart")) return true;
+    }
+    return false;
+  }));
+  EXPECT_EQ(h.Incidents().size(), 1u) << "no second incident for the same outage";
+  EXPECT_EQ(h.View("x")["incident_id"], id);
+  h.world.Set("x", core::Verdict::kUp);
+  ASSERT_TRUE(WaitFor([&] { return h.Incidents()[0].state == store::IncidentState::kClosed; }));
+}
+
+TEST(Engine, ARestartKeepsAnIncidentOpenWhileThereIsNoEvidence) {
+  TempDir dir;
+  std::string id;
+  {
+    Harness h(TestConfig(), dir.File("l.db"));
+    h.world.Set("x", core::Verdict::kOutage);
+    ASSERT_TRUE(h.engine->Start().ok());
+    ASSERT_TRUE(WaitFor([&] { return h.Incidents().size() == 1; }));
+    id = h.Incidents()[0].id;
+  }
+  Harness h(TestConfig(), dir.File("l.db"));
+  h.world.SetConnectivity(core::Connectivity::kNoNetwork);
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.engine->rounds_completed() >= 2; }));
+  EXPECT_EQ(h.Incidents()[0].state, store::IncidentState::kOpen);
+  EXPECT_EQ(h.View("x")["incident_id"], id);
+}
+
+TEST(Engine, ReportsCountOncePerClientAndHour) {
+  TempDir dir;
+  Harness h(TestConfig(), dir.File("l.db"));
+  ASSERT_TRUE(h.engine->Start().ok());
+  const std::string key(64, 'a');
+  auto first = h.engine->SubmitReport("whatsapp", "messages", key);
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  EXPECT_EQ((*first)["accepted"], true);
+  EXPECT_EQ((*first)["reports_last_hour"], 1);
+  auto again = h.engine->SubmitReport("whatsapp", "login", key);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), core::ErrorCode::kResourceExhausted);
+  EXPECT_TRUE(h.engine->SubmitReport("whatsapp", "", std::string(64, 'b')).ok());
+  EXPECT_EQ(h.engine->SubmitReport("whatsap", "", key).error().code(), core::ErrorCode::kNotFound);
+  EXPECT_EQ(h.engine->SubmitReport("x", "rant", key).error().code(),
+            core::ErrorCode::kInvalidArgument);
+  auto reports = h.engine->Reports("whatsapp");
+  ASSERT_TRUE(reports.ok());
+  EXPECT_EQ((*reports)["platforms"][0]["reports_last_hour"], 2);
+  EXPECT_EQ((*reports)["platforms"][0]["flagged"], false) << "2 reports are under min_count";
+  ASSERT_TRUE(WaitFor([&] { return h.View("whatsapp")["crowd"]["reports_last_hour"] == 2; }));
+}
+
+TEST(Engine, ApiAnswersFollowTheContract) {
+  TempDir dir;
+  Harness h(TestConfig(), dir.File("l.db"));
+  h.world.Set("x", core::Verdict::kOutage);
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.Incidents().size() == 1; }));
+  json view = h.View("x");
+  for (const char* key : {"platform", "name", "domain", "verdict", "layer", "detail", "confidence",
+                          "reason", "evidence", "latency_ms", "checked_at", "state", "incident_id",
+                          "suppressed", "status_page", "crowd"}) {
+    EXPECT_TRUE(view.contains(key)) << key;
+  }
+  auto one = h.engine->Platform("x");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ((*one)["probes"].size(), 3u);
+  EXPECT_EQ(h.engine->Platform("nope").error().code(), core::ErrorCode::kNotFound);
+
+  auto list = h.engine->Incidents({"open", 50, ""});
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ((*list)["incidents"].size(), 1u);
+  EXPECT_EQ((*list)["next_cursor"], nullptr);
+  json inc = (*list)["incidents"][0];
+  for (const char* key : {"id", "kind", "domain", "platforms", "verdict", "state", "title",
+                          "opened_at", "updated_at", "closed_at", "duration_s"}) {
+    EXPECT_TRUE(inc.contains(key)) << key;
+  }
+  auto events = h.engine->IncidentEvents(inc["id"].get<std::string>(), 0);
+  ASSERT_TRUE(events.ok());
+  json ev = (*events)["events"][0];
+  for (const char* key : {"seq", "at", "type", "message", "data"}) {
+    EXPECT_TRUE(ev.contains(key)) << key;
+  }
+  EXPECT_EQ(h.engine->Incident("inc_nope").error().code(), core::ErrorCode::kNotFound);
+  EXPECT_EQ(h.engine->Incidents({"sideways", 50, ""}).error().code(),
+            core::ErrorCode::kInvalidArgument);
+
+  EXPECT_TRUE(h.engine->Health().ok());
+  std::string metrics = h.engine->Metrics();
+  EXPECT_THAT(metrics, HasSubstr("lifeline_platform_verdict{platform=\"x\",verdict=\"outage\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("lifeline_incidents_open 1"));
+  EXPECT_THAT(metrics, HasSubstr("lifeline_scheduler_lateness_seconds_count"));
+  EXPECT_THAT(metrics, HasSubstr("lifeline_probe_duration_seconds_bucket{platform=\"x\""));
+  EXPECT_THAT(metrics, HasSubstr("lifeline_scheduler_queue"));
+  EXPECT_THAT(metrics, HasSubstr("lifeline_probes_in_flight"));
+
+  std::promise<core::Result<json>> checked;
+  h.engine->CheckNow({"x"}, [&](core::Result<json> r) { checked.set_value(std::move(r)); });
+  auto fut = checked.get_future();
+  ASSERT_EQ(fut.wait_for(5s), std::future_status::ready);
+  auto report = fut.get();
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ((*report)["platforms"][0]["verdict"], "outage");
+  std::promise<core::Result<json>> unknown;
+  h.engine->CheckNow({"nope"}, [&](core::Result<json> r) { unknown.set_value(std::move(r)); });
+  EXPECT_EQ(unknown.get_future().get().error().code(), core::ErrorCode::kNotFound);
+}
+
+TEST(Engine, SchedulesEachPlatformOnItsInterval) {
+  TempDir dir;
+  config::Config cfg = TestConfig(2000ms);
+  cfg.serve.intervals = {{"x", 500ms}};
+  Harness h(cfg, dir.File("l.db"));
+  ASSERT_TRUE(h.engine->Start().ok());
+  std::this_thread::sleep_for(2300ms);
+  h.engine->Stop();
+  int x = 0, facebook = 0;
+  for (const auto& c : h.world.calls()) {
+    for (const auto& p : c.platforms) {
+      x += p == "x";
+      facebook += p == "facebook";
+    }
+  }
+  EXPECT_GE(x, 4);
+  EXPECT_LE(x, 6);
+  EXPECT_GE(facebook, 2);
+  EXPECT_LE(facebook, 3);
+}
+
+TEST(Engine, StopDrainsAndWritesSamples) {
+  TempDir dir;
+  Harness h(TestConfig(), dir.File("l.db"));
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.engine->rounds_completed() >= 1; }));
+  h.engine->Stop();
+  store::SampleQuery q;
+  q.platform = "x";
+  q.range = {store::FromSystem(std::chrono::system_clock::now() - 1h),
+             store::FromSystem(std::chrono::system_clock::now() + 1h)};
+  auto samples = h.store->ListProbeSamples(q);
+  ASSERT_TRUE(samples.ok());
+  EXPECT_GE(samples->size(), 3u) << "here and both vantage points, written at stop";
+  auto state = h.store->GetPlatformState("x");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->verdict, core::Verdict::kUp);
+}
+
+}  // namespace
+}  // namespace lifeline::serve
