@@ -4,16 +4,21 @@ BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps build run test unit format format-check bench clean
+.PHONY: all deps build web run test unit format format-check bench clean
 
 all: build
 
 deps:
 	@bash scripts/install-deps
 
-build: deps
+build: deps web
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET) -j $(JOBS)
+
+# The dashboard: npm packages from the lock file, then web/dist (served by `lifeline serve`).
+web: deps
+	@cd web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
+	  || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build >/dev/null
 
 # The main job on the bundled configuration. Until `lifeline serve` lands this is `lifeline check`.
 # It probes real internet hosts: on build machines run it only inside an empty network namespace.
