@@ -20,10 +20,15 @@ echo "server: $(cat "$out")"
 url="http://127.0.0.1:$port/v1/platforms"
 curl -sf "$url" >/dev/null
 wrk -t1 -c32 -d2s "$url" >/dev/null  # warm-up
+ticks() { awk '{print $14+$15}' "/proc/$pid/stat"; }
+t0=$(ticks); s0=$(date +%s.%N)
 report=$(wrk -t1 -c"${CONNECTIONS:-32}" -d"${DURATION:-10s}" --latency "$url")
+t1=$(ticks); s1=$(date +%s.%N)
 echo "$report"
 rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$report")
 p99=$(awk '$1 == "99%" {print $2}' <<<"$report")
 errors=$(grep -E 'Non-2xx|Socket errors' <<<"$report" || true)
 echo "== GET /v1/platforms: ${rps} req/s, p99 ${p99}${errors:+ ($errors)}"
-echo "   server CPU: $(ps -o %cpu= -p $pid | tr -d ' ')% of one core (average since start)"
+cpu=$(awk -v a="$t0" -v b="$t1" -v s="$s0" -v e="$s1" -v hz="$(getconf CLK_TCK)" \
+  'BEGIN {printf "%.0f", 100 * (b - a) / hz / (e - s)}')
+echo "   server CPU during the run: ${cpu}% of one core; load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,6 +1,6 @@
 // A `lifeline serve` API with a canned backend, for load tests of the transport alone (wrk against
 // GET /v1/platforms). Prints "listening on 127.0.0.1:PORT" and serves until SIGINT or SIGTERM.
-// Usage: api_fake_server [--listen 127.0.0.1:0] [--threads 1] [--platforms 12]
+// Usage: api_fake_server [--listen 127.0.0.1:0] [--threads 1] [--platforms 12] [--web-root DIR]
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -111,11 +111,14 @@ int main(int argc, char** argv) {
       options.listen = argv[i + 1];
     } else if (!std::strcmp(argv[i], "--threads")) {
       options.threads = static_cast<std::size_t>(std::atoi(argv[i + 1]));
+    } else if (!std::strcmp(argv[i], "--web-root")) {
+      options.web_root = argv[i + 1];
     } else if (!std::strcmp(argv[i], "--platforms")) {
       platforms = std::atoi(argv[i + 1]);
     } else {
-      std::fprintf(stderr, "usage: %s [--listen ADDR:PORT] [--threads N] [--platforms N]\n",
-                   argv[0]);
+      std::fprintf(
+          stderr, "usage: %s [--listen ADDR:PORT] [--threads N] [--platforms N] [--web-root DIR]\n",
+          argv[0]);
       return 2;
     }
   }

@@ -682,7 +682,7 @@ asio::awaitable<Dispatched> Dispatch(State* st, const std::shared_ptr<Conn>& con
   // ---- handler ----
   request.method = method;
   request.path = std::string(path);
-  request.peer_address = PeerAddress(conn->stream.socket());
+  request.peer_address = peer;
   if (route->kind == internal::RouteKind::kEvents) {
     if (method == http::verb::head) {
       Response r;
