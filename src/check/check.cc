@@ -190,7 +190,12 @@ asio::awaitable<RoundResult> Run(probe::Prober& prober, const config::Config& co
     progress.local_done = true;
   });
   group.Spawn([&]() -> asio::awaitable<void> {
-    observer_input = co_await agent::GatherObserverEvidence(prober, config);
+    if (options.inspect_network) {
+      observer_input =
+          co_await agent::GatherObserverEvidence(prober, config, options.inspect_network());
+    } else {
+      observer_input = co_await agent::GatherObserverEvidence(prober, config);
+    }
     progress.observer_done = true;
   });
   // An agent needs the probe timeout itself, plus the round trip.

@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -45,6 +46,9 @@ struct Options {
   // With status_pages == false: the pages' last known state by platform id, used in the
   // diagnosis instead of fetching (serve polls them on their own interval). Must outlive Run.
   const std::map<std::string, sources::StatusPageState>* known_status_pages = nullptr;
+  // This device's interfaces and route for the observer check; null: probe::InspectLocalNetwork
+  // (`lifeline demo` simulates a connected device so it also runs on an offline laptop).
+  std::function<probe::LocalNetwork()> inspect_network;
 };
 
 // Everything a round saw, besides the verdicts: serve stores the raw parts.

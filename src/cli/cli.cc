@@ -15,6 +15,8 @@
 #include "cli/check.h"
 #include "config/config.h"
 #include "diagnose/report_json.h"
+#include "serve/demo.h"
+#include "serve/serve.h"
 
 namespace lifeline::cli {
 namespace {
@@ -107,6 +109,40 @@ int Agent(const AgentFlags& f) {
   return 0;
 }
 
+int Serve(const serve::ServeOptions& options) {
+  auto status = serve::RunServe(options);
+  if (!status.ok()) {
+    std::cerr << "lifeline serve: " << status.error().message() << "\n";
+    // A config mistake is a usage error; a store or address that cannot be used is not.
+    return status.error().code() == core::ErrorCode::kInvalidArgument ? kExitUsage : 1;
+  }
+  return 0;
+}
+
+struct DemoFlags {
+  std::string listen = "127.0.0.1:8080";
+  double interval_s = 10;
+  double outage_after_s = 30;
+  double outage_for_s = 120;
+  std::string data_dir;
+};
+
+int Demo(const DemoFlags& f) {
+  auto ms = [](double s) { return std::chrono::milliseconds(static_cast<long long>(s * 1000)); };
+  serve::DemoOptions options;
+  options.listen = f.listen;
+  options.interval = ms(f.interval_s);
+  options.outage_after = ms(f.outage_after_s);
+  options.outage_for = ms(f.outage_for_s);
+  options.data_dir = f.data_dir;
+  auto status = serve::RunDemo(options);
+  if (!status.ok()) {
+    std::cerr << "lifeline demo: " << status.error().message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -139,6 +175,34 @@ int Main(int argc, char** argv) {
   agent_cmd->add_option("--name", agent.name, "Name reported to callers (default: host name)");
   agent_cmd->add_option("--region", agent.region, "Region reported to callers");
 
+  serve::ServeOptions serve_opts;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "Watch the platforms continuously: incidents, REST API and live dashboard");
+  serve_cmd->add_option("-c,--config", serve_opts.config_path, "YAML config (serve:, api:, ...)")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("-l,--listen", serve_opts.listen,
+                        "ADDR:PORT for the API and dashboard (default: api.listen, "
+                        "127.0.0.1:8080)");
+  serve_cmd->add_option("--data-dir", serve_opts.data_dir,
+                        "Folder for the database (default: serve.data_dir, ./var)");
+
+  DemoFlags demo;
+  auto* demo_cmd = app.add_subcommand(
+      "demo", "Run the service with simulated platforms on loopback and a scripted outage");
+  demo_cmd->add_option("-l,--listen", demo.listen, "ADDR:PORT for the dashboard")
+      ->capture_default_str();
+  demo_cmd->add_option("--interval", demo.interval_s, "Seconds between rounds")
+      ->check(CLI::Range(0.2, 3600.0))
+      ->capture_default_str();
+  demo_cmd->add_option("--outage-after", demo.outage_after_s, "Seconds until WhatsApp fails")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
+  demo_cmd->add_option("--outage-for", demo.outage_for_s, "Seconds WhatsApp stays down")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
+  demo_cmd->add_option("--data-dir", demo.data_dir,
+                       "Keep the demo's database here (default: a temporary folder)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -153,6 +217,8 @@ int Main(int argc, char** argv) {
   }
   if (*check_cmd) return Check(check);
   if (*agent_cmd) return Agent(agent);
+  if (*serve_cmd) return Serve(serve_opts);
+  if (*demo_cmd) return Demo(demo);
   return kExitUsage;
 }
 

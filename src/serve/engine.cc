@@ -156,6 +156,7 @@ struct Engine::State {
         check::Options o;
         o.status_pages = false;
         o.known_status_pages = status;
+        o.inspect_network = options.inspect_network;
         co_return co_await check::Run(*prober, config, ps, o);
       };
     }
@@ -731,18 +732,18 @@ struct Engine::State {
                  {"ended", core::FormatTime(c.ended)},
                  {"duration_s", c.duration.count()},
                  {"evidence", c.evidence}};
+    // The tracker's notes ("WhatsApp: closed: up after 10 s ...") go to the event's data.
     std::string message =
         c.reason == "recovered" || c.reason.empty()
             ? fmt::format("closed: recovered after {}", HumanDuration(c.duration))
             : fmt::format("closed: {} (after {})", c.reason, HumanDuration(c.duration));
-    if (!c.evidence.empty()) message += " — " + Join(c.evidence, "; ");
     store::NewEvent ev{store::FromSystem(c.at), std::string(store::event_type::kClosed), message,
                        data.dump()};
     auto inc = store.CloseIncident(id, ev);
     if (!StoreOk(inc, "closing incident " + id)) return;
     store::IncidentEvent stored{inc->id, inc->last_seq, ev.at, ev.type, ev.message, ev.data_json};
     PublishIncident(*inc, &stored);
-    Log(fmt::format("incident {} closed: {}", id, message));
+    Log(fmt::format("incident {} {}", id, message));
   }
 
   void CloseOrphan(const store::Incident& orphan, std::chrono::system_clock::time_point at,

@@ -49,6 +49,9 @@ struct EngineOptions {
   // Stop() waits this long for running rounds before abandoning them; 0 = 2 * timeout + 5 s.
   std::chrono::milliseconds drain_timeout{0};
   std::uint64_t seed = 0;  // jitter; 0 = random
+  // This device's interfaces and route for the default round's observer check; null: the real
+  // ones (probe::InspectLocalNetwork). The demo simulates a connected device.
+  std::function<probe::LocalNetwork()> inspect_network;
   // One line per notable event (round errors, incidents, store failures). Null: silent. Called
   // on the engine's threads.
   std::function<void(std::string_view)> log;

@@ -1,0 +1,154 @@
+// `lifeline serve` wiring: config -> store -> engine -> API, a signal wait on the main thread, and
+// an orderly drain. Nothing here decides anything about platforms; the engine does.
+#include "serve/serve.h"
+
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "api/server.h"
+#include "api/tokens.h"
+#include "store/store.h"
+
+namespace lifeline::serve {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+bool HasIndex(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(dir / "index.html", ec);
+}
+
+std::string BaseUrl(const boost::asio::ip::tcp::endpoint& ep) {
+  auto addr = ep.address();
+  std::string host = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
+  if (addr.is_unspecified()) host = addr.is_v6() ? "[::1]" : "127.0.0.1";
+  return fmt::format("http://{}:{}/", host, ep.port());
+}
+
+}  // namespace
+
+void LogLine(std::string_view line) {
+  static std::mutex mu;  // guards stderr: one line at a time from the engine's and API's threads
+  std::lock_guard lock(mu);
+  fmt::print(stderr, "{} {}\n", core::FormatTime(std::chrono::system_clock::now()), line);
+  std::fflush(stderr);
+}
+
+std::string FindWebRoot(const config::Config& config) {
+  if (!config.api.web_root.empty()) return config.api.web_root;
+  std::vector<fs::path> candidates;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    // build/<dir>/lifeline -> the source tree two or three levels up.
+    fs::path dir = exe.parent_path();
+    for (int up = 0; up < 4 && !dir.empty(); ++up) {
+      candidates.push_back(dir / "web" / "dist");
+      dir = dir.parent_path();
+    }
+  }
+  candidates.push_back(fs::current_path(ec) / "web" / "dist");
+  candidates.push_back("/usr/share/lifeline/web");
+  for (const auto& c : candidates) {
+    if (HasIndex(c)) return c.lexically_normal().string();
+  }
+  return "";
+}
+
+core::Status RunWithConfig(const config::Config& config, const RunOptions& options) {
+  const std::string db_path = config.serve.DatabasePath();
+  auto opened = store::OpenSqlite(db_path);
+  if (!opened.ok()) {
+    // The store's message names the file and what to do; nothing was watched, so nothing could
+    // have been reported down.
+    return opened.error();
+  }
+  std::unique_ptr<store::Store> store = std::move(*opened);
+
+  EngineOptions eopts = options.engine;
+  if (!eopts.log) eopts.log = LogLine;
+  auto log = eopts.log;
+  Engine engine(config, *store, eopts);
+  if (auto s = engine.Start(); !s.ok()) return s;
+
+  api::ServerOptions sopts;
+  sopts.listen = options.listen.empty() ? config.api.listen : options.listen;
+  auto role = api::ParseRole(config.api.anonymous_role);
+  sopts.anonymous_role = role ? *role : api::Role::kViewer;
+  sopts.web_root = FindWebRoot(config);
+  api::Server server(engine, sopts);
+  if (auto s = server.Start(); !s.ok()) {
+    engine.Stop();
+    return s;
+  }
+  const std::string url = BaseUrl(server.endpoint());
+  std::size_t watched = 0;
+  for (const auto& p : config.platforms) watched += p.enabled;
+  log(fmt::format("lifeline {}: watching {} platforms every {} s; database {}", options.what,
+                  watched, config.serve.interval.count() / 1000.0, db_path));
+  if (sopts.web_root.empty()) {
+    log("dashboard files not found (build them with `make web`); the API works without them");
+  }
+  if (options.on_ready) {
+    options.on_ready(url);
+  } else {
+    log(fmt::format("dashboard and API on {} (Ctrl-C to stop)", url));
+  }
+
+  // Wait for SIGINT/SIGTERM on this thread; a second one during the drain exits at once.
+  asio::io_context signal_io;
+  asio::signal_set signals(signal_io, SIGINT, SIGTERM);
+  int got = 0;
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (!ec) got = sig;
+  });
+  signal_io.run();
+  log(
+      fmt::format("{}: stopping (finishing running rounds, writing samples; signal again to exit "
+                  "at once)",
+                  got == SIGINT ? "SIGINT" : "SIGTERM"));
+  signal_io.restart();
+  signals.async_wait([](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    LogLine("second signal: exiting without draining");
+    std::_Exit(130);
+  });
+  std::thread second([&] { signal_io.run(); });
+
+  if (options.on_stop) options.on_stop();
+  server.Stop();
+  engine.Stop();
+  store.reset();
+  signals.cancel();
+  signal_io.stop();
+  second.join();
+  log(fmt::format("lifeline {}: stopped", options.what));
+  return core::Ok();
+}
+
+core::Status RunServe(const ServeOptions& options) {
+  auto loaded =
+      options.config_path.empty() ? config::LoadBundled() : config::LoadFile(options.config_path);
+  if (!loaded.ok()) return loaded.error();
+  config::Config config = std::move(*loaded);
+  if (!options.data_dir.empty()) {
+    config.serve.data_dir = options.data_dir;
+    config.serve.database.clear();
+  }
+  RunOptions run;
+  run.listen = options.listen;
+  return RunWithConfig(config, run);
+}
+
+}  // namespace lifeline::serve
