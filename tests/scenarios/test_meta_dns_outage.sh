@@ -1,0 +1,19 @@
+# Scenario: 4 Oct 2021. Meta's authoritative DNS servers disappear; every resolver, here and at the
+# vantage points, answers SERVFAIL for Facebook, Instagram and WhatsApp while unrelated names
+# resolve. Each Meta platform is an `outage` at layer dns (servfail), the meta failure domain is
+# one correlated event, X stays up, and `lifeline check` exits 1.
+source "$(dirname "$0")/world.sh"
+world_init "$@"
+world_up
+fault_stop_auth meta
+world_check
+
+expect_exit 1
+expect_connectivity ok
+for p in facebook instagram whatsapp; do expect_platform "$p" outage dns servfail; done
+expect_platform x up
+expect_json '[.domains[] | select(.domain == "meta")] | length == 1' "one meta domain entry"
+expect_json '.domains[] | select(.domain == "meta") | .verdict == "outage"' "the meta domain is an outage"
+expect_json '.domains[] | select(.domain == "meta") | (.platforms | sort) == ["facebook", "instagram", "whatsapp"]' \
+  "the meta event names facebook, instagram and whatsapp"
+world_finish
