@@ -22,7 +22,9 @@ curl -sf "$url" >/dev/null
 wrk -t1 -c32 -d2s "$url" >/dev/null  # warm-up
 ticks() { awk '{print $14+$15}' "/proc/$pid/stat"; }
 t0=$(ticks); s0=$(date +%s.%N)
-report=$(wrk -t1 -c"${CONNECTIONS:-32}" -d"${DURATION:-10s}" --latency "$url")
+TIMEFORMAT='%R %U %S'
+wrk_times=$( { time wrk -t1 -c"${CONNECTIONS:-32}" -d"${DURATION:-10s}" --latency "$url" >"$out.wrk"; } 2>&1 )
+report=$(cat "$out.wrk"); rm -f "$out.wrk"
 t1=$(ticks); s1=$(date +%s.%N)
 echo "$report"
 rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$report")
@@ -31,4 +33,5 @@ errors=$(grep -E 'Non-2xx|Socket errors' <<<"$report" || true)
 echo "== GET /v1/platforms: ${rps} req/s, p99 ${p99}${errors:+ ($errors)}"
 cpu=$(awk -v a="$t0" -v b="$t1" -v s="$s0" -v e="$s1" -v hz="$(getconf CLK_TCK)" \
   'BEGIN {printf "%.0f", 100 * (b - a) / hz / (e - s)}')
-echo "   server CPU during the run: ${cpu}% of one core; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+wrk_cpu=$(awk '{printf "%.0f", 100 * ($2 + $3) / $1}' <<<"$wrk_times")
+echo "   CPU during the run: server ${cpu}%, wrk ${wrk_cpu}% of one core; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
