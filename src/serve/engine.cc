@@ -648,6 +648,8 @@ struct Engine::State {
       patch.verdict = o.verdict;
       patch.platforms = o.platforms;
       patch.title = o.title;
+      patch.kind = ToStoreKind(o.kind);
+      patch.domain = o.domain;
       store::NewEvent ev{store::FromSystem(o.at), std::string(store::event_type::kUpdated),
                          "still failing after restart: " + summary, data.dump()};
       auto inc = store.UpdateIncident(orphan->id, patch, ev);
@@ -703,6 +705,8 @@ struct Engine::State {
     patch.verdict = u.verdict;
     patch.platforms = u.platforms;
     patch.title = u.title;
+    patch.kind = ToStoreKind(u.kind);
+    patch.domain = u.domain;
     json data = {{"key", u.new_key.empty() ? u.key : u.new_key},
                  {"platforms", u.platforms},
                  {"verdict", core::VerdictName(u.verdict)},

@@ -320,6 +320,8 @@ TEST(Engine, APlatformIncidentBecomesItsDomainsUnderTheSameId) {
     return i.size() == 1 && i[0].platforms.size() == 2;
   })) << "facebook joins the same incident";
   EXPECT_EQ(h.Incidents()[0].id, id);
+  EXPECT_EQ(h.Incidents()[0].kind, store::IncidentKind::kDomain);
+  EXPECT_EQ(h.Incidents()[0].domain, "meta");
   EXPECT_EQ(h.View("facebook")["incident_id"], id);
   bool renamed = false;
   for (const auto& e : h.Events(id)) {

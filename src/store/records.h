@@ -184,6 +184,9 @@ struct IncidentPatch {
   std::optional<core::Verdict> verdict;
   std::optional<std::vector<std::string>> platforms;
   std::optional<std::string> title;
+  // A platform incident that became its failure domain's (another platform of the domain failed).
+  std::optional<IncidentKind> kind;
+  std::optional<std::string> domain;
 };
 
 struct IncidentQuery {

@@ -399,6 +399,25 @@ TEST_P(StoreConformance, IncidentLifecycleKeepsAnOrderedTimeline) {
             core::ErrorCode::kInvalidArgument);
 }
 
+TEST_P(StoreConformance, APlatformIncidentCanBecomeItsDomains) {
+  auto inc = Must(store_->OpenIncident(Outage({"instagram"}, kT0)));
+  ASSERT_EQ(inc.kind, IncidentKind::kPlatform);
+  IncidentPatch unchanged;
+  unchanged.title = "Instagram: outage";
+  auto same =
+      Must(store_->UpdateIncident(inc.id, unchanged, {kT0 + seconds(10), "updated", "", "{}"}));
+  EXPECT_EQ(same.kind, IncidentKind::kPlatform);  // unset in the patch: unchanged
+  EXPECT_EQ(same.domain, "meta");
+  IncidentPatch regroup;
+  regroup.kind = IncidentKind::kDomain;
+  regroup.domain = "meta";
+  regroup.platforms = std::vector<std::string>{"instagram", "facebook"};
+  auto domain =
+      Must(store_->UpdateIncident(inc.id, regroup, {kT0 + seconds(20), "updated", "", "{}"}));
+  EXPECT_EQ(domain.kind, IncidentKind::kDomain);
+  EXPECT_EQ(Must(store_->GetIncident(inc.id)).kind, IncidentKind::kDomain);
+}
+
 TEST_P(StoreConformance, IncidentsListOpenFirstThenNewestWithACursor) {
   // Opened at T0+1h .. T0+5h; #1 and #4 get closed.
   std::vector<Incident> made;

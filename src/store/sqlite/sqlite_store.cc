@@ -718,8 +718,8 @@ Result<Incident> SqliteStore::UpdateIncident(std::string_view id, const Incident
     }
     {
       auto up = db.Prepare(
-          "UPDATE incidents SET verdict = coalesce(?2, verdict), title = coalesce(?3, title) "
-          "WHERE id = ?1");
+          "UPDATE incidents SET verdict = coalesce(?2, verdict), title = coalesce(?3, title), "
+          "kind = coalesce(?4, kind), domain = coalesce(?5, domain) WHERE id = ?1");
       if (!up) return up.error();
       up->Text(1, id);
       if (patch.verdict) {
@@ -731,6 +731,16 @@ Result<Incident> SqliteStore::UpdateIncident(std::string_view id, const Incident
         up->Text(3, *patch.title);
       } else {
         up->Null(3);
+      }
+      if (patch.kind) {
+        up->Text(4, IncidentKindName(*patch.kind));
+      } else {
+        up->Null(4);
+      }
+      if (patch.domain) {
+        up->Text(5, *patch.domain);
+      } else {
+        up->Null(5);
       }
       if (auto s = up->Run(); !s) return s.error();
     }
