@@ -10,8 +10,11 @@ expect_connectivity ok
 for p in facebook instagram whatsapp x; do expect_platform "$p" up; done
 expect_json '[.platforms[].verdict] | length == 4' "exactly the four named platforms are reported"
 expect_json '[.domains[] | select(.domain == "meta") | .verdict] == ["up"]' "the meta domain is up"
-expect_json '[.platforms[] | select(.platform == "instagram") | .probes[] | select(.from == "here" and .kind != "dns")] | length >= 1 and all(.ok)' \
-  "instagram's probes from here succeeded"
-expect_json '[.platforms[] | select(.platform == "instagram") | .probes[] | .from] | (index("eu-west") != null and index("us-east") != null and index("ap-south") != null)' \
-  "instagram carries probe results from all three vantage points"
+for p in facebook instagram whatsapp x; do
+  expect_json "$(probes_of "$p" '.kind == "http"') | (map(.from) | unique) == [\"ap-south\", \"eu-west\", \"here\", \"us-east\"]" \
+    "$p was probed here and from all three vantage points"
+  expect_json "$(probes_of "$p" 'true') | all(.ok)" "every probe of $p succeeded"
+done
+expect_json '[.vantage_points[] | select(.reachable and .connectivity == "ok")] | length == 3' \
+  "all three vantage points answered with a healthy connection"
 world_finish

@@ -11,4 +11,6 @@ expect_exit 3
 expect_connectivity ok
 expect_platform instagram just_you tcp timeout
 for p in facebook whatsapp x; do expect_platform "$p" up; done
+expect_json "$(probes_of instagram '.kind == "http" and .from != "here"') | length == 3 and all(.ok)" \
+  "all three vantage points load instagram"
 world_finish

@@ -10,6 +10,6 @@ expect_exit 1
 expect_connectivity ok
 expect_platform instagram outage http status
 for p in facebook whatsapp x; do expect_platform "$p" up; done
-expect_json '[.platforms[] | select(.platform == "instagram") | .probes[] | select(.kind != "dns") | .http_status] | index(503) != null' \
-  "instagram's probes saw status 503"
+expect_json "$(probes_of instagram '.kind == "http"') | length == 4 and all(.http_status == 503)" \
+  "instagram answered 503 here and at all three vantage points"
 world_finish

@@ -16,4 +16,10 @@ expect_json '[.domains[] | select(.domain == "meta")] | length == 1' "one meta d
 expect_json '.domains[] | select(.domain == "meta") | .verdict == "outage"' "the meta domain is an outage"
 expect_json '.domains[] | select(.domain == "meta") | (.platforms | sort) == ["facebook", "instagram", "whatsapp"]' \
   "the meta event names facebook, instagram and whatsapp"
+expect_json '.domains[] | select(.domain == "meta") | .correlated == true and .layer == "dns" and .detail == "servfail"' \
+  "the meta event is one correlated DNS SERVFAIL failure"
+expect_json '.domains[] | select(.domain == "x") | .verdict == "up"' "the x domain is up"
+# The world really did it: SERVFAIL here, at the direct resolver and at every vantage point.
+expect_json "$(probes_of instagram 'true') | length >= 5 and all(.ok == false and .detail == \"servfail\")" \
+  "every instagram probe, here and remote, saw SERVFAIL"
 world_finish

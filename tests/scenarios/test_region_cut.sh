@@ -12,6 +12,8 @@ expect_exit 1
 expect_connectivity ok
 expect_platform whatsapp regional_outage tcp
 for p in facebook instagram x; do expect_platform "$p" up; done
+expect_json "$(probes_of whatsapp '.kind == "http"') | map({(.from): .ok}) | add == {\"here\": false, \"eu-west\": false, \"us-east\": true, \"ap-south\": true}" \
+  "whatsapp fails here and at eu-west, loads at us-east and ap-south"
 
 ip netns exec "${WORLD_PREFIX}core" nft delete table inet llw_region
 fault_cut_region us whatsapp
@@ -19,4 +21,6 @@ world_check
 expect_exit 1
 expect_platform whatsapp regional_outage tcp
 for p in facebook instagram x; do expect_platform "$p" up; done
+expect_json "$(probes_of whatsapp '.kind == "http"') | map({(.from): .ok}) | add == {\"here\": true, \"eu-west\": true, \"us-east\": false, \"ap-south\": true}" \
+  "whatsapp fails only at us-east"
 world_finish
