@@ -169,6 +169,15 @@ TEST_F(ServerTest, MalformedRequestIs400AndClosed) {
   EXPECT_THAT(raw.received(), HasSubstr("\"invalid_argument\""));
 }
 
+TEST_F(ServerTest, HugeHeaderIs431) {
+  Start();
+  RawConnection raw(port);
+  raw.Write("GET /v1/platforms HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') +
+            "\r\n\r\n");
+  ASSERT_TRUE(raw.ReadUntilClosed(5s));
+  EXPECT_THAT(raw.received(), HasSubstr("HTTP/1.1 431"));
+}
+
 TEST_F(ServerTest, SlowHeaderIsCutOff) {
   options.header_timeout = 200ms;
   Start();
@@ -426,7 +435,7 @@ TEST_F(ServerTest, SecondReportThisHourIs429) {
 // ---- async checks ----
 
 TEST_F(ServerTest, CheckWaitsWithoutBlockingOtherRequests) {
-  backend.check_delay = 600ms;
+  backend.check_delay = 3s;
   Start();
   std::thread checker([&] {
     Reply r = Post(port, "/v1/check", "", {Bearer(kOperatorToken)});
@@ -438,7 +447,7 @@ TEST_F(ServerTest, CheckWaitsWithoutBlockingOtherRequests) {
   }));
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(Get(port, "/v1/platforms").status, 200u);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 300ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);  // not after the check's 3 s
   checker.join();
 }
 
@@ -553,7 +562,7 @@ TEST_F(ServerTest, StopEndsEventStreams) {
   ASSERT_TRUE(WaitFor([&] { return backend.subscribers() == 1; }));
   auto start = std::chrono::steady_clock::now();
   server->Stop();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);  // not the 5 s drain timeout
   EXPECT_EQ(backend.subscribers(), 0u);
   EXPECT_TRUE(sse.ReadUntilClosed(2s));
 }
@@ -720,7 +729,7 @@ TEST_F(ServerTest, StopClosesIdleKeepAliveConnectionsPromptly) {
   ASSERT_EQ(idle.Send(http::verb::get, "/healthz").status, 200u);
   auto start = std::chrono::steady_clock::now();
   server->Stop();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);  // not the 5 s drain timeout
 }
 
 }  // namespace
