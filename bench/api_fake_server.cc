@@ -1,6 +1,8 @@
 // A `lifeline serve` API with a canned backend, for load tests of the transport alone (wrk against
 // GET /v1/platforms). Prints "listening on 127.0.0.1:PORT" and serves until SIGINT or SIGTERM.
 // Usage: api_fake_server [--listen 127.0.0.1:0] [--threads 1] [--platforms 12] [--web-root DIR]
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -98,8 +100,6 @@ class CannedBackend : public Backend {
   std::shared_ptr<const std::string> body_;
 };
 
-volatile std::sig_atomic_t g_stop = 0;
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -122,6 +122,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // Block the stop signals before any server thread starts, so they reach sigwait below and not
+  // a server thread.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   CannedBackend backend(platforms);
   lifeline::api::Server server(backend, options);
   if (auto s = server.Start(); !s.ok()) {
@@ -131,9 +138,8 @@ int main(int argc, char** argv) {
   std::printf("listening on 127.0.0.1:%u body_bytes=%zu\n", server.port(),
               backend.PlatformsBody()->size());
   std::fflush(stdout);
-  std::signal(SIGINT, [](int) { g_stop = 1; });
-  std::signal(SIGTERM, [](int) { g_stop = 1; });
-  while (!g_stop) pause();
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
   server.Stop();
   return 0;
 }
