@@ -43,7 +43,7 @@ blackbox_ms_per_probe() {  # module target
 lifeline_ms_per_probe() {  # url [ca]
   local extra=()
   [[ -n "${2:-}" ]] && extra=(--ca-file "$2")
-  "$build/probe_load" --url "$1" --count "$probes" --concurrency 8 "${extra[@]}" |
+  "$build/bench/probe_load" --url "$1" --count "$probes" --concurrency 8 "${extra[@]}" |
     sed -n 's/.*cpu_ms_per_probe=\([0-9.]*\).*/\1/p'
 }
 
