@@ -61,6 +61,10 @@ declare -A WEB_HOST=([facebook]=www.facebook.test [instagram]=www.instagram.test
   [search]=www.search.test)
 declare -A WEB_TEXT=([facebook]=Facebook [instagram]=Instagram [whatsapp]=WhatsApp [x]="X test"
   [wiki]=Wikipedia [news]=News [search]=Search)
+# Every site is HTTPS but one control site, plain HTTP like the connectivity checks of operating
+# systems (a captive portal intercepts plain HTTP). site_url SITE: its URL.
+declare -A WEB_SCHEME=([search]=http)
+site_url() { echo "${WEB_SCHEME[$1]:-https}://${WEB_HOST[$1]}/"; }
 # Which namespace serves which site, and which authoritative server owns which zones.
 declare -A WEB_NS=([facebook]=web [instagram]=web [whatsapp]=web [x]=web [wiki]=ctl [news]=ctl
   [search]=ctl)
@@ -462,8 +466,9 @@ start_site() {
   stop "web-$site"
   WEB_STARTS=$((WEB_STARTS + 1))
   WEB_PORT_FILE[$site]=$W/run/web-$site.$WEB_STARTS.port
-  spawn "web-$site" "${WEB_NS[$site]}" "$PY" "$WORLD_TOOLS/testhttpd.py" \
-    --listen "${WEB_ADDR[$site]}:443" --cert "$W/ca/world.pem" --key "$W/ca/world.key" \
+  local listen=(--listen "${WEB_ADDR[$site]}:443" --cert "$W/ca/world.pem" --key "$W/ca/world.key")
+  if [[ "${WEB_SCHEME[$site]:-https}" == http ]]; then listen=(--listen "${WEB_ADDR[$site]}:80"); fi
+  spawn "web-$site" "${WEB_NS[$site]}" "$PY" "$WORLD_TOOLS/testhttpd.py" "${listen[@]}" \
     --body "<html><head><title>${WEB_TEXT[$site]}</title></head><body>${WEB_TEXT[$site]} test page</body></html>" \
     --port-file "${WEB_PORT_FILE[$site]}" "$@"
 }
@@ -484,7 +489,7 @@ world_start_web() {
 sites_load() {
   local ns=$1 site urls=() codes
   shift
-  for site in "$@"; do urls+=(-o /dev/null "https://${WEB_HOST[$site]}/"); done
+  for site in "$@"; do urls+=(-o /dev/null "$(site_url "$site")"); done
   codes=$(in_ns "$ns" curl -s --max-time 3 --cacert "$W/ca/ca.pem" -w '%{http_code} ' "${urls[@]}")
   [[ "$codes" == "$(printf '200 %.0s' "$@")" ]]
 }
@@ -496,7 +501,7 @@ yaml_control() {
   echo "control:"
   for site in wiki news search; do
     echo "  - id: $site"
-    echo "    url: https://${WEB_HOST[$site]}/"
+    echo "    url: $(site_url "$site")"
     echo "    expect: { status: [200], body_contains: [\"${WEB_TEXT[$site]}\"] }"
   done
 }
@@ -548,7 +553,7 @@ write_client_conf() {
         if [[ "$pid" == "$site" && "$id" != web ]]; then echo "      - { id: $id, enabled: false }"; fi
       done <<<"$ids"
       echo "      - id: web"
-      echo "        url: https://${WEB_HOST[$site]}/"
+      echo "        url: $(site_url "$site")"
       echo "        expect: { status: [200], body_contains: [\"${WEB_TEXT[$site]}\"] }"
     done
   } >"$W/conf/client.yaml"
@@ -704,6 +709,43 @@ EOF
   world_log "fault: region $region cut from $*"
 }
 
+# A captive portal, as on hotel or airport Wi-Fi before logging in: the ISP's resolver answers
+# every name with the portal's address (203.0.113.70, the ISP host), the portal answers plain
+# HTTP with a redirect to its login page, nothing listens on 443, and the eu router forwards
+# nothing else from the client (not even DNS to other resolvers).
+fault_captive_portal() {
+  local portal=$ISP_DNS
+  spawn portal-login isp "$PY" "$WORLD_TOOLS/testhttpd.py" --listen "$portal:8080" --mode wrong \
+    --body "<html><title>Hotel Wi-Fi</title>Please log in to use the Internet</html>" \
+    --port-file "$W/run/portal-login.port"
+  spawn portal isp "$PY" "$WORLD_TOOLS/testhttpd.py" --listen "$portal:80" --mode redirect \
+    --location "http://login.hotspot.test:8080/" --port-file "$W/run/portal.port"
+  stop resolver-isp
+  {
+    cat "$W/conf/resolver-isp.conf"
+    echo "server:"
+    echo "  local-zone: \".\" redirect"
+    echo "  local-data: \". 0 IN A $portal\""
+  } >"$W/conf/resolver-isp-portal.conf"
+  spawn resolver-isp isp unbound -d -c "$W/conf/resolver-isp-portal.conf"
+  in_ns reu nft -f - <<EOF
+table inet llw_portal {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "client" ip daddr != $portal drop
+  }
+}
+EOF
+  wait_until --alive portal-login "the portal's login page" 20 test -s "$W/run/portal-login.port"
+  wait_until --alive portal "the portal" 20 test -s "$W/run/portal.port"
+  wait_until --alive resolver-isp "the hijacking resolver" 20 dns_hijacked "$portal"
+  world_log "fault: captive portal on $portal"
+}
+
+dns_hijacked() {
+  [[ "$(in_ns client dig +time=1 +tries=1 +short www.wiki.test)" == "$1" ]]
+}
+
 # Random loss of PERCENT percent on the client's link, in the eu router (no netem here).
 fault_loss_client() {
   local percent=$1
@@ -790,11 +832,16 @@ expect_json() {
   jq -e "$1" "$CHECK_JSON" >/dev/null 2>&1 || fail "$2 (jq: $1)"
 }
 
-# world_finish: prints the verdict table of the last check and the outcome; exits 0 or 1.
+# world_finish: prints the verdict table of the last check (WORLD_SHOW=1: its evidence too) and
+# the outcome; exits 0 or 1.
 world_finish() {
   if [[ -n "$CHECK_JSON" && -f "$CHECK_JSON" ]]; then
     jq -r '.platforms[]? | "  \(.platform): \(.verdict) \(.layer // "") \(.detail // "") (\(.confidence // ""))"' \
       "$CHECK_JSON" 2>/dev/null >&2 || true
+  fi
+  if [[ -n "${WORLD_SHOW:-}" && -n "$CHECK_JSON" ]]; then
+    jq '{observer, vantage_points, notes, platforms: [.platforms[] | {platform, verdict, layer, detail, confidence, reason, evidence}], domains}' \
+      "$CHECK_JSON" >&2 || true
   fi
   if ((${#WORLD_FAILS[@]})); then
     echo "----- lifeline check --json (exit $CHECK_RC)" >&2
