@@ -205,6 +205,7 @@ world_remove_all() {
     printf 'netns del %s\n' "${names[@]}" | ip -force -batch - 2>/dev/null || true
   fi
   rm -rf /etc/netns/"$WORLD_PREFIX"*
+  rmdir /etc/netns 2>/dev/null || true # only when empty: others may keep files there
 }
 
 world_teardown() {
