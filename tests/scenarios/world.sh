@@ -532,7 +532,7 @@ catalog_probe_ids() {
 }
 
 write_client_conf() {
-  local agent site pid id ids
+  local agent ids
   ids=$(catalog_probe_ids)
   {
     yaml_common
@@ -543,21 +543,32 @@ write_client_conf() {
       echo "    url: http://${AGENT_ADDR[$agent]}:$AGENT_PORT"
       echo "    token_file: $W/conf/$agent.token"
     done
-    echo "platforms:"
-    for site in "${WORLD_PLATFORMS[@]}"; do
-      echo "  $site:"
-      echo "    dns: [${WEB_HOST[$site]}]"
-      echo "    status_page: null"
-      echo "    probes:"
-      # The catalog's "web" probe is replaced (same id), any other catalog probe removed.
-      while read -r pid id; do
-        if [[ "$pid" == "$site" && "$id" != web ]]; then echo "      - { id: $id, enabled: false }"; fi
-      done <<<"$ids"
-      echo "      - id: web"
-      echo "        url: $(site_url "$site")"
-      echo "        expect: { status: [200], body_contains: [\"${WEB_TEXT[$site]}\"] }"
-    done
+    world_yaml_platforms "$ids"
   } >"$W/conf/client.yaml"
+  # The same without vantage points: what a user without agents sees.
+  {
+    yaml_common
+    world_yaml_platforms "$ids"
+  } >"$W/conf/client-alone.yaml"
+}
+
+# world_yaml_platforms IDS: the platforms: section (IDS from catalog_probe_ids).
+world_yaml_platforms() {
+  local ids=$1 site pid id
+  echo "platforms:"
+  for site in "${WORLD_PLATFORMS[@]}"; do
+    echo "  $site:"
+    echo "    dns: [${WEB_HOST[$site]}]"
+    echo "    status_page: null"
+    echo "    probes:"
+    # The catalog's "web" probe is replaced (same id), any other catalog probe removed.
+    while read -r pid id; do
+      if [[ "$pid" == "$site" && "$id" != web ]]; then echo "      - { id: $id, enabled: false }"; fi
+    done <<<"$ids"
+    echo "      - id: web"
+    echo "        url: $(site_url "$site")"
+    echo "        expect: { status: [200], body_contains: [\"${WEB_TEXT[$site]}\"] }"
+  done
 }
 
 write_agent_conf() {
@@ -781,13 +792,18 @@ run_check() {
   fi
 }
 
-# world_check [PLATFORM...]: `lifeline check` in the client with the world's config (default:
-# the world's four platforms).
+# world_check [--alone] [PLATFORM...]: `lifeline check` in the client with the world's config
+# (--alone: the same config without vantage points), by default of the world's four platforms.
 world_check() {
+  local conf=client.yaml
+  if [[ "${1:-}" == --alone ]]; then
+    conf=client-alone.yaml
+    shift
+  fi
   local platforms=("$@")
   ((${#platforms[@]})) || platforms=("${WORLD_PLATFORMS[@]}")
-  run_check "lifeline check ${platforms[*]}" ip netns exec "${WORLD_PREFIX}client" "$LIFELINE" \
-    check "${platforms[@]}" --config "$W/conf/client.yaml" --json
+  run_check "lifeline check ${platforms[*]} ($conf)" ip netns exec "${WORLD_PREFIX}client" \
+    "$LIFELINE" check "${platforms[@]}" --config "$W/conf/$conf" --json
 }
 
 fail() {
