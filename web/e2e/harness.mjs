@@ -75,7 +75,8 @@ export class Server {
 
   command() {
     const o = this.opts;
-    const timing = ["--outage-after", `${o.outageAfter}s`, "--outage-for", `${o.outageFor}s`, "--interval", `${o.interval}s`];
+    // Seconds as plain numbers: what `lifeline demo` takes (the mock takes both).
+    const timing = ["--outage-after", `${o.outageAfter}`, "--outage-for", `${o.outageFor}`, "--interval", `${o.interval}`];
     if (this.real) {
       const extra = (process.env.LIFELINE_DEMO_ARGS ?? "").split(/\s+/).filter(Boolean);
       return [o.bin, ["demo", "--listen", `127.0.0.1:${o.port}`, ...timing, ...extra]];

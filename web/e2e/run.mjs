@@ -128,9 +128,10 @@ t.test("the details panel shows evidence, probes and the chart", async ({ page }
   const rows = await page.locator('[data-testid="probes"] tbody tr').count();
   const cells = await page.locator('[data-testid="probes"] tbody tr').first().locator("td").allInnerTexts();
   assert(rows >= 1 && cells.length === 5, `probes table: ${rows} rows, ${cells.length} columns`);
-  await page.locator('[data-testid="details-chart"] svg.chart').waitFor({ timeout: 5000 });
+  // A chart, or (in the demo's first minute) the words saying why there is none yet.
+  await page.getByTestId("chart-summary").waitFor({ timeout: 5000 });
   const summary = await page.getByTestId("chart-summary").innerText();
-  assert(summary.length > 10, "the chart has no text summary");
+  assert(/probes succeeded|No history/.test(summary), `the chart says neither what it shows nor why it is empty: ${summary}`);
   await shot(page, "04-details", { fullPage: false });
   await page.locator('[data-testid="probes"]').scrollIntoViewIfNeeded();
   await shot(page, "04b-details-probes", { fullPage: false });
@@ -286,6 +287,31 @@ t.test(
   },
   { only: "mock" },
 );
+
+t.test("the charts show the outage's minutes from the stored history", async ({ page, server }) => {
+  // One point per minute appears once the minute is over: wait for a minute with failures.
+  const deadline = Date.now() + 80_000;
+  let points = [];
+  for (;;) {
+    const from = new Date(server.startedAt - 120_000).toISOString();
+    points = (await (await fetch(`${server.base}/v1/platforms/whatsapp/history?from=${encodeURIComponent(from)}`)).json()).points ?? [];
+    if (points.some((p) => p.count > 0 && p.availability < 1)) break;
+    assert(Date.now() < deadline, `no minute with failed WhatsApp probes in the history: ${JSON.stringify(points)}`);
+    await sleep(1000);
+  }
+  await page.getByTestId("tile-whatsapp").locator(".tile-name").click();
+  await page.locator('[data-testid="details-chart"] svg.chart').waitFor({ timeout: 5000 });
+  const bad = await page.locator('[data-testid="details-chart"] rect.av-warn, [data-testid="details-chart"] rect.av-bad').count();
+  assert(bad >= 1, "the details chart marks no minute as failing");
+  const summary = await page.getByTestId("chart-summary").innerText();
+  assert(/probes succeeded/.test(summary) && !/^Last .*: 100 %/.test(summary), `chart summary: ${summary}`);
+  await shot(page, "11c-details-chart", { fullPage: false });
+  await page.keyboard.press("Escape");
+  await page.getByTestId("details").waitFor({ state: "hidden", timeout: 5000 });
+  // The tile's sparkline follows within a round or two (it refetches at most every 30 s).
+  await waitIn(page, () => !!document.querySelector('[data-testid="tile-whatsapp"] svg.spark rect.av-warn, [data-testid="tile-whatsapp"] svg.spark rect.av-bad'), null, 45_000, "the WhatsApp sparkline marks the failing minute");
+  await shot(page, "11d-board-sparklines");
+});
 
 t.test("the live indicator shows reconnecting, then live after a server restart", async ({ page, server }) => {
   await server.stop();

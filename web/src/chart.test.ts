@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { availabilityTone, lastMinutes, linePath, niceMax, overallAvailability } from "./chart";
+import { availabilityTone, isolated, lastMinutes, linePath, niceMax, overallAvailability } from "./chart";
 import type { HistoryPoint } from "./types";
 
 const pt = (t: string, count: number, availability: number | null, p50: number | null = 100): HistoryPoint => ({ t, count, availability, p50_ms: p50, p95_ms: p50, p99_ms: p50 });
@@ -17,6 +17,12 @@ describe("chart geometry", () => {
     const d = linePath([10, 20, null, 40], (i) => i * 10, (v) => v);
     expect(d).toBe("M0.0,10.0L10.0,20.0M30.0,40.0");
     expect(linePath([null, null], (i) => i, (v) => v)).toBe("");
+  });
+
+  it("finds points that have no neighbour to draw a line to", () => {
+    expect(isolated([5])).toEqual([0]);
+    expect(isolated([5, null, 7, 8, null, 9])).toEqual([0, 5]);
+    expect(isolated([null, null])).toEqual([]);
   });
 
   it("colours availability: full, partial, none, no data", () => {

@@ -27,6 +27,16 @@ export function linePath(values: (number | null)[], x: (i: number) => number, y:
   return d;
 }
 
+// Points with no neighbour draw no line: the chart marks them with a dot instead.
+export function isolated(values: (number | null)[]): number[] {
+  const has = (i: number) => i >= 0 && i < values.length && values[i] !== null && Number.isFinite(values[i]!);
+  const out: number[] = [];
+  values.forEach((_, i) => {
+    if (has(i) && !has(i - 1) && !has(i + 1)) out.push(i);
+  });
+  return out;
+}
+
 export type AvailTone = "ok" | "warn" | "bad" | "none";
 
 export function availabilityTone(a: number | null | undefined, count = 1): AvailTone {
@@ -93,8 +103,12 @@ export function sparkline(points: HistoryPoint[], now: number, label: string): E
     const tone = availabilityTone(p.availability, p.count);
     svg.appendChild(el("rect", { x: xOf(Date.parse(p.t)).toFixed(1), y: H - STRIP, width: slot.toFixed(2), height: STRIP, class: `av av-${tone}` }));
   }
-  const d = linePath(lat, (i) => xOf(Date.parse(win.points[i]!.t)) + slot / 2, (v) => H - STRIP - 2 - (v / max) * (H - STRIP - 5));
+  const sx = (i: number) => xOf(Date.parse(win.points[i]!.t)) + slot / 2;
+  const sy = (v: number) => H - STRIP - 2 - (v / max) * (H - STRIP - 5);
+  const d = linePath(lat, sx, sy);
   if (d) svg.appendChild(el("path", { d, class: "lat" }));
+  // A lone minute is a short dash (circles would be squashed by the stretched viewBox).
+  for (const i of isolated(lat)) svg.appendChild(el("path", { d: `M${(sx(i) - 1.5).toFixed(1)},${sy(lat[i]!).toFixed(1)}h3`, class: "lat dot" }));
   return svg;
 }
 
@@ -135,6 +149,7 @@ export function bigChart(points: HistoryPoint[], now: number, minutes: number, l
   const d50 = linePath(p50, (i) => xc(i, win.points), yOf);
   if (d95) svg.appendChild(el("path", { d: d95, class: "lat p95" }));
   if (d50) svg.appendChild(el("path", { d: d50, class: "lat p50" }));
+  for (const i of isolated(p50)) svg.appendChild(el("circle", { cx: xc(i, win.points), cy: yOf(p50[i]!), r: 3, class: "pt p50" }));
   const ticks = 4;
   for (let i = 0; i <= ticks; i++) {
     const t = win.from + ((win.to - win.from) * i) / ticks;

@@ -66,6 +66,13 @@ async function load(id: string): Promise<void> {
   }
   if (hist.status === "fulfilled") {
     open.history = { points: hist.value.points ?? [] };
+    // A young history fits in the last hour: start there rather than on a nearly empty 6 h chart.
+    const oldest = Math.min(...open.history.points.map((p) => Date.parse(p.t)).filter((t) => Number.isFinite(t)));
+    if (open.minutes === 360 && (!Number.isFinite(oldest) || Date.now() - oldest < 55 * 60_000)) {
+      open.minutes = 60;
+      const sel = document.querySelector<HTMLSelectElement>('[data-testid="chart-range"]');
+      if (sel) sel.value = "60";
+    }
     app.histories.set(id, { points: hist.value.points ?? [], at: Date.now() });
   } else {
     open.historyError = hist.reason instanceof ApiError ? hist.reason.message : String(hist.reason);
@@ -134,7 +141,10 @@ export function renderHead(openIncident: (id: string) => void = openIncidentFn):
   if (sp) facts.push(h("li", {}, h("span", { class: `badge tone-${sp.tone}` }, "Official"), ` status page: ${sp.text}`));
   const crowd = crowdText(p.crowd);
   if (crowd) facts.push(h("li", { "data-testid": "details-crowd" }, h("span", { class: `badge ${p.crowd?.flagged ? "tone-warn" : "muted"}` }, "Reports"), ` ${crowd}`));
-  for (const line of p.crowd?.flagged ? (p.crowd.evidence ?? []) : []) facts.push(h("li", { class: "muted small" }, line));
+  const crowdEvidence = p.crowd?.evidence;
+  if (p.crowd?.flagged && crowdEvidence) {
+    for (const line of Array.isArray(crowdEvidence) ? crowdEvidence : [crowdEvidence]) facts.push(h("li", { class: "muted small" }, line));
+  }
   const layer = p.layer ? `${p.layer}${p.detail ? ` / ${p.detail}` : ""}` : "";
   fill(head,
     h("h2", { id: "details-name" }, p.name, h("span", { class: "muted domain" }, ` · ${p.domain}`)),
@@ -206,10 +216,16 @@ function renderChart(): void {
   const p50s = win.points.map((p) => p.p50_ms).filter((v): v is number => v !== null).sort((a, b) => a - b);
   const median = p50s.length ? p50s[Math.floor(p50s.length / 2)]! : null;
   const period = open.minutes >= 120 ? `${open.minutes / 60} hours` : `${open.minutes} minutes`;
-  const summary = win.points.length
-    ? `Last ${period}: ${formatPercent(avail)} of ${win.points.reduce((n, p) => n + (p.count || 0), 0)} probes succeeded; typical median latency ${formatLatency(median)}.`
-    : `No history in the last ${period} yet.`;
-  box.replaceChildren(bigChart(open.history.points, now, open.minutes, summary), h("p", { class: "muted small", "data-testid": "chart-summary" }, summary));
+  if (!win.points.length) {
+    // Empty axes would only look like a chart of zeros.
+    box.replaceChildren(
+      h("p", { class: "chart-empty", "data-testid": "chart-summary" },
+        `No history in the last ${period} yet. Lifeline keeps one point per minute; the first appears once a whole minute has been watched.`),
+    );
+  } else {
+    const summary = `Last ${period}: ${formatPercent(avail)} of ${win.points.reduce((n, p) => n + (p.count || 0), 0)} probes succeeded; typical median latency ${formatLatency(median)}.`;
+    box.replaceChildren(bigChart(open.history.points, now, open.minutes, summary), h("p", { class: "muted small", "data-testid": "chart-summary" }, summary));
+  }
   const sp = document.getElementById("details-sp");
   const section = document.getElementById("details-sp-section");
   if (sp && section) {

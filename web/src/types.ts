@@ -39,7 +39,7 @@ export interface Crowd {
   baseline: number;
   flagged: boolean;
   ratio?: number;
-  evidence?: string[];
+  evidence?: string | string[];
 }
 
 export interface Timings {
