@@ -24,6 +24,9 @@ struct Options {
   std::size_t concurrency = 256;                   // probes in flight at once
   std::string ca_file;                             // PEM bundle to trust; "" = the system's CAs
   std::string resolv_conf;  // resolver config for "this machine's resolver"; "" = /etc/resolv.conf
+  // Applied to the hosts of HTTP and TCP probes before DNS, as the system resolver does ("files
+  // dns"): a listed name is not looked up in DNS. "" = none. DNS probes always ask DNS.
+  std::string hosts_file = "/etc/hosts";
 };
 
 // A plain HTTP(S) request for callers that need the answer itself (status pages, vantage points),

@@ -325,6 +325,18 @@ TEST_F(ProbeHttpTest, RejectedTokenIsAStatusFailureAndNeverEchoed) {
   EXPECT_EQ(bad.message.find("line1"), std::string::npos) << bad.message;
 }
 
+TEST_F(ProbeHttpTest, HostsFileNamesNeedNoDns) {
+  // As the system resolver does: a name in the hosts file never reaches DNS (here: no DNS at all).
+  probe::Options options = Options();
+  options.hosts_file = dir_->Write("hosts", "127.0.0.1 listed.test # local override\n");
+  ProbeResult listed = RunOne(Http(Server("ok").UrlWithHost("listed.test")), options);
+  EXPECT_TRUE(listed.ok) << listed.message;
+  EXPECT_TRUE(listed.timings.dns.has_value());
+  EXPECT_EQ(listed.addresses, std::vector<std::string>{"127.0.0.1"});
+  ProbeResult localhost = RunOne(Http(Server("ok").UrlWithHost("localhost")), options);
+  EXPECT_TRUE(localhost.ok) << localhost.message;
+}
+
 TEST_F(ProbeHttpTest, TcpProbe) {
   ProbeSpec spec;
   spec.id = "tcp";

@@ -7,6 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -17,6 +21,7 @@
 #include "integration/support/testhttpd.h"
 #include "integration/support/unbound.h"
 #include "probe/probe.h"
+#include "probe/tls/tls_context.h"
 
 namespace lifeline {
 namespace {
@@ -251,6 +256,47 @@ TEST_F(ProbeTlsTest, ManyHandshakesShareOneContext) {
   const std::string_view want[] = {"", d::kExpired, d::kHostname, d::kCertificate};
   for (std::size_t i = 0; i < specs.size(); ++i) {
     EXPECT_EQ((*results)[i].detail, want[i % 4]) << i << ": " << (*results)[i].message;
+  }
+}
+
+TEST_F(ProbeTlsTest, RepeatedConnectionsResumeTheSession) {
+  // The CPU budget per HTTPS probe relies on resuming sessions (no certificate parsing or chain
+  // verification); check it really happens, and that a resumed probe still reports the expiry.
+  auto context = probe::tls::Context::Create(ca_dir_ + "/ca.pem");
+  ASSERT_TRUE(context.ok()) << context.error().ToString();
+  namespace asio = boost::asio;
+  asio::io_context io;
+  const std::string key = "127.0.0.1:" + std::to_string(Server("valid").port());
+  std::vector<bool> reused;
+  for (int i = 0; i < 3; ++i) {
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), Server("valid").port()});
+    asio::ssl::stream<asio::ip::tcp::socket> stream(std::move(socket), (*context)->native());
+    SSL* ssl = stream.native_handle();
+    ASSERT_TRUE((*context)->PrepareClient(ssl, "127.0.0.1", true, &key));
+    boost::system::error_code ec;
+    stream.handshake(asio::ssl::stream_base::client, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_FALSE((*context)->AfterHandshake(ssl, key).has_value());
+    asio::write(stream, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n"
+                                                 "Connection: close\r\n\r\n")));
+    std::string response;
+    asio::read(stream, asio::dynamic_buffer(response), ec);  // to EOF (tickets arrive here)
+    EXPECT_NE(response.find("secure hello"), std::string::npos);
+    SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    reused.push_back(SSL_session_reused(ssl) == 1);
+    ASSERT_TRUE(probe::tls::LeafNotAfter(ssl).has_value());
+  }
+  EXPECT_EQ(reused, (std::vector<bool>{false, true, true}));
+
+  // Through the prober: every probe of one host, resumed or not, reports the certificate's expiry.
+  std::vector<ProbeSpec> specs(5);
+  for (auto& s : specs) s.url = Server("valid").Url("/");
+  auto results = probe::RunBlocking(specs, Options());
+  ASSERT_TRUE(results.ok());
+  for (const auto& r : *results) {
+    EXPECT_TRUE(r.ok) << r.message;
+    EXPECT_TRUE(r.cert_not_after.has_value());
   }
 }
 

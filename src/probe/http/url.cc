@@ -118,13 +118,11 @@ core::Result<Url> ParseUrl(std::string_view text) {
     }
     url.port = static_cast<std::uint16_t>(value);
   }
-  if (path_query.empty()) {
-    url.target = "/";
-  } else if (path_query.front() == '?') {
-    url.target = "/" + std::string(path_query);
-  } else {
-    url.target = std::string(path_query);
-  }
+  // Built with push_back/append: GCC 12 at -O3 reports a bogus -Wrestrict for the equivalent
+  // `target = "/"` and `"/" + path`.
+  url.target.clear();
+  if (path_query.empty() || path_query.front() == '?') url.target.push_back('/');
+  url.target.append(path_query);
   for (char c : url.target) {
     if (c == ' ' || std::iscntrl(static_cast<unsigned char>(c))) {
       return MakeError(ErrorCode::kInvalidArgument,
@@ -184,11 +182,15 @@ core::Result<Url> ResolveLocation(const Url& base, std::string_view location) {
     merged = std::string(ref_path);
   } else {
     auto slash = base_path.rfind('/');
-    merged = slash == std::string_view::npos ? "/" : std::string(base_path.substr(0, slash + 1));
+    if (slash == std::string_view::npos) {
+      merged.push_back('/');
+    } else {
+      merged.append(base_path.substr(0, slash + 1));
+    }
     merged += ref_path;
   }
   out.target = RemoveDotSegments(merged);
-  if (out.target.empty() || out.target.front() != '/') out.target.insert(0, "/");
+  if (out.target.empty() || out.target.front() != '/') out.target.insert(out.target.begin(), '/');
   out.target += ref_query;
   for (char c : out.target) {
     if (c == ' ' || std::iscntrl(static_cast<unsigned char>(c))) {

@@ -38,7 +38,25 @@ X509* Leaf(SSL* ssl) {
 
 }  // namespace
 
+namespace {
+
+// ex_data slots of our own: asio uses the app_data slots of SSL_CTX and SSL for its callbacks.
+int ContextIndex() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+int KeyIndex() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+}  // namespace
+
 Context::Context() : ctx_(asio::ssl::context::tls_client) {}
+
+Context::~Context() {
+  for (auto& [key, cached] : sessions_) SSL_SESSION_free(cached.session);
+}
 
 core::Result<std::unique_ptr<Context>> Context::Create(const std::string& ca_file) {
   std::unique_ptr<Context> c;
@@ -62,17 +80,78 @@ core::Result<std::unique_ptr<Context>> Context::Create(const std::string& ca_fil
     ERR_clear_error();
     return MakeError(ErrorCode::kUnavailable, "cannot load the system's CA certificates");
   }
+  // Client-side sessions are kept by us (per host:port), not in OpenSSL's internal cache.
+  SSL_CTX_set_ex_data(ctx, ContextIndex(), c.get());
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx, &Context::OnNewSession);
   return c;
 }
 
-bool PrepareClient(SSL* ssl, const std::string& host, bool host_is_ip) {
+int Context::OnNewSession(SSL* ssl, SSL_SESSION* session) {
+  auto* self = static_cast<Context*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ContextIndex()));
+  auto* key = static_cast<const std::string*>(SSL_get_ex_data(ssl, KeyIndex()));
+  if (!self || !key) return 0;
+  if (self->sessions_.size() >= 4096 && !self->sessions_.count(*key)) {
+    // Bounded: a prober that met thousands of hosts starts its cache over.
+    for (auto& [k, cached] : self->sessions_) SSL_SESSION_free(cached.session);
+    self->sessions_.clear();
+  }
+  auto [it, inserted] = self->sessions_.try_emplace(*key);
+  Cached& cached = it->second;
+  // A ticket received on a resumed connection carries the old verification time forward.
+  if (inserted || SSL_session_reused(ssl) != 1)
+    cached.verified_at = std::chrono::steady_clock::now();
+  if (cached.session) SSL_SESSION_free(cached.session);
+  cached.session = session;
+  return 1;  // we keep the reference
+}
+
+bool Context::PrepareClient(SSL* ssl, const std::string& host, bool host_is_ip,
+                            const std::string* session_key) {
   if (host_is_ip) {
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-    return X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
+    if (X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) != 1) return false;
+  } else {
+    if (SSL_set_tlsext_host_name(ssl, host.c_str()) != 1) return false;
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (SSL_set1_host(ssl, host.c_str()) != 1) return false;
   }
-  if (SSL_set_tlsext_host_name(ssl, host.c_str()) != 1) return false;
-  SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  return SSL_set1_host(ssl, host.c_str()) == 1;
+  if (!session_key) return true;
+  SSL_set_ex_data(ssl, KeyIndex(), const_cast<std::string*>(session_key));
+  auto it = sessions_.find(*session_key);
+  if (it == sessions_.end()) return true;
+  if (std::chrono::steady_clock::now() - it->second.verified_at >= kFullVerifyInterval ||
+      !SSL_SESSION_is_resumable(it->second.session)) {
+    Forget(*session_key);
+    return true;
+  }
+  SSL_set_session(ssl, it->second.session);  // a refused resumption is just a full handshake
+  return true;
+}
+
+std::optional<Failure> Context::AfterHandshake(SSL* ssl, const std::string& session_key) {
+  if (SSL_session_reused(ssl) != 1) return std::nullopt;
+  X509* leaf = Leaf(ssl);
+  auto now = SysClock::now();
+  auto not_after = leaf ? ToTimePoint(X509_get0_notAfter(leaf)) : std::nullopt;
+  auto not_before = leaf ? ToTimePoint(X509_get0_notBefore(leaf)) : std::nullopt;
+  std::optional<Failure> failure;
+  if (not_after && *not_after < now) {
+    failure =
+        Failure{d::kExpired, fmt::format("TLS certificate expired on {}", FormatDate(*not_after))};
+  } else if (not_before && *not_before > now) {
+    failure = Failure{d::kExpired,
+                      fmt::format("TLS certificate not valid before {}", FormatDate(*not_before))};
+  }
+  if (failure) Forget(session_key);
+  return failure;
+}
+
+void Context::Forget(const std::string& session_key) {
+  auto it = sessions_.find(session_key);
+  if (it == sessions_.end()) return;
+  SSL_SESSION_free(it->second.session);
+  sessions_.erase(it);
 }
 
 Failure ClassifyHandshakeFailure(SSL* ssl, const boost::system::error_code& ec,
