@@ -20,10 +20,11 @@ web: deps
 	@cd web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
 	  || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build >/dev/null
 
-# The main job on the bundled configuration. Until `lifeline serve` lands this is `lifeline check`.
-# It probes real internet hosts: on build machines run it only inside an empty network namespace.
+# The main job on the bundled configuration: `lifeline serve` (SQLite under ./var, dashboard on
+# http://127.0.0.1:8080). It probes real internet hosts: on build machines run it only inside an
+# empty network namespace, or try `lifeline demo`.
 run: build
-	$(BUILD_DIR)/lifeline check $(ARGS)
+	$(BUILD_DIR)/lifeline serve $(ARGS)
 
 # Every test: unit, integration (real servers on loopback) and scenarios (network namespaces).
 test: build

@@ -13,6 +13,7 @@
 #include "agent/server.h"
 #include "check/check.h"
 #include "cli/check.h"
+#include "cli/token.h"
 #include "config/config.h"
 #include "diagnose/report_json.h"
 #include "serve/demo.h"
@@ -203,6 +204,9 @@ int Main(int argc, char** argv) {
   demo_cmd->add_option("--data-dir", demo.data_dir,
                        "Keep the demo's database here (default: a temporary folder)");
 
+  CLI::App* token_cmd = nullptr;
+  auto run_token = AddTokenCommand(app, &token_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -219,6 +223,7 @@ int Main(int argc, char** argv) {
   if (*agent_cmd) return Agent(agent);
   if (*serve_cmd) return Serve(serve_opts);
   if (*demo_cmd) return Demo(demo);
+  if (*token_cmd) return run_token();
   return kExitUsage;
 }
 
