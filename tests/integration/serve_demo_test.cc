@@ -1,0 +1,226 @@
+// `lifeline demo` and `lifeline serve` as a user runs them: the demo end to end through its HTTP
+// API (WhatsApp turns to outage, an incident opens, WhatsApp comes back, the incident closes with
+// its timeline), serve starting and stopping cleanly on SIGTERM, and a corrupt database refused
+// with the store's message instead of any platform verdict.
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "config/config.h"
+#include "integration/support/process.h"
+
+namespace lifeline {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using nlohmann::json;
+using namespace std::chrono_literals;
+using testing::Process;
+using testing::TempDir;
+
+struct Reply {
+  int status = 0;
+  std::string body;
+};
+
+// One GET to 127.0.0.1:port; nullopt when nothing answers.
+std::optional<Reply> Get(std::uint16_t port, const std::string& target) {
+  try {
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::connection, "close");
+    http::write(socket, req);
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(socket, buffer, res);
+    return Reply{static_cast<int>(res.result_int()), res.body()};
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<json> GetJson(std::uint16_t port, const std::string& target) {
+  auto r = Get(port, target);
+  if (!r || r->status != 200) return std::nullopt;
+  json j = json::parse(r->body, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
+std::string VerdictOf(std::uint16_t port, const std::string& platform) {
+  auto body = GetJson(port, "/v1/platforms");
+  if (!body) return "";
+  for (const auto& p : (*body)["platforms"]) {
+    if (p["platform"] == platform) return p["verdict"].get<std::string>();
+  }
+  return "";
+}
+
+template <typename Pred>
+bool WaitFor(Pred pred, std::chrono::milliseconds timeout,
+             std::chrono::milliseconds poll = std::chrono::milliseconds(100)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(poll);
+  }
+  return pred();
+}
+
+TEST(ServeDemo, ScriptedOutageIsDetectedBecomesOneIncidentAndCloses) {
+  TempDir dir;
+  const auto port = testing::FreePort();
+  Process demo;
+  std::string error;
+  ASSERT_TRUE(demo.Start(
+      {LIFELINE_BINARY, "demo", "--listen", "127.0.0.1:" + std::to_string(port), "--interval", "1",
+       "--outage-after", "4", "--outage-for", "6", "--data-dir", dir.File("data")},
+      dir.File("demo.log"), &error))
+      << error;
+  const std::string log = dir.File("demo.log");
+  ASSERT_TRUE(WaitFor([&] { return VerdictOf(port, "whatsapp") == "up"; }, 15s))
+      << testing::ReadFile(log);
+  EXPECT_EQ(VerdictOf(port, "facebook"), "up");
+  EXPECT_NE(testing::ReadFile(log).find("open the dashboard at http://127.0.0.1:"),
+            std::string::npos)
+      << testing::ReadFile(log);
+
+  // The outage starts when the demo says so; the API must show it within an interval or two.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return testing::ReadFile(log).find("WhatsApp starts failing now") != std::string::npos;
+      },
+      15s, 10ms))
+      << testing::ReadFile(log);
+  const auto failing_since = std::chrono::steady_clock::now();
+  ASSERT_TRUE(WaitFor([&] { return VerdictOf(port, "whatsapp") == "outage"; }, 10s, 20ms))
+      << testing::ReadFile(log);
+  std::printf(
+      "[ detection ] demo: /v1/platforms showed whatsapp 'outage' %.2f s after the "
+      "scripted failure began (interval 1 s; polled every 20 ms)\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - failing_since).count());
+  auto open = GetJson(port, "/v1/incidents?state=open");
+  ASSERT_TRUE(open);
+  ASSERT_EQ((*open)["incidents"].size(), 1u) << open->dump();
+  EXPECT_EQ((*open)["incidents"][0]["platforms"], json::array({"whatsapp"}));
+
+  ASSERT_TRUE(WaitFor([&] { return VerdictOf(port, "whatsapp") == "up"; }, 20s))
+      << testing::ReadFile(log);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto closed = GetJson(port, "/v1/incidents?state=closed");
+        return closed && (*closed)["incidents"].size() == 1;
+      },
+      15s))
+      << testing::ReadFile(log);
+  auto all = GetJson(port, "/v1/incidents");
+  ASSERT_TRUE(all);
+  ASSERT_EQ((*all)["incidents"].size(), 1u) << all->dump();
+  const json inc = (*all)["incidents"][0];
+  EXPECT_EQ(inc["state"], "closed");
+  EXPECT_TRUE(inc["duration_s"].is_number());
+  auto events = GetJson(port, "/v1/incidents/" + inc["id"].get<std::string>() + "/events");
+  ASSERT_TRUE(events);
+  std::vector<std::string> types;
+  for (const auto& e : (*events)["events"]) types.push_back(e["type"].get<std::string>());
+  ASSERT_FALSE(types.empty());
+  EXPECT_EQ(types.front(), "opened");
+  EXPECT_EQ(types.back(), "closed");
+
+  auto metrics = Get(port, "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("lifeline_scheduler_lateness_seconds_bucket"), std::string::npos);
+
+  demo.Stop();
+  EXPECT_EQ(demo.exit_status(), 0) << testing::ReadFile(log);
+  EXPECT_NE(testing::ReadFile(log).find("lifeline demo: stopped"), std::string::npos);
+}
+
+// A config for `lifeline serve` that watches one platform on loopback and disables the rest of
+// the catalog, so no real host is ever contacted.
+std::string ServeConfig(const TempDir& dir, const std::string& control_url,
+                        const std::string& platform_url) {
+  auto catalog = config::LoadBundled();
+  EXPECT_TRUE(catalog.ok());
+  std::string yaml = "timeout: 1s\nresolvers: []\ncontrol:\n  - url: " + control_url +
+                     "\nserve:\n  interval: 5s\n  data_dir: data\nplatforms:\n";
+  for (const auto& p : catalog->platforms) {
+    if (p.id == "x") continue;
+    yaml += "  " + p.id + ": { enabled: false }\n";
+  }
+  yaml += "  x:\n    dns: []\n    probes:\n      - { id: web, url: \"" + platform_url +
+          "\" }\n      - { id: api, enabled: false }\n";
+  return dir.Write("lifeline.yaml", yaml);
+}
+
+TEST(ServeBinary, ServesTheApiAndStopsCleanlyOnSigterm) {
+  TempDir dir;
+  Process control, platform;
+  const auto cport = testing::FreePort(), pport = testing::FreePort();
+  const std::string httpd = std::string(LIFELINE_SOURCE_DIR) + "/tests/tools/testhttpd.py";
+  ASSERT_TRUE(
+      control.Start({"/usr/bin/python3", httpd, "--listen", "127.0.0.1:" + std::to_string(cport)}));
+  ASSERT_TRUE(platform.Start(
+      {"/usr/bin/python3", httpd, "--listen", "127.0.0.1:" + std::to_string(pport)}));
+  ASSERT_TRUE(testing::WaitForTcpPort("127.0.0.1", cport));
+  ASSERT_TRUE(testing::WaitForTcpPort("127.0.0.1", pport));
+  auto cfg = ServeConfig(dir, "http://127.0.0.1:" + std::to_string(cport) + "/",
+                         "http://127.0.0.1:" + std::to_string(pport) + "/");
+  Process serve;
+  ASSERT_TRUE(serve.Start({LIFELINE_BINARY, "serve", "--config", cfg, "--listen", "127.0.0.1:0"},
+                          dir.File("serve.log")));
+  std::smatch m;
+  std::string log;
+  const std::regex url(R"(dashboard and API on http://127\.0\.0\.1:(\d+)/)");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        log = testing::ReadFile(dir.File("serve.log"));
+        return std::regex_search(log, m, url);
+      },
+      15s))
+      << log;
+  const auto port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+  auto health = Get(port, "/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200) << health->body;
+  ASSERT_TRUE(WaitFor([&] { return VerdictOf(port, "x") == "up"; }, 15s))
+      << testing::ReadFile(dir.File("serve.log"));
+  serve.Stop();
+  EXPECT_EQ(serve.exit_status(), 0) << testing::ReadFile(dir.File("serve.log"));
+  EXPECT_NE(testing::ReadFile(dir.File("serve.log")).find("lifeline serve: stopped"),
+            std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir.File("data/lifeline.db")))
+      << "data_dir is relative to the config file's folder";
+}
+
+TEST(ServeBinary, ACorruptDatabaseIsAClearErrorNotAPlatformVerdict) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.File("data"));
+  dir.Write("data/lifeline.db", std::string(8192, 'x'));
+  auto cfg = ServeConfig(dir, "http://127.0.0.1:9/", "http://127.0.0.1:9/");
+  std::string out;
+  int code = testing::RunCommand({LIFELINE_BINARY, "serve", "--config", cfg}, &out);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("lifeline.db"), std::string::npos) << out;
+  EXPECT_EQ(out.find("outage"), std::string::npos) << out;
+  EXPECT_EQ(out.find("dashboard and API on"), std::string::npos) << "it must not start watching";
+}
+
+}  // namespace
+}  // namespace lifeline
