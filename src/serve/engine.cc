@@ -997,10 +997,10 @@ struct Engine::State {
   std::promise<void>* drained = nullptr;
   bool drained_set = false;
 
-  // Caller thread (Start/Stop).
+  // Set by Start/Stop on the caller's thread, read by the API's threads too.
   std::thread thread;
-  bool started = false;
-  bool stopped = false;
+  std::atomic<bool> started{false};
+  std::atomic<bool> stopped{false};
   bool abandoned = false;
 
   std::atomic<std::int64_t> collecting_since{0};  // store millis

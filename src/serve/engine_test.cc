@@ -477,6 +477,34 @@ TEST(Engine, ApiAnswersFollowTheContract) {
   EXPECT_EQ(h.engine->Incidents({"sideways", 50, ""}).error().code(),
             core::ErrorCode::kInvalidArgument);
 
+  // History: the minute aggregates of the probes from here.
+  store::SampleQuery sq;
+  sq.platform = "x";
+  sq.range = {store::FromSystem(std::chrono::system_clock::now() - 1h),
+              store::FromSystem(std::chrono::system_clock::now() + 1h)};
+  ASSERT_TRUE(WaitFor([&] {
+    auto samples = h.store->ListProbeSamples(sq);
+    return samples.ok() && !samples->empty();
+  }));
+  ASSERT_TRUE(h.store->RollupMinutes(sq.range).ok());
+  auto history = h.engine->History("x", std::chrono::system_clock::now() - 1h,
+                                   std::chrono::system_clock::now() + 1h);
+  ASSERT_TRUE(history.ok()) << history.error().message();
+  EXPECT_EQ((*history)["platform"], "x");
+  ASSERT_FALSE((*history)["points"].empty());
+  json point = (*history)["points"][0];
+  EXPECT_EQ(point["availability"], 0.0) << "x fails from here in every round";
+  EXPECT_GE(point["count"].get<int>(), 1);
+  for (const char* key : {"t", "count", "availability", "p50_ms", "p95_ms", "p99_ms"}) {
+    EXPECT_TRUE(point.contains(key)) << key;
+  }
+  EXPECT_EQ(
+      h.engine
+          ->History("nope", std::chrono::system_clock::now() - 1h, std::chrono::system_clock::now())
+          .error()
+          .code(),
+      core::ErrorCode::kNotFound);
+
   EXPECT_TRUE(h.engine->Health().ok());
   std::string metrics = h.engine->Metrics();
   EXPECT_THAT(metrics, HasSubstr("lifeline_platform_verdict{platform=\"x\",verdict=\"outage\"} 1"));
