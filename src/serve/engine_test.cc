@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -62,11 +63,20 @@ class FakeWorld {
     std::lock_guard lock(mu_);
     return calls_;
   }
+  // The status-page indicators the rounds were given, by platform (the last round's).
+  std::map<std::string, std::string> status_seen() {
+    std::lock_guard lock(mu_);
+    return status_seen_;
+  }
 
   RoundRunner Runner() {
     return [this](std::vector<core::Platform> ps,
-                  const std::map<std::string, sources::StatusPageState>*)
+                  const std::map<std::string, sources::StatusPageState>* status)
                -> asio::awaitable<check::RoundResult> {
+      if (status) {
+        std::lock_guard lock(mu_);
+        for (const auto& [id, page] : *status) status_seen_[id] = page.indicator;
+      }
       // A round takes a little time, as real probes do.
       std::chrono::milliseconds delay;
       {
@@ -133,6 +143,7 @@ class FakeWorld {
   std::map<std::string, core::Verdict> verdicts_;
   core::Connectivity connectivity_ = core::Connectivity::kOk;
   std::vector<Call> calls_;
+  std::map<std::string, std::string> status_seen_;
   std::chrono::milliseconds delay_ = 20ms;
 };
 
@@ -165,7 +176,8 @@ bool WaitFor(Pred pred, std::chrono::milliseconds timeout = 10s) {
 }
 
 struct Harness {
-  explicit Harness(config::Config cfg, const std::string& db) {
+  explicit Harness(config::Config cfg, const std::string& db,
+                   std::function<void(EngineOptions&)> tweak = {}) {
     auto s = store::OpenSqlite(db);
     EXPECT_TRUE(s.ok()) << s.error().message();
     store = std::move(*s);
@@ -176,6 +188,7 @@ struct Harness {
       std::lock_guard lock(log_mu);
       log += std::string(line) + "\n";
     };
+    if (tweak) tweak(o);
     engine = std::make_unique<Engine>(std::move(cfg), *store, o);
   }
   ~Harness() {
@@ -545,6 +558,75 @@ TEST(Engine, SchedulesEachPlatformOnItsInterval) {
   EXPECT_LE(x, 6);
   EXPECT_GE(facebook, 2);
   EXPECT_LE(facebook, 3);
+}
+
+TEST(Engine, StatusPagesArePolledStoredShownAndGivenToRounds) {
+  TempDir dir;
+  config::Config cfg = TestConfig();
+  for (auto& p : cfg.platforms) {
+    if (p.id == "x")
+      p.status_page = core::StatusPageRef{"https://status.x.test/api/v2/summary.json"};
+  }
+  std::atomic<int> fetches{0};
+  auto fetch = [&](core::Platform p) -> asio::awaitable<sources::StatusPageState> {
+    ++fetches;
+    sources::StatusPageState s;
+    s.fetched = true;
+    s.indicator = "major";
+    s.description = "Major Service Outage";
+    s.degraded_components = {{"API", "major_outage"}};
+    EXPECT_EQ(p.id, "x");
+    co_return s;
+  };
+  Harness h(cfg, dir.File("l.db"), [&](EngineOptions& o) { o.fetch_status = fetch; });
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.world.status_seen().count("x") > 0; }))
+      << "rounds diagnose with the polled state";
+  EXPECT_EQ(h.world.status_seen()["x"], "major");
+  json pages = h.engine->StatusPages();
+  ASSERT_EQ(pages["status_pages"].size(), 1u);
+  json page = pages["status_pages"][0];
+  EXPECT_EQ(page["platform"], "x");
+  EXPECT_EQ(page["indicator"], "major");
+  EXPECT_EQ(page["fetched"], true);
+  EXPECT_EQ(page["components"][0]["name"], "API");
+  EXPECT_TRUE(page["fetched_at"].is_string());
+  EXPECT_EQ(h.View("x")["status_page"]["indicator"], "major");
+  auto stored = h.store->GetStatusPage("x");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->indicator, "major");
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(fetches.load(), 1) << "not more often than status_page_interval (2 min)";
+}
+
+TEST(Engine, ACrowdSpikeIsEvidenceOnThePlatformAndItsIncident) {
+  TempDir dir;
+  config::Config cfg = TestConfig();
+  cfg.crowd.min_count = 3;
+  cfg.crowd.floor = 0.5;
+  cfg.crowd.factor = 2;
+  Harness h(cfg, dir.File("l.db"));
+  h.world.Set("whatsapp", core::Verdict::kOutage);
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.Incidents().size() == 1; }));
+  const std::string id = h.Incidents()[0].id;
+  for (char c : std::string("abc")) {
+    ASSERT_TRUE(h.engine->SubmitReport("whatsapp", "messages", std::string(64, c)).ok());
+  }
+  ASSERT_TRUE(WaitFor([&] { return h.View("whatsapp")["crowd"]["flagged"] == true; }));
+  json view = h.View("whatsapp");
+  bool line = false;
+  for (const auto& e : view["evidence"]) {
+    line = line || e.get<std::string>().starts_with("crowd reports: 3 reports");
+  }
+  EXPECT_TRUE(line) << view.dump();
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& e : h.Events(id)) {
+      if (e.type == "evidence" && e.message.find("crowd reports for WhatsApp") == 0) return true;
+    }
+    return false;
+  }));
+  EXPECT_EQ(h.View("x")["crowd"]["flagged"], false);
 }
 
 TEST(Engine, StopDrainsAndWritesSamples) {
