@@ -12,14 +12,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <deque>
@@ -36,6 +34,7 @@
 #include "probe/http/url.h"
 #include "probe/probe.h"
 #include "probe/tls/tls_context.h"
+#include "probe/tls/tls_socket.h"
 
 namespace lifeline::probe {
 
@@ -187,7 +186,65 @@ std::optional<std::string> BuildRequest(const http::Url& url, const Request& req
   return std::nullopt;
 }
 
-// Reads one response. Fails into `r` (layer http, or tcp for a reset) and returns false.
+// A plain TCP connection with the interface of tls::TlsSocket, so RoundTrip serves both.
+class PlainSocket {
+ public:
+  explicit PlainSocket(tcp::socket& socket) : socket_(socket) {}
+  asio::awaitable<error_code> Write(asio::const_buffer buffer) {
+    error_code ec;
+    co_await asio::async_write(socket_, buffer, asio::redirect_error(asio::use_awaitable, ec));
+    co_return ec;
+  }
+  asio::awaitable<error_code> ReadSome(asio::mutable_buffer buffer, std::size_t& read) {
+    error_code ec;
+    read = co_await socket_.async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
+    co_return ec;
+  }
+
+ private:
+  tcp::socket& socket_;
+};
+
+using ResponseParser = bhttp::response_parser<bhttp::string_body>;
+
+// Feeds `parser` from `buffer`, reading more from `stream`, until the header (header_only) or the
+// whole message is parsed. The end of the stream (also a TLS close without close_notify) ends an
+// EOF-delimited body; before that it is an error (end_of_stream or partial_message).
+template <typename Stream>
+asio::awaitable<error_code> ReadInto(Stream& stream, beast::flat_buffer& buffer,
+                                     ResponseParser& parser, bool header_only) {
+  auto done = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
+  error_code ec;
+  for (;;) {
+    if (buffer.size() > 0) {
+      std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec == bhttp::error::need_more) {
+        ec = {};
+      } else if (ec) {
+        co_return ec;
+      }
+      if (done()) co_return error_code();
+      if (used > 0 && buffer.size() > 0) continue;
+    } else if (done()) {
+      co_return error_code();
+    }
+    std::size_t size = std::clamp<std::size_t>(buffer.capacity() - buffer.size(), 4096, 65536);
+    std::size_t got = 0;
+    error_code read_ec = co_await stream.ReadSome(buffer.prepare(size), got);
+    buffer.commit(got);
+    if (read_ec == asio::error::eof || read_ec == asio::ssl::error::stream_truncated) {
+      if (got > 0) continue;
+      if (!parser.got_some()) co_return bhttp::error::end_of_stream;
+      parser.put_eof(ec);
+      co_return ec;
+    }
+    if (read_ec) co_return read_ec;
+  }
+}
+
+// Sends the request and reads one response. Fails into `r` (layer http, or tcp for a reset) and
+// returns false.
 template <typename Stream>
 asio::awaitable<bool> RoundTrip(Stream& stream, const std::string& wire, const Request& req,
                                 Deadline& deadline, beast::flat_buffer& buffer, ProbeResult& r,
@@ -200,33 +257,28 @@ asio::awaitable<bool> RoundTrip(Stream& stream, const std::string& wire, const R
     }
     if (SocketErrorDetail(ec) == d::kReset) {
       Fail(r, Layer::kTcp, d::kReset, fmt::format("TCP connection reset while {}", what));
-    } else if (ec == asio::error::eof || ec == bhttp::error::end_of_stream ||
-               ec == asio::ssl::error::stream_truncated) {
+    } else if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) {
       Fail(r, Layer::kHttp, d::kProtocol, fmt::format("connection closed while {}", what));
     } else if (ec == bhttp::error::body_limit) {
       Fail(r, Layer::kHttp, d::kTooLarge, fmt::format("body over {} bytes", req.max_body));
-    } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category() ||
-               ec == bhttp::error::header_limit) {
+    } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category()) {
       Fail(r, Layer::kHttp, d::kProtocol, fmt::format("invalid HTTP response: {}", ec.message()));
     } else {
       Fail(r, Layer::kHttp, d::kError, fmt::format("HTTP error while {}: {}", what, ec.message()));
     }
   };
 
-  error_code ec;
   auto t0 = Clock::now();
-  co_await asio::async_write(stream, asio::buffer(wire),
-                             asio::redirect_error(asio::use_awaitable, ec));
+  error_code ec = co_await stream.Write(asio::buffer(wire));
   if (ec) {
     fail_io(ec, "sending the request");
     co_return false;
   }
-  bhttp::response_parser<bhttp::string_body> parser;
+  ResponseParser parser;
   parser.header_limit(kHeaderLimit);
   parser.body_limit(req.max_body);
   if (req.method == "HEAD") parser.skip(true);
-  co_await bhttp::async_read_header(stream, buffer, parser,
-                                    asio::redirect_error(asio::use_awaitable, ec));
+  ec = co_await ReadInto(stream, buffer, parser, true);
   if (ec) {
     fail_io(ec, "waiting for the response");
     co_return false;
@@ -241,17 +293,10 @@ asio::awaitable<bool> RoundTrip(Stream& stream, const std::string& wire, const R
   if (req.follow && http::ShouldFollow(*req.follow, out.status) && !out.location.empty()) {
     co_return true;  // the body of a redirect we follow does not matter
   }
-  if (!parser.is_done()) {
-    co_await bhttp::async_read(stream, buffer, parser,
-                               asio::redirect_error(asio::use_awaitable, ec));
-    // A TLS peer that closes without close_notify ends an EOF-delimited body just as well.
-    if (ec == asio::ssl::error::stream_truncated && parser.need_eof()) {
-      parser.put_eof(ec);
-    }
-    if (ec) {
-      fail_io(ec, "reading the body");
-      co_return false;
-    }
+  ec = co_await ReadInto(stream, buffer, parser, false);
+  if (ec) {
+    fail_io(ec, "reading the body");
+    co_return false;
   }
   out.body = parser.release().body();
   co_return true;
@@ -622,7 +667,8 @@ class ProberImpl final : public Prober {
     if (!co_await Connect(socket, endpoints, label, deadline, r)) co_return false;
     scratch.buffer.consume(scratch.buffer.size());
     if (!url.tls) {
-      co_return co_await RoundTrip(socket, scratch.wire, req, deadline, scratch.buffer, r, out);
+      PlainSocket plain(socket);
+      co_return co_await RoundTrip(plain, scratch.wire, req, deadline, scratch.buffer, r, out);
     }
 
     auto tls = Tls();
@@ -632,17 +678,14 @@ class ProberImpl final : public Prober {
     }
     tls::Context& context = **tls;
     const std::string session_key = label;  // outlives the stream below
-    asio::ssl::stream<tcp::socket> stream(std::move(socket), context.native());
-    deadline.Watch(&stream.next_layer());
+    tls::TlsSocket stream(socket, context.native().native_handle());
     SSL* ssl = stream.native_handle();
-    if (!context.PrepareClient(ssl, url.host, url.host_is_ip(), &session_key)) {
+    if (!ssl || !context.PrepareClient(ssl, url.host, url.host_is_ip(), &session_key)) {
       Fail(r, Layer::kTls, d::kError, fmt::format("TLS: cannot verify host '{}'", url.host));
       co_return false;
     }
     auto t0 = Clock::now();
-    error_code ec;
-    co_await stream.async_handshake(asio::ssl::stream_base::client,
-                                    asio::redirect_error(asio::use_awaitable, ec));
+    error_code ec = co_await stream.Handshake();
     Add(r.timings.tls, Ms(Clock::now() - t0));
     r.cert_not_after = tls::LeafNotAfter(ssl);
     if (ec) {

@@ -202,6 +202,7 @@ TEST_F(ProbeTlsTest, PeerThatDoesNotSpeakTls) {
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.layer, Layer::kTls);
   EXPECT_EQ(r.detail, d::kHandshake) << r.message;
+  EXPECT_EQ(r.message, "TLS handshake failed: wrong version number");
 }
 
 TEST_F(ProbeTlsTest, HandshakeThatNeverCompletesTimesOut) {
