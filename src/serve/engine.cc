@@ -143,6 +143,7 @@ struct Engine::State {
     observed.assign(platforms.size(), false);
     base_evidence.assign(platforms.size(), {});
     crowd_flagged.assign(platforms.size(), false);
+    saved_states.assign(platforms.size(), std::nullopt);
     observer.evidence = {"not checked yet"};
     if (auto s2 = tracker.SetSilences(config.silences); !s2.ok()) {
       // config::Load validated every silence; an invalid one here is a broken invariant.
@@ -205,6 +206,11 @@ struct Engine::State {
   }
 
   // ---- live events ----
+
+  bool HasSubscribers() {
+    std::lock_guard lock(subs_mu);
+    return !subs.empty();
+  }
 
   void Publish(const api::LiveEvent& e) {
     std::lock_guard lock(subs_mu);
@@ -283,8 +289,7 @@ struct Engine::State {
     }
     // Crowd baselines only count weeks in which reports were being collected.
     const auto now = std::chrono::system_clock::now();
-    const auto lookback =
-        std::chrono::days(7) * config.crowd.weeks + config.crowd.window + std::chrono::hours(1);
+    const auto lookback = CrowdLookback();
     auto hours = store.HourlyReportCounts(
         "", {store::FromSystem(now - lookback), store::FromSystem(now) + std::chrono::hours(1)});
     if (!hours.ok()) return hours.error();
@@ -487,19 +492,10 @@ struct Engine::State {
         }
       }
       metrics.SetVerdict(d.platform, d.verdict);
-      store::PlatformState st;
-      st.platform = d.platform;
-      st.verdict = d.verdict;
-      st.layer = d.layer;
-      st.detail = d.detail;
-      st.confidence = std::clamp(d.confidence, 0.0, 1.0);
-      st.reason = d.reason;
-      st.evidence_json = json(d.evidence).dump();
-      st.updated_at = store::FromSystem(at);
-      StoreOk(store.PutPlatformState(st), "saving " + d.platform + "'s state");
+      SavePlatformState(i, d, at);
       base_evidence[i] = d.evidence;
     }
-    for (auto i : touched) RefreshCrowd(i, at, /*publish=*/false);
+    RefreshCrowds(touched, at);
 
     auto actions = tracker.Apply(at, transitions);
     std::set<std::string> affected;  // platforms whose incident changed
@@ -509,6 +505,7 @@ struct Engine::State {
 
     // Views: the platforms of this round, and those whose incident changed.
     auto ids = IncidentIdsByPlatform();
+    const bool live = HasSubscribers();  // no JSON per platform when nobody listens
     std::vector<json> changed;
     {
       std::lock_guard lock(views_mu);
@@ -532,12 +529,35 @@ struct Engine::State {
         v.incident_id = id == ids.end() ? "" : id->second;
         UpdateSuppressionLocked(i, at);
         ComposeEvidenceLocked(i);
-        changed.push_back(PlatformJson(v));
+        if (live) changed.push_back(PlatformJson(v));
       }
     }
     for (auto& j : changed) Publish({"platform", std::move(j)});
     RebuildBody();
     writer.Add(std::move(samples));
+  }
+
+  // The last diagnosis, for the board after a restart. Written when what it says changes, else
+  // at most every 5 minutes: with thousands of platforms a write per round would cost more than
+  // the round.
+  void SavePlatformState(std::size_t i, const diagnose::Diagnosis& d,
+                         std::chrono::system_clock::time_point at) {
+    store::PlatformState st;
+    st.platform = d.platform;
+    st.verdict = d.verdict;
+    st.layer = d.layer;
+    st.detail = d.detail;
+    st.confidence = std::clamp(d.confidence, 0.0, 1.0);
+    st.reason = d.reason;
+    st.updated_at = store::FromSystem(at);
+    const auto& last = saved_states[i];
+    const bool same = last && last->verdict == st.verdict && last->layer == st.layer &&
+                      last->detail == st.detail && last->reason == st.reason;
+    if (same && st.updated_at - last->updated_at < std::chrono::minutes(5)) return;
+    st.evidence_json = json(d.evidence).dump();
+    if (StoreOk(store.PutPlatformState(st), "saving " + d.platform + "'s state")) {
+      saved_states[i] = std::move(st);
+    }
   }
 
   void UpdateObserver(const diagnose::Observer& o) {
@@ -810,8 +830,16 @@ struct Engine::State {
 
   // ---- crowd ----
 
+  // How far back a crowd assessment looks: every window it counts, rounded out to hours.
+  std::chrono::system_clock::duration CrowdLookback() const {
+    return std::chrono::days(7) * config.crowd.weeks + config.crowd.window + std::chrono::hours(1);
+  }
+
+  // `quiet`: the platform is known to have no report in the whole look-back, so every count is
+  // zero and the store need not be asked.
   core::Result<CrowdView> AssessCrowd(const std::string& platform,
-                                      std::chrono::system_clock::time_point now) {
+                                      std::chrono::system_clock::time_point now,
+                                      bool quiet = false) {
     using std::chrono::milliseconds;
     const auto& cfg = config.crowd;
     auto windows = watch::CrowdWindows(now, cfg);
@@ -820,22 +848,25 @@ struct Engine::State {
       return store::TimeRange{store::FromSystem(w.from) + milliseconds(1),
                               store::FromSystem(w.to) + milliseconds(1)};
     };
+    auto count = [&](store::TimeRange r) -> core::Result<std::int64_t> {
+      if (quiet) return std::int64_t{0};
+      return store.CountReports(platform, r);
+    };
     watch::CrowdCounts counts;
     counts.platform = platform;
-    auto current = store.CountReports(platform, range(windows[0]));
+    auto current = count(range(windows[0]));
     if (!current.ok()) return current.error();
     counts.current = static_cast<int>(*current);
     const store::Time since = store::FromMillis(collecting_since.load());
     for (std::size_t k = 1; k < windows.size(); ++k) {
       if (store::FromSystem(windows[k].from) < since) break;  // not collecting yet then
-      auto n = store.CountReports(platform, range(windows[k]));
+      auto n = count(range(windows[k]));
       if (!n.ok()) return n.error();
       counts.previous.push_back(static_cast<int>(*n));
     }
     watch::CrowdSignal signal = watch::AssessCrowd(now, counts, cfg);
-    auto hour = store.CountReports(
-        platform, {store::FromSystem(now - std::chrono::hours(1)) + milliseconds(1),
-                   store::FromSystem(now) + milliseconds(1)});
+    auto hour = count({store::FromSystem(now - std::chrono::hours(1)) + milliseconds(1),
+                       store::FromSystem(now) + milliseconds(1)});
     if (!hour.ok()) return hour.error();
     CrowdView v;
     v.reports_last_hour = static_cast<int>(*hour);
@@ -847,10 +878,24 @@ struct Engine::State {
     return v;
   }
 
+  // The round's platforms: one query finds which had any report in the look-back; only those
+  // are counted window by window.
+  void RefreshCrowds(const std::set<std::size_t>& which,
+                     std::chrono::system_clock::time_point now) {
+    if (which.empty()) return;
+    auto hours = store.HourlyReportCounts("", {store::FromSystem(now - CrowdLookback()),
+                                               store::FromSystem(now) + std::chrono::hours(1)});
+    if (!StoreOk(hours, "counting crowd reports")) return;
+    std::set<std::string, std::less<>> reported;
+    for (const auto& h : *hours) reported.insert(h.platform);
+    for (auto i : which) RefreshCrowd(i, now, /*publish=*/false, !reported.count(platforms[i].id));
+  }
+
   // Engine thread. Records a newly flagged spike on the platform's open incident.
-  void RefreshCrowd(std::size_t i, std::chrono::system_clock::time_point now, bool publish) {
+  void RefreshCrowd(std::size_t i, std::chrono::system_clock::time_point now, bool publish,
+                    bool quiet = false) {
     const std::string& id = platforms[i].id;
-    auto crowd = AssessCrowd(id, now);
+    auto crowd = AssessCrowd(id, now, quiet);
     if (!StoreOk(crowd, "counting crowd reports for " + id)) return;
     const bool newly_flagged = crowd->flagged && !crowd_flagged[i];
     crowd_flagged[i] = crowd->flagged;
@@ -989,6 +1034,7 @@ struct Engine::State {
   std::vector<bool> observed;  // had a round since start
   std::vector<std::vector<std::string>> base_evidence;
   std::vector<bool> crowd_flagged;
+  std::vector<std::optional<store::PlatformState>> saved_states;  // last written, per platform
   bool stopping = false;
   int active_rounds = 0;
   int active_fetches = 0;
