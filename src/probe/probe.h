@@ -21,9 +21,14 @@ namespace lifeline::probe {
 struct Options {
   std::chrono::milliseconds timeout{5000};         // per probe, all phases together
   std::chrono::milliseconds slow_threshold{2000};  // ok but slower than this: ProbeResult::slow
-  std::size_t concurrency = 256;                   // probes in flight at once
-  std::string ca_file;                             // PEM bundle to trust; "" = the system's CAs
-  std::string resolv_conf;  // resolver config for "this machine's resolver"; "" = /etc/resolv.conf
+  std::size_t concurrency = 256;  // probes in flight at once, across all Run() calls of a Prober
+  // PEM bundle to trust; "" = the system's CAs. A given file is loaded by CreateProber (and must
+  // be valid); the system store is loaded on the first https probe.
+  std::string ca_file;
+  // Resolver config for "this machine's resolver"; "" = /etc/resolv.conf. c-ares 1.18 reads
+  // "nameserver IP" lines only (no ports). A SERVFAIL or REFUSED answer from the first server
+  // that answers is the result (kept, not retried on the next server, so the code survives).
+  std::string resolv_conf;
   // Applied to the hosts of HTTP and TCP probes before DNS, as the system resolver does ("files
   // dns"): a listed name is not looked up in DNS. "" = none. DNS probes always ask DNS.
   std::string hosts_file = "/etc/hosts";
@@ -50,6 +55,12 @@ struct FetchResponse {
 
 // Owns the TLS context and resolver channels; every method must be called on the io_context's
 // thread. Not thread-safe. A failed probe is a ProbeResult with ok == false, never an Error.
+// Destroy it before its io_context, after the coroutines using it have finished.
+//
+// HTTPS probes of one host:port resume that host's TLS session (no certificate parsing or chain
+// verification, a large part of a handshake's CPU); the remembered certificate's dates are still
+// checked on every probe and each host is fully verified again at least every 5 minutes. Request
+// headers (ProbeSpec::headers, FetchRequest::headers) never appear in any message.
 class Prober {
  public:
   virtual ~Prober() = default;
@@ -61,7 +72,8 @@ class Prober {
   virtual boost::asio::awaitable<std::vector<core::ProbeResult>> Run(
       std::vector<core::ProbeSpec> specs) = 0;
 
-  // One HTTP request/response, bounded by request.timeout.
+  // One HTTP request/response, bounded by request.timeout. Content-Length is set from the body;
+  // the caller sets Content-Type. Host and User-Agent are set unless given; Connection: close.
   virtual boost::asio::awaitable<FetchResponse> Fetch(FetchRequest request) = 0;
 };
 
