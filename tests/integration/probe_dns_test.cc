@@ -175,6 +175,35 @@ TEST_F(ProbeDnsTest, SilentResolverTimesOutWithinTheProbeTimeout) {
   EXPECT_LT(elapsed, std::chrono::milliseconds(3000));
 }
 
+TEST_F(ProbeDnsTest, HttpProbeBehindASilentSystemResolverFailsAtDnsInTime) {
+  // resolv.conf cannot name a port: a silent "resolver" on port 53 of a private loopback address.
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(53);
+  inet_pton(AF_INET, "127.53.254.253", &addr.sin_addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    GTEST_SKIP() << "cannot bind port 53 (needs root)";
+  }
+  probe::Options options = Options();
+  options.timeout = std::chrono::milliseconds(600);
+  options.resolv_conf = dir_->Write("silent.conf", "nameserver 127.53.254.253\n");
+  ProbeSpec http;
+  http.id = "web";
+  http.url = "http://www.silent.test/";
+  auto t0 = std::chrono::steady_clock::now();
+  ProbeResult r = RunOne(http, options);
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  close(fd);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.layer, Layer::kDns);
+  EXPECT_EQ(r.detail, d::kTimeout) << r.message;
+  EXPECT_TRUE(r.timings.dns.has_value());
+  EXPECT_FALSE(r.timings.connect.has_value());
+  EXPECT_LT(elapsed, std::chrono::milliseconds(3000));
+}
+
 TEST_F(ProbeDnsTest, SystemResolverFromResolvConf) {
   if (!HaveSystemResolver()) GTEST_SKIP() << "needs root to run unbound on port 53";
   ProbeResult ok = RunOne(Dns("ok.test", ""));
