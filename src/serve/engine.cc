@@ -1268,9 +1268,15 @@ core::Result<json> Engine::Reports(std::string_view platform) {
     which.push_back(it->second);
   }
   const auto now = std::chrono::system_clock::now();
+  // One query says which platforms have any report to count at all.
+  auto hours = s.store.HourlyReportCounts("", {store::FromSystem(now - s.CrowdLookback()),
+                                               store::FromSystem(now) + std::chrono::hours(1)});
+  if (!hours.ok()) return hours.error();
+  std::set<std::string, std::less<>> reported;
+  for (const auto& h : *hours) reported.insert(h.platform);
   json list = json::array();
   for (auto i : which) {
-    auto crowd = s.AssessCrowd(s.platforms[i].id, now);
+    auto crowd = s.AssessCrowd(s.platforms[i].id, now, !reported.count(s.platforms[i].id));
     if (!crowd.ok()) return crowd.error();
     list.push_back({{"platform", s.platforms[i].id},
                     {"reports_last_hour", crowd->reports_last_hour},
