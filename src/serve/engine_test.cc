@@ -629,6 +629,29 @@ TEST(Engine, ACrowdSpikeIsEvidenceOnThePlatformAndItsIncident) {
   EXPECT_EQ(h.View("x")["crowd"]["flagged"], false);
 }
 
+TEST(Engine, AMaintenanceWindowKeepsTheIncidentClosedAndSaysWhy) {
+  TempDir dir;
+  config::Config cfg = TestConfig();
+  watch::Silence m;
+  m.name = "X planned work";
+  m.kind = watch::SilenceKind::kMaintenance;
+  m.platforms = {"x"};
+  m.start = std::chrono::system_clock::now() - 1h;
+  m.end = std::chrono::system_clock::now() + 1h;
+  cfg.silences = {m};
+  Harness h(cfg, dir.File("l.db"));
+  h.world.Set("x", core::Verdict::kOutage);
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.engine->rounds_completed() >= 3; }));
+  EXPECT_TRUE(h.Incidents().empty());
+  json view = h.View("x");
+  EXPECT_EQ(view["verdict"], "outage") << "the evidence is still shown";
+  ASSERT_TRUE(view["suppressed"].is_object()) << view.dump();
+  EXPECT_EQ(view["suppressed"]["name"], "X planned work");
+  EXPECT_EQ(view["suppressed"]["kind"], "maintenance");
+  EXPECT_EQ(h.View("facebook")["suppressed"], nullptr);
+}
+
 TEST(Engine, StopDrainsAndWritesSamples) {
   TempDir dir;
   Harness h(TestConfig(), dir.File("l.db"));
