@@ -25,16 +25,7 @@ conf=$W/conf/catalog-world.yaml
   for pid in $(awk '{print $1}' <<<"$ids" | uniq); do
     site=${WORLD_PLATFORMS[$((i % ${#WORLD_PLATFORMS[@]}))]}
     i=$((i + 1))
-    echo "  $pid:"
-    echo "    dns: [${WEB_HOST[$site]}]"
-    echo "    status_page: null"
-    echo "    probes:"
-    while read -r p id; do
-      if [[ "$p" == "$pid" && "$id" != web ]]; then echo "      - { id: $id, enabled: false }"; fi
-    done <<<"$ids"
-    echo "      - id: web"
-    echo "        url: $(site_url "$site")"
-    echo "        expect: { status: [200], body_contains: [\"${WEB_TEXT[$site]}\"] }"
+    world_yaml_platform "$pid" "$site" "$ids"
   done
 } >"$conf"
 

@@ -25,6 +25,7 @@
 #include <span>
 
 #include "agent/observer_check.h"
+#include "agent/probe_options.h"
 #include "agent/token.h"
 #include "core/json.h"
 #include "diagnose/diagnose.h"
@@ -600,12 +601,7 @@ core::Status RunAgent(const AgentOptions& options) {
   server_options.log = LogToStderr;
 
   asio::io_context io;
-  probe::Options probe_options;
-  probe_options.timeout = config.timeout;
-  probe_options.slow_threshold = config.slow_threshold;
-  probe_options.concurrency = config.concurrency;
-  probe_options.ca_file = config.ca_file;
-  probe_options.resolv_conf = config.resolv_conf;
+  const probe::Options probe_options = ProbeOptionsFor(config);
   // One Prober per distinct timeout asked for (callers mostly share one), made on first use.
   // The one for the default timeout is made now: a bad CA file or resolver config fails at
   // start-up, not on the first request.

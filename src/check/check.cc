@@ -17,6 +17,7 @@
 
 #include "agent/client.h"
 #include "agent/observer_check.h"
+#include "agent/probe_options.h"
 
 namespace lifeline::check {
 namespace {
@@ -278,13 +279,7 @@ core::Result<diagnose::CheckReport> RunBlocking(const config::Config& config,
                                                 const std::vector<core::Platform>& platforms,
                                                 bool show_progress) {
   asio::io_context io;
-  probe::Options popts;
-  popts.timeout = config.timeout;
-  popts.slow_threshold = config.slow_threshold;
-  popts.concurrency = config.concurrency;
-  popts.ca_file = config.ca_file;
-  popts.resolv_conf = config.resolv_conf;
-  auto prober = probe::CreateProber(io, popts);
+  auto prober = probe::CreateProber(io, agent::ProbeOptionsFor(config));
   if (!prober.ok()) return prober.error();
 
   Progress progress;

@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/probe_options.h"
 #include "api/tokens.h"
 #include "diagnose/report_json.h"
 #include "serve/metrics.h"
@@ -303,13 +304,7 @@ struct Engine::State {
   core::Status Start() {
     if (started) return MakeError(ErrorCode::kFailedPrecondition, "engine already started");
     if (auto s = LoadFromStore(); !s.ok()) return s;
-    probe::Options popts;
-    popts.timeout = config.timeout;
-    popts.slow_threshold = config.slow_threshold;
-    popts.concurrency = config.concurrency;
-    popts.ca_file = config.ca_file;
-    popts.resolv_conf = config.resolv_conf;
-    auto p = probe::CreateProber(io, popts);
+    auto p = probe::CreateProber(io, agent::ProbeOptionsFor(config));
     if (!p.ok()) return p.error();
     prober = std::move(*p);
     for (std::size_t i = 0; i < platforms.size(); ++i) {

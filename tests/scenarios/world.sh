@@ -554,21 +554,26 @@ write_client_conf() {
 
 # world_yaml_platforms IDS: the platforms: section (IDS from catalog_probe_ids).
 world_yaml_platforms() {
-  local ids=$1 site pid id
+  local site
   echo "platforms:"
-  for site in "${WORLD_PLATFORMS[@]}"; do
-    echo "  $site:"
-    echo "    dns: [${WEB_HOST[$site]}]"
-    echo "    status_page: null"
-    echo "    probes:"
-    # The catalog's "web" probe is replaced (same id), any other catalog probe removed.
-    while read -r pid id; do
-      if [[ "$pid" == "$site" && "$id" != web ]]; then echo "      - { id: $id, enabled: false }"; fi
-    done <<<"$ids"
-    echo "      - id: web"
-    echo "        url: $(site_url "$site")"
-    echo "        expect: { status: [200], body_contains: [\"${WEB_TEXT[$site]}\"] }"
-  done
+  for site in "${WORLD_PLATFORMS[@]}"; do world_yaml_platform "$site" "$site" "$1"; done
+}
+
+# world_yaml_platform PID SITE IDS: catalog platform PID pointed at the world's SITE: its DNS
+# name, no status page, the catalog's "web" probe replaced (same id) by SITE's URL and any other
+# catalog probe of PID removed.
+world_yaml_platform() {
+  local pid=$1 site=$2 ids=$3 p id
+  echo "  $pid:"
+  echo "    dns: [${WEB_HOST[$site]}]"
+  echo "    status_page: null"
+  echo "    probes:"
+  while read -r p id; do
+    if [[ "$p" == "$pid" && "$id" != web ]]; then echo "      - { id: $id, enabled: false }"; fi
+  done <<<"$ids"
+  echo "      - id: web"
+  echo "        url: $(site_url "$site")"
+  echo "        expect: { status: [200], body_contains: [\"${WEB_TEXT[$site]}\"] }"
 }
 
 write_agent_conf() {
