@@ -83,9 +83,10 @@ int main(int argc, char** argv) {
     for (const auto& res : *results) ok += res.ok;
     total += results->size();
   }
-  std::printf("probes=%zu ok=%zu cpu_s=%.4f cpu_ms_per_probe=%.4f wall_s=%.3f probes_per_s=%.0f "
-              "max_rss_mb=%.1f\n",
-              total, ok, cpu, cpu * 1000 / static_cast<double>(total), wall,
-              static_cast<double>(total) / wall, static_cast<double>(MaxRssKb()) / 1024);
+  std::printf(
+      "probes=%zu ok=%zu cpu_s=%.4f cpu_ms_per_probe=%.4f wall_s=%.3f probes_per_s=%.0f "
+      "max_rss_mb=%.1f\n",
+      total, ok, cpu, cpu * 1000 / static_cast<double>(total), wall,
+      static_cast<double>(total) / wall, static_cast<double>(MaxRssKb()) / 1024);
   return ok == total ? 0 : 1;
 }
