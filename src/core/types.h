@@ -132,6 +132,9 @@ struct ProbeResult {
   std::string resolver;                // dns: which resolver answered ("system" or the address)
   std::vector<std::string> addresses;  // dns: answers; http/tcp: the address connected to
   std::optional<std::chrono::system_clock::time_point> cert_not_after;  // tls: leaf expiry
+  // When this process's prober began the probe (after waiting for a concurrency slot), so that
+  // serve can tell how late each probe started. Local only: not part of the JSON forms.
+  std::chrono::steady_clock::time_point started{};
 };
 
 // A platform's official status page.

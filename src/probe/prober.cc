@@ -462,6 +462,7 @@ class ProberImpl final : public Prober {
     r.api = spec.api;
     co_await AcquireSlot();
     auto start = Clock::now();
+    r.started = start;
     Deadline deadline(io_, start, options_.timeout);
     try {
       switch (spec.kind) {
