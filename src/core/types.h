@@ -140,7 +140,9 @@ struct ProbeResult {
 // A platform's official status page.
 struct StatusPageRef {
   std::string url;                  // Statuspage v2: .../api/v2/summary.json
-  std::string kind = "statuspage";  // "statuspage" (Atlassian v2 JSON)
+  std::string kind = "statuspage";  // statuspage (Atlassian v2 JSON) | rss | atom | feed (either)
+  // Feeds only: an incident whose latest update is older than this no longer counts as active.
+  std::chrono::seconds window{std::chrono::hours(12)};
 };
 
 // A social platform and how to tell whether it works.

@@ -6,6 +6,8 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "sources/feed.h"
+
 namespace lifeline::sources {
 namespace {
 
@@ -14,7 +16,8 @@ using nlohmann::json;
 constexpr std::array<std::string_view, 5> kIndicators = {"none", "minor", "major", "critical",
                                                          "maintenance"};
 
-// Summaries of pages with hundreds of components run to a few hundred KiB.
+// Summaries of pages with hundreds of components run to a few hundred KiB; incident feeds with
+// years of history to about a MiB. A larger answer is cut off and reported unreadable.
 constexpr std::size_t kMaxSummaryBytes = 4 << 20;
 
 // Reads an optional string member; a present value of another type is an error naming `path`.
@@ -129,6 +132,10 @@ core::Result<StatusPageState> ParseStatuspageSummary(std::string_view body) {
       LL_ASSIGN(incident.name, OptionalString(e, "name", at + ".name"));
       LL_ASSIGN(incident.impact, OptionalString(e, "impact", at + ".impact"));
       LL_ASSIGN(incident.status, OptionalString(e, "status", at + ".status"));
+      LL_ASSIGN(incident.url, OptionalString(e, "shortlink", at + ".shortlink"));
+      std::string updated;
+      LL_ASSIGN(updated, OptionalString(e, "updated_at", at + ".updated_at"));
+      incident.updated_at = ParseRfc3339Time(updated);
       if (IsOver(incident.status)) continue;
       if (incident.impact.empty() && std::string_view(key) == "scheduled_maintenances") {
         incident.impact = "maintenance";
@@ -144,14 +151,18 @@ boost::asio::awaitable<StatusPageState> FetchStatusPage(probe::Prober& prober,
                                                         core::StatusPageRef page,
                                                         std::chrono::milliseconds timeout) {
   StatusPageState state;
-  if (page.kind != "statuspage") {
-    state.error = fmt::format("status page {}: kind '{}' is not supported (only statuspage)",
-                              page.url, page.kind);
+  const std::optional<FeedKind> feed = FeedKindByName(page.kind);
+  if (page.kind != "statuspage" && !feed) {
+    state.error =
+        fmt::format("status page {}: kind '{}' is not supported (statuspage, rss, atom or feed)",
+                    page.url, page.kind);
     co_return state;
   }
   probe::FetchRequest request;
   request.url = page.url;
-  request.headers = {{"Accept", "application/json"}};
+  request.headers = {{"Accept", feed ? "application/rss+xml, application/atom+xml, "
+                                       "application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
+                                     : "application/json"}};
   request.max_body_bytes = kMaxSummaryBytes;
   request.timeout = timeout;
   probe::FetchResponse response = co_await prober.Fetch(std::move(request));
@@ -163,6 +174,22 @@ boost::asio::awaitable<StatusPageState> FetchStatusPage(probe::Prober& prober,
   if (response.status != 200) {
     state.error = fmt::format("status page {}: HTTP {}", page.url, response.status);
     co_return state;
+  }
+  if (feed) {
+    FeedOptions options;
+    options.kind = *feed;
+    options.now = std::chrono::system_clock::now();
+    options.window = page.window;
+    auto parsed = ParseIncidentFeed(response.body, options);
+    if (!parsed.ok()) {
+      state.error = fmt::format("status page {}: not a readable {} feed: {}", page.url,
+                                page.kind == "feed"  ? "RSS or Atom"
+                                : page.kind == "rss" ? "RSS"
+                                                     : "Atom",
+                                parsed.error().message());
+      co_return state;
+    }
+    co_return std::move(parsed).value();
   }
   auto parsed = ParseStatuspageSummary(response.body);
   if (!parsed.ok()) {

@@ -1,5 +1,6 @@
-// Official status pages: parses an Atlassian Statuspage v2 summary.json and fetches one through the
-// Prober. A page that cannot be fetched or read is a StatusPageState with fetched == false.
+// Official status pages: parses an Atlassian Statuspage v2 summary.json and fetches a page of any
+// kind (summary.json or an RSS/Atom feed, sources/feed.h) through the Prober. A page that cannot be
+// fetched or read is a StatusPageState with fetched == false.
 #pragma once
 
 // GCC 12: <utility> must precede Boost's awaitable header.
@@ -7,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +24,8 @@ struct StatusIncident {
   std::string name;    // "Elevated error rates on login"
   std::string impact;  // none | minor | major | critical | maintenance
   std::string status;  // investigating | identified | monitoring | ... ("" when absent)
+  std::string url;     // the incident's own page ("" when the page gives none)
+  std::optional<std::chrono::system_clock::time_point> updated_at;  // its latest update, if given
 };
 
 // What a platform's official status page says right now.
@@ -42,9 +46,10 @@ struct StatusPageState {
 // "status.indicator: 'purple' is not one of none, minor, major, critical, maintenance".
 core::Result<StatusPageState> ParseStatuspageSummary(std::string_view body);
 
-// Fetches and parses `page`. Never throws: a transport failure, a non-200 answer or an unreadable
-// body is a state with fetched == false and `error` saying which, naming the URL. `prober` must
-// outlive the coroutine.
+// Fetches and parses `page` by its kind: "statuspage" as a summary.json, "rss", "atom" or "feed" as
+// an incident feed (ParseIncidentFeed, judged against the system clock). Never throws: a transport
+// failure, a non-200 answer or an unreadable body is a state with fetched == false and `error`
+// saying which, naming the URL. `prober` must outlive the coroutine.
 boost::asio::awaitable<StatusPageState> FetchStatusPage(probe::Prober& prober,
                                                         core::StatusPageRef page,
                                                         std::chrono::milliseconds timeout);

@@ -261,10 +261,70 @@ TEST(FetchStatusPageTest, UnreadableBodyIsNotFetchedAndNamesTheField) {
 
 TEST(FetchStatusPageTest, UnsupportedKindIsNotFetchedWithoutTraffic) {
   FakeProber prober;
-  StatusPageState state = RunFetch(prober, {"https://status.example.com/feed.atom", "atom"});
+  StatusPageState state = RunFetch(prober, {"https://status.example.com/feed", "carrier-pigeon"});
   EXPECT_FALSE(state.fetched);
-  EXPECT_THAT(state.error, HasSubstr("kind 'atom' is not supported"));
+  EXPECT_THAT(state.error, HasSubstr("kind 'carrier-pigeon' is not supported"));
   EXPECT_EQ(prober.fetches, 0);
+}
+
+// A feed whose one incident was updated a minute ago (feeds are judged against the system clock).
+std::string FreshAtom(std::string_view text) {
+  return fmt::format(R"(<?xml version="1.0"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>S</title>
+  <entry><id>i1</id><title>Uploads failing</title>
+    <updated>{}</updated><link href="https://status.example.com/i/1"/>
+    <content type="html">&lt;p&gt;&lt;strong&gt;Investigating&lt;/strong&gt; - {}&lt;/p&gt;</content>
+  </entry></feed>)",
+                     core::FormatTime(std::chrono::system_clock::now() - std::chrono::minutes(1)),
+                     text);
+}
+
+TEST(FetchStatusPageTest, FeedKindsAreReadAsFeeds) {
+  for (const char* kind : {"atom", "feed"}) {
+    FakeProber prober;
+    prober.response = Answer(200, FreshAtom("Uploads are down."));
+    StatusPageState state = RunFetch(prober, {"https://status.example.com/history.atom", kind});
+    EXPECT_TRUE(state.fetched) << kind << ": " << state.error;
+    EXPECT_EQ(state.indicator, "major") << kind;
+    EXPECT_EQ(state.description, "Uploads failing") << kind;
+    ASSERT_EQ(state.incidents.size(), 1u) << kind;
+    EXPECT_EQ(state.incidents[0].url, "https://status.example.com/i/1");
+    ASSERT_TRUE(prober.last_request);
+    EXPECT_THAT(prober.last_request->headers[0].second, HasSubstr("application/atom+xml"));
+  }
+}
+
+TEST(FetchStatusPageTest, FeedWindowComesFromThePage) {
+  FakeProber prober;
+  prober.response = Answer(200, FreshAtom("Uploads are slow."));
+  core::StatusPageRef page{"https://status.example.com/history.atom", "atom"};
+  page.window = std::chrono::seconds(30);
+  StatusPageState state = RunFetch(prober, page);
+  EXPECT_TRUE(state.fetched) << state.error;
+  EXPECT_EQ(state.indicator, "none") << "the update is older than the 30 s window";
+}
+
+TEST(FetchStatusPageTest, FeedOfTheWrongKindIsNotFetchedAndSaysWhich) {
+  FakeProber prober;
+  prober.response = Answer(200, FreshAtom("x"));
+  StatusPageState state = RunFetch(prober, {"https://status.example.com/history.atom", "rss"});
+  EXPECT_FALSE(state.fetched);
+  EXPECT_EQ(state.error,
+            "status page https://status.example.com/history.atom: not a readable RSS feed: root "
+            "element is <feed>, not <rss> (RSS 2.0) or <rdf:RDF>; it is an Atom feed: use kind "
+            "atom");
+  prober.response = Answer(200, "<html><body>Our status page moved</body>");
+  state = RunFetch(prober, {"https://status.example.com/feed", "feed"});
+  EXPECT_FALSE(state.fetched);
+  EXPECT_THAT(state.error, HasSubstr("not a readable RSS or Atom feed: "));
+}
+
+TEST(FetchStatusPageTest, SummaryIncidentsCarryLinkAndUpdateTime) {
+  FakeProber prober;
+  prober.response = Answer(200, kMinor);
+  StatusPageState state = RunFetch(prober, kPage);
+  ASSERT_EQ(state.incidents.size(), 1u);
+  EXPECT_EQ(state.incidents[0].url, "https://stspg.io/x");
 }
 
 }  // namespace
