@@ -2,6 +2,9 @@
 # CPU per probe, Lifeline vs Prometheus blackbox_exporter, side by side in one run against the same
 # local nginx (plain HTTP, and HTTPS with an ECDSA P-256 certificate). Loopback only.
 # Usage: bench/compare_blackbox.sh BUILD_DIR [RUNS]   Prints each run and the medians and ratios.
+# HTTPS is measured twice for Lifeline: as it probes (resuming each host's TLS session, full
+# verification at least every 5 minutes) and with resumption off (a full handshake every probe,
+# like blackbox_exporter).
 set -euo pipefail
 build=${1:?usage: compare_blackbox.sh BUILD_DIR [RUNS]}
 runs=${2:-5}
@@ -40,26 +43,29 @@ blackbox_ms_per_probe() {  # module target
   c1=$(cpu_ticks "$bb_pid")
   python3 -c "print(f'{($c1-$c0)/$tick_hz*1000/$n:.4f}')"
 }
-lifeline_ms_per_probe() {  # url [ca]
+lifeline_ms_per_probe() {  # url [ca [on|off]]
   local extra=()
-  [[ -n "${2:-}" ]] && extra=(--ca-file "$2")
+  [[ -n "${2:-}" ]] && extra=(--ca-file "$2" --tls-resumption "${3:-on}")
   "$build/bench/probe_load" --url "$1" --count "$probes" --concurrency 8 "${extra[@]}" |
     sed -n 's/.*cpu_ms_per_probe=\([0-9.]*\).*/\1/p'
 }
 
-declare -a bh lh bs ls_
+declare -a bh lh bs ls_ lf
 for r in $(seq "$runs"); do
   b1=$(blackbox_ms_per_probe http_plain "http://127.0.0.1:$http_port/")
   l1=$(lifeline_ms_per_probe "http://127.0.0.1:$http_port/")
   b2=$(blackbox_ms_per_probe http_tls "https://localhost:$https_port/")
-  l2=$(lifeline_ms_per_probe "https://localhost:$https_port/" "$work/ca.pem")
-  bh+=("$b1"); lh+=("$l1"); bs+=("$b2"); ls_+=("$l2")
-  echo "run $r: http blackbox=${b1}ms lifeline=${l1}ms | https blackbox=${b2}ms lifeline=${l2}ms (CPU per probe)"
+  l2=$(lifeline_ms_per_probe "https://localhost:$https_port/" "$work/ca.pem" on)
+  l3=$(lifeline_ms_per_probe "https://localhost:$https_port/" "$work/ca.pem" off)
+  bh+=("$b1"); lh+=("$l1"); bs+=("$b2"); ls_+=("$l2"); lf+=("$l3")
+  echo "run $r: http blackbox=${b1}ms lifeline=${l1}ms | https blackbox=${b2}ms" \
+    "lifeline=${l2}ms (resumed) ${l3}ms (full handshake) (CPU per probe)"
 done
-python3 - "${bh[*]}" "${lh[*]}" "${bs[*]}" "${ls_[*]}" <<'PY'
+python3 - "${bh[*]}" "${lh[*]}" "${bs[*]}" "${ls_[*]}" "${lf[*]}" <<'PY'
 import statistics, sys
-bh, lh, bs, ls = ([float(x) for x in a.split()] for a in sys.argv[1:5])
-for name, b, l, limit in (("http", bh, lh, 5), ("https", bs, ls, 3)):
+bh, lh, bs, ls, lf = ([float(x) for x in a.split()] for a in sys.argv[1:6])
+for name, b, l, limit in (("http", bh, lh, 5), ("https (lifeline resuming sessions)", bs, ls, 3),
+                          ("https (full handshake every probe)", bs, lf, 3)):
     mb, ml = statistics.median(b), statistics.median(l)
     ratios = [x / y for x, y in zip(b, l)]
     print(f"{name}: median CPU per probe blackbox_exporter {mb:.4f} ms, lifeline {ml:.4f} ms; "

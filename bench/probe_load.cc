@@ -28,7 +28,7 @@ long MaxRssKb() {
 int Usage() {
   std::fprintf(stderr,
                "usage: probe_load --url URL [--url URL...] --count N [--concurrency C] "
-               "[--ca-file F] [--rounds R]\n");
+               "[--ca-file F] [--rounds R] [--tls-resumption on|off]\n");
   return 2;
 }
 
@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> urls;
   std::size_t count = 1000, concurrency = 64, rounds = 1;
   std::string ca_file;
+  bool tls_resumption = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) return Usage();
@@ -52,6 +53,8 @@ int main(int argc, char** argv) {
       ca_file = v;
     } else if (a == "--rounds") {
       rounds = std::stoul(v);
+    } else if (a == "--tls-resumption" && (v == "on" || v == "off")) {
+      tls_resumption = v == "on";
     } else {
       return Usage();
     }
@@ -61,6 +64,7 @@ int main(int argc, char** argv) {
   lifeline::probe::Options options;
   options.concurrency = concurrency;
   options.ca_file = ca_file;
+  options.tls_resumption = tls_resumption;
   options.timeout = std::chrono::seconds(10);
   std::vector<lifeline::core::ProbeSpec> specs(count);
   for (std::size_t i = 0; i < count; ++i) {

@@ -32,6 +32,9 @@ struct Options {
   // Applied to the hosts of HTTP and TCP probes before DNS, as the system resolver does ("files
   // dns"): a listed name is not looked up in DNS. "" = none. DNS probes always ask DNS.
   std::string hosts_file = "/etc/hosts";
+  // Resume each host's TLS session (see Prober). Off: every HTTPS probe is a full handshake with
+  // chain verification, as most probers do; bench/compare_blackbox.sh measures both.
+  bool tls_resumption = true;
 };
 
 // A plain HTTP(S) request for callers that need the answer itself (status pages, vantage points),

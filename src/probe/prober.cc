@@ -681,7 +681,8 @@ class ProberImpl final : public Prober {
     const std::string session_key = label;  // outlives the stream below
     tls::TlsSocket stream(socket, context.native().native_handle());
     SSL* ssl = stream.native_handle();
-    if (!ssl || !context.PrepareClient(ssl, url.host, url.host_is_ip(), &session_key)) {
+    if (!ssl || !context.PrepareClient(ssl, url.host, url.host_is_ip(),
+                                       options_.tls_resumption ? &session_key : nullptr)) {
       Fail(r, Layer::kTls, d::kError, fmt::format("TLS: cannot verify host '{}'", url.host));
       co_return false;
     }
