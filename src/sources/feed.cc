@@ -209,7 +209,7 @@ UpdateText ReadAtomText(const xmlNode* n) {
 // ---- the feed model ----
 
 struct Item {
-  std::string key;  // which incident this update belongs to
+  std::string id;  // guid (RSS) or id (Atom)
   std::string title;
   std::string link;
   std::optional<TimePoint> at;
@@ -236,7 +236,7 @@ std::vector<Item> RssItems(const xmlNode* root, bool rss1) {
     item.link = TrimmedContent(Child(n, "link", ns));
     std::string guid = TrimmedContent(Child(n, "guid", nullptr));
     if (rss1 && guid.empty()) guid = Squash(Attr(n, "about"));
-    item.key = !guid.empty() ? guid : !item.link.empty() ? item.link : item.title;
+    item.id = guid;
     std::string html = Content(Child(n, "description", ns));
     if (Squash(html).empty()) html = Content(Child(n, "encoded", kContentNs));
     item.text = ReadHtml(html);
@@ -272,7 +272,7 @@ std::vector<Item> AtomItems(const xmlNode* root) {
     item.title = ReadAtomText(title).latest;
     item.link = AtomLink(n, ns);
     std::string id = TrimmedContent(Child(n, "id", ns));
-    item.key = !id.empty() ? id : !item.link.empty() ? item.link : item.title;
+    item.id = id;
     const xmlNode* body = Child(n, "content", ns);
     if (body == nullptr || TrimmedContent(body).empty()) body = Child(n, "summary", ns);
     item.text = ReadAtomText(body);
@@ -355,12 +355,25 @@ core::Result<StatusPageState> ParseIncidentFeed(std::string_view body, const Fee
                            RootName(root), expected, hint);
   }
   std::vector<Item> items = atom && want_atom ? AtomItems(root) : RssItems(root, rss1);
+  // The feed's own home page: items that all link there say nothing about which incident.
+  std::string home;
+  if (atom && want_atom) {
+    home = AtomLink(root, root->ns != nullptr ? kAtomNs : nullptr);
+  } else if (const xmlNode* channel = Child(root, "channel", rss1 ? kRss1Ns : nullptr)) {
+    home = TrimmedContent(Child(channel, "link", rss1 ? kRss1Ns : nullptr));
+  }
 
   // The newest dated update of each incident (an undated one only if it has no dated update).
   std::vector<std::size_t> latest;  // indexes into items, first-seen order
   std::map<std::string, std::size_t> by_key;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    auto [it, inserted] = by_key.emplace(items[i].key, latest.size());
+    // Which incident an item is about: its link (feeds with one item per update give each its own
+    // guid but link them all to the incident's page), else its guid/id, else its title.
+    const Item& item = items[i];
+    const std::string key = !item.link.empty() && item.link != home ? "link " + item.link
+                            : !item.id.empty()                      ? "id " + item.id
+                                                                    : "title " + item.title;
+    auto [it, inserted] = by_key.emplace(key, latest.size());
     if (inserted) {
       latest.push_back(i);
       continue;

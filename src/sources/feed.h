@@ -25,8 +25,9 @@ struct FeedOptions {
   std::chrono::seconds window{std::chrono::hours(12)};
 };
 
-// Reads an incident feed. Every item (entry) is an update of an incident; items with the same guid
-// (id), else link, else title are one incident, and its newest dated item is its latest update.
+// Reads an incident feed. Every item (entry) is an update of an incident; items with the same link
+// (unless it is the feed's own home page), else guid (id), else title are one incident, and its
+// newest dated item is its latest update.
 // An incident is active when that update lies within the window and does not say it is over
 // (resolved, completed, restored, postmortem; see docs/config.md for the exact rule). The state's
 // incidents are the active ones, newest first; its indicator is the worst of their impacts (major

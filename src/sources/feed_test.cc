@@ -184,6 +184,50 @@ TEST(IncidentFeedTest, AtomNewestUpdatePerIncidentDecides) {
   EXPECT_EQ(s.indicator, "minor");
 }
 
+// One item per update with its own guid, linked to the incident's page (as Better Stack and
+// others publish): the updates of one incident are grouped by link.
+constexpr std::string_view kPerUpdateRss = R"(<rss version="2.0"><channel>
+  <title>Example Status</title><link>https://status.example.test</link>
+  <item>
+    <title>[Resolved] Database connection issues</title>
+    <description>The database connection issue has been resolved.</description>
+    <link>https://status.example.test/incidents/98765</link>
+    <pubDate>Fri, 27 Nov 2026 04:45:00 +0000</pubDate>
+    <guid>https://status.example.test/incidents/98765#update-2</guid>
+  </item>
+  <item>
+    <title>[Investigating] Database connection issues</title>
+    <description>We're investigating connection issues; the API is down for some users.</description>
+    <link>https://status.example.test/incidents/98765</link>
+    <pubDate>Fri, 27 Nov 2026 04:10:00 +0000</pubDate>
+    <guid>https://status.example.test/incidents/98765#update-1</guid>
+  </item>
+  <item>
+    <title>[Investigating] Slow dashboard</title>
+    <description>Dashboards load slowly.</description>
+    <link>https://status.example.test</link>
+    <pubDate>Fri, 27 Nov 2026 04:20:00 +0000</pubDate>
+    <guid>slow-1</guid>
+  </item>
+  <item>
+    <title>[Identified] Webhooks delayed</title>
+    <description>Webhooks are delayed by up to 10 minutes.</description>
+    <link>https://status.example.test</link>
+    <pubDate>Fri, 27 Nov 2026 04:30:00 +0000</pubDate>
+    <guid>hooks-1</guid>
+  </item>
+</channel></rss>)";
+
+TEST(IncidentFeedTest, UpdatesOfOneIncidentAreGroupedByLink) {
+  StatusPageState s = MustParse(kPerUpdateRss);
+  // The database incident's newest update resolves it; the two items that only link to the home
+  // page are told apart by guid and both count.
+  ASSERT_EQ(s.incidents.size(), 2u);
+  EXPECT_EQ(s.incidents[0].name, "[Identified] Webhooks delayed");
+  EXPECT_EQ(s.incidents[1].name, "[Investigating] Slow dashboard");
+  EXPECT_EQ(s.indicator, "minor");
+}
+
 TEST(IncidentFeedTest, EmptyFeedsAreNone) {
   for (std::string_view body : {
            std::string_view(R"(<rss version="2.0"><channel><title>Quiet</title></channel></rss>)"),
