@@ -182,7 +182,20 @@ UpdateText ReadHtml(std::string_view html) {
     std::string l;
     CollectText(label, &l);
     l = Squash(l);
-    if (!l.empty() && l.size() <= 40) out.label = Lower(l);
+    // A label introduces the update ("Resolved - ...", "Status:"); bold words inside a sentence
+    // are emphasis, not a status.
+    std::size_t at = l.empty() ? std::string::npos : out.latest.find(l);
+    bool colon = !l.empty() && l.back() == ':';
+    std::string_view after = at == std::string::npos
+                                 ? std::string_view()
+                                 : std::string_view(out.latest).substr(at + l.size());
+    while (!after.empty() && after.front() == ' ') after.remove_prefix(1);
+    bool dash = after.starts_with("-") || after.starts_with(":") ||
+                after.starts_with("\xE2\x80\x93") || after.starts_with("\xE2\x80\x94");
+    if (colon) l.pop_back();
+    if (at != std::string::npos && (colon || dash) && !l.empty() && l.size() <= 40) {
+      out.label = Lower(Squash(l));
+    }
   }
   return out;
 }

@@ -228,6 +228,26 @@ TEST(IncidentFeedTest, UpdatesOfOneIncidentAreGroupedByLink) {
   EXPECT_EQ(s.indicator, "minor");
 }
 
+TEST(IncidentFeedTest, BoldWordsInsideASentenceAreNotALabel) {
+  constexpr std::string_view kFeed = R"(<rss version="2.0"><channel><title>S</title>
+  <item><title>Uploads</title><guid>u1</guid>
+    <pubDate>Fri, 27 Nov 2026 04:30:00 +0000</pubDate>
+    <description>&lt;p&gt;Uploads are &lt;b&gt;not&lt;/b&gt; failing any more: resolved.&lt;/p&gt;</description></item>
+  <item><title>Search</title><guid>s1</guid>
+    <pubDate>Fri, 27 Nov 2026 04:30:00 +0000</pubDate>
+    <description>&lt;p&gt;&lt;b&gt;Identified:&lt;/b&gt; A fix is rolling out; service restored in EU.&lt;/p&gt;</description></item>
+  <item><title>Video</title><guid>v1</guid>
+    <pubDate>Fri, 27 Nov 2026 04:40:00 +0000</pubDate>
+    <description>&lt;p&gt;&lt;strong&gt;Resolved&lt;/strong&gt; &#8211; Video calls work again.&lt;/p&gt;</description></item>
+</channel></rss>)";
+  StatusPageState s = MustParse(kFeed);
+  // "not" is emphasis, so the text decides (resolved); "Identified:" is a label (active despite
+  // "restored"); an en dash after a label counts like a hyphen.
+  ASSERT_EQ(s.incidents.size(), 1u);
+  EXPECT_EQ(s.incidents[0].name, "Search");
+  EXPECT_EQ(s.incidents[0].status, "identified");
+}
+
 TEST(IncidentFeedTest, EmptyFeedsAreNone) {
   for (std::string_view body : {
            std::string_view(R"(<rss version="2.0"><channel><title>Quiet</title></channel></rss>)"),
