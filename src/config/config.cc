@@ -730,11 +730,12 @@ class Loader {
         w.duration = std::chrono::duration_cast<std::chrono::minutes>(d);
       } else if (g.key == "zone") {
         LL_ASSIGN(w.zone, GetNonEmpty(doc, g.value, g.where, "a time zone"));
-        if (w.zone != "UTC" && w.zone != "Etc/UTC") {
-          return Fail(doc, At(g.where, g.value),
-                      fmt::format("only UTC is supported for now, got '{}' (write the window's "
-                                  "times in UTC)",
-                                  w.zone));
+        if (auto z = watch::CheckTimeZone(w.zone); !z.ok()) {
+          std::string msg = z.error().message();
+          if (auto near = Closest(w.zone, watch::TimeZoneNames())) {
+            msg += fmt::format("; did you mean '{}'?", *near);
+          }
+          return Fail(doc, At(g.where, g.value), msg);
         }
       }
     }

@@ -124,6 +124,23 @@ silences:
   EXPECT_TRUE(s.ActiveUntil(Utc(2026, 11, 27, 3, 0)).has_value());
 }
 
+TEST(ServeConfig, AWeeklyWindowInANamedZoneFollowsItsDaylightSavingTime) {
+  Config c = MustLoad(R"(maintenance:
+  - name: Berlin night work
+    platforms: [x]
+    weekly: { days: [mon], start: "02:00", duration: 60m, zone: Europe/Berlin }
+)");
+  ASSERT_EQ(c.silences.size(), 1u);
+  const watch::Silence& m = c.silences[0];
+  EXPECT_EQ(m.weekly->zone, "Europe/Berlin");
+  // Monday 30 Nov 2026, winter (UTC+1): 01:00Z to 02:00Z.
+  EXPECT_FALSE(m.ActiveUntil(Utc(2026, 11, 30, 0, 59)).has_value());
+  EXPECT_EQ(m.ActiveUntil(Utc(2026, 11, 30, 1, 0)), Utc(2026, 11, 30, 2, 0));
+  // Monday 29 June 2026, summer (UTC+2): 00:00Z to 01:00Z.
+  EXPECT_EQ(m.ActiveUntil(Utc(2026, 6, 29, 0, 30)), Utc(2026, 6, 29, 1, 0));
+  EXPECT_FALSE(m.ActiveUntil(Utc(2026, 6, 29, 1, 30)).has_value());
+}
+
 TEST(ServeConfig, SilencesMayNamePlatformsAddedLaterInTheFile) {
   Config c = MustLoad(R"(silences:
   - { name: forum work, platforms: [myforum], start: 2026-01-01T00:00:00Z, end: 2026-01-02T00:00:00Z }
@@ -190,8 +207,12 @@ TEST(ServeConfig, MistakesNameFileLineAndKey) {
        "\"02:00\", duration: 1h }\n",
        "maintenance[0].weekly.days[0]: 'someday' is not a day of the week"},
       {"maintenance:\n  - name: w\n    platforms: [x]\n    weekly: { days: [tue], start: "
-       "\"02:00\", duration: 1h, zone: Europe/Paris }\n",
-       "maintenance[0].weekly.zone: only UTC is supported for now"},
+       "\"02:00\", duration: 1h, zone: Europe/Berln }\n",
+       "lifeline.yaml:4: maintenance[0].weekly.zone: unknown time zone 'Europe/Berln' (an IANA "
+       "name such as Europe/Berlin, America/New_York or UTC); did you mean 'Europe/Berlin'?"},
+      {"maintenance:\n  - name: w\n    platforms: [x]\n    weekly: { days: [tue], start: "
+       "\"02:00\", duration: 1h, zone: CEST }\n",
+       "lifeline.yaml:4: maintenance[0].weekly.zone: unknown time zone 'CEST'"},
       {"maintenance:\n  - name: w\n    platforms: [x]\n    weekly: { days: [tue], start: "
        "\"02:00\" }\n",
        "maintenance[0].weekly: a weekly window needs 'duration'"},

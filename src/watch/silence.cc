@@ -2,7 +2,9 @@
 #include "watch/silence.h"
 
 #include <algorithm>
+#include <exception>
 
+#include <date/tz.h>
 #include <fmt/core.h>
 
 namespace lifeline::watch {
@@ -12,7 +14,67 @@ core::Error Invalid(const Silence& s, std::string message) {
   return core::MakeError(core::ErrorCode::kInvalidArgument, "silence '{}': {}", s.name, message);
 }
 
+bool IsUtc(std::string_view zone) { return zone == "UTC" || zone == "Etc/UTC"; }
+
+// The zone, or null when the name is unknown or the database cannot be read (date/tz.h throws;
+// no exception leaves this file).
+const date::time_zone* FindZone(std::string_view zone) {
+  try {
+    return date::locate_zone(zone);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+// Occurrences that started in the last 7 days (in `zone`'s wall-clock days) and cover `at`: the
+// end of the one ending last.
+std::optional<TimePoint> ZonedActiveUntil(const WeeklyRecurrence& w, const date::time_zone& tz,
+                                          TimePoint at) {
+  using std::chrono::days;
+  const auto local_today = std::chrono::floor<days>(tz.to_local(at));
+  std::optional<TimePoint> until;
+  for (int back = 0; back <= 7; ++back) {
+    const auto day = local_today - days(back);
+    const std::chrono::weekday wd(std::chrono::sys_days(day.time_since_epoch()));
+    if (std::find(w.days.begin(), w.days.end(), wd) == w.days.end()) continue;
+    // Gap: the end of the gap; overlap: the earlier of the two.
+    const TimePoint from = tz.to_sys(day + w.start, date::choose::earliest);
+    const TimePoint to = from + w.duration;
+    if (from <= at && at < to && (!until || to > *until)) until = to;
+  }
+  return until;
+}
+
 }  // namespace
+
+core::Status CheckTimeZone(std::string_view zone) {
+  if (IsUtc(zone)) return core::Ok();
+  try {
+    (void)date::get_tzdb();
+  } catch (const std::exception& e) {
+    return core::MakeError(core::ErrorCode::kFailedPrecondition,
+                           "cannot read the time zone database (install tzdata): {}", e.what());
+  }
+  if (FindZone(zone) == nullptr) {
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "unknown time zone '{}' (an IANA name such as Europe/Berlin, "
+                           "America/New_York or UTC)",
+                           zone);
+  }
+  return core::Ok();
+}
+
+std::vector<std::string> TimeZoneNames() {
+  std::vector<std::string> names;
+  try {
+    const auto& db = date::get_tzdb();
+    // On the system's database (USE_OS_TZDB) links such as US/Eastern are zones of their own.
+    for (const auto& z : db.zones) names.push_back(std::string(z.name()));
+  } catch (const std::exception&) {
+    names.clear();
+  }
+  return names;
+}
 
 std::string_view SilenceKindName(SilenceKind kind) {
   return kind == SilenceKind::kMaintenance ? "maintenance window" : "silence";
@@ -53,9 +115,8 @@ core::Status Silence::Validate() const {
                                "got {} min",
                                w.duration.count()));
   }
-  if (w.zone != "UTC" && w.zone != "Etc/UTC") {
-    return Invalid(*this,
-                   fmt::format("weekly.zone: only UTC is supported for now, got '{}'", w.zone));
+  if (auto z = CheckTimeZone(w.zone); !z.ok()) {
+    return Invalid(*this, "weekly.zone: " + z.error().message());
   }
   return core::Ok();
 }
@@ -69,6 +130,11 @@ std::optional<TimePoint> Silence::ActiveUntil(TimePoint at) const {
   if (!weekly) {
     if (start && end && *start <= at && at < *end) return *end;
     return std::nullopt;
+  }
+  if (!IsUtc(weekly->zone)) {
+    const date::time_zone* tz = FindZone(weekly->zone);
+    if (tz == nullptr) return std::nullopt;  // Validate() refuses such a window
+    return ZonedActiveUntil(*weekly, *tz, at);
   }
   using std::chrono::days;
   const auto today = std::chrono::floor<days>(at);

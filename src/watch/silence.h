@@ -1,5 +1,6 @@
 // Maintenance windows and silences: time ranges (one-off, or weekly) during which a platform's or
-// a failure domain's transitions are recorded but open no incident. Pure logic; times are UTC.
+// a failure domain's transitions are recorded but open no incident. Pure logic, apart from weekly
+// windows in a named time zone, which read the system's zone database (/usr/share/zoneinfo).
 #pragma once
 
 #include <chrono>
@@ -20,14 +21,24 @@ enum class SilenceKind {
 std::string_view SilenceKindName(SilenceKind kind);  // "maintenance window", "silence"
 
 // Every week on `days`, from `start` (time of day) for `duration`; a window may run past
-// midnight or into the next listed day. Times are UTC: named IANA zones are not supported yet
-// (GCC 12 has no std::chrono::tzdb), and Validate() says so rather than guessing an offset.
+// midnight or into the next listed day. `days` and `start` are wall-clock time in `zone`, an IANA
+// name (GCC 12 has no std::chrono::tzdb: Howard Hinnant's date/tz.h reads the system's zone
+// database), so "Mon 02:00 Europe/Berlin" is 01:00Z in winter and 00:00Z in summer.
+// `duration` is elapsed time. A start that falls in a daylight-saving gap (02:30 on the night
+// clocks go forward) begins at the end of the gap; a start that happens twice (the night clocks go
+// back) begins at the first.
 struct WeeklyRecurrence {
   std::vector<std::chrono::weekday> days;
-  std::chrono::minutes start{0};     // since midnight, [00:00, 24:00)
+  std::chrono::minutes start{0};     // since local midnight, [00:00, 24:00)
   std::chrono::minutes duration{0};  // (0, 7 days]
-  std::string zone = "UTC";          // "UTC" or "Etc/UTC"
+  std::string zone = "UTC";          // IANA name: "UTC", "Europe/Berlin", "America/New_York"
 };
+
+// Whether `zone` names a time zone of the system's database; the error says what was wrong
+// ("unknown time zone 'Europe/Berln'", or that the database cannot be read).
+[[nodiscard]] core::Status CheckTimeZone(std::string_view zone);
+// Every zone and link name the database knows (empty when it cannot be read); for suggestions.
+std::vector<std::string> TimeZoneNames();
 
 struct Silence {
   std::string name;  // shown to people: "Meta weekly maintenance"

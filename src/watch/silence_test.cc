@@ -145,10 +145,97 @@ INSTANTIATE_TEST_SUITE_P(
         BadSilence{"longer_than_a_week", With([](Silence& s) { s.weekly->duration = 169h; }),
                    "silence 'weekly': weekly.duration must be between 1 min and 10080 min (7 "
                    "days), got 10140 min"},
-        BadSilence{"named_zone", With([](Silence& s) { s.weekly->zone = "Europe/Paris"; }),
-                   "silence 'weekly': weekly.zone: only UTC is supported for now, got "
-                   "'Europe/Paris'"}),
+        BadSilence{"unknown_zone", With([](Silence& s) { s.weekly->zone = "Europe/Berln"; }),
+                   "silence 'weekly': weekly.zone: unknown time zone 'Europe/Berln' (an IANA "
+                   "name such as Europe/Berlin, America/New_York or UTC)"},
+        BadSilence{"abbreviation_is_not_a_zone", With([](Silence& s) { s.weekly->zone = "CEST"; }),
+                   "silence 'weekly': weekly.zone: unknown time zone 'CEST' (an IANA name such "
+                   "as Europe/Berlin, America/New_York or UTC)"}),
     [](const auto& info) { return info.param.name; });
+
+// Weekly windows in a named zone: wall-clock days and times there, daylight saving included.
+Silence Zoned(std::vector<std::chrono::weekday> days, std::chrono::minutes start,
+              std::chrono::minutes duration, std::string zone) {
+  Silence s = Weekly(std::move(days), start, duration);
+  s.weekly->zone = std::move(zone);
+  return s;
+}
+
+TimePoint Utc(std::chrono::year_month_day day, std::chrono::minutes m) {
+  return std::chrono::sys_days(day) + m;
+}
+
+using std::chrono::Saturday;
+using std::chrono::year;
+constexpr auto y2026 = year{2026};
+constexpr auto y2027 = year{2027};
+
+INSTANTIATE_TEST_SUITE_P(
+    Zones, WindowTest,
+    ::testing::Values(
+        // Monday 02:00 for 60 minutes in Berlin: 01:00Z in winter (CET, UTC+1) ...
+        WindowCase{"berlin_winter", Zoned({Monday}, 2h, 60min, "Europe/Berlin"),
+                   Utc(y2026 / 11 / 30, 1h), Utc(y2026 / 11 / 30, 2h)},
+        WindowCase{"berlin_winter_before", Zoned({Monday}, 2h, 60min, "Europe/Berlin"),
+                   Utc(y2026 / 11 / 30, 59min), std::nullopt},
+        // ... and 00:00Z in summer (CEST, UTC+2).
+        WindowCase{"berlin_summer", Zoned({Monday}, 2h, 60min, "Europe/Berlin"),
+                   Utc(y2026 / 6 / 29, 0h), Utc(y2026 / 6 / 29, 1h)},
+        WindowCase{"berlin_summer_after", Zoned({Monday}, 2h, 60min, "Europe/Berlin"),
+                   Utc(y2026 / 6 / 29, 1h), std::nullopt},
+        // Clocks go forward on Sunday 28 March 2027: the Monday before at 01:00Z, after at 00:00Z.
+        WindowCase{"berlin_monday_before_spring_forward",
+                   Zoned({Monday}, 2h, 60min, "Europe/Berlin"), Utc(y2027 / 3 / 22, 1h + 30min),
+                   Utc(y2027 / 3 / 22, 2h)},
+        WindowCase{"berlin_monday_after_spring_forward",
+                   Zoned({Monday}, 2h, 60min, "Europe/Berlin"), Utc(y2027 / 3 / 29, 30min),
+                   Utc(y2027 / 3 / 29, 1h)},
+        WindowCase{"berlin_monday_after_spring_forward_not_an_hour_later",
+                   Zoned({Monday}, 2h, 60min, "Europe/Berlin"), Utc(y2027 / 3 / 29, 1h + 30min),
+                   std::nullopt},
+        // Clocks go back on Sunday 25 October 2026: the Monday before at 00:00Z, after at 01:00Z.
+        WindowCase{"berlin_monday_before_fall_back", Zoned({Monday}, 2h, 60min, "Europe/Berlin"),
+                   Utc(y2026 / 10 / 19, 30min), Utc(y2026 / 10 / 19, 1h)},
+        WindowCase{"berlin_monday_after_fall_back", Zoned({Monday}, 2h, 60min, "Europe/Berlin"),
+                   Utc(y2026 / 10 / 26, 1h + 30min), Utc(y2026 / 10 / 26, 2h)},
+        // Sunday 02:30 does not exist on 28 March 2027 (02:00 -> 03:00): starts at 03:00 CEST.
+        WindowCase{"start_in_the_gap", Zoned({Sunday}, 2h + 30min, 60min, "Europe/Berlin"),
+                   Utc(y2027 / 3 / 28, 1h), Utc(y2027 / 3 / 28, 2h)},
+        WindowCase{"start_in_the_gap_not_before",
+                   Zoned({Sunday}, 2h + 30min, 60min, "Europe/Berlin"), Utc(y2027 / 3 / 28, 59min),
+                   std::nullopt},
+        // Sunday 02:30 happens twice on 25 October 2026: the first (CEST, 00:30Z) counts.
+        WindowCase{"start_twice", Zoned({Sunday}, 2h + 30min, 60min, "Europe/Berlin"),
+                   Utc(y2026 / 10 / 25, 30min), Utc(y2026 / 10 / 25, 1h + 30min)},
+        // Saturday 23:00 for 5 hours across the spring change: elapsed time, 22:00Z to 03:00Z.
+        WindowCase{"duration_is_elapsed_time_across_the_change",
+                   Zoned({Saturday}, 23h, 5h, "Europe/Berlin"), Utc(y2027 / 3 / 28, 2h + 59min),
+                   Utc(y2027 / 3 / 28, 3h)},
+        // Monday 00:30 in Tokyo (UTC+9) is Sunday 15:30Z: the zone's days, not UTC's.
+        WindowCase{"local_day_is_not_the_utc_day", Zoned({Monday}, 30min, 30min, "Asia/Tokyo"),
+                   Utc(y2026 / 11 / 29, 15h + 45min), Utc(y2026 / 11 / 29, 16h)},
+        // Tuesday 09:00 in New York in November (EST, UTC-5) is 14:00Z.
+        WindowCase{"new_york", Zoned({Tuesday}, 9h, 30min, "America/New_York"),
+                   Utc(y2026 / 11 / 24, 14h), Utc(y2026 / 11 / 24, 14h + 30min)}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(Silence, TheDatesOfTheZoneCasesAreTheDaysTheySay) {
+  using std::chrono::weekday;
+  EXPECT_EQ(weekday(std::chrono::sys_days(y2026 / 11 / 30)), Monday);
+  EXPECT_EQ(weekday(std::chrono::sys_days(y2026 / 6 / 29)), Monday);
+  EXPECT_EQ(weekday(std::chrono::sys_days(y2027 / 3 / 28)), Sunday);
+  EXPECT_EQ(weekday(std::chrono::sys_days(y2026 / 10 / 25)), Sunday);
+  EXPECT_EQ(weekday(std::chrono::sys_days(y2026 / 11 / 29)), Sunday);
+}
+
+TEST(Silence, TimeZones) {
+  EXPECT_TRUE(CheckTimeZone("UTC"));
+  EXPECT_TRUE(CheckTimeZone("Europe/Berlin"));
+  EXPECT_TRUE(CheckTimeZone("US/Eastern")) << "links count";
+  EXPECT_FALSE(CheckTimeZone("Mars/Olympus_Mons"));
+  auto names = TimeZoneNames();
+  EXPECT_NE(std::find(names.begin(), names.end(), "Europe/Berlin"), names.end());
+}
 
 TEST(Silence, ValidExamples) {
   EXPECT_TRUE(OneOff(Tue(0h), Tue(1h)).Validate());
