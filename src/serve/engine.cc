@@ -142,6 +142,7 @@ struct Engine::State {
     std::uint64_t seed = options.seed ? options.seed : std::random_device{}();
     scheduler.emplace(std::move(entries), config.serve.jitter, seed);
     observed.assign(platforms.size(), false);
+    good_streak.assign(platforms.size(), 0);
     base_evidence.assign(platforms.size(), {});
     crowd_flagged.assign(platforms.size(), false);
     saved_states.assign(platforms.size(), std::nullopt);
@@ -475,6 +476,7 @@ struct Engine::State {
       if (it == index.end()) continue;  // checked on demand but not watched
       const std::size_t i = it->second;
       auto tr = machines[i].Observe(at, d, FailingObservers(report, d));
+      CountGoodRounds(i, d.verdict);
       transitions.insert(transitions.end(), std::make_move_iterator(tr.begin()),
                          std::make_move_iterator(tr.end()));
       observed[i] = true;
@@ -766,8 +768,9 @@ struct Engine::State {
   }
 
   void CloseOrphan(const store::Incident& orphan, std::chrono::system_clock::time_point at,
-                   const std::string& message, const std::string& reason) {
+                   const std::string& message, const std::string& reason, int good_rounds) {
     json data = {{"reason", reason}, {"platforms", orphan.platforms}};
+    if (good_rounds > 0) data["good_rounds"] = good_rounds;
     store::NewEvent ev{store::FromSystem(at), std::string(store::event_type::kClosed), message,
                        data.dump()};
     auto inc = store.CloseIncident(orphan.id, ev);
@@ -775,6 +778,21 @@ struct Engine::State {
     store::IncidentEvent stored{inc->id, inc->last_seq, ev.at, ev.type, ev.message, ev.data_json};
     PublishIncident(*inc, &stored);
     Log(fmt::format("incident {} {}", orphan.id, message));
+  }
+
+  // Good rounds in a row of platform i since start-up; a failing round resets the count, a round
+  // that says nothing about the platform leaves it (as in the state machine).
+  void CountGoodRounds(std::size_t i, core::Verdict verdict) {
+    switch (watch::Classify(verdict)) {
+      case watch::RoundKind::kGood:
+        ++good_streak[i];
+        break;
+      case watch::RoundKind::kFailing:
+        good_streak[i] = 0;
+        break;
+      case watch::RoundKind::kNoEvidence:
+        break;
+    }
   }
 
   void ReconcileOrphans(std::chrono::system_clock::time_point at, std::set<std::string>& affected) {
@@ -790,10 +808,9 @@ struct Engine::State {
         message = "closed at restart: platform no longer watched";
         reason = "not_watched";
       } else if (std::all_of(watched.begin(), watched.end(), [&](std::size_t i) {
-                   if (!observed[i]) return false;
-                   watch::Snapshot s = machines[i].snapshot();
-                   return s.state == watch::State::kOk && s.last &&
-                          watch::Classify(s.last->verdict) == watch::RoundKind::kGood;
+                   // As the state machine closes an incident: close_after good rounds in a row.
+                   return observed[i] && machines[i].state() == watch::State::kOk &&
+                          good_streak[i] >= config.serve.machine.close_after;
                  })) {
         close = true;
         message = "closed at restart: platform up";
@@ -806,7 +823,8 @@ struct Engine::State {
       store::Incident orphan = std::move(*it);
       it = orphans.erase(it);
       affected.insert(orphan.platforms.begin(), orphan.platforms.end());
-      CloseOrphan(orphan, at, message, reason);
+      CloseOrphan(orphan, at, message, reason,
+                  watched.empty() ? 0 : config.serve.machine.close_after);
     }
   }
 
@@ -1026,7 +1044,8 @@ struct Engine::State {
   std::map<std::string, std::string> key_to_id;  // tracker key -> store incident id
   std::vector<store::Incident> orphans;          // open in the store, not yet settled
   std::map<std::string, sources::StatusPageState> status_known;
-  std::vector<bool> observed;  // had a round since start
+  std::vector<bool> observed;    // had a round since start
+  std::vector<int> good_streak;  // CountGoodRounds
   std::vector<std::vector<std::string>> base_evidence;
   std::vector<bool> crowd_flagged;
   std::vector<std::optional<store::PlatformState>> saved_states;  // last written, per platform

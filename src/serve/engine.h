@@ -61,8 +61,9 @@ struct EngineOptions {
 // the store at start-up are kept open and shown. The first rounds then settle each one:
 //  - one of its platforms fails again and the tracker opens an incident over it: that incident is
 //    the stored one continued (same id, an "updated" event "still failing after restart");
-//  - all of its platforms are up (a good round, nothing pending): closed with the event
-//    "closed at restart: platform up";
+//  - all of its platforms have had `close_after` good rounds in a row since start-up (as the
+//    state machine closes an incident; rounds without evidence neither count nor reset):
+//    closed with the event "closed at restart: platform up";
 //  - no platform it names is watched any more: closed ("platform no longer watched");
 //  - no evidence yet (this side's connection is down): it stays open until there is.
 class Engine final : public api::Backend {

@@ -1,0 +1,371 @@
+// Engine tests of an incident's life across many rounds, with a per-round script of verdicts and a
+// real SQLite store: a flapping platform is one `flapping` incident, and after a restart a stored
+// incident whose platform is healthy closes only after `close_after` good rounds.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "serve/engine.h"
+
+namespace lifeline::serve {
+namespace {
+
+namespace asio = boost::asio;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "lifeline-life-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Verdict of `platform` in its `round`-th round (0-based, counting every round it was in,
+// confirmations included). Called on the engine's thread.
+using Script = std::function<core::Verdict(const std::string& platform, int round)>;
+
+// Rounds whose verdicts follow a script. Failing platforms fail here and at two vantage points
+// (three independent observers); a `local_network` verdict makes the whole round say that this
+// side is down. Thread-safe.
+class ScriptedWorld {
+ public:
+  explicit ScriptedWorld(Script script) : script_(std::move(script)) {}
+
+  int rounds_of(const std::string& platform) {
+    std::lock_guard lock(mu_);
+    return counts_[platform];
+  }
+  // Called at the start of each round with the platforms in it (before the verdicts are made).
+  void OnRound(std::function<void(const std::vector<std::string>&)> f) {
+    std::lock_guard lock(mu_);
+    on_round_ = std::move(f);
+  }
+
+  RoundRunner Runner() {
+    return [this](std::vector<core::Platform> ps,
+                  const std::map<std::string, sources::StatusPageState>*)
+               -> asio::awaitable<check::RoundResult> {
+      asio::steady_timer t(co_await asio::this_coro::executor, 5ms);
+      co_await t.async_wait(asio::use_awaitable);
+      co_return Round(ps);
+    };
+  }
+
+ private:
+  check::RoundResult Round(const std::vector<core::Platform>& ps) {
+    std::function<void(const std::vector<std::string>&)> hook;
+    {
+      std::lock_guard lock(mu_);
+      hook = on_round_;
+    }
+    if (hook) {
+      std::vector<std::string> ids;
+      for (const auto& p : ps) ids.push_back(p.id);
+      hook(ids);
+    }
+    std::lock_guard lock(mu_);
+    check::RoundResult r;
+    auto& rep = r.report;
+    rep.checked_at = std::chrono::system_clock::now();
+    std::vector<core::Verdict> verdicts;
+    bool here_down = false;
+    for (const auto& p : ps) {
+      verdicts.push_back(script_(p.id, counts_[p.id]++));
+      here_down = here_down || verdicts.back() == core::Verdict::kLocalNetwork;
+    }
+    rep.observer.connectivity =
+        here_down ? core::Connectivity::kLocalNetwork : core::Connectivity::kOk;
+    rep.observer.evidence = {here_down ? "0 of 2 control sites load" : "2 of 2 control sites load"};
+    for (const char* name : {"eu", "us"}) {
+      diagnose::VantageStatus vs;
+      vs.name = name;
+      vs.reachable = true;
+      rep.vantage_points.push_back(vs);
+    }
+    for (std::size_t k = 0; k < ps.size(); ++k) {
+      const auto& p = ps[k];
+      diagnose::Diagnosis d;
+      d.platform = p.id;
+      d.name = p.name;
+      d.domain = p.domain;
+      d.verdict = here_down ? core::Verdict::kLocalNetwork : verdicts[k];
+      const bool failing = d.verdict == core::Verdict::kOutage;
+      d.layer = failing ? core::Layer::kTcp : core::Layer::kNone;
+      d.detail = failing ? "refused" : "";
+      d.confidence = 0.9;
+      d.reason = failing ? "connection refused here and from 2 of 2 vantage points" : "loads here";
+      d.evidence = {d.reason};
+      for (const char* from : {"here", "eu", "us"}) {
+        core::ProbeResult pr;
+        pr.probe_id = "web";
+        pr.target = "https://" + p.id + ".test/";
+        pr.from = from;
+        pr.ok = d.verdict == core::Verdict::kUp;
+        pr.layer = failing ? core::Layer::kTcp : core::Layer::kNone;
+        pr.timings.total = 3.0;
+        d.probes.push_back(pr);
+      }
+      rep.platforms.push_back(std::move(d));
+    }
+    return r;
+  }
+
+  std::mutex mu_;  // guards counts_ and on_round_; script_ is called under it
+  Script script_;
+  std::map<std::string, int> counts_;
+  std::function<void(const std::vector<std::string>&)> on_round_;
+};
+
+// The four platforms of the test world, no status pages, no jitter.
+config::Config TestConfig(std::chrono::milliseconds interval) {
+  auto c = config::LoadBundled();
+  EXPECT_TRUE(c.ok());
+  config::Config cfg = *c;
+  std::vector<core::Platform> keep;
+  for (auto& p : cfg.platforms) {
+    if (p.id == "facebook" || p.id == "instagram" || p.id == "whatsapp" || p.id == "x") {
+      p.status_page.reset();
+      keep.push_back(p);
+    }
+  }
+  cfg.platforms = keep;
+  cfg.serve.interval = interval;
+  cfg.serve.jitter = 0;
+  return cfg;
+}
+
+template <typename Pred>
+bool WaitFor(Pred pred, std::chrono::milliseconds timeout = 15s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
+struct Harness {
+  Harness(config::Config cfg, const std::string& db, Script script) : world(std::move(script)) {
+    auto s = store::OpenSqlite(db);
+    EXPECT_TRUE(s.ok()) << s.error().message();
+    store = std::move(*s);
+    EngineOptions o;
+    o.run_round = world.Runner();
+    o.seed = 1;
+    engine = std::make_unique<Engine>(std::move(cfg), *store, o);
+  }
+  ~Harness() {
+    if (engine) engine->Stop();
+  }
+
+  std::vector<store::Incident> Incidents() {
+    store::IncidentQuery q;
+    q.limit = 100;
+    auto page = store->ListIncidents(q);
+    EXPECT_TRUE(page.ok());
+    return page.ok() ? page->incidents : std::vector<store::Incident>{};
+  }
+  std::vector<store::IncidentEvent> Events(const std::string& id) {
+    auto e = store->ListEvents(id, 0, 1000);
+    EXPECT_TRUE(e.ok());
+    return e.ok() ? *e : std::vector<store::IncidentEvent>{};
+  }
+  json View(const std::string& id) {
+    auto b = engine->PlatformsBody();
+    json body = b ? json::parse(*b) : json();
+    for (const auto& p : body["platforms"]) {
+      if (p["platform"] == id) return p;
+    }
+    return json();
+  }
+
+  ScriptedWorld world;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<Engine> engine;
+};
+
+core::Verdict Up(const std::string&, int) { return core::Verdict::kUp; }
+
+TEST(EngineLifecycle, APlatformThatKeepsFailingAndRecoveringIsOneFlappingIncident) {
+  TempDir dir;
+  config::Config cfg = TestConfig(100ms);
+  cfg.serve.machine.open_after = 2;
+  cfg.serve.machine.open_after_confirmed = 1;  // three observers: one failing round opens
+  cfg.serve.machine.close_after = 2;
+  cfg.serve.machine.flapping_transitions = 4;
+  cfg.serve.machine.flapping_window = 10min;
+  // X fails one round in three: open, close after two good rounds, open again, ... Every other
+  // platform stays up.
+  Harness h(cfg, dir.File("l.db"), [](const std::string& p, int round) {
+    if (p != "x") return core::Verdict::kUp;
+    return round % 3 == 0 ? core::Verdict::kOutage : core::Verdict::kUp;
+  });
+  ASSERT_TRUE(h.engine->Start().ok());
+  // 15 outages of X: without flapping detection, 15 incidents.
+  ASSERT_TRUE(WaitFor([&] { return h.world.rounds_of("x") >= 45; }, 30s));
+  h.engine->Stop();
+
+  auto incidents = h.Incidents();
+  std::sort(incidents.begin(), incidents.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });  // ids sort by opening
+  std::vector<store::Incident> flapping, others;
+  for (const auto& inc : incidents) {
+    (inc.kind == store::IncidentKind::kFlapping ? flapping : others).push_back(inc);
+  }
+  ASSERT_EQ(flapping.size(), 1u) << "one flapping incident, whatever the number of outages";
+  const store::Incident& f = flapping[0];
+  EXPECT_EQ(f.platforms, std::vector<std::string>{"x"});
+  EXPECT_EQ(f.state, store::IncidentState::kOpen) << "it keeps flapping: the incident stays open";
+  EXPECT_EQ(f.verdict, core::Verdict::kOutage) << "the worst of its failing rounds";
+  // Before the 4th open-or-close the platform had ordinary incidents: two (open, close, open,
+  // close), the second superseded by the flapping one. None after.
+  ASSERT_EQ(others.size(), 2u) << "no storm of incidents";
+  for (const auto& inc : others) {
+    EXPECT_EQ(inc.platforms, std::vector<std::string>{"x"});
+    EXPECT_EQ(inc.state, store::IncidentState::kClosed);
+    EXPECT_LE(inc.opened_at, f.opened_at);
+  }
+  auto superseded = h.Events(others.back().id);
+  ASSERT_FALSE(superseded.empty());
+  EXPECT_EQ(superseded.back().type, "closed");
+  EXPECT_THAT(superseded.back().message, HasSubstr("superseded by flapping:x"));
+  // The flapping incident's timeline is not a storm either: ~13 further outages added nothing.
+  auto events = h.Events(f.id);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events[0].type, "opened");
+  EXPECT_THAT(events[0].message, HasSubstr("keeps failing and recovering"));
+  EXPECT_LE(events.size(), 2u);
+  json view = h.View("x");
+  EXPECT_EQ(view["state"], "flapping");
+  EXPECT_EQ(view["incident_id"], f.id);
+  EXPECT_EQ(h.View("facebook")["incident_id"], nullptr);
+}
+
+// Opens an incident over X in a first run and stops; returns its id.
+std::string OpenXAndStop(const std::string& db) {
+  Harness h(TestConfig(100ms), db, [](const std::string& p, int) {
+    return p == "x" ? core::Verdict::kOutage : core::Verdict::kUp;
+  });
+  EXPECT_TRUE(h.engine->Start().ok());
+  EXPECT_TRUE(WaitFor([&] { return h.Incidents().size() == 1; }));
+  auto incidents = h.Incidents();
+  return incidents.empty() ? "" : incidents[0].id;
+}
+
+TEST(EngineLifecycle, AfterARestartAnIncidentClosesAfterCloseAfterGoodRounds) {
+  TempDir dir;
+  const std::string id = OpenXAndStop(dir.File("l.db"));
+  ASSERT_FALSE(id.empty());
+
+  config::Config cfg = TestConfig(100ms);
+  cfg.serve.machine.close_after = 3;
+  Harness h(cfg, dir.File("l.db"), Up);  // X has recovered while serve was down
+  // At the start of each round of X: is the stored incident still open? (The previous round of X
+  // has been applied by then: one platform's rounds never overlap.)
+  std::mutex mu;
+  std::vector<bool> open_before;  // [k]: before X's k-th round after the restart
+  h.world.OnRound([&](const std::vector<std::string>& ids) {
+    if (std::find(ids.begin(), ids.end(), "x") == ids.end()) return;
+    auto inc = h.store->GetIncident(id);
+    std::lock_guard lock(mu);
+    open_before.push_back(inc.ok() && inc->state == store::IncidentState::kOpen);
+  });
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.world.rounds_of("x") >= 5; }));
+  h.engine->Stop();
+  std::lock_guard lock(mu);
+  ASSERT_GE(open_before.size(), 5u);
+  EXPECT_TRUE(open_before[0]);
+  EXPECT_TRUE(open_before[1]) << "one good round after the restart must not close it";
+  EXPECT_TRUE(open_before[2]) << "nor two (close_after is 3)";
+  EXPECT_FALSE(open_before[3]) << "the third good round closes it";
+  auto events = h.Events(id);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "closed");
+  EXPECT_EQ(events.back().message, "closed at restart: platform up");
+  EXPECT_THAT(events.back().data_json, HasSubstr("\"good_rounds\":3"));
+  EXPECT_EQ(h.Incidents().size(), 1u);
+}
+
+TEST(EngineLifecycle, AfterARestartRoundsWithoutEvidenceDoNotCountTowardsClosing) {
+  TempDir dir;
+  const std::string id = OpenXAndStop(dir.File("l.db"));
+  ASSERT_FALSE(id.empty());
+
+  config::Config cfg = TestConfig(100ms);
+  cfg.serve.machine.close_after = 2;
+  // Up, this side down (no evidence), up: two good rounds, the second of which closes it.
+  Harness h(cfg, dir.File("l.db"), [](const std::string&, int round) {
+    return round == 1 ? core::Verdict::kLocalNetwork : core::Verdict::kUp;
+  });
+  std::mutex mu;
+  std::vector<bool> open_before;
+  h.world.OnRound([&](const std::vector<std::string>& ids) {
+    if (std::find(ids.begin(), ids.end(), "x") == ids.end()) return;
+    auto inc = h.store->GetIncident(id);
+    std::lock_guard lock(mu);
+    open_before.push_back(inc.ok() && inc->state == store::IncidentState::kOpen);
+  });
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.world.rounds_of("x") >= 4; }));
+  h.engine->Stop();
+  std::lock_guard lock(mu);
+  ASSERT_GE(open_before.size(), 4u);
+  EXPECT_TRUE(open_before[1]) << "after one good round";
+  EXPECT_TRUE(open_before[2]) << "a round that says nothing about X neither closes nor counts";
+  EXPECT_FALSE(open_before[3]) << "the second good round closes it";
+}
+
+TEST(EngineLifecycle, AfterARestartAFailingRoundStartsTheCountAgain) {
+  TempDir dir;
+  const std::string id = OpenXAndStop(dir.File("l.db"));
+  ASSERT_FALSE(id.empty());
+
+  config::Config cfg = TestConfig(100ms);
+  cfg.serve.machine.close_after = 2;
+  cfg.serve.machine.open_after = 3;
+  cfg.serve.machine.open_after_confirmed = 3;  // one failing round opens (continues) nothing
+  // Up, outage, up, up.
+  Harness h(cfg, dir.File("l.db"), [](const std::string& p, int round) {
+    return p == "x" && round == 1 ? core::Verdict::kOutage : core::Verdict::kUp;
+  });
+  std::mutex mu;
+  std::vector<bool> open_before;
+  h.world.OnRound([&](const std::vector<std::string>& ids) {
+    if (std::find(ids.begin(), ids.end(), "x") == ids.end()) return;
+    auto inc = h.store->GetIncident(id);
+    std::lock_guard lock(mu);
+    open_before.push_back(inc.ok() && inc->state == store::IncidentState::kOpen);
+  });
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.world.rounds_of("x") >= 5; }));
+  h.engine->Stop();
+  std::lock_guard lock(mu);
+  ASSERT_GE(open_before.size(), 5u);
+  // Up, outage (its confirmation at once: up), up: the failing round reset the count.
+  for (int k = 0; k <= 3; ++k) {
+    EXPECT_TRUE(open_before[k]) << "before round " << k;
+  }
+  EXPECT_FALSE(open_before[4]) << "two good rounds after the failing one close it";
+  EXPECT_EQ(h.Incidents().size(), 1u);
+}
+
+}  // namespace
+}  // namespace lifeline::serve
