@@ -370,7 +370,7 @@ const Keys kProbeKeys = {"id",  "enabled", "url",    "tcp",           "method",
 const Keys kControlKeys = {"id", "url", "method", "headers", "expect", "max_redirects", "max_body"};
 const Keys kExpectKeys = {"status", "body_contains", "body_regex", "json_pointer", "json_equals"};
 const Keys kSecretKeys = {"env", "file", "prefix"};
-const Keys kStatusPageKeys = {"url", "kind"};
+const Keys kStatusPageKeys = {"url", "kind", "window"};
 const Keys kVantageKeys = {"name", "region", "url", "token_file"};
 const Keys kAgentKeys = {"name", "region", "max_request_bytes", "max_targets"};
 // Keys that only make sense for an HTTP request.
@@ -1224,12 +1224,28 @@ class Loader {
       LL_ASSIGN(ref.url, GetUrl(doc, url->value, url->where));
       if (const Field* kind = s.Find("kind")) {
         LL_ASSIGN(ref.kind, GetNonEmpty(doc, kind->value, kind->where, "a status page kind"));
-        if (ref.kind != "statuspage") {
+        if (ref.kind != "statuspage" && ref.kind != "rss" && ref.kind != "atom" &&
+            ref.kind != "feed") {
           return Fail(doc, At(kind->where, kind->value),
                       fmt::format("unknown status page kind '{}' (supported: statuspage, the "
-                                  "Atlassian Statuspage v2 summary.json)",
+                                  "Atlassian Statuspage v2 summary.json; rss, atom, or feed for "
+                                  "either, an incident feed)",
                                   ref.kind));
         }
+      }
+      if (const Field* window = s.Find("window")) {
+        if (ref.kind == "statuspage") {
+          return Fail(doc, window->where,
+                      "window applies only to feeds (kind rss, atom or feed): a Statuspage "
+                      "summary lists its open incidents itself");
+        }
+        LL_ASSIGN(auto d, GetDuration(doc, window->value, window->where));
+        if (d < std::chrono::minutes(1)) {
+          return Fail(doc, At(window->where, window->value),
+                      "must be at least 1m (how long an incident counts as active after its "
+                      "latest update)");
+        }
+        ref.window = std::chrono::duration_cast<std::chrono::seconds>(d);
       }
     }
     p->status_page = std::move(ref);

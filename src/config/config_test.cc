@@ -348,6 +348,25 @@ TEST(Merge, StatusPageAsPlainUrlAndEnabledAgain) {
   EXPECT_EQ(t->status_page->kind, "statuspage");
 }
 
+TEST(Merge, StatusPageAsFeedWithWindow) {
+  Config c = MustLoad(R"(platforms:
+  telegram:
+    status_page: {url: "https://status.example.org/history.atom", kind: atom, window: 3h}
+  reddit:
+    status_page:
+      url: https://status.example.org/feed.xml
+      kind: feed
+)");
+  const core::Platform* t = FindPlatform(c, "telegram");
+  ASSERT_TRUE(t->status_page.has_value());
+  EXPECT_EQ(t->status_page->kind, "atom");
+  EXPECT_EQ(t->status_page->window, std::chrono::hours(3));
+  const core::Platform* r = FindPlatform(c, "reddit");
+  ASSERT_TRUE(r->status_page.has_value());
+  EXPECT_EQ(r->status_page->kind, "feed");
+  EXPECT_EQ(r->status_page->window, std::chrono::hours(12)) << "the documented default";
+}
+
 // --- Errors: file, line, key and what would be valid -----------------------------------------
 
 struct ErrorCase {
@@ -440,10 +459,28 @@ const ErrorCase kErrorCases[] = {
   reddit:
     status_page:
       url: https://www.redditstatus.com/api/v2/summary.json
-      kind: rss
+      kind: json
 )",
-     "lifeline.yaml:5: platforms.reddit.status_page.kind: unknown status page kind 'rss' "
-     "(supported: statuspage"},
+     "lifeline.yaml:5: platforms.reddit.status_page.kind: unknown status page kind 'json' "
+     "(supported: statuspage, the Atlassian Statuspage v2 summary.json; rss, atom, or feed for "
+     "either, an incident feed)"},
+    {"status_page_window_for_summary", R"(platforms:
+  reddit:
+    status_page:
+      url: https://www.redditstatus.com/api/v2/summary.json
+      window: 2h
+)",
+     "lifeline.yaml:5: platforms.reddit.status_page.window: window applies only to feeds"},
+    {"status_page_window_short", R"(platforms:
+  reddit:
+    status_page: {url: "https://www.redditstatus.com/history.atom", kind: atom, window: 10s}
+)",
+     "lifeline.yaml:3: platforms.reddit.status_page.window: must be at least 1m"},
+    {"status_page_feed_key", R"(platforms:
+  reddit:
+    status_page: {url: "https://www.redditstatus.com/history.atom", kind: atom, look_back: 2h}
+)",
+     "lifeline.yaml:3: platforms.reddit.status_page.look_back: unknown key"},
     {"tcp_no_port", R"(platforms:
   myforum:
     name: My Forum

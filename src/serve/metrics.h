@@ -39,6 +39,9 @@ class EngineMetrics {
 
   void ProbeDuration(const std::string& platform, const std::string& probe, double seconds);
   void Lateness(double seconds);
+  // How late one probe of a scheduled round began against its platform's due time (the round's
+  // start lateness plus the wait for a concurrency slot); counts the probe as done.
+  void ProbeLateness(double seconds);
   void SetVerdict(const std::string& platform, core::Verdict verdict);
   void SetIncidentsOpen(std::int64_t n) { incidents_open_.store(n, std::memory_order_relaxed); }
   void AddProbesInFlight(std::int64_t delta) {
@@ -51,11 +54,14 @@ class EngineMetrics {
   std::string Render() const;
   // Lateness quantile (bucket bound), for logs and the bench.
   double LatenessQuantile(double q) const;
+  double ProbeLatenessMax() const;
 
  private:
   mutable std::mutex mu_;  // guards the histograms and verdicts
   std::map<std::pair<std::string, std::string>, Histogram> probe_duration_;
   Histogram lateness_;
+  Histogram probe_lateness_;
+  double probe_lateness_max_ = 0;
   std::map<std::string, core::Verdict> verdicts_;
   std::atomic<std::int64_t> incidents_open_{0};
   std::atomic<std::int64_t> probes_in_flight_{0};

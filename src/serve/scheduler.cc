@@ -1,21 +1,38 @@
-// The scheduler's due-time arithmetic: batching, jitter drawn per batch and interval, lateness.
+// The scheduler's due-time arithmetic: batching, groups spread over the interval, jitter drawn per
+// batch, interval and group, lateness.
 #include "serve/scheduler.h"
 
 #include <algorithm>
-#include <map>
+#include <utility>
 
 namespace lifeline::serve {
 
 Scheduler::Scheduler(std::vector<Entry> entries, double jitter, std::uint64_t seed,
-                     std::chrono::milliseconds batch_window)
+                     std::chrono::milliseconds batch_window, std::size_t group_probes)
     : jitter_(std::clamp(jitter, 0.0, 0.5)), batch_window_(batch_window), rng_(seed) {
   slots_.reserve(entries.size());
-  for (auto& e : entries) slots_.push_back(Slot{std::move(e), {}, false});
+  // Per interval: the current group and the probes in it so far.
+  std::map<std::chrono::milliseconds, std::pair<std::size_t, std::size_t>> filling;
+  for (auto& e : entries) {
+    auto [it, inserted] = filling.try_emplace(e.interval, 0, 0);
+    auto& [group, probes] = it->second;
+    if (group_probes > 0 && probes > 0 && probes + e.probes > group_probes) {
+      ++group;
+      probes = 0;
+    }
+    probes += e.probes;
+    slots_.push_back(Slot{std::move(e), {}, false, group});
+  }
+  for (const auto& [interval, fill] : filling) groups_[interval] = fill.first + 1;
 }
 
 void Scheduler::Start(TimePoint now) {
   for (auto& s : slots_) {
-    s.due = now;
+    const double share =
+        static_cast<double>(s.group) / static_cast<double>(groups_.at(s.entry.interval));
+    s.due =
+        now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(
+                  static_cast<double>(s.entry.interval.count()) * share));
     s.running = false;
   }
 }
@@ -27,13 +44,14 @@ std::vector<Scheduler::Due> Scheduler::Take(TimePoint now) {
     if (!s.running && s.due <= now) any_due = true;
   }
   if (!any_due) return out;
-  // One draw per interval for this batch: equal intervals stay in step.
-  std::map<std::chrono::milliseconds, double> factor;
+  // One draw per interval and group for this batch: equal intervals stay in step, and groups do
+  // not merge for good when they happen to be due together once.
+  std::map<std::pair<std::chrono::milliseconds, std::size_t>, double> factor;
   std::uniform_real_distribution<double> u(-jitter_, jitter_);
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     Slot& s = slots_[i];
     if (s.running || s.due > now + batch_window_) continue;
-    auto [it, inserted] = factor.try_emplace(s.entry.interval, 1.0);
+    auto [it, inserted] = factor.try_emplace({s.entry.interval, s.group}, 1.0);
     if (inserted && jitter_ > 0) it->second = 1.0 + u(rng_);
     auto late = now - s.due;
     out.push_back(Due{i, late > std::chrono::nanoseconds(0) ? late : std::chrono::nanoseconds(0)});

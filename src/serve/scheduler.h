@@ -1,10 +1,12 @@
 // When each watched platform is due for its next evidence round: per-platform intervals with
-// jitter, batching of platforms due together, and how late each round started. Pure logic.
+// jitter, batching of platforms due together, groups spread over the interval when there are more
+// probes than can run at once, and how late each round started. Pure logic.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -22,6 +24,7 @@ class Scheduler {
   struct Entry {
     std::string id;
     std::chrono::milliseconds interval{30000};
+    std::size_t probes = 1;  // probes a round of it runs here (its weight in a group)
   };
 
   // A platform taken for a round: its index in the entries and how late the round starts
@@ -32,13 +35,19 @@ class Scheduler {
   };
 
   // `jitter` in [0, 0.5]: each next start is `interval * (1 + u)` after the round's start, with
-  // u uniform in [-jitter, +jitter], drawn once per batch and interval so platforms sharing an
-  // interval keep sharing rounds. `batch_window`: a platform due this soon after another joins
-  // its round early rather than starting a round of its own.
+  // u uniform in [-jitter, +jitter], drawn once per batch, interval and group so platforms
+  // sharing an interval keep sharing rounds. `batch_window`: a platform due this soon after
+  // another joins its round early rather than starting a round of its own. `group_probes` (0: no
+  // limit): platforms of one interval are split, in order, into groups of at most this many
+  // probes (the prober's concurrency), whose first rounds are spread evenly over the interval and
+  // whose jitter is drawn apart, so that thousands of platforms make a steady stream of rounds
+  // instead of one burst every interval in which the last probes wait seconds for a slot.
   Scheduler(std::vector<Entry> entries, double jitter, std::uint64_t seed,
-            std::chrono::milliseconds batch_window = std::chrono::milliseconds(250));
+            std::chrono::milliseconds batch_window = std::chrono::milliseconds(250),
+            std::size_t group_probes = 0);
 
-  // Every platform is due at `now`: the first round checks everything at once.
+  // Every platform of the first group of its interval is due at `now` (with one group, the
+  // first round checks everything at once); group g of G at `now + interval * g / G`.
   void Start(TimePoint now);
 
   // The platforms to run now: due (or due within the batch window) and not running. Marks them
@@ -59,6 +68,7 @@ class Scheduler {
   std::size_t size() const { return slots_.size(); }
   const Entry& entry(std::size_t index) const { return slots_[index].entry; }
   TimePoint due(std::size_t index) const { return slots_[index].due; }
+  std::size_t group(std::size_t index) const { return slots_[index].group; }
   bool running(std::size_t index) const { return slots_[index].running; }
 
  private:
@@ -66,8 +76,10 @@ class Scheduler {
     Entry entry;
     TimePoint due{};
     bool running = false;
+    std::size_t group = 0;  // within its interval
   };
   std::vector<Slot> slots_;
+  std::map<std::chrono::milliseconds, std::size_t> groups_;  // groups per interval
   double jitter_;
   std::chrono::milliseconds batch_window_;
   std::mt19937_64 rng_;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <string>
+#include <vector>
 
 namespace lifeline::serve {
 namespace {
@@ -128,6 +130,55 @@ TEST(Scheduler, NextWakeIsTheEarliestIdleDue) {
   EXPECT_EQ(*s.NextWake(), t0 + 30s) << "b is running";
   s.Finished(1);
   EXPECT_EQ(*s.NextWake(), t0 + 10s);
+}
+
+TEST(Scheduler, ManyProbesAreSplitIntoGroupsSpreadOverTheInterval) {
+  // 10 platforms of 1 probe, groups of at most 3 probes: 4 groups at 0, 2.5, 5 and 7.5 s.
+  std::vector<Scheduler::Entry> entries;
+  for (int i = 0; i < 10; ++i) entries.push_back({"p" + std::to_string(i), 10s, 1});
+  entries.push_back({"other", 30s, 2});  // its own interval: a group of its own, due at once
+  Scheduler s(entries, 0.0, 1, 250ms, 3);
+  TP t0{};
+  s.Start(t0);
+  EXPECT_EQ(s.group(0), 0u);
+  EXPECT_EQ(s.group(3), 1u);
+  EXPECT_EQ(s.group(9), 3u);
+  EXPECT_EQ(s.group(10), 0u);
+  EXPECT_EQ(Indices(s.Take(t0)), (std::set<std::size_t>{0, 1, 2, 10}));
+  EXPECT_EQ(*s.NextWake(), t0 + 2500ms);
+  EXPECT_TRUE(s.Take(t0 + 2s).empty());
+  EXPECT_EQ(Indices(s.Take(t0 + 2500ms)), (std::set<std::size_t>{3, 4, 5}));
+  EXPECT_EQ(Indices(s.Take(t0 + 7500ms)), (std::set<std::size_t>{6, 7, 8, 9}))
+      << "group 2 is late, group 3 is due: one round, lateness per platform";
+  EXPECT_EQ(s.due(9), t0 + 17500ms);
+}
+
+TEST(Scheduler, GroupsTakenTogetherOnceDoNotMergeForGood) {
+  // Two groups with jitter: when they are due together they share that round, but each draws its
+  // own next start, so over many rounds they are mostly apart (with one draw per batch they
+  // would stay merged forever after the first meeting).
+  Scheduler s({{"a", 10s, 1}, {"b", 10s, 1}}, 0.1, 5, 250ms, 1);
+  TP now{};
+  s.Start(now);
+  int together = 0, rounds = 0;
+  for (int step = 0; step < 400; ++step) {
+    now = *s.NextWake();
+    auto taken = s.Take(now);
+    ASSERT_FALSE(taken.empty());
+    if (taken.size() == 2) ++together;
+    ++rounds;
+    for (const auto& d : taken) s.Finished(d.index);
+  }
+  EXPECT_LT(together * 4, rounds) << together << " of " << rounds << " rounds had both";
+}
+
+TEST(Scheduler, WithoutAGroupLimitEverythingStartsTogether) {
+  std::vector<Scheduler::Entry> entries;
+  for (int i = 0; i < 1000; ++i) entries.push_back({"p" + std::to_string(i), 10s, 3});
+  Scheduler s(entries, 0.1, 1);
+  TP t0{};
+  s.Start(t0);
+  EXPECT_EQ(s.Take(t0).size(), 1000u);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // the dashboard and scripts never guess. Names follow /work/notes/api.md.
 #include "serve/views.h"
 
+#include "sources/feed.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -17,6 +19,15 @@ double Round(double v, double unit) { return std::round(v / unit) * unit; }
 
 json TimeOrNull(const std::optional<TimePoint>& t) {
   return t ? json(core::FormatTime(*t)) : json(nullptr);
+}
+
+// One status-page incident as the API shows it (and as it is stored).
+json IncidentOfPageJson(const sources::StatusIncident& i) {
+  return {{"name", i.name},
+          {"impact", i.impact},
+          {"status", i.status},
+          {"url", i.url.empty() ? json(nullptr) : json(i.url)},
+          {"updated_at", TimeOrNull(i.updated_at)}};
 }
 
 std::string_view SilenceKindKey(watch::SilenceKind k) {
@@ -65,7 +76,11 @@ json PlatformJson(const PlatformView& v, bool with_probes) {
     j["status_page"] = {{"indicator", s.state.fetched ? json(s.state.indicator) : json(nullptr)},
                         {"description", s.state.fetched ? s.state.description : s.state.error},
                         {"fetched", s.state.fetched},
-                        {"fetched_at", TimeOrNull(s.fetched_at)}};
+                        {"fetched_at", TimeOrNull(s.fetched_at)},
+                        // The page's newest open incident: what the platform itself says now.
+                        {"incident", s.state.fetched && !s.state.incidents.empty()
+                                         ? IncidentOfPageJson(s.state.incidents.front())
+                                         : json(nullptr)}};
   }
   if (with_probes) {
     json probes = json::array();
@@ -158,9 +173,7 @@ json StatusStateJson(const sources::StatusPageState& s) {
     components.push_back({{"name", name}, {"status", status}});
   }
   json incidents = json::array();
-  for (const auto& i : s.incidents) {
-    incidents.push_back({{"name", i.name}, {"impact", i.impact}, {"status", i.status}});
-  }
+  for (const auto& i : s.incidents) incidents.push_back(IncidentOfPageJson(i));
   return {{"fetched", s.fetched},         {"error", s.error},         {"indicator", s.indicator},
           {"description", s.description}, {"components", components}, {"incidents", incidents}};
 }
@@ -182,8 +195,13 @@ sources::StatusPageState StatusStateFromJson(const json& j) {
   if (auto c = j.find("incidents"); c != j.end() && c->is_array()) {
     for (const auto& item : *c) {
       if (item.is_object()) {
-        s.incidents.push_back(
-            {item.value("name", ""), item.value("impact", ""), item.value("status", "")});
+        sources::StatusIncident i{item.value("name", ""), item.value("impact", ""),
+                                  item.value("status", ""), "", std::nullopt};
+        if (auto u = item.find("url"); u != item.end() && u->is_string()) i.url = *u;
+        if (auto t = item.find("updated_at"); t != item.end() && t->is_string()) {
+          i.updated_at = sources::ParseRfc3339Time(t->get<std::string>());
+        }
+        s.incidents.push_back(std::move(i));
       }
     }
   }
@@ -195,9 +213,15 @@ json StatusPageJson(std::string_view platform, const StatusPageView& v) {
   for (const auto& [name, status] : v.state.degraded_components) {
     components.push_back({{"name", name}, {"status", status}});
   }
+  json incidents = json::array();
+  if (v.state.fetched) {
+    for (const auto& i : v.state.incidents) incidents.push_back(IncidentOfPageJson(i));
+  }
   return {
       {"platform", platform},
       {"url", v.url},
+      {"kind", v.kind},
+      {"incidents", std::move(incidents)},
       {"fetched", v.state.fetched},
       {"indicator", v.state.fetched ? json(v.state.indicator) : json(nullptr)},
       {"description", v.state.description},

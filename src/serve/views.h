@@ -41,6 +41,7 @@ struct StatusPageView {
   std::string url;
   std::optional<TimePoint> fetched_at;  // unset before the first poll
   sources::StatusPageState state;
+  std::string kind = "statuspage";  // core::StatusPageRef::kind: statuspage | rss | atom | feed
 };
 
 struct PlatformView {

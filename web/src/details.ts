@@ -236,6 +236,12 @@ function renderChart(): void {
         h("p", {}, s.fetched ? `${s.description || s.indicator || "No state given"}` : `Could not be read: ${s.error || "no answer"}`, " ",
           s.url ? h("a", { href: s.url, rel: "noreferrer noopener", target: "_blank" }, "open the page") : null),
         s.components?.length ? h("ul", { class: "components" }, s.components.map((c) => h("li", {}, `${c.name}: ${c.status.replace(/_/g, " ")}`))) : null,
+        s.incidents?.length
+          ? h("ul", { class: "sp-incidents", "data-testid": "sp-incidents" }, s.incidents.map((i) => h("li", {},
+              i.url ? h("a", { href: i.url, rel: "noreferrer noopener", target: "_blank" }, i.name) : i.name,
+              i.status ? ` — ${i.status.replace(/_/g, " ")}` : "",
+              i.updated_at ? `, updated ${formatClock(i.updated_at, now)}` : "")))
+          : null,
       );
     }
   }

@@ -26,12 +26,22 @@ export interface Suppression {
   message?: string;
 }
 
+// An open incident on a platform's official status page (Statuspage summary or incident feed).
+export interface StatusPageIncident {
+  name: string;
+  impact: string;
+  status: string; // the page's label, lowercase ("monitoring"); "" when it gives none
+  url: string | null;
+  updated_at: string | null;
+}
+
 export interface StatusPageState {
   // null when the page could not be read; then `description` holds the error.
   indicator: string | null;
   description: string;
   fetched?: boolean;
   fetched_at: string | null;
+  incident?: StatusPageIncident | null; // the newest open incident
 }
 
 export interface Crowd {
@@ -144,6 +154,8 @@ export interface ReportAccepted {
 export interface StatusPageFull {
   platform: string;
   url: string;
+  kind?: string; // statuspage | rss | atom | feed
+  incidents?: StatusPageIncident[];
   fetched: boolean;
   indicator: string | null;
   description: string;

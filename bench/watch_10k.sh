@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# `lifeline serve` watching 10,000 plain-HTTP endpoints on a local nginx every 10 s (issue 3):
+# CPU (% of one core), RSS (steady and peak), probe start lateness and probes done per second.
+# Usage: bench/watch_10k.sh BUILD_DIR [RUNS] — each run is a fresh `lifeline serve` with an empty
+# database: WARMUP seconds (default 40) then a WINDOW-second measurement (default 60).
+# Environment: ENDPOINTS (10000), INTERVAL (10s), WARMUP, WINDOW, KEEP=1 keeps the temp dir.
+set -euo pipefail
+build=${1:?usage: watch_10k.sh BUILD_DIR [RUNS]}
+runs=${2:-3}
+endpoints=${ENDPOINTS:-10000}
+interval=${INTERVAL:-10s}
+warmup=${WARMUP:-40}
+window=${WINDOW:-60}
+lifeline=$(cd "$build" && pwd)/lifeline
+[[ -x $lifeline ]] || { echo "no lifeline binary in $build" >&2; exit 2; }
+command -v nginx >/dev/null || { echo "nginx missing: scripts/install-deps" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/llwatch10k.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [[ ${KEEP:-0} == 1 ]]; then echo "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+ulimit -n 16384
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+status_kb() { awk -v k="$2:" '$1==k {print $2}' "/proc/$1/status"; }
+tick_hz=$(getconf CLK_TCK)
+
+# nginx: one worker, every /e/N answers "ok", /generate_204 is the control endpoint.
+nginx_port=$(free_port)
+mkdir -p "$work/nginx"
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx/error.log;
+worker_rlimit_nofile 16384;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server {
+    listen 127.0.0.1:$nginx_port backlog=4096;
+    location /e/ { return 200 "ok\n"; }
+    location = /generate_204 { return 204; }
+  }
+}
+NGINX
+nginx -c "$work/nginx.conf" -e "$work/nginx/error.log" &
+pids+=($!)
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$nginx_port/e/0" >/dev/null && break; sleep 0.1; done
+
+# What a user watching 10,000 endpoints of their own would write: the catalog's platforms off,
+# their own control endpoint, no public resolvers, no vantage points, no status pages.
+python3 - "$work/lifeline.yaml" "$nginx_port" "$endpoints" "$interval" "$lifeline" <<'PY'
+import subprocess, sys
+path, port, n, interval, binary = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+catalog = ["facebook", "instagram", "whatsapp", "messenger", "threads", "x", "tiktok", "youtube",
+           "google_business_profile", "linkedin", "telegram", "snapchat", "pinterest", "reddit",
+           "discord", "signal", "bluesky", "mastodon", "twitch", "tumblr"]
+out = [f"serve:\n  interval: {interval}\n  data_dir: data\n",
+       "resolvers: []\n",
+       f"control:\n  - id: local-gateway\n    url: http://127.0.0.1:{port}/generate_204\n"
+       "    expect: { status: [204] }\n",
+       "platforms:\n"]
+out += [f"  {c}: {{ enabled: false }}\n" for c in catalog]
+for i in range(n):
+    out.append(f"  site{i:05d}:\n    name: Site {i:05d}\n    domain: customer{i // 100:03d}\n"
+               f"    probes:\n      - {{ id: web, url: \"http://127.0.0.1:{port}/e/{i}\", "
+               f"expect: {{ status: [200] }} }}\n")
+open(path, "w").write("".join(out))
+PY
+
+metric() {  # metric FILE NAME [LABEL-MATCH]: the sample's value (0 when absent)
+  awk -v n="$2" -v l="${3:-}" '$1 ~ "^"n"(\\{|$)" && index($1, l) {v=$2} END {print v+0}' "$1"
+}
+# Quantile from the difference of two scrapes of a histogram: the smallest bucket bound with at
+# least q of the window's observations at or below it.
+hist_quantile() {  # FILE0 FILE1 NAME Q
+  python3 - "$@" <<'PY'
+import re, sys
+f0, f1, name, q = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+def buckets(f):
+    b = {}
+    for line in open(f):
+        m = re.match(name + r'_bucket\{le="([^"]+)"\} (\S+)', line)
+        if m: b[m.group(1)] = float(m.group(2))
+    return b
+b0, b1 = buckets(f0), buckets(f1)
+les = sorted(b1, key=lambda s: float("inf") if s == "+Inf" else float(s))
+total = b1["+Inf"] - b0.get("+Inf", 0)
+if total <= 0: print("n/a"); sys.exit()
+for le in les:
+    if b1[le] - b0.get(le, 0) >= q * total - 1e-9:
+        print(le if le == "+Inf" else f"{float(le):g}"); break
+PY
+}
+
+echo "watch_10k: $endpoints endpoints every $interval, nginx on 127.0.0.1:$nginx_port;" \
+  "warm-up ${warmup}s, window ${window}s, $runs run(s); $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "%-4s %7s %8s %8s %10s %9s %7s %7s %7s %7s %9s %6s\n" run cpu% rss_mb hwm_mb probes/s \
+  expected p50_s p90_s p99_s max_s run_max_s load1
+results=()
+for run in $(seq "$runs"); do
+  api_port=$(free_port)
+  rm -rf "$work/data"
+  (cd "$work" && exec "$lifeline" serve --config "$work/lifeline.yaml" \
+    --listen "127.0.0.1:$api_port" >"$work/serve.$run.log" 2>&1) &
+  serve=$!
+  pids+=($serve)
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$api_port/healthz" >/dev/null && break; sleep 0.1; done
+  sleep "$warmup"
+  # Scrapes happen outside the CPU window: /metrics of 10,000 platforms is itself megabytes.
+  curl -sf "http://127.0.0.1:$api_port/metrics" >"$work/m0"
+  t0=$(date +%s.%N); c0=$(cpu_ticks "$serve")
+  rss_samples=()
+  end=$(($(date +%s) + window))
+  while (($(date +%s) < end)); do
+    sleep 1
+    rss_samples+=("$(status_kb "$serve" VmRSS)")
+  done
+  c1=$(cpu_ticks "$serve"); t1=$(date +%s.%N)
+  hwm=$(status_kb "$serve" VmHWM)
+  curl -sf "http://127.0.0.1:$api_port/metrics" >"$work/m1"
+  load1=$(cut -d' ' -f1 /proc/loadavg)
+  kill -TERM "$serve"; wait "$serve" || true
+  name=lifeline_probe_start_lateness_seconds
+  probes=$(python3 -c "print($(metric "$work/m1" ${name}_count) - $(metric "$work/m0" ${name}_count))")
+  row=$(python3 - "$c0" "$c1" "$t0" "$t1" "$tick_hz" "$probes" "$endpoints" "$interval" \
+    "$(printf '%s\n' "${rss_samples[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
+    "$hwm" <<'PY'
+import sys
+c0, c1, t0, t1, hz, probes, n, interval, rss, hwm = sys.argv[1:]
+wall = float(t1) - float(t0)
+secs = float(interval.rstrip("s"))
+print(f"{100 * (int(c1) - int(c0)) / int(hz) / wall:.1f} {int(rss) / 1024:.1f} {int(hwm) / 1024:.1f} "
+      f"{float(probes) / wall:.0f} {int(n) / secs:.0f}")
+PY
+)
+  read -r cpu rss hwm_mb rate expected <<<"$row"
+  p50=$(hist_quantile "$work/m0" "$work/m1" $name 0.5)
+  p90=$(hist_quantile "$work/m0" "$work/m1" $name 0.9)
+  p99=$(hist_quantile "$work/m0" "$work/m1" $name 0.99)
+  pmax=$(hist_quantile "$work/m0" "$work/m1" $name 1)
+  run_max=$(metric "$work/m1" lifeline_probe_start_lateness_max_seconds)
+  printf "%-4s %7s %8s %8s %10s %9s %7s %7s %7s %7s %9.3f %6s\n" "$run" "$cpu" "$rss" "$hwm_mb" \
+    "$rate" "$expected" "$p50" "$p90" "$p99" "$pmax" "$run_max" "$load1"
+  results+=("$cpu $rss $hwm_mb $rate $run_max")
+  grep -E "store|failed|error" "$work/serve.$run.log" | head -5 || true
+done
+printf '%s\n' "${results[@]}" | python3 -c '
+import statistics, sys
+rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
+cols = list(zip(*rows))
+m = [statistics.median(c) for c in cols]
+print(f"median: cpu {m[0]:.1f}% of one core, rss {m[1]:.1f} MB, peak rss {m[2]:.1f} MB, "
+      f"{m[3]:.0f} probes/s, latest probe start {m[4]:.3f} s")
+print("targets: cpu < 10%, rss < 150 MB, no probe starting more than 1 s late")'
+echo "quantiles: bucket bounds of lifeline_probe_start_lateness_seconds over the window (the value" \
+  "is at or below it); run_max_s: exact latest start since the process began (warm-up included)"
