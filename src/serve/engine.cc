@@ -1,0 +1,1378 @@
+// The serve engine: one event loop thread runs the scheduler, the rounds and their confirmations,
+// the status-page poller, the state machines and the incident tracker; a writer thread stores
+// samples. The API's threads read views under a mutex and the store directly.
+#include "serve/engine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "agent/probe_options.h"
+#include "api/tokens.h"
+#include "diagnose/report_json.h"
+#include "serve/metrics.h"
+#include "serve/sample_writer.h"
+#include "serve/scheduler.h"
+#include "serve/views.h"
+#include "watch/crowd.h"
+#include "watch/incidents.h"
+#include "watch/silence.h"
+#include "watch/state_machine.h"
+
+namespace lifeline::serve {
+namespace {
+
+namespace asio = boost::asio;
+using json = nlohmann::json;
+using core::ErrorCode;
+using core::MakeError;
+using SteadyClock = std::chrono::steady_clock;
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+constexpr std::string_view kReportKinds[] = {"login",   "feed",  "messages",
+                                             "posting", "calls", "other"};
+
+store::IncidentKind ToStoreKind(watch::IncidentKind k) {
+  switch (k) {
+    case watch::IncidentKind::kPlatform:
+      return store::IncidentKind::kPlatform;
+    case watch::IncidentKind::kDomain:
+      return store::IncidentKind::kDomain;
+    case watch::IncidentKind::kFlapping:
+      return store::IncidentKind::kFlapping;
+  }
+  return store::IncidentKind::kPlatform;
+}
+
+std::string Join(const std::vector<std::string>& lines, std::string_view sep) {
+  std::string out;
+  for (const auto& l : lines) {
+    if (!out.empty()) out += sep;
+    out += l;
+  }
+  return out;
+}
+
+std::string HumanDuration(std::chrono::seconds d) {
+  auto s = d.count();
+  if (s < 60) return fmt::format("{} s", s);
+  if (s < 3600) return fmt::format("{} min {} s", s / 60, s % 60);
+  return fmt::format("{} h {} min", s / 3600, (s % 3600) / 60);
+}
+
+// Whether a probe result says that this observer (or a vantage point) cannot use the platform.
+// Direct-resolver DNS queries are about those resolvers, not about this observer's view.
+bool CountsAsObserverFailure(const core::ProbeResult& p) {
+  if (p.ok) return false;
+  if (p.kind != core::ProbeKind::kDns) return true;
+  return p.resolver.empty() || p.resolver == "system";
+}
+
+// Independent observers that saw the platform fail this round: this machine (when its own
+// connection is fine) and each reachable, healthy vantage point with a failing probe of it.
+int FailingObservers(const diagnose::CheckReport& report, const diagnose::Diagnosis& d) {
+  int n = 0;
+  if (report.observer.connectivity == core::Connectivity::kOk &&
+      std::any_of(d.probes.begin(), d.probes.end(), [](const core::ProbeResult& p) {
+        return p.from == "here" && CountsAsObserverFailure(p);
+      })) {
+    ++n;
+  }
+  for (const auto& vp : report.vantage_points) {
+    if (!vp.reachable || vp.connectivity != core::Connectivity::kOk) continue;
+    if (std::any_of(d.probes.begin(), d.probes.end(), [&](const core::ProbeResult& p) {
+          return p.from == vp.name && CountsAsObserverFailure(p);
+        })) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+std::size_t ProbeCount(const core::Platform& p, const config::Config& c) {
+  return p.probes.size() + p.dns_names.size() * (1 + c.resolvers.size());
+}
+
+}  // namespace
+
+struct Engine::State {
+  State(config::Config c, store::Store& s, EngineOptions o)
+      : config(std::move(c)),
+        store(s),
+        options(std::move(o)),
+        writer(s, WriterOptions()),
+        wake_timer(io),
+        status_timer(io) {
+    for (const auto& p : config.platforms) {
+      if (!p.enabled) continue;
+      index[p.id] = platforms.size();
+      platforms.push_back(p);
+    }
+    std::vector<Scheduler::Entry> entries;
+    for (const auto& p : platforms) {
+      entries.push_back({p.id, config.serve.IntervalOf(p.id), ProbeCount(p, config)});
+      machines.emplace_back(watch::PlatformRef{p.id, p.name, p.domain}, config.serve.machine);
+      PlatformView v;
+      v.platform = p.id;
+      v.name = p.name;
+      v.domain = p.domain;
+      if (p.status_page)
+        v.status_page = StatusPageView{p.status_page->url, std::nullopt, {}, p.status_page->kind};
+      views.push_back(std::move(v));
+    }
+    std::uint64_t seed = options.seed ? options.seed : std::random_device{}();
+    // More probes than the prober runs at once: groups spread over the interval (see Scheduler).
+    scheduler.emplace(std::move(entries), config.serve.jitter, seed, std::chrono::milliseconds(250),
+                      config.concurrency);
+    observed.assign(platforms.size(), false);
+    good_streak.assign(platforms.size(), 0);
+    due_at.assign(platforms.size(), {});
+    base_evidence.assign(platforms.size(), {});
+    crowd_flagged.assign(platforms.size(), false);
+    saved_states.assign(platforms.size(), std::nullopt);
+    observer.evidence = {"not checked yet"};
+    if (auto s2 = tracker.SetSilences(config.silences); !s2.ok()) {
+      // config::Load validated every silence; an invalid one here is a broken invariant.
+      Log("invalid silence: " + s2.error().message());
+      std::abort();
+    }
+    if (!options.run_round) {
+      options.run_round = [this](std::vector<core::Platform> ps,
+                                 const std::map<std::string, sources::StatusPageState>* status)
+          -> asio::awaitable<check::RoundResult> {
+        check::Options o;
+        o.status_pages = false;
+        o.known_status_pages = status;
+        o.inspect_network = options.inspect_network;
+        co_return co_await check::Run(*prober, config, ps, o);
+      };
+    }
+    if (!options.fetch_status) {
+      options.fetch_status = [this](core::Platform p) -> asio::awaitable<sources::StatusPageState> {
+        co_return co_await sources::FetchStatusPage(*prober, *p.status_page, config.timeout);
+      };
+    }
+  }
+
+  SampleWriter::Options WriterOptions() {
+    SampleWriter::Options w;
+    w.flush_interval = options.flush_interval;
+    w.rollup_interval = options.rollup_interval;
+    w.prune_interval = options.prune_interval;
+    w.on_result = [this](const core::Status& s) { NoteStore(s); };
+    w.log = [this](std::string_view line) { Log(line); };
+    return w;
+  }
+
+  void Log(std::string_view line) {
+    if (options.log) options.log(line);
+  }
+
+  // ---- store health ----
+
+  void NoteStore(const core::Status& s) {
+    std::lock_guard lock(health_mu);
+    if (s.ok()) {
+      store_error.reset();
+    } else {
+      store_error = s.error();
+      metrics.StoreError();
+    }
+  }
+
+  template <typename T>
+  bool StoreOk(const core::Result<T>& r, std::string_view what) {
+    if (r.ok()) {
+      NoteStore(core::Ok());
+      return true;
+    }
+    Log(fmt::format("store: {} failed: {}", what, r.error().message()));
+    NoteStore(r.error());
+    return false;
+  }
+
+  // ---- live events ----
+
+  bool HasSubscribers() {
+    std::lock_guard lock(subs_mu);
+    return !subs.empty();
+  }
+
+  void Publish(const api::LiveEvent& e) {
+    std::lock_guard lock(subs_mu);
+    for (auto& [id, sink] : subs) sink(e);
+  }
+
+  void PublishIncident(const store::Incident& inc, const store::IncidentEvent* ev) {
+    Publish({"incident", IncidentJson(inc)});
+    if (ev) {
+      Publish({"incident_event", {{"incident_id", inc.id}, {"event", EventJson(*ev)}}});
+    }
+  }
+
+  // ---- start / stop ----
+
+  core::Status LoadFromStore() {
+    auto states = store.ListPlatformStates();
+    if (!states.ok()) return states.error();
+    for (const auto& st : *states) {
+      auto it = index.find(st.platform);
+      if (it == index.end()) continue;
+      PlatformView& v = views[it->second];
+      v.verdict = st.verdict;
+      v.layer = st.layer;
+      v.detail = st.detail;
+      v.confidence = st.confidence;
+      v.reason = st.reason + " (before restart)";
+      v.checked_at =
+          std::chrono::time_point_cast<std::chrono::system_clock::duration>(st.updated_at);
+      json ev = json::parse(st.evidence_json, nullptr, false);
+      if (ev.is_array()) {
+        for (const auto& line : ev) {
+          if (line.is_string()) base_evidence[it->second].push_back(line.get<std::string>());
+        }
+      }
+      v.evidence = base_evidence[it->second];
+      metrics.SetVerdict(st.platform, st.verdict);
+    }
+    auto pages = store.ListStatusPages();
+    if (!pages.ok()) return pages.error();
+    for (const auto& page : *pages) {
+      auto it = index.find(page.platform);
+      if (it == index.end() || !platforms[it->second].status_page) continue;
+      sources::StatusPageState s = StatusStateFromJson(json::parse(page.raw_json, nullptr, false));
+      status_known[page.platform] = s;
+      views[it->second].status_page = StatusPageView{
+          platforms[it->second].status_page->url,
+          std::chrono::time_point_cast<std::chrono::system_clock::duration>(page.fetched_at), s,
+          platforms[it->second].status_page->kind};
+    }
+    // Incidents left open by the previous run: kept open until the first rounds settle them.
+    store::IncidentQuery q;
+    q.state = store::IncidentState::kOpen;
+    q.limit = 1000;
+    do {
+      auto page = store.ListIncidents(q);
+      if (!page.ok()) return page.error();
+      for (auto& inc : page->incidents) {
+        if (inc.state == store::IncidentState::kOpen) orphans.push_back(std::move(inc));
+      }
+      q.cursor = page->next_cursor;
+    } while (!q.cursor.empty());
+    for (const auto& o : orphans) {
+      for (const auto& p : o.platforms) {
+        auto it = index.find(p);
+        if (it != index.end() && views[it->second].incident_id.empty()) {
+          views[it->second].incident_id = o.id;
+        }
+      }
+    }
+    if (!orphans.empty()) {
+      Log(
+          fmt::format("{} incident{} open from before the restart: kept open until the first "
+                      "rounds show whether {} still failing",
+                      orphans.size(), orphans.size() == 1 ? "" : "s",
+                      orphans.size() == 1 ? "it is" : "they are"));
+    }
+    // Crowd baselines only count weeks in which reports were being collected.
+    const auto now = std::chrono::system_clock::now();
+    const auto lookback = CrowdLookback();
+    auto hours = store.HourlyReportCounts(
+        "", {store::FromSystem(now - lookback), store::FromSystem(now) + std::chrono::hours(1)});
+    if (!hours.ok()) return hours.error();
+    store::Time since = store::FromSystem(now);
+    if (!hours->empty()) since = std::min(since, hours->front().hour);
+    collecting_since.store(store::ToMillis(since));
+    metrics.SetIncidentsOpen(static_cast<std::int64_t>(orphans.size()));
+    return core::Ok();
+  }
+
+  core::Status Start() {
+    if (started) return MakeError(ErrorCode::kFailedPrecondition, "engine already started");
+    if (auto s = LoadFromStore(); !s.ok()) return s;
+    auto p = probe::CreateProber(io, agent::ProbeOptionsFor(config));
+    if (!p.ok()) return p.error();
+    prober = std::move(*p);
+    for (std::size_t i = 0; i < platforms.size(); ++i) {
+      // Platforms untouched by a round still show which silence covers them now.
+      UpdateSuppression(i, std::chrono::system_clock::now());
+    }
+    RebuildBody();
+    writer.Start();
+    started = true;
+    asio::co_spawn(io, SchedulerLoop(), [this](std::exception_ptr e) {
+      if (e) LogException("scheduler", e);
+      scheduler_done = true;
+      MaybeDrained();
+    });
+    asio::co_spawn(io, StatusLoop(), [this](std::exception_ptr e) {
+      if (e) LogException("status-page poller", e);
+      status_done = true;
+      MaybeDrained();
+    });
+    thread = std::thread([this] { io.run(); });
+    return core::Ok();
+  }
+
+  void LogException(std::string_view what, std::exception_ptr e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      Log(fmt::format("{} failed: {}", what, ex.what()));
+    } catch (...) {
+      Log(fmt::format("{} failed", what));
+    }
+  }
+
+  void MaybeDrained() {
+    if (!stopping || !drained || drained_set) return;
+    if (active_rounds > 0 || active_fetches > 0 || !scheduler_done || !status_done) return;
+    drained_set = true;
+    drained->set_value();
+  }
+
+  void Stop() {
+    if (!started || stopped) return;
+    stopped = true;
+    std::promise<void> done;
+    auto future = done.get_future();
+    asio::post(io, [this, &done] {
+      stopping = true;
+      drained = &done;
+      wake_timer.cancel();
+      status_timer.cancel();
+      MaybeDrained();
+    });
+    auto timeout = options.drain_timeout.count() > 0
+                       ? options.drain_timeout
+                       : 2 * config.timeout + std::chrono::milliseconds(5000);
+    bool clean = future.wait_for(timeout) == std::future_status::ready;
+    io.stop();
+    if (thread.joinable()) thread.join();
+    if (clean) {
+      prober.reset();
+    } else {
+      // Coroutines still suspended inside the prober would touch it when destroyed with the
+      // event loop: leave both to the process exit rather than risk a crash while draining.
+      Log(fmt::format("rounds still running after {} ms: abandoned", timeout.count()));
+      (void)prober.release();
+      abandoned = true;
+    }
+    writer.Stop();
+  }
+
+  // ---- scheduling ----
+
+  void Poke() { wake_timer.cancel(); }
+
+  asio::awaitable<void> SchedulerLoop() {
+    scheduler->Start(SteadyClock::now());
+    while (!stopping) {
+      const auto now = SteadyClock::now();
+      auto due = scheduler->Take(now);
+      if (!due.empty()) {
+        std::vector<std::size_t> batch;
+        for (const auto& d : due) {
+          metrics.Lateness(std::chrono::duration<double>(d.lateness).count());
+          due_at[d.index] = now - d.lateness;
+          batch.push_back(d.index);
+        }
+        ++active_rounds;
+        asio::co_spawn(io, RoundTask(std::move(batch)), [this](std::exception_ptr e) {
+          if (e) LogException("round", e);
+          --active_rounds;
+          MaybeDrained();
+        });
+      }
+      metrics.SetQueue(static_cast<std::int64_t>(scheduler->Queue(SteadyClock::now())));
+      auto wake = scheduler->NextWake();
+      wake_timer.expires_at(wake ? *wake : SteadyClock::now() + std::chrono::hours(1));
+      boost::system::error_code ec;
+      co_await wake_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
+  // Whether platform i failed in its last round without (yet) being in an incident: re-check it
+  // at once rather than waiting for its next interval.
+  bool NeedsConfirmation(std::size_t i) const {
+    watch::Snapshot s = machines[i].snapshot();
+    if (!s.last || s.incident_open || s.state == watch::State::kFlapping) return false;
+    return watch::Classify(s.last->verdict) == watch::RoundKind::kFailing;
+  }
+
+  asio::awaitable<void> RoundTask(std::vector<std::size_t> batch) {
+    std::vector<core::Platform> ps;
+    for (auto i : batch) ps.push_back(platforms[i]);
+    co_await RunAndProcess(std::move(ps), false, /*scheduled=*/true);
+    for (int c = 0; c < options.max_confirmations && !stopping; ++c) {
+      std::vector<core::Platform> confirm;
+      for (auto i : batch) {
+        if (NeedsConfirmation(i)) confirm.push_back(platforms[i]);
+      }
+      if (confirm.empty()) break;
+      std::vector<std::string> ids;
+      for (const auto& p : confirm) ids.push_back(p.id);
+      Log(fmt::format("confirming at once: {}", Join(ids, ", ")));
+      co_await RunAndProcess(std::move(confirm), true);
+    }
+    for (auto i : batch) scheduler->Finished(i);
+    metrics.SetQueue(static_cast<std::int64_t>(scheduler->Queue(SteadyClock::now())));
+    Poke();
+  }
+
+  // Runs one round and applies it; an exception from a round is logged and the round counts as
+  // no evidence (the platforms keep their state).
+  // `scheduled`: the round the scheduler started (its probes' lateness is measured).
+  asio::awaitable<std::optional<check::RoundResult>> RunAndProcess(std::vector<core::Platform> ps,
+                                                                   bool confirmation,
+                                                                   bool scheduled = false) {
+    const auto started_at = std::chrono::system_clock::now();
+    std::int64_t probes = 0;
+    for (const auto& p : ps) probes += static_cast<std::int64_t>(ProbeCount(p, config));
+    metrics.AddProbesInFlight(probes);
+    std::optional<check::RoundResult> result;
+    std::exception_ptr failure;
+    try {
+      result = co_await options.run_round(ps, &status_known);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    metrics.AddProbesInFlight(-probes);
+    if (failure) {
+      LogException("round", failure);
+      co_return std::nullopt;
+    }
+    metrics.RoundDone(confirmation);
+    rounds.fetch_add(1);
+    ProcessRound(*result, started_at, scheduled);
+    co_return result;
+  }
+
+  // ---- applying a round ----
+
+  void ProcessRound(const check::RoundResult& round, std::chrono::system_clock::time_point started,
+                    bool scheduled = false) {
+    const diagnose::CheckReport& report = round.report;
+    const auto at = report.checked_at;
+    UpdateObserver(report.observer);
+
+    std::vector<watch::Transition> transitions;
+    std::vector<store::ProbeSample> samples;
+    std::set<std::size_t> touched;
+    std::vector<const diagnose::Diagnosis*> diagnosis(platforms.size(), nullptr);
+    for (const auto& d : report.platforms) {
+      auto it = index.find(d.platform);
+      if (it == index.end()) continue;  // checked on demand but not watched
+      const std::size_t i = it->second;
+      auto tr = machines[i].Observe(at, d, FailingObservers(report, d));
+      CountGoodRounds(i, d.verdict);
+      transitions.insert(transitions.end(), std::make_move_iterator(tr.begin()),
+                         std::make_move_iterator(tr.end()));
+      observed[i] = true;
+      touched.insert(i);
+      diagnosis[i] = &d;
+      for (const auto& p : d.probes) {
+        samples.push_back(store::SampleFromResult(d.platform, p, store::FromSystem(started)));
+        if (p.from == "here" && p.timings.total) {
+          metrics.ProbeDuration(d.platform, p.probe_id, *p.timings.total / 1000.0);
+        }
+        if (scheduled && p.from == "here" && p.started != SteadyClock::time_point{}) {
+          auto late = std::chrono::duration<double>(p.started - due_at[i]).count();
+          metrics.ProbeLateness(std::max(late, 0.0));
+        }
+      }
+      metrics.SetVerdict(d.platform, d.verdict);
+      SavePlatformState(i, d, at);
+      base_evidence[i] = d.evidence;
+    }
+    RefreshCrowds(touched, at);
+
+    auto actions = tracker.Apply(at, transitions);
+    std::set<std::string> affected;  // platforms whose incident changed
+    ApplyActions(actions, at, affected);
+    ReconcileOrphans(at, affected);
+    metrics.SetIncidentsOpen(static_cast<std::int64_t>(tracker.open().size() + orphans.size()));
+
+    // Views: the platforms of this round, and those whose incident changed.
+    auto ids = IncidentIdsByPlatform();
+    const bool live = HasSubscribers();  // no JSON per platform when nobody listens
+    std::vector<json> changed;
+    {
+      std::lock_guard lock(views_mu);
+      for (std::size_t i = 0; i < platforms.size(); ++i) {
+        const bool in_round = touched.count(i) > 0;
+        if (!in_round && !affected.count(platforms[i].id)) continue;
+        PlatformView& v = views[i];
+        if (in_round && diagnosis[i]) {
+          const diagnose::Diagnosis& d = *diagnosis[i];
+          v.verdict = d.verdict;
+          v.layer = d.layer;
+          v.detail = d.detail;
+          v.confidence = d.confidence;
+          v.reason = d.reason;
+          v.latency_ms = d.latency_ms;
+          v.checked_at = at;
+          v.probes = d.probes;
+        }
+        v.state = std::string(watch::StateName(machines[i].state()));
+        auto id = ids.find(platforms[i].id);
+        v.incident_id = id == ids.end() ? "" : id->second;
+        UpdateSuppressionLocked(i, at);
+        ComposeEvidenceLocked(i);
+        if (live) changed.push_back(PlatformJson(v));
+      }
+    }
+    for (auto& j : changed) Publish({"platform", std::move(j)});
+    RebuildBody();
+    writer.Add(std::move(samples));
+  }
+
+  // The last diagnosis, for the board after a restart. Written when what it says changes, else
+  // at most every 5 minutes: with thousands of platforms a write per round would cost more than
+  // the round.
+  void SavePlatformState(std::size_t i, const diagnose::Diagnosis& d,
+                         std::chrono::system_clock::time_point at) {
+    store::PlatformState st;
+    st.platform = d.platform;
+    st.verdict = d.verdict;
+    st.layer = d.layer;
+    st.detail = d.detail;
+    st.confidence = std::clamp(d.confidence, 0.0, 1.0);
+    st.reason = d.reason;
+    st.updated_at = store::FromSystem(at);
+    const auto& last = saved_states[i];
+    const bool same = last && last->verdict == st.verdict && last->layer == st.layer &&
+                      last->detail == st.detail && last->reason == st.reason;
+    if (same && st.updated_at - last->updated_at < std::chrono::minutes(5)) return;
+    st.evidence_json = json(d.evidence).dump();
+    if (StoreOk(store.PutPlatformState(st), "saving " + d.platform + "'s state")) {
+      saved_states[i] = std::move(st);
+    }
+  }
+
+  void UpdateObserver(const diagnose::Observer& o) {
+    bool changed = false;
+    {
+      std::lock_guard lock(views_mu);
+      changed = !observer_known || o.connectivity != observer.connectivity ||
+                o.evidence != observer.evidence;
+      observer = o;
+      observer_known = true;
+    }
+    if (changed) {
+      if (o.connectivity != core::Connectivity::kOk) {
+        Log(fmt::format(
+            "this machine's connection is {}: no platform incident opens until it is "
+            "back ({})",
+            core::ConnectivityName(o.connectivity), o.evidence.empty() ? "" : o.evidence.front()));
+      }
+      Publish({"observer", ObserverJson(o)});
+    }
+  }
+
+  void UpdateSuppression(std::size_t i, std::chrono::system_clock::time_point at) {
+    std::lock_guard lock(views_mu);
+    UpdateSuppressionLocked(i, at);
+    ComposeEvidenceLocked(i);
+  }
+
+  // Caller holds views_mu.
+  void UpdateSuppressionLocked(std::size_t i, std::chrono::system_clock::time_point at) {
+    const auto& p = platforms[i];
+    auto active = watch::FindSilence(config.silences, p.id, p.domain, at);
+    if (!active) {
+      views[i].suppressed.reset();
+      return;
+    }
+    views[i].suppressed = SuppressedView{active->silence->name, active->silence->kind,
+                                         active->until, watch::SuppressedMessage(*active)};
+  }
+
+  // The evidence shown: the round's, then the crowd signal when flagged, then a silence.
+  void ComposeEvidenceLocked(std::size_t i) {
+    PlatformView& v = views[i];
+    v.evidence = base_evidence[i];
+    if (v.crowd.flagged) v.evidence.push_back("crowd reports: " + v.crowd.evidence);
+    if (v.suppressed) {
+      v.evidence.push_back(
+          fmt::format("{} — evidence is recorded, no incident opens", v.suppressed->message));
+    }
+  }
+
+  // ---- incidents ----
+
+  // An incident left open by the previous run that the tracker's new incident continues.
+  std::optional<store::Incident> TakeOrphan(watch::IncidentKind kind,
+                                            const std::vector<std::string>& ps) {
+    const bool flapping = kind == watch::IncidentKind::kFlapping;
+    for (auto it = orphans.begin(); it != orphans.end(); ++it) {
+      if ((it->kind == store::IncidentKind::kFlapping) != flapping) continue;
+      bool overlap = std::any_of(ps.begin(), ps.end(), [&](const std::string& p) {
+        return std::find(it->platforms.begin(), it->platforms.end(), p) != it->platforms.end();
+      });
+      if (!overlap) continue;
+      store::Incident inc = std::move(*it);
+      orphans.erase(it);
+      return inc;
+    }
+    return std::nullopt;
+  }
+
+  void ApplyActions(const std::vector<watch::IncidentAction>& actions,
+                    std::chrono::system_clock::time_point at, std::set<std::string>& affected) {
+    for (const auto& action : actions) {
+      std::visit(Overloaded{
+                     [&](const watch::OpenIncident& o) {
+                       affected.insert(o.platforms.begin(), o.platforms.end());
+                       OnOpen(o);
+                     },
+                     [&](const watch::UpdateIncident& u) {
+                       affected.insert(u.platforms.begin(), u.platforms.end());
+                       OnUpdate(u);
+                     },
+                     [&](const watch::CloseIncident& c) {
+                       affected.insert(c.platforms.begin(), c.platforms.end());
+                       OnClose(c);
+                     },
+                     [&](const watch::Suppressed& s) {
+                       affected.insert(s.platform);
+                       Log(fmt::format(
+                           "{}: {}{}", s.platform, s.message,
+                           s.transitions.empty() ? "" : " (" + Join(s.transitions, "; ") + ")"));
+                     },
+                 },
+                 action);
+    }
+    (void)at;
+  }
+
+  void OnOpen(const watch::OpenIncident& o) {
+    json data = {{"key", o.key},
+                 {"platforms", o.platforms},
+                 {"verdict", core::VerdictName(o.verdict)},
+                 {"started", core::FormatTime(o.started)},
+                 {"evidence", o.evidence}};
+    const std::string summary = o.evidence.empty() ? o.title : o.evidence.front();
+    if (auto orphan = TakeOrphan(o.kind, o.platforms)) {
+      store::IncidentPatch patch;
+      patch.verdict = o.verdict;
+      patch.platforms = o.platforms;
+      patch.title = o.title;
+      patch.kind = ToStoreKind(o.kind);
+      patch.domain = o.domain;
+      store::NewEvent ev{store::FromSystem(o.at), std::string(store::event_type::kUpdated),
+                         "still failing after restart: " + summary, data.dump()};
+      auto inc = store.UpdateIncident(orphan->id, patch, ev);
+      if (StoreOk(inc, "continuing incident " + orphan->id)) {
+        key_to_id[o.key] = inc->id;
+        store::IncidentEvent stored{inc->id, inc->last_seq, ev.at,
+                                    ev.type, ev.message,    ev.data_json};
+        PublishIncident(*inc, &stored);
+        Log(fmt::format("incident {} continues after restart: {}", inc->id, o.title));
+        return;
+      }
+      // It could not be continued (closed meanwhile, or the store failed): open a new one.
+    }
+    store::NewIncident n;
+    n.kind = ToStoreKind(o.kind);
+    n.domain = o.domain;
+    n.platforms = o.platforms;
+    n.verdict = o.verdict;
+    n.title = o.title;
+    n.opened_at = store::FromSystem(o.at);
+    n.message = "opened: " + summary;
+    n.data_json = data.dump();
+    auto inc = store.OpenIncident(n);
+    if (!StoreOk(inc, "opening an incident for " + o.title)) return;
+    key_to_id[o.key] = inc->id;
+    store::IncidentEvent stored{
+        inc->id, 1, n.opened_at, std::string(store::event_type::kOpened), n.message, n.data_json};
+    PublishIncident(*inc, &stored);
+    Log(fmt::format("incident {} opened: {}", inc->id, o.title));
+  }
+
+  void OnUpdate(const watch::UpdateIncident& u) {
+    auto it = key_to_id.find(u.key);
+    if (it == key_to_id.end()) {
+      // Opening it failed earlier (the store was unavailable): try again now.
+      OnOpen(watch::OpenIncident{.key = u.new_key.empty() ? u.key : u.new_key,
+                                 .kind = u.kind,
+                                 .domain = u.domain,
+                                 .platforms = u.platforms,
+                                 .verdict = u.verdict,
+                                 .title = u.title,
+                                 .evidence = u.evidence,
+                                 .started = u.at,
+                                 .at = u.at});
+      return;
+    }
+    const std::string id = it->second;
+    if (!u.new_key.empty()) {
+      key_to_id.erase(it);
+      key_to_id[u.new_key] = id;
+    }
+    store::IncidentPatch patch;
+    patch.verdict = u.verdict;
+    patch.platforms = u.platforms;
+    patch.title = u.title;
+    patch.kind = ToStoreKind(u.kind);
+    patch.domain = u.domain;
+    json data = {{"key", u.new_key.empty() ? u.key : u.new_key},
+                 {"platforms", u.platforms},
+                 {"verdict", core::VerdictName(u.verdict)},
+                 {"evidence", u.evidence}};
+    if (!u.new_key.empty()) data["renamed_from"] = u.key;
+    store::NewEvent ev{store::FromSystem(u.at), std::string(store::event_type::kUpdated),
+                       u.evidence.empty() ? "updated: " + u.title : Join(u.evidence, "; "),
+                       data.dump()};
+    auto inc = store.UpdateIncident(id, patch, ev);
+    if (!StoreOk(inc, "updating incident " + id)) return;
+    store::IncidentEvent stored{inc->id, inc->last_seq, ev.at, ev.type, ev.message, ev.data_json};
+    PublishIncident(*inc, &stored);
+  }
+
+  void OnClose(const watch::CloseIncident& c) {
+    auto it = key_to_id.find(c.key);
+    if (it == key_to_id.end()) {
+      Log(fmt::format("closing {}: no stored incident (opening it had failed)", c.key));
+      return;
+    }
+    const std::string id = it->second;
+    key_to_id.erase(it);
+    json data = {{"key", c.key},
+                 {"platforms", c.platforms},
+                 {"reason", c.reason},
+                 {"started", core::FormatTime(c.started)},
+                 {"ended", core::FormatTime(c.ended)},
+                 {"duration_s", c.duration.count()},
+                 {"evidence", c.evidence}};
+    // The tracker's notes ("WhatsApp: closed: up after 10 s ...") go to the event's data.
+    std::string message =
+        c.reason == "recovered" || c.reason.empty()
+            ? fmt::format("closed: recovered after {}", HumanDuration(c.duration))
+            : fmt::format("closed: {} (after {})", c.reason, HumanDuration(c.duration));
+    store::NewEvent ev{store::FromSystem(c.at), std::string(store::event_type::kClosed), message,
+                       data.dump()};
+    auto inc = store.CloseIncident(id, ev);
+    if (!StoreOk(inc, "closing incident " + id)) return;
+    store::IncidentEvent stored{inc->id, inc->last_seq, ev.at, ev.type, ev.message, ev.data_json};
+    PublishIncident(*inc, &stored);
+    Log(fmt::format("incident {} {}", id, message));
+  }
+
+  void CloseOrphan(const store::Incident& orphan, std::chrono::system_clock::time_point at,
+                   const std::string& message, const std::string& reason, int good_rounds) {
+    json data = {{"reason", reason}, {"platforms", orphan.platforms}};
+    if (good_rounds > 0) data["good_rounds"] = good_rounds;
+    store::NewEvent ev{store::FromSystem(at), std::string(store::event_type::kClosed), message,
+                       data.dump()};
+    auto inc = store.CloseIncident(orphan.id, ev);
+    if (!StoreOk(inc, "closing incident " + orphan.id)) return;
+    store::IncidentEvent stored{inc->id, inc->last_seq, ev.at, ev.type, ev.message, ev.data_json};
+    PublishIncident(*inc, &stored);
+    Log(fmt::format("incident {} {}", orphan.id, message));
+  }
+
+  // Good rounds in a row of platform i since start-up; a failing round resets the count, a round
+  // that says nothing about the platform leaves it (as in the state machine).
+  void CountGoodRounds(std::size_t i, core::Verdict verdict) {
+    switch (watch::Classify(verdict)) {
+      case watch::RoundKind::kGood:
+        ++good_streak[i];
+        break;
+      case watch::RoundKind::kFailing:
+        good_streak[i] = 0;
+        break;
+      case watch::RoundKind::kNoEvidence:
+        break;
+    }
+  }
+
+  void ReconcileOrphans(std::chrono::system_clock::time_point at, std::set<std::string>& affected) {
+    for (auto it = orphans.begin(); it != orphans.end();) {
+      std::vector<std::size_t> watched;
+      for (const auto& p : it->platforms) {
+        if (auto w = index.find(p); w != index.end()) watched.push_back(w->second);
+      }
+      bool close = false;
+      std::string message, reason;
+      if (watched.empty()) {
+        close = true;
+        message = "closed at restart: platform no longer watched";
+        reason = "not_watched";
+      } else if (std::all_of(watched.begin(), watched.end(), [&](std::size_t i) {
+                   // As the state machine closes an incident: close_after good rounds in a row.
+                   return observed[i] && machines[i].state() == watch::State::kOk &&
+                          good_streak[i] >= config.serve.machine.close_after;
+                 })) {
+        close = true;
+        message = "closed at restart: platform up";
+        reason = "restart_up";
+      }
+      if (!close) {
+        ++it;
+        continue;
+      }
+      store::Incident orphan = std::move(*it);
+      it = orphans.erase(it);
+      affected.insert(orphan.platforms.begin(), orphan.platforms.end());
+      CloseOrphan(orphan, at, message, reason,
+                  watched.empty() ? 0 : config.serve.machine.close_after);
+    }
+  }
+
+  std::map<std::string, std::string> IncidentIdsByPlatform() const {
+    std::map<std::string, std::string> out;
+    for (const auto& view : tracker.open()) {
+      auto it = key_to_id.find(view.key);
+      if (it == key_to_id.end()) continue;
+      for (const auto& p : view.platforms) out[p] = it->second;
+    }
+    for (const auto& o : orphans) {
+      for (const auto& p : o.platforms) out.try_emplace(p, o.id);
+    }
+    return out;
+  }
+
+  // ---- crowd ----
+
+  // How far back a crowd assessment looks: every window it counts, rounded out to hours.
+  std::chrono::system_clock::duration CrowdLookback() const {
+    return std::chrono::days(7) * config.crowd.weeks + config.crowd.window + std::chrono::hours(1);
+  }
+
+  // `quiet`: the platform is known to have no report in the whole look-back, so every count is
+  // zero and the store need not be asked.
+  core::Result<CrowdView> AssessCrowd(const std::string& platform,
+                                      std::chrono::system_clock::time_point now,
+                                      bool quiet = false) {
+    using std::chrono::milliseconds;
+    const auto& cfg = config.crowd;
+    auto windows = watch::CrowdWindows(now, cfg);
+    // A CountWindow is (from, to]; the store's ranges are [begin, end) in milliseconds.
+    auto range = [](const watch::CountWindow& w) {
+      return store::TimeRange{store::FromSystem(w.from) + milliseconds(1),
+                              store::FromSystem(w.to) + milliseconds(1)};
+    };
+    auto count = [&](store::TimeRange r) -> core::Result<std::int64_t> {
+      if (quiet) return std::int64_t{0};
+      return store.CountReports(platform, r);
+    };
+    watch::CrowdCounts counts;
+    counts.platform = platform;
+    auto current = count(range(windows[0]));
+    if (!current.ok()) return current.error();
+    counts.current = static_cast<int>(*current);
+    const store::Time since = store::FromMillis(collecting_since.load());
+    for (std::size_t k = 1; k < windows.size(); ++k) {
+      if (store::FromSystem(windows[k].from) < since) break;  // not collecting yet then
+      auto n = count(range(windows[k]));
+      if (!n.ok()) return n.error();
+      counts.previous.push_back(static_cast<int>(*n));
+    }
+    watch::CrowdSignal signal = watch::AssessCrowd(now, counts, cfg);
+    auto hour = count({store::FromSystem(now - std::chrono::hours(1)) + milliseconds(1),
+                       store::FromSystem(now) + milliseconds(1)});
+    if (!hour.ok()) return hour.error();
+    CrowdView v;
+    v.reports_last_hour = static_cast<int>(*hour);
+    v.reports = signal.reports;
+    v.baseline = signal.baseline;
+    v.ratio = signal.ratio;
+    v.flagged = signal.flagged;
+    v.evidence = signal.evidence;
+    return v;
+  }
+
+  // The round's platforms: one query finds which had any report in the look-back; only those
+  // are counted window by window.
+  void RefreshCrowds(const std::set<std::size_t>& which,
+                     std::chrono::system_clock::time_point now) {
+    if (which.empty()) return;
+    auto hours = store.HourlyReportCounts("", {store::FromSystem(now - CrowdLookback()),
+                                               store::FromSystem(now) + std::chrono::hours(1)});
+    if (!StoreOk(hours, "counting crowd reports")) return;
+    std::set<std::string, std::less<>> reported;
+    for (const auto& h : *hours) reported.insert(h.platform);
+    for (auto i : which) RefreshCrowd(i, now, /*publish=*/false, !reported.count(platforms[i].id));
+  }
+
+  // Engine thread. Records a newly flagged spike on the platform's open incident.
+  void RefreshCrowd(std::size_t i, std::chrono::system_clock::time_point now, bool publish,
+                    bool quiet = false) {
+    const std::string& id = platforms[i].id;
+    auto crowd = AssessCrowd(id, now, quiet);
+    if (!StoreOk(crowd, "counting crowd reports for " + id)) return;
+    const bool newly_flagged = crowd->flagged && !crowd_flagged[i];
+    crowd_flagged[i] = crowd->flagged;
+    json view;
+    {
+      std::lock_guard lock(views_mu);
+      views[i].crowd = *crowd;
+      ComposeEvidenceLocked(i);
+      if (publish) view = PlatformJson(views[i]);
+    }
+    if (newly_flagged) {
+      Log(fmt::format("{}: crowd reports flagged: {}", id, crowd->evidence));
+      auto ids = IncidentIdsByPlatform();
+      if (auto inc_id = ids.find(id); inc_id != ids.end()) {
+        store::NewEvent ev{
+            store::FromSystem(now), std::string(store::event_type::kEvidence),
+            fmt::format("crowd reports for {}: {}", platforms[i].name, crowd->evidence),
+            json({{"platform", id},
+                  {"reports", crowd->reports},
+                  {"baseline", crowd->baseline},
+                  {"ratio", crowd->ratio}})
+                .dump()};
+        auto stored = store.AppendEvent(inc_id->second, ev);
+        if (StoreOk(stored, "recording crowd evidence on " + inc_id->second)) {
+          auto inc = store.GetIncident(inc_id->second);
+          if (StoreOk(inc, "reading incident " + inc_id->second)) PublishIncident(*inc, &*stored);
+        }
+      }
+    }
+    if (publish) {
+      Publish({"platform", std::move(view)});
+      RebuildBody();
+    }
+  }
+
+  // ---- body ----
+
+  // The views changed: the next GET /v1/platforms serializes them again. Building it on demand
+  // rather than per round matters with thousands of platforms and a round every few hundred ms.
+  void RebuildBody() { body_dirty.store(true); }
+
+  // API threads (PlatformsBody), under body_build_mu.
+  void BuildBody() {
+    std::lock_guard lock(views_mu);
+    json list = json::array();
+    for (const auto& v : views) list.push_back(PlatformJson(v));
+    json observer_json = ObserverJson(observer);
+    json notice = nullptr;
+    const bool here = observer_known && observer.connectivity != core::Connectivity::kOk;
+    if (here) {
+      notice = fmt::format(
+          "The problem is on this side: this machine's connection is {} ({}). Platforms cannot "
+          "be judged from here and no incident opens until it is back.",
+          core::ConnectivityName(observer.connectivity),
+          observer.evidence.empty() ? "no detail" : observer.evidence.front());
+    }
+    observer_json["checked"] = observer_known;
+    json body = {{"platforms", std::move(list)},
+                 {"observer", std::move(observer_json)},
+                 {"problem_here", here},
+                 {"notice", notice},
+                 {"updated_at", core::FormatTime(std::chrono::system_clock::now())}};
+    std::string text = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    text += '\n';
+    std::lock_guard body_lock(body_mu);
+    this->body = std::make_shared<const std::string>(std::move(text));
+  }
+
+  // ---- status pages ----
+
+  asio::awaitable<void> StatusLoop() {
+    std::vector<bool> fetching(platforms.size(), false);
+    while (!stopping) {
+      for (std::size_t i = 0; i < platforms.size(); ++i) {
+        if (!platforms[i].status_page || fetching[i]) continue;
+        fetching[i] = true;
+        ++active_fetches;
+        asio::co_spawn(io, FetchStatus(i), [this, i, &fetching](std::exception_ptr e) {
+          if (e) LogException("status page of " + platforms[i].id, e);
+          fetching[i] = false;
+          --active_fetches;
+          MaybeDrained();
+        });
+      }
+      status_timer.expires_after(config.serve.status_page_interval);
+      boost::system::error_code ec;
+      co_await status_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    // `fetching` lives in this frame: wait for the fetches that still reference it.
+    while (active_fetches > 0) {
+      status_timer.expires_after(std::chrono::milliseconds(20));
+      boost::system::error_code ec;
+      co_await status_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
+  asio::awaitable<void> FetchStatus(std::size_t i) {
+    const core::Platform& p = platforms[i];
+    sources::StatusPageState s = co_await options.fetch_status(p);
+    const auto at = std::chrono::system_clock::now();
+    status_known[p.id] = s;
+    store::StatusPageState st;
+    st.platform = p.id;
+    st.indicator = s.fetched ? s.indicator : "";
+    st.description = s.fetched ? s.description : s.error;
+    st.fetched_at = store::FromSystem(at);
+    st.raw_json = StatusStateJson(s).dump();
+    StoreOk(store.PutStatusPage(st), "saving " + p.id + "'s status page");
+    json view;
+    {
+      std::lock_guard lock(views_mu);
+      views[i].status_page = StatusPageView{p.status_page->url, at, s, p.status_page->kind};
+      view = PlatformJson(views[i]);
+    }
+    Publish({"platform", std::move(view)});
+    RebuildBody();
+  }
+
+  // ---- members ----
+
+  config::Config config;
+  store::Store& store;
+  EngineOptions options;
+  std::vector<core::Platform> platforms;  // watched (enabled) ones
+  std::map<std::string, std::size_t, std::less<>> index;
+  EngineMetrics metrics;
+  SampleWriter writer;
+
+  // Engine thread only.
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  asio::steady_timer wake_timer;
+  asio::steady_timer status_timer;
+  std::unique_ptr<probe::Prober> prober;
+  std::optional<Scheduler> scheduler;
+  std::vector<watch::PlatformStateMachine> machines;
+  watch::IncidentTracker tracker;
+  std::map<std::string, std::string> key_to_id;  // tracker key -> store incident id
+  std::vector<store::Incident> orphans;          // open in the store, not yet settled
+  std::map<std::string, sources::StatusPageState> status_known;
+  std::vector<bool> observed;                   // had a round since start
+  std::vector<int> good_streak;                 // CountGoodRounds
+  std::vector<SteadyClock::time_point> due_at;  // when the scheduled round was due, per platform
+  std::vector<std::vector<std::string>> base_evidence;
+  std::vector<bool> crowd_flagged;
+  std::vector<std::optional<store::PlatformState>> saved_states;  // last written, per platform
+  bool stopping = false;
+  int active_rounds = 0;
+  int active_fetches = 0;
+  bool scheduler_done = false;
+  bool status_done = false;
+  std::promise<void>* drained = nullptr;
+  bool drained_set = false;
+
+  // Set by Start/Stop on the caller's thread, read by the API's threads too.
+  std::thread thread;
+  std::atomic<bool> started{false};
+  std::atomic<bool> stopped{false};
+  bool abandoned = false;
+
+  std::atomic<std::int64_t> collecting_since{0};  // store millis
+  std::atomic<std::uint64_t> rounds{0};
+
+  std::mutex views_mu;  // guards views, observer, observer_known
+  std::vector<PlatformView> views;
+  diagnose::Observer observer;
+  bool observer_known = false;
+
+  std::mutex body_mu;  // guards body
+  std::shared_ptr<const std::string> body;
+  std::atomic<bool> body_dirty{true};
+  std::mutex body_build_mu;  // one BuildBody at a time; taken before views_mu and body_mu
+
+  std::mutex subs_mu;  // guards subs, next_sub
+  std::map<std::uint64_t, std::function<void(const api::LiveEvent&)>> subs;
+  std::uint64_t next_sub = 1;
+
+  std::mutex health_mu;  // guards store_error
+  std::optional<core::Error> store_error;
+};
+
+namespace {
+
+class SubscriptionImpl final : public api::Backend::Subscription {
+ public:
+  SubscriptionImpl(Engine::State* state, std::uint64_t id) : state_(state), id_(id) {}
+  ~SubscriptionImpl() override;
+
+ private:
+  Engine::State* state_;
+  std::uint64_t id_;
+};
+
+}  // namespace
+
+Engine::Engine(config::Config config, store::Store& store, EngineOptions options)
+    : state_(std::make_unique<State>(std::move(config), store, std::move(options))) {}
+
+Engine::~Engine() {
+  Stop();
+  if (state_ && state_->abandoned) {
+    // See State::Stop: the event loop still holds coroutines that reference it.
+    (void)state_.release();
+  }
+}
+
+core::Status Engine::Start() { return state_->Start(); }
+
+void Engine::Stop() { state_->Stop(); }
+
+std::uint64_t Engine::rounds_completed() const { return state_->rounds.load(); }
+
+std::shared_ptr<const std::string> Engine::PlatformsBody() {
+  {
+    std::lock_guard build(state_->body_build_mu);
+    if (state_->body_dirty.exchange(false)) state_->BuildBody();
+  }
+  std::lock_guard lock(state_->body_mu);
+  return state_->body;
+}
+
+core::Result<json> Engine::Platform(std::string_view id) {
+  State& s = *state_;
+  auto it = s.index.find(id);
+  if (it == s.index.end()) {
+    auto near = config::SuggestPlatform(s.config, id);
+    return MakeError(ErrorCode::kNotFound, "no watched platform '{}'{}", id,
+                     near ? fmt::format("; did you mean '{}'?", *near) : std::string());
+  }
+  std::lock_guard lock(s.views_mu);
+  return PlatformJson(s.views[it->second], /*with_probes=*/true);
+}
+
+core::Result<json> Engine::History(std::string_view id, std::chrono::system_clock::time_point from,
+                                   std::chrono::system_clock::time_point to) {
+  State& s = *state_;
+  if (!s.index.count(id)) {
+    return MakeError(ErrorCode::kNotFound, "no watched platform '{}'", id);
+  }
+  store::AggregateQuery q;
+  q.platform = std::string(id);
+  q.range = {store::FromSystem(from), store::FromSystem(to)};
+  q.from = "here";
+  auto aggregates = s.store.ListAggregates(q);
+  if (!aggregates.ok()) return aggregates.error();
+  return HistoryJson(id, *aggregates);
+}
+
+void Engine::CheckNow(std::vector<std::string> platform_ids,
+                      std::function<void(core::Result<json>)> done) {
+  State& s = *state_;
+  std::vector<core::Platform> ps;
+  if (platform_ids.empty()) {
+    ps = s.platforms;
+  } else {
+    for (const auto& id : platform_ids) {
+      const core::Platform* p = config::FindPlatform(s.config, id);
+      if (!p) {
+        auto near = config::SuggestPlatform(s.config, id);
+        done(MakeError(ErrorCode::kNotFound, "unknown platform '{}'{}", id,
+                       near ? fmt::format("; did you mean '{}'?", *near) : std::string()));
+        return;
+      }
+      if (std::none_of(ps.begin(), ps.end(), [&](const auto& q) { return q.id == p->id; })) {
+        ps.push_back(*p);
+      }
+    }
+  }
+  if (!s.started || s.stopped) {
+    done(MakeError(ErrorCode::kUnavailable, "the engine is not running"));
+    return;
+  }
+  asio::post(s.io, [&s, ps = std::move(ps), done = std::move(done)]() mutable {
+    if (s.stopping) {
+      done(MakeError(ErrorCode::kUnavailable, "shutting down"));
+      return;
+    }
+    ++s.active_rounds;
+    auto task = [&s, ps = std::move(ps), done]() mutable -> asio::awaitable<void> {
+      auto round = co_await s.RunAndProcess(std::move(ps), false);
+      if (round) {
+        done(diagnose::ToJson(round->report));
+      } else {
+        done(MakeError(ErrorCode::kInternal, "the check failed; see the server log"));
+      }
+    };
+    asio::co_spawn(s.io, std::move(task), [&s](std::exception_ptr e) {
+      if (e) s.LogException("check now", e);
+      --s.active_rounds;
+      s.MaybeDrained();
+    });
+  });
+}
+
+core::Result<json> Engine::Incidents(const api::IncidentQuery& query) {
+  store::IncidentQuery q;
+  if (query.state == "open") {
+    q.state = store::IncidentState::kOpen;
+  } else if (query.state == "closed") {
+    q.state = store::IncidentState::kClosed;
+  } else if (query.state != "all" && !query.state.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "state must be open, closed or all, not '{}'",
+                     query.state);
+  }
+  q.limit = std::clamp<std::size_t>(query.limit, 1, 1000);
+  q.cursor = query.cursor;
+  auto page = state_->store.ListIncidents(q);
+  if (!page.ok()) return page.error();
+  json list = json::array();
+  for (const auto& inc : page->incidents) list.push_back(IncidentJson(inc));
+  return json{{"incidents", std::move(list)},
+              {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}};
+}
+
+core::Result<json> Engine::Incident(std::string_view id) {
+  auto inc = state_->store.GetIncident(id);
+  if (!inc.ok()) return inc.error();
+  return IncidentJson(*inc);
+}
+
+core::Result<json> Engine::IncidentEvents(std::string_view id, std::int64_t after) {
+  auto events = state_->store.ListEvents(id, std::max<std::int64_t>(after, 0), 10000);
+  if (!events.ok()) return events.error();
+  json list = json::array();
+  for (const auto& e : *events) list.push_back(EventJson(e));
+  return json{{"incident_id", id}, {"events", std::move(list)}};
+}
+
+core::Result<json> Engine::SubmitReport(std::string_view platform, std::string_view kind,
+                                        std::string_view client_key) {
+  State& s = *state_;
+  auto it = s.index.find(platform);
+  if (it == s.index.end()) {
+    auto near = config::SuggestPlatform(s.config, platform);
+    return MakeError(ErrorCode::kNotFound, "no watched platform '{}'{}", platform,
+                     near ? fmt::format("; did you mean '{}'?", *near) : std::string());
+  }
+  if (!kind.empty() &&
+      std::find(std::begin(kReportKinds), std::end(kReportKinds), kind) == std::end(kReportKinds)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "kind must be one of login, feed, messages, posting, calls, other");
+  }
+  if (client_key.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "no client key for the report");
+  }
+  const auto now = std::chrono::system_clock::now();
+  auto key = s.store.ClientKey(client_key, store::FromSystem(now));
+  if (!key.ok()) return key.error();
+  store::CrowdReport report{std::string(platform), std::string(kind), *key, store::FromSystem(now)};
+  if (auto added = s.store.AddReport(report); !added.ok()) {
+    if (added.error().code() == ErrorCode::kAlreadyExists) {
+      return MakeError(ErrorCode::kResourceExhausted,
+                       "you already reported {} this hour: one report per platform per hour "
+                       "counts",
+                       s.platforms[it->second].name);
+    }
+    return added.error();
+  }
+  auto crowd = s.AssessCrowd(std::string(platform), now);
+  if (!crowd.ok()) return crowd.error();
+  if (s.started && !s.stopped) {
+    const std::size_t i = it->second;
+    asio::post(s.io, [&s, i] {
+      if (!s.stopping) s.RefreshCrowd(i, std::chrono::system_clock::now(), /*publish=*/true);
+    });
+  }
+  return json{{"accepted", true},
+              {"platform", platform},
+              {"reports_last_hour", crowd->reports_last_hour},
+              {"flagged", crowd->flagged}};
+}
+
+core::Result<json> Engine::Reports(std::string_view platform) {
+  State& s = *state_;
+  std::vector<std::size_t> which;
+  if (platform.empty()) {
+    for (std::size_t i = 0; i < s.platforms.size(); ++i) which.push_back(i);
+  } else {
+    auto it = s.index.find(platform);
+    if (it == s.index.end()) {
+      return MakeError(ErrorCode::kNotFound, "no watched platform '{}'", platform);
+    }
+    which.push_back(it->second);
+  }
+  const auto now = std::chrono::system_clock::now();
+  // One query says which platforms have any report to count at all.
+  auto hours = s.store.HourlyReportCounts("", {store::FromSystem(now - s.CrowdLookback()),
+                                               store::FromSystem(now) + std::chrono::hours(1)});
+  if (!hours.ok()) return hours.error();
+  std::set<std::string, std::less<>> reported;
+  for (const auto& h : *hours) reported.insert(h.platform);
+  json list = json::array();
+  for (auto i : which) {
+    auto crowd = s.AssessCrowd(s.platforms[i].id, now, !reported.count(s.platforms[i].id));
+    if (!crowd.ok()) return crowd.error();
+    list.push_back({{"platform", s.platforms[i].id},
+                    {"reports_last_hour", crowd->reports_last_hour},
+                    {"reports", crowd->reports},
+                    {"window_minutes", s.config.crowd.window.count()},
+                    {"baseline", crowd->baseline},
+                    {"ratio", crowd->ratio},
+                    {"flagged", crowd->flagged},
+                    {"evidence", crowd->evidence}});
+  }
+  return json{{"platforms", std::move(list)}};
+}
+
+json Engine::StatusPages() {
+  State& s = *state_;
+  json list = json::array();
+  std::lock_guard lock(s.views_mu);
+  for (const auto& v : s.views) {
+    if (!v.status_page) continue;
+    StatusPageView page = *v.status_page;
+    if (!page.fetched_at && page.state.error.empty()) page.state.error = "not fetched yet";
+    list.push_back(StatusPageJson(v.platform, page));
+  }
+  return json{{"status_pages", std::move(list)}};
+}
+
+std::string Engine::Metrics() { return state_->metrics.Render(); }
+
+core::Status Engine::Health() {
+  State& s = *state_;
+  {
+    std::lock_guard lock(s.health_mu);
+    if (s.store_error) return *s.store_error;
+  }
+  // A cheap read that touches the database: absent is fine, anything else is the store failing.
+  auto probe = s.store.GetPlatformState("__healthz__");
+  if (probe.ok() || probe.error().code() == ErrorCode::kNotFound) return core::Ok();
+  return probe.error();
+}
+
+std::unique_ptr<api::Backend::Subscription> Engine::Subscribe(
+    std::function<void(const api::LiveEvent&)> sink) {
+  State& s = *state_;
+  std::lock_guard lock(s.subs_mu);
+  std::uint64_t id = s.next_sub++;
+  s.subs.emplace(id, std::move(sink));
+  return std::make_unique<SubscriptionImpl>(&s, id);
+}
+
+SubscriptionImpl::~SubscriptionImpl() {
+  std::lock_guard lock(state_->subs_mu);
+  state_->subs.erase(id_);
+}
+
+core::Result<api::Role> Engine::Authenticate(std::string_view bearer_token) {
+  return api::Authenticate(state_->store, bearer_token,
+                           store::FromSystem(std::chrono::system_clock::now()));
+}
+
+}  // namespace lifeline::serve
