@@ -1,6 +1,8 @@
 // The sample writer's loop: wait for a batch or the flush interval, write, roll up, prune.
 #include "serve/sample_writer.h"
 
+#include <malloc.h>
+
 #include <fmt/format.h>
 
 namespace lifeline::serve {
@@ -67,6 +69,9 @@ void SampleWriter::Run() {
         if (options_.log) options_.log("store: rollup failed: " + r.error().message());
         if (options_.on_result) options_.on_result(r.error());
       }
+      // A minute's samples were just read and aggregated (60,000 rows with 10,000 platforms every
+      // 10 s); glibc keeps freed memory of every thread's arena resident unless asked.
+      malloc_trim(0);
     }
     if (!stopping && now >= next_prune) {
       next_prune = now + options_.prune_interval;
