@@ -171,10 +171,14 @@ asio::awaitable<RoundResult> Run(probe::Prober& prober, const config::Config& co
       for (const auto& resolver : config.resolvers) local.push_back(DnsSpec(name, resolver));
     }
     r.dns_direct.end = local.size();
-    // Vantage points use their own resolver: that is what users there see.
+    // Vantage points use their own resolver: that is what users there see. Without vantage
+    // points the list is not built (serve runs rounds of hundreds of platforms several times a
+    // second).
     r.remote.begin = remote.size();
-    remote.insert(remote.end(), p.probes.begin(), p.probes.end());
-    for (const auto& name : p.dns_names) remote.push_back(DnsSpec(name, ""));
+    if (!vantage_points.empty()) {
+      remote.insert(remote.end(), p.probes.begin(), p.probes.end());
+      for (const auto& name : p.dns_names) remote.push_back(DnsSpec(name, ""));
+    }
     r.remote.end = remote.size();
   }
 
