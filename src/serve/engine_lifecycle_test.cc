@@ -258,6 +258,29 @@ TEST(EngineLifecycle, APlatformThatKeepsFailingAndRecoveringIsOneFlappingInciden
   EXPECT_EQ(h.View("facebook")["incident_id"], nullptr);
 }
 
+TEST(EngineLifecycle, AnIncidentWhoseVerdictKeepsChangingIsNoStormOfUpdates) {
+  TempDir dir;
+  config::Config cfg = TestConfig(100ms);
+  cfg.serve.machine.flapping_transitions = 4;
+  // One vantage point comes and goes: outage, regional outage, outage, ... every round.
+  Harness h(cfg, dir.File("l.db"), [](const std::string& p, int round) {
+    if (p != "x") return core::Verdict::kUp;
+    return round % 2 == 0 ? core::Verdict::kOutage : core::Verdict::kRegionalOutage;
+  });
+  ASSERT_TRUE(h.engine->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.world.rounds_of("x") >= 30; }, 30s));
+  h.engine->Stop();
+  auto incidents = h.Incidents();
+  ASSERT_EQ(incidents.size(), 1u);
+  auto events = h.Events(incidents[0].id);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events[0].type, "opened");
+  int updates = 0;
+  for (const auto& e : events) updates += e.type == "updated";
+  EXPECT_EQ(updates, 4) << "at most flapping_transitions updates per window, not one per round";
+  EXPECT_EQ(h.View("x")["state"], "failing");
+}
+
 // Opens an incident over X in a first run and stops; returns its id.
 std::string OpenXAndStop(const std::string& db) {
   Harness h(TestConfig(100ms), db, [](const std::string& p, int) {

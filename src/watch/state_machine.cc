@@ -194,23 +194,33 @@ std::vector<Transition> PlatformStateMachine::Observe(TimePoint at, const RoundE
         if (failing_rounds_ >= needed) {
           open_ = true;
           incident_ = round;
+          reported_ = round;
+          updates_.clear();
           raw = Opened{.platform = platform_,
                        .at = at,
                        .since = *failing_since_,
                        .rounds = failing_rounds_,
                        .evidence = round};
         }
-      } else if (round.verdict != incident_->verdict || round.layer != incident_->layer ||
-                 round.detail != incident_->detail) {
-        raw = Updated{.platform = platform_,
-                      .at = at,
-                      .previous_verdict = incident_->verdict,
-                      .previous_layer = incident_->layer,
-                      .previous_detail = incident_->detail,
-                      .evidence = round};
-        incident_ = round;
       } else {
-        incident_ = round;  // same state, fresher evidence lines
+        incident_ = round;  // fresher evidence lines, whatever is reported
+        while (!updates_.empty() && updates_.front() <= at - config_.flapping_window) {
+          updates_.pop_front();
+        }
+        const bool changed = !reported_ || round.verdict != reported_->verdict ||
+                             round.layer != reported_->layer || round.detail != reported_->detail;
+        // A verdict that keeps changing is not a storm of updates either (see flapping below).
+        if (changed && !flapping_ &&
+            static_cast<int>(updates_.size()) < config_.flapping_transitions) {
+          raw = Updated{.platform = platform_,
+                        .at = at,
+                        .previous_verdict = reported_ ? reported_->verdict : round.verdict,
+                        .previous_layer = reported_ ? reported_->layer : round.layer,
+                        .previous_detail = reported_ ? reported_->detail : round.detail,
+                        .evidence = round};
+          reported_ = round;
+          updates_.push_back(at);
+        }
       }
       break;
     }
@@ -234,6 +244,8 @@ std::vector<Transition> PlatformStateMachine::Observe(TimePoint at, const RoundE
                      .evidence = round};
         open_ = false;
         incident_.reset();
+        reported_.reset();
+        updates_.clear();
         good_rounds_ = 0;
         failing_since_.reset();
         recovering_since_.reset();
@@ -265,6 +277,8 @@ std::vector<Transition> PlatformStateMachine::Observe(TimePoint at, const RoundE
                                   .failing = open_,
                                   .evidence = round});
       if (open_) {
+        reported_ = incident_;
+        updates_.clear();
         out.push_back(Opened{.platform = platform_,
                              .at = at,
                              .since = failing_since_.value_or(at),

@@ -26,7 +26,10 @@ struct StateMachineConfig {
                                  // confirmation
   int close_after = 3;           // consecutive good rounds that close it
   // This many opens and closes within `flapping_window` make one `flapping` state instead of a
-  // storm of incidents; it ends once a whole window passes without an open or close.
+  // storm of incidents; it ends once a whole window passes without an open or close. An open
+  // incident whose verdict or layer keeps changing (outage <-> regional outage as one vantage
+  // point comes and goes) likewise gets at most this many Updated per window; a change held back
+  // is reported once the window has room, if the state still differs from the last reported.
   int flapping_transitions = 4;
   std::chrono::seconds flapping_window = std::chrono::minutes(10);
 
@@ -71,7 +74,8 @@ struct Opened {
   RoundEvidence evidence;  // of the opening round
 };
 
-// The open incident's verdict or failing layer/detail changed (degraded -> outage, dns -> tcp).
+// The open incident's verdict or failing layer/detail changed (degraded -> outage, dns -> tcp)
+// from what was last reported (Opened or Updated). At most `flapping_transitions` per window.
 struct Updated {
   PlatformRef platform;
   TimePoint at;
@@ -177,6 +181,8 @@ class PlatformStateMachine {
   std::optional<TimePoint> failing_since_;
   std::optional<TimePoint> recovering_since_;
   std::optional<RoundEvidence> incident_;  // set while open_
+  std::optional<RoundEvidence> reported_;  // the open incident's state as last reported
+  std::deque<TimePoint> updates_;          // Updated reported within the flapping window
   std::optional<RoundEvidence> last_;
 
   std::deque<TimePoint> transitions_;  // raw opens and closes within the flapping window

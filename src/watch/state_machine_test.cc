@@ -171,6 +171,17 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"degraded_is_failing", "D D", "1:opened", State::kFailing},
         Case{"degraded_to_outage_updates", "D D O O", "1:opened 2:updated", State::kFailing},
         Case{"outage_to_degraded_updates", "O O D", "1:opened 2:updated", State::kFailing},
+        // A verdict that keeps changing (one vantage point comes and goes): at most 4 updates in
+        // the 10-minute window, not one per round.
+        Case{"a_verdict_that_keeps_changing_is_no_storm_of_updates", "O O R O R O R O R O R O",
+             "1:opened 2:updated 3:updated 4:updated 5:updated", State::kFailing},
+        // Updates at 60-150 s; the R of round 6 is held back. At 660 s (round 22) the first
+        // update leaves the window and the state, still R, is reported.
+        Case{"a_held_back_change_is_reported_when_the_window_has_room", "O O R O R O R R*20",
+             "1:opened 2:updated 3:updated 4:updated 5:updated 22:updated", State::kFailing},
+        // Back where it was last reported by then: nothing to say.
+        Case{"a_held_back_change_that_reverted_says_nothing", "O O R O R O R O*20",
+             "1:opened 2:updated 3:updated 4:updated 5:updated", State::kFailing},
         // This side broken: no evidence either way.
         Case{"local_network_never_opens", "L*10", "", State::kOk},
         Case{"no_network_never_opens", "N*10", "", State::kOk},
