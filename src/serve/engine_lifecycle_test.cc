@@ -1,6 +1,6 @@
 // Engine tests of an incident's life across many rounds, with a per-round script of verdicts and a
-// real SQLite store: a flapping platform is one `flapping` incident, and after a restart a stored
-// incident whose platform is healthy closes only after `close_after` good rounds.
+// real SQLite store: a flapping platform is one `flapping` incident, a verdict that keeps changing
+// is no storm of updates, and after a restart a stored incident closes after `close_after` rounds.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
