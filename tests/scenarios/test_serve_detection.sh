@@ -30,7 +30,7 @@ conf=$W/conf/serve.yaml
   echo "serve:"
   echo "  interval: ${INTERVAL_S}s"
   echo "  data_dir: $W/serve"
-  # (at most 100, the setting's range: ~25 outages within the 10-minute window)
+  # (at most 100, the setting's range: two per outage, so ~50 outages in the 10-minute window)
   if ((RUNS > 1)); then echo "  flapping_transitions: $((4 * RUNS + 4 > 100 ? 100 : 4 * RUNS + 4))"; fi
   echo "api:"
   echo "  listen: 127.0.0.1:8080"
