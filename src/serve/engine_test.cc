@@ -599,6 +599,59 @@ TEST(Engine, StatusPagesArePolledStoredShownAndGivenToRounds) {
   EXPECT_EQ(fetches.load(), 1) << "not more often than status_page_interval (2 min)";
 }
 
+TEST(Engine, AFeedPagesIncidentIsShownWithItsLinkAndKeptAcrossARestart) {
+  TempDir dir;
+  config::Config cfg = TestConfig();
+  for (auto& p : cfg.platforms) {
+    if (p.id == "x")
+      p.status_page = core::StatusPageRef{"https://status.x.test/history.rss", "rss"};
+  }
+  const auto updated = std::chrono::sys_days(std::chrono::year(2026) / 11 / 27) + 4h + 31min;
+  std::atomic<bool> answer{true};
+  auto fetch = [&](core::Platform) -> asio::awaitable<sources::StatusPageState> {
+    sources::StatusPageState s;
+    if (!answer) {
+      s.error = "status page https://status.x.test/history.rss: tcp timeout";
+      co_return s;
+    }
+    s.fetched = true;
+    s.indicator = "minor";
+    s.description = "Posts failing to load";
+    s.incidents = {{"Posts failing to load", "minor", "monitoring",
+                    "https://status.x.test/incidents/p1", updated}};
+    co_return s;
+  };
+  {
+    Harness h(cfg, dir.File("l.db"), [&](EngineOptions& o) { o.fetch_status = fetch; });
+    ASSERT_TRUE(h.engine->Start().ok());
+    ASSERT_TRUE(WaitFor([&] { return h.View("x")["status_page"]["fetched"] == true; }));
+    json incident = h.View("x")["status_page"]["incident"];
+    EXPECT_EQ(incident["name"], "Posts failing to load");
+    EXPECT_EQ(incident["url"], "https://status.x.test/incidents/p1");
+    EXPECT_EQ(incident["updated_at"], "2026-11-27T04:31:00Z");
+    json page = h.engine->StatusPages()["status_pages"][0];
+    EXPECT_EQ(page["kind"], "rss");
+    EXPECT_EQ(page["incidents"][0]["status"], "monitoring");
+    h.engine->Stop();
+  }
+  // After a restart, before any poll answers, the stored state (incident included) is shown.
+  answer = false;
+  Harness h(cfg, dir.File("l.db"), [&](EngineOptions& o) {
+    o.fetch_status = [&](core::Platform p) -> asio::awaitable<sources::StatusPageState> {
+      std::this_thread::sleep_for(200ms);  // the first poll answers late
+      co_return co_await fetch(p);
+    };
+  });
+  ASSERT_TRUE(h.engine->Start().ok());
+  json sp = h.View("x")["status_page"];
+  EXPECT_EQ(sp["indicator"], "minor") << sp;
+  EXPECT_EQ(sp["incident"]["url"], "https://status.x.test/incidents/p1") << sp;
+  EXPECT_EQ(sp["incident"]["updated_at"], "2026-11-27T04:31:00Z") << sp;
+  // A failed poll replaces it: the page could not be read, and no stale incident is shown.
+  ASSERT_TRUE(WaitFor([&] { return h.View("x")["status_page"]["fetched"] == false; }));
+  EXPECT_TRUE(h.View("x")["status_page"]["incident"].is_null());
+}
+
 TEST(Engine, ACrowdSpikeIsEvidenceOnThePlatformAndItsIncident) {
   TempDir dir;
   config::Config cfg = TestConfig();
