@@ -291,7 +291,20 @@ TEST(FetchStatusPageTest, FeedKindsAreReadAsFeeds) {
     EXPECT_EQ(state.incidents[0].url, "https://status.example.com/i/1");
     ASSERT_TRUE(prober.last_request);
     EXPECT_THAT(prober.last_request->headers[0].second, HasSubstr("application/atom+xml"));
+    EXPECT_EQ(prober.last_request->max_body_bytes, std::size_t{4} << 20) << "the body cap";
   }
+}
+
+TEST(FetchStatusPageTest, FeedOverTheBodyCapIsNotFetchedAndSaysSo) {
+  FakeProber prober;
+  prober.response.transport.ok = false;
+  prober.response.transport.layer = core::Layer::kHttp;
+  prober.response.transport.detail = std::string(core::detail::kTooLarge);
+  prober.response.transport.message = "body over 4194304 bytes";
+  StatusPageState state = RunFetch(prober, {"https://status.example.com/history.rss", "rss"});
+  EXPECT_FALSE(state.fetched);
+  EXPECT_EQ(state.error,
+            "status page https://status.example.com/history.rss: body over 4194304 bytes");
 }
 
 TEST(FetchStatusPageTest, FeedWindowComesFromThePage) {
