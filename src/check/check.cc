@@ -191,7 +191,7 @@ asio::awaitable<RoundResult> Run(probe::Prober& prober, const config::Config& co
 
   WaitGroup group(co_await asio::this_coro::executor);
   group.Spawn([&]() -> asio::awaitable<void> {
-    local_results = co_await prober.Run(local);
+    local_results = co_await prober.Run(std::move(local));  // not used after: no copy
     progress.local_done = true;
   });
   group.Spawn([&]() -> asio::awaitable<void> {

@@ -453,7 +453,7 @@ struct Engine::State {
     std::optional<check::RoundResult> result;
     std::exception_ptr failure;
     try {
-      result = co_await options.run_round(ps, &status_known);
+      result = co_await options.run_round(std::move(ps), &status_known);  // ps is not used after
     } catch (...) {
       failure = std::current_exception();
     }
