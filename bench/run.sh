@@ -9,3 +9,5 @@ echo "== CPU per probe vs blackbox_exporter"
 bash bench/compare_blackbox.sh build/release "${RUNS:-5}"
 echo "== 1,000 targets at once: peak RSS"
 bash bench/rss_1000.sh build/release
+echo "== lifeline serve watching 10,000 endpoints every 10 s: CPU, RSS, probe start lateness"
+bash bench/watch_10k.sh build/release "${RUNS:-3}"
