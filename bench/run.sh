@@ -4,10 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --preset release >/dev/null
-cmake --build --preset release --target probe_load lifeline
+cmake --build --preset release --target probe_load lifeline api_fake_server
 echo "== CPU per probe vs blackbox_exporter"
 bash bench/compare_blackbox.sh build/release "${RUNS:-5}"
 echo "== 1,000 targets at once: peak RSS"
 bash bench/rss_1000.sh build/release
 echo "== lifeline serve watching 10,000 endpoints every 10 s: CPU, RSS, probe start lateness"
 bash bench/watch_10k.sh build/release "${RUNS:-3}"
+echo "== GET /v1/platforms under wrk: the API transport alone, then the real serve"
+bash bench/api_bench.sh build/release
+if [[ $(id -u) == 0 ]]; then
+  bash bench/api_serve_bench.sh build/release "${RUNS:-3}"
+  echo "== lifeline check of the full catalog in the namespace test world"
+  bash bench/check_world.sh build/release/lifeline "${RUNS:-5}"
+else
+  echo "(api_serve_bench.sh and check_world.sh need root for network namespaces: skipped)"
+fi
