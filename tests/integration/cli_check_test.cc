@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/support/lifeline_cli.h"
 #include "integration/support/process.h"
 #include "integration/support/testhttpd.h"
 
@@ -14,35 +15,11 @@ namespace lifeline {
 namespace {
 
 using nlohmann::json;
+using testing::FindPlatform;
+using testing::ParseReport;
+using testing::RunLifeline;
 using testing::TempDir;
 using testing::TestHttpd;
-
-struct Run {
-  int code = -1;
-  std::string out;
-};
-
-// Runs the real binary; stdout and stderr together (the JSON goes to stdout, errors to stderr).
-Run Lifeline(const std::vector<std::string>& args) {
-  std::vector<std::string> argv{LIFELINE_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  Run r;
-  r.code = testing::RunCommand(argv, &r.out);
-  return r;
-}
-
-json ParseJson(const std::string& out) {
-  auto start = out.find('{');
-  EXPECT_NE(start, std::string::npos) << out;
-  return json::parse(out.substr(start == std::string::npos ? 0 : start), nullptr, false);
-}
-
-const json* FindPlatform(const json& report, const std::string& id) {
-  for (const auto& p : report["platforms"]) {
-    if (p["platform"] == id) return &p;
-  }
-  return nullptr;
-}
 
 class CliCheckTest : public ::testing::Test {
  protected:
@@ -74,9 +51,9 @@ class CliCheckTest : public ::testing::Test {
 
 TEST_F(CliCheckTest, HealthyPlatformIsUpAndExitsZero) {
   auto cfg = WriteConfig(Platform("localgram", healthy_.Url()));
-  auto r = Lifeline({"check", "localgram", "--config", cfg, "--json"});
+  auto r = RunLifeline({"check", "localgram", "--config", cfg, "--json"});
   ASSERT_EQ(r.code, 0) << r.out;
-  json j = ParseJson(r.out);
+  json j = ParseReport(r.out);
   EXPECT_EQ(j["observer"]["connectivity"], "ok");
   EXPECT_EQ(j["exit_code"], 0);
   const json* p = FindPlatform(j, "localgram");
@@ -91,7 +68,7 @@ TEST_F(CliCheckTest, HealthyPlatformIsUpAndExitsZero) {
 TEST_F(CliCheckTest, TableNamesVerdictAndReason) {
   auto cfg =
       WriteConfig(Platform("localgram", healthy_.Url()) + Platform("deadgram", broken_.Url()));
-  auto r = Lifeline({"check", "localgram", "deadgram", "--config", cfg});
+  auto r = RunLifeline({"check", "localgram", "deadgram", "--config", cfg});
   EXPECT_NE(r.out.find("PLATFORM"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("up"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("http/status"), std::string::npos) << r.out;
@@ -131,9 +108,9 @@ class CliAgentTest : public CliCheckTest {
 TEST_F(CliAgentTest, FailingHereAndAtTheVantagePointIsAnOutage) {
   auto cfg = WriteConfig(Platform("deadgram", broken_.Url()),
                          "vantage_points:\n" + Vantage("loop-a", token_file_, port_));
-  auto r = Lifeline({"check", "deadgram", "--config", cfg, "--json"});
+  auto r = RunLifeline({"check", "deadgram", "--config", cfg, "--json"});
   EXPECT_EQ(r.code, 1) << r.out;
-  json j = ParseJson(r.out);
+  json j = ParseReport(r.out);
   const json* p = FindPlatform(j, "deadgram");
   ASSERT_NE(p, nullptr) << r.out;
   EXPECT_EQ((*p)["verdict"], "outage") << r.out;
@@ -152,10 +129,10 @@ TEST_F(CliAgentTest, UnreachableAndUnauthorisedAgentsAreMissingEvidenceNotACrash
   auto cfg = WriteConfig(Platform("deadgram", broken_.Url()),
                          "vantage_points:\n" + Vantage("gone", token_file_, dead_port) +
                              Vantage("badtoken", wrong_token_file_, port_));
-  auto r = Lifeline({"check", "deadgram", "--config", cfg, "--json"});
+  auto r = RunLifeline({"check", "deadgram", "--config", cfg, "--json"});
   // Failing here with no usable confirmation from elsewhere: not enough evidence either way.
   EXPECT_EQ(r.code, 4) << r.out;
-  json j = ParseJson(r.out);
+  json j = ParseReport(r.out);
   EXPECT_EQ(FindPlatform(j, "deadgram")->at("verdict"), "unknown") << r.out;
   ASSERT_EQ(j["vantage_points"].size(), 2u);
   for (const auto& v : j["vantage_points"]) EXPECT_EQ(v["reachable"], false) << v;
@@ -175,9 +152,9 @@ TEST_F(CliCheckTest, OfficialMajorOutageConfirmsAFailureSeenHere) {
       << error;
   auto cfg = WriteConfig(Platform("deadgram", broken_.Url()) +
                          "    status_page: " + status.Url("/api/v2/summary.json") + "\n");
-  auto r = Lifeline({"check", "deadgram", "--config", cfg, "--json"});
+  auto r = RunLifeline({"check", "deadgram", "--config", cfg, "--json"});
   EXPECT_EQ(r.code, 1) << r.out;
-  json j = ParseJson(r.out);
+  json j = ParseReport(r.out);
   const json* p = FindPlatform(j, "deadgram");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ((*p)["verdict"], "outage") << r.out;
@@ -185,7 +162,7 @@ TEST_F(CliCheckTest, OfficialMajorOutageConfirmsAFailureSeenHere) {
 }
 
 TEST(CliErrorsTest, MisspeltPlatformExitsTwoWithSuggestion) {
-  auto r = Lifeline({"check", "instagarm", "--json"});
+  auto r = RunLifeline({"check", "instagarm", "--json"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("unknown platform 'instagarm'"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("did you mean 'instagram'"), std::string::npos) << r.out;
@@ -194,29 +171,29 @@ TEST(CliErrorsTest, MisspeltPlatformExitsTwoWithSuggestion) {
 TEST(CliErrorsTest, BadConfigExitsTwoNamingFileLineAndKey) {
   TempDir dir;
   auto unknown_key = dir.Write("a.yaml", "timeout: 2s\nplatforms:\n  instagram:\n    dnz: [x]\n");
-  auto r = Lifeline({"check", "--config", unknown_key});
+  auto r = RunLifeline({"check", "--config", unknown_key});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("a.yaml:4"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("dnz"), std::string::npos) << r.out;
 
   auto bad_yaml = dir.Write("b.yaml", "timeout: [2s\n");
-  r = Lifeline({"check", "--config", bad_yaml});
+  r = RunLifeline({"check", "--config", bad_yaml});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("b.yaml:"), std::string::npos) << r.out;
 
   auto bad_url = dir.Write("c.yaml", "control:\n  - url: ftp://example.test/\n");
-  r = Lifeline({"check", "--config", bad_url});
+  r = RunLifeline({"check", "--config", bad_url});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("c.yaml:2"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("url"), std::string::npos) << r.out;
 }
 
 TEST(CliErrorsTest, UsageErrorsExitTwo) {
-  EXPECT_EQ(Lifeline({"check", "--timeout", "-1"}).code, 2);
-  EXPECT_EQ(Lifeline({"frobnicate"}).code, 2);
-  EXPECT_EQ(Lifeline({}).code, 2);
-  EXPECT_EQ(Lifeline({"check", "--config", "/nonexistent/lifeline.yaml"}).code, 2);
-  auto list = Lifeline({"check", "--list"});
+  EXPECT_EQ(RunLifeline({"check", "--timeout", "-1"}).code, 2);
+  EXPECT_EQ(RunLifeline({"frobnicate"}).code, 2);
+  EXPECT_EQ(RunLifeline({}).code, 2);
+  EXPECT_EQ(RunLifeline({"check", "--config", "/nonexistent/lifeline.yaml"}).code, 2);
+  auto list = RunLifeline({"check", "--list"});
   EXPECT_EQ(list.code, 0);
   EXPECT_NE(list.out.find("whatsapp"), std::string::npos);
   EXPECT_NE(list.out.find("meta"), std::string::npos);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "integration/support/lifeline_cli.h"
 #include "integration/support/process.h"
 #include "integration/support/testhttpd.h"
 #include "serve/engine.h"
@@ -23,6 +24,9 @@ namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
+using testing::FindPlatform;
+using testing::ParseReport;
+using testing::RunLifeline;
 using testing::TempDir;
 using testing::TestHttpd;
 using Clock = std::chrono::system_clock;
@@ -73,32 +77,6 @@ std::string OutageAtom(const std::string& base) {
 </entry></feed>)";
 }
 
-struct Run {
-  int code = -1;
-  std::string out;
-};
-
-Run Lifeline(const std::vector<std::string>& args) {
-  std::vector<std::string> argv{LIFELINE_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  Run r;
-  r.code = testing::RunCommand(argv, &r.out);
-  return r;
-}
-
-json ParseJson(const std::string& out) {
-  auto start = out.find('{');
-  EXPECT_NE(start, std::string::npos) << out;
-  return json::parse(out.substr(start == std::string::npos ? 0 : start), nullptr, false);
-}
-
-const json* FindPlatform(const json& report, const std::string& id) {
-  for (const auto& p : report["platforms"]) {
-    if (p["platform"] == id) return &p;
-  }
-  return nullptr;
-}
-
 class StatusFeedTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -133,9 +111,9 @@ TEST_F(StatusFeedTest, CheckReadsAnAtomFeedAndItsOutageConfirmsTheFailureSeenHer
   auto cfg =
       dir_.Write("lifeline.yaml",
                  Yaml(Platform("deadgram", broken_.Url(), feed.Url("/history.atom"), "atom")));
-  auto r = Lifeline({"check", "deadgram", "--config", cfg, "--json"});
+  auto r = RunLifeline({"check", "deadgram", "--config", cfg, "--json"});
   EXPECT_EQ(r.code, 1) << r.out;
-  json j = ParseJson(r.out);
+  json j = ParseReport(r.out);
   const json* p = FindPlatform(j, "deadgram");
   ASSERT_NE(p, nullptr) << r.out;
   EXPECT_EQ((*p)["verdict"], "outage") << r.out;
@@ -151,9 +129,9 @@ TEST_F(StatusFeedTest, CheckSaysWhyAFeedCannotBeReadAndStillJudgesFromProbes) {
       << error;
   auto cfg = dir_.Write("lifeline.yaml",
                         Yaml(Platform("chirp", healthy_.Url(), page.Url("/feed.rss"), "rss")));
-  auto r = Lifeline({"check", "chirp", "--config", cfg, "--json"});
+  auto r = RunLifeline({"check", "chirp", "--config", cfg, "--json"});
   EXPECT_EQ(r.code, 0) << r.out;
-  json j = ParseJson(r.out);
+  json j = ParseReport(r.out);
   const json* p = FindPlatform(j, "chirp");
   ASSERT_NE(p, nullptr) << r.out;
   EXPECT_EQ((*p)["verdict"], "up") << r.out;
