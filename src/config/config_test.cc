@@ -13,9 +13,12 @@
 #include <sstream>
 
 #include "config/values.h"
+#include "core/temp_dir.h"
 
 namespace lifeline::config {
 namespace {
+
+using lifeline::testing::TempDir;
 
 namespace fs = std::filesystem;
 
@@ -41,24 +44,6 @@ const core::ProbeSpec* FindProbe(const core::Platform& p, std::string_view id) {
 }
 
 // A fresh folder under the system temp dir, removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "lifeline-config-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-  fs::path Write(const std::string& name, const std::string& content) const {
-    fs::path p = path_ / name;
-    std::ofstream(p) << content;
-    return p;
-  }
-
- private:
-  fs::path path_;
-};
-
 // --- The bundled catalog ----------------------------------------------------------------------
 
 const char* const kRequiredIds[] = {
@@ -781,7 +766,7 @@ TEST(Secrets, FromFileRelativeToTheConfigFolder) {
   TempDir dir;
   dir.Write("forum.token", "s3cr3t-from-file\n");
   dir.Write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
-  fs::path cfg = dir.Write("lifeline.yaml", R"(ca_file: ca.pem
+  std::string cfg = dir.Write("lifeline.yaml", R"(ca_file: ca.pem
 vantage_points:
   - { name: eu, url: "http://203.0.113.10:8089", token_file: tokens/eu.token }
 platforms:
@@ -795,11 +780,11 @@ platforms:
         headers:
           Authorization: { file: forum.token, prefix: "Bearer " }
 )");
-  auto c = LoadFile(cfg.string());
+  auto c = LoadFile(cfg);
   ASSERT_TRUE(c.ok()) << c.error().message();
-  EXPECT_EQ(c->source, cfg.string());
-  EXPECT_EQ(c->ca_file, (dir.path() / "ca.pem").string());
-  EXPECT_EQ(c->vantage_points[0].token_file, (dir.path() / "tokens/eu.token").string());
+  EXPECT_EQ(c->source, cfg);
+  EXPECT_EQ(c->ca_file, dir.File("ca.pem"));
+  EXPECT_EQ(c->vantage_points[0].token_file, dir.File("tokens/eu.token"));
   const core::ProbeSpec& api = FindPlatform(*c, "myforum")->probes[0];
   ASSERT_EQ(api.headers.size(), 1u);
   EXPECT_EQ(api.headers[0].second, "Bearer s3cr3t-from-file") << "trailing newline dropped";
@@ -809,7 +794,7 @@ TEST(Secrets, NeverAppearInErrors) {
   TempDir dir;
   dir.Write("two-lines.token", "s3cr3t-line-one\ns3cr3t-line-two\n");
   ::setenv("LIFELINE_TEST_BAD_TOKEN", "s3cr3t-env\r\nInjected: yes", 1);
-  const std::string name = (dir.path() / "lifeline.yaml").string();
+  const std::string name = dir.File("lifeline.yaml");
   struct Case {
     std::string yaml;
     std::string want;
@@ -826,7 +811,7 @@ TEST(Secrets, NeverAppearInErrors) {
           Authorization: { file: two-lines.token }
 )",
        name + ":9: platforms.myforum.probes[api].headers.Authorization: secret file '" +
-           (dir.path() / "two-lines.token").string() +
+           dir.File("two-lines.token") +
            "' contains a line break; a header value must be one line"},
       {R"(platforms:
   myforum:
@@ -863,7 +848,7 @@ TEST(Secrets, NeverAppearInErrors) {
           X-Token: { file: missing.token }
 )",
        name + ":9: platforms.myforum.probes[api].headers.X-Token: cannot read secret file '" +
-           (dir.path() / "missing.token").string() + "': No such file or directory"},
+           dir.File("missing.token") + "': No such file or directory"},
   };
   for (const Case& c : cases) {
     std::string message = LoadError(c.yaml, name);
@@ -878,7 +863,7 @@ TEST(Secrets, EmptySecretsAreErrors) {
   TempDir dir;
   dir.Write("empty.token", "\n");
   ::setenv("LIFELINE_TEST_EMPTY", "", 1);
-  const std::string name = (dir.path() / "lifeline.yaml").string();
+  const std::string name = dir.File("lifeline.yaml");
   const std::string base = R"(platforms:
   myforum:
     name: My Forum

@@ -14,28 +14,18 @@
 #include <mutex>
 #include <thread>
 
+#include "core/temp_dir.h"
 #include "serve/engine.h"
 
 namespace lifeline::serve {
 namespace {
 
+using lifeline::testing::TempDir;
+
 namespace asio = boost::asio;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "lifeline-life-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 // Verdict of `platform` in its `round`-th round (0-based, counting every round it was in,
 // confirmations included). Called on the engine's thread.

@@ -18,26 +18,17 @@
 #include <set>
 #include <thread>
 
+#include "core/temp_dir.h"
+
 namespace lifeline::serve {
 namespace {
+
+using lifeline::testing::TempDir;
 
 namespace asio = boost::asio;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "lifeline-engine-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 // What the scripted world says about each platform in the next rounds. Thread-safe.
 class FakeWorld {

@@ -18,11 +18,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/temp_dir.h"
 #include "store/migrations/migrations.h"
 #include "store/store.h"
 
 namespace lifeline::store {
 namespace {
+
+using lifeline::testing::TempDir;
 
 namespace fs = std::filesystem;
 using core::ErrorCode;
@@ -38,26 +41,6 @@ constexpr uid_t kNobody = 65534;
     auto&& _r = (expr);                                             \
     ASSERT_TRUE(_r.ok()) << #expr << ": " << _r.error().ToString(); \
   } while (0)
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "/lifeline_sqlite_XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) std::abort();
-    path_ = tmpl;
-    chmod(path_.c_str(), 0755);  // an unprivileged child must be able to reach files inside
-  }
-  ~TempDir() {
-    chmod(path_.c_str(), 0755);
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -22,25 +22,6 @@ namespace lifeline::testing {
 
 namespace fs = std::filesystem;
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/lifeline-test-XXXXXX";
-  if (!mkdtemp(tmpl.data())) std::abort();
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
-std::string TempDir::Write(const std::string& name, const std::string& content) const {
-  std::string p = File(name);
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << content;
-  return p;
-}
-
 Process::Process(Process&& other) noexcept : pid_(other.pid_), exit_status_(other.exit_status_) {
   other.pid_ = -1;
 }

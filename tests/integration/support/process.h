@@ -10,25 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "core/temp_dir.h"  // TempDir
+
 namespace lifeline::testing {
-
-// A directory under $TMPDIR (or /tmp), removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  // path()/name
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-  // Writes `content` to path()/name and returns that path.
-  std::string Write(const std::string& name, const std::string& content) const;
-
- private:
-  std::string path_;
-};
 
 // A child process in its own process group, stdout and stderr to `log_file` (or /dev/null).
 // Stop() (and the destructor) sends SIGTERM to the group, waits up to 3 s, then SIGKILLs it.
