@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -27,6 +28,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/probe_options.h"
 #include "agent/server.h"
 #include "serve/serve.h"
 
@@ -91,6 +93,20 @@ struct SimServer::State : std::enable_shared_from_this<SimServer::State> {
                                     asio::redirect_error(asio::use_awaitable, ec));
     deadline.cancel();
     if (ec) co_return;
+    const std::string head(asio::buffers_begin(request.data()),
+                           asio::buffers_begin(request.data()) + request.size());
+    if (head.rfind("GET /api/v2/summary.json ", 0) == 0) {
+      const std::string json = StatusSummary();
+      const std::string response = fmt::format(
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
+          "Connection: close\r\n\r\n{}",
+          json.size(), json);
+      co_await asio::async_write(socket, asio::buffer(response),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      socket.shutdown(tcp::socket::shutdown_both, ec);
+      socket.close(ec);
+      co_return;
+    }
     const bool fail = failing.load();
     const std::string body =
         fail ? fmt::format("{} is unavailable (simulated outage)\n", name)
@@ -105,9 +121,30 @@ struct SimServer::State : std::enable_shared_from_this<SimServer::State> {
     socket.close(ec);
   }
 
+  // The simulated official status page (Atlassian Statuspage v2 summary.json): all operational,
+  // or, once the provider admits the outage, a major one with an open incident.
+  std::string StatusSummary() const {
+    if (!official_incident.load()) {
+      return fmt::format(
+          R"j({{"page":{{"name":"{0} (simulated)"}},"status":{{"indicator":"none",)j"
+          R"j("description":"All Systems Operational"}},"components":[{{"name":"{0}",)j"
+          R"j("status":"operational"}}],"incidents":[]}})j",
+          name);
+    }
+    return fmt::format(
+        R"j({{"page":{{"name":"{0} (simulated)"}},"status":{{"indicator":"major",)j"
+        R"j("description":"Major System Outage"}},"components":[{{"name":"{0}",)j"
+        R"j("status":"major_outage"}}],"incidents":[{{"name":"{0} is unavailable",)j"
+        R"j("status":"investigating","impact":"major","shortlink":"http://127.0.0.1:{1}/",)j"
+        R"j("updated_at":"{2}"}}]}})j",
+        name, port, official_since);
+  }
+
   tcp::acceptor acceptor;
   std::string name;
   std::atomic<bool> failing{false};
+  std::atomic<bool> official_incident{false};
+  std::string official_since;  // RFC 3339; written before official_incident is set
   std::uint16_t port = 0;
 };
 
@@ -140,6 +177,11 @@ void SimServer::Stop() {
 }
 
 void SimServer::SetFailing(bool failing) { state_->failing.store(failing); }
+void SimServer::SetOfficialIncident(bool open) {
+  // Called on the simulators' thread, which also serves the page: no race on the string.
+  if (open) state_->official_since = core::FormatTime(std::chrono::system_clock::now());
+  state_->official_incident.store(open);
+}
 bool SimServer::failing() const { return state_->failing.load(); }
 std::uint16_t SimServer::port() const { return state_->port; }
 std::string SimServer::Url() const { return fmt::format("http://127.0.0.1:{}/", state_->port); }
@@ -160,7 +202,8 @@ config::Config DemoConfig(const std::vector<std::pair<std::string, std::string>>
     core::Platform sim = *p;
     sim.enabled = true;
     sim.dns_names.clear();  // nothing leaves the machine: no DNS lookups
-    sim.status_page.reset();
+    // Each simulator also serves the platform's official status page (Statuspage v2 JSON).
+    sim.status_page = core::StatusPageRef{url + "api/v2/summary.json", "statuspage"};
     core::ProbeSpec web;
     web.id = "web";
     web.kind = core::ProbeKind::kHttp;
@@ -267,10 +310,8 @@ core::Status RunDemo(const DemoOptions& options) {
        probers](std::chrono::milliseconds timeout) -> core::Result<std::shared_ptr<probe::Prober>> {
     auto& slot = (*probers)[timeout.count()];
     if (!slot) {
-      probe::Options o;
+      probe::Options o = agent::ProbeOptionsFor(agent_config);
       o.timeout = timeout;
-      o.slow_threshold = agent_config.slow_threshold;
-      o.concurrency = agent_config.concurrency;
       auto p = probe::CreateProber(sim_io, o);
       if (!p.ok()) return p.error();
       slot = std::move(*p);
@@ -302,11 +343,16 @@ core::Status RunDemo(const DemoOptions& options) {
   config.serve.data_dir = data_dir;
   config.serve.database.clear();
   config.api.listen = options.listen;
+  config.serve.status_page_interval = std::chrono::seconds(10);  // the least allowed
 
   // The outage script, on the simulators' event loop.
   SimServer& victim = *sims.at(kOutagePlatform);
   const std::string victim_name = config::FindPlatform(config, kOutagePlatform)->name;
-  asio::steady_timer outage_start(sim_io), outage_end(sim_io);
+  asio::steady_timer outage_start(sim_io), outage_admitted(sim_io), outage_end(sim_io);
+  // Official status pages admit an outage late (often by many minutes); the demo's does so
+  // halfway through the outage, at most 20 s after it began.
+  const auto admit_after =
+      std::min<std::chrono::milliseconds>(options.outage_for / 2, std::chrono::seconds(20));
   std::thread sim_thread([&] { sim_io.run(); });
 
   RunOptions run;
@@ -321,10 +367,18 @@ core::Status RunDemo(const DemoOptions& options) {
       LogLine(fmt::format("demo: {} starts failing now (HTTP 503, here and at both vantage points)",
                           victim_name));
     });
+    outage_admitted.expires_at(now + options.outage_after + admit_after);
+    outage_admitted.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      victim.SetOfficialIncident(true);
+      LogLine(
+          fmt::format("demo: {}'s official status page now admits a major outage", victim_name));
+    });
     outage_end.expires_at(now + options.outage_after + options.outage_for);
     outage_end.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       victim.SetFailing(false);
+      victim.SetOfficialIncident(false);
       LogLine(fmt::format("demo: {} is back", victim_name));
     });
     std::string sims_list;
@@ -341,6 +395,10 @@ core::Status RunDemo(const DemoOptions& options) {
         fmt::format("demo:   +{}  {} starts failing (HTTP 503 everywhere): within one interval "
                     "plus a confirmation it shows 'outage' and an incident opens",
                     Human(options.outage_after), victim_name));
+    LogLine(fmt::format(
+        "demo:   +{}  its official status page admits it (polled every 10 s; real ones often "
+        "lag by many minutes)",
+        Human(options.outage_after + admit_after)));
     LogLine(fmt::format("demo:   +{}  {} comes back: after {} good rounds the incident closes",
                         Human(options.outage_after + options.outage_for), victim_name,
                         config.serve.machine.close_after));
@@ -349,6 +407,7 @@ core::Status RunDemo(const DemoOptions& options) {
   run.on_stop = [&] {
     asio::post(sim_io, [&] {
       outage_start.cancel();
+      outage_admitted.cancel();
       outage_end.cancel();
     });
   };
@@ -357,6 +416,7 @@ core::Status RunDemo(const DemoOptions& options) {
   // Stop the simulators and agents on their own thread, then let it finish.
   asio::post(sim_io, [&] {
     outage_start.cancel();
+    outage_admitted.cancel();
     outage_end.cancel();
     for (auto& [id, sim] : sims) sim->Stop();
     for (auto& sim : controls) sim->Stop();

@@ -28,8 +28,9 @@ struct DemoOptions {
 core::Status RunDemo(const DemoOptions& options);
 
 // A simulated platform: a small HTTP server on 127.0.0.1 that answers every request with 200 and
-// "<name> is working (simulated)", or 503 while failing. Runs on the given event loop; Listen and
-// Stop from its thread or before it runs; SetFailing from any thread.
+// "<name> is working (simulated)", or 503 while failing, and serves its official status page. Runs
+// on the given event loop; Listen and Stop from its thread or before it runs; SetFailing from any
+// thread.
 class SimServer {
  public:
   SimServer(boost::asio::io_context& io, std::string name);
@@ -41,6 +42,9 @@ class SimServer {
   void Start();
   void Stop();
   void SetFailing(bool failing);
+  // Its official status page (GET /api/v2/summary.json, answered even while failing): all
+  // operational, or a major outage with an open incident. Call on the simulators' thread.
+  void SetOfficialIncident(bool open);
   bool failing() const;
   std::uint16_t port() const;
   std::string Url() const;          // "http://127.0.0.1:PORT/"
@@ -53,8 +57,8 @@ class SimServer {
 };
 
 // The demo's configuration: the bundled catalog's facebook, instagram, whatsapp, x, telegram and
-// tiktok, each probed at its simulator only (no DNS names, no status page), loopback control
-// sites, the given vantage points, no direct resolvers.
+// tiktok, each probed at its simulator only (no DNS names; the simulator also serves its
+// official status page), loopback control sites, the given vantage points, no direct resolvers.
 config::Config DemoConfig(const std::vector<std::pair<std::string, std::string>>& platform_urls,
                           const std::vector<std::string>& control_urls,
                           const std::vector<core::VantagePoint>& vantage_points);

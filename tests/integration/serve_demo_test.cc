@@ -72,6 +72,16 @@ std::string VerdictOf(std::uint16_t port, const std::string& platform) {
   return "";
 }
 
+// The platform's entry in GET /v1/platforms, or null.
+json PlatformView(std::uint16_t port, const std::string& platform) {
+  auto body = GetJson(port, "/v1/platforms");
+  if (!body) return nullptr;
+  for (const auto& p : (*body)["platforms"]) {
+    if (p["platform"] == platform) return p;
+  }
+  return nullptr;
+}
+
 template <typename Pred>
 bool WaitFor(Pred pred, std::chrono::milliseconds timeout,
              std::chrono::milliseconds poll = std::chrono::milliseconds(100)) {
@@ -167,6 +177,45 @@ std::string ServeConfig(const TempDir& dir, const std::string& control_url,
   yaml += "  x:\n    dns: []\n    probes:\n      - { id: web, url: \"" + platform_url +
           "\" }\n      - { id: api, enabled: false }\n";
   return dir.Write("lifeline.yaml", yaml);
+}
+
+// The demo's platforms carry simulated official status pages: all operational at first; the
+// failing platform's page admits a major outage halfway through it (late, as real ones are), and
+// the board shows that beside its own verdict, with the official incident.
+TEST(ServeDemo, OfficialStatusPageAdmitsTheOutageLateAndIsShownBesideOurVerdict) {
+  TempDir dir;
+  const auto port = testing::FreePort();
+  Process demo;
+  std::string error;
+  ASSERT_TRUE(demo.Start(
+      {LIFELINE_BINARY, "demo", "--listen", "127.0.0.1:" + std::to_string(port), "--interval", "1",
+       "--outage-after", "2", "--outage-for", "24", "--data-dir", dir.File("data")},
+      dir.File("demo.log"), &error))
+      << error;
+  const std::string log = dir.File("demo.log");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        json p = PlatformView(port, "whatsapp");
+        return p.is_object() && p["status_page"].is_object() &&
+               p["status_page"]["indicator"] == "none";
+      },
+      15s))
+      << PlatformView(port, "whatsapp").dump() << testing::ReadFile(log);
+
+  // Our verdict turns first; the official page follows 12 s into the outage (polled every 10 s).
+  ASSERT_TRUE(WaitFor([&] { return VerdictOf(port, "whatsapp") == "outage"; }, 10s))
+      << testing::ReadFile(log);
+  EXPECT_EQ(PlatformView(port, "whatsapp")["status_page"]["indicator"], "none");
+  ASSERT_TRUE(WaitFor(
+      [&] { return PlatformView(port, "whatsapp")["status_page"]["indicator"] == "major"; }, 24s))
+      << PlatformView(port, "whatsapp").dump() << testing::ReadFile(log);
+  json view = PlatformView(port, "whatsapp");
+  EXPECT_EQ(view["verdict"], "outage") << view.dump();
+  EXPECT_EQ(view["status_page"]["incident"]["name"], "WhatsApp is unavailable") << view.dump();
+  EXPECT_NE(testing::ReadFile(log).find("official status page now admits a major outage"),
+            std::string::npos);
+  // Only the failing platform's page says so.
+  EXPECT_EQ(PlatformView(port, "facebook")["status_page"]["indicator"], "none");
 }
 
 TEST(ServeBinary, ServesTheApiAndStopsCleanlyOnSigterm) {
