@@ -63,15 +63,6 @@ std::optional<json> GetJson(std::uint16_t port, const std::string& target) {
   return j;
 }
 
-std::string VerdictOf(std::uint16_t port, const std::string& platform) {
-  auto body = GetJson(port, "/v1/platforms");
-  if (!body) return "";
-  for (const auto& p : (*body)["platforms"]) {
-    if (p["platform"] == platform) return p["verdict"].get<std::string>();
-  }
-  return "";
-}
-
 // The platform's entry in GET /v1/platforms, or null.
 json PlatformView(std::uint16_t port, const std::string& platform) {
   auto body = GetJson(port, "/v1/platforms");
@@ -80,6 +71,23 @@ json PlatformView(std::uint16_t port, const std::string& platform) {
     if (p["platform"] == platform) return p;
   }
   return nullptr;
+}
+
+std::string VerdictOf(std::uint16_t port, const std::string& platform) {
+  json p = PlatformView(port, platform);
+  return p.is_object() ? p["verdict"].get<std::string>() : "";
+}
+
+// Starts `lifeline demo` on 127.0.0.1:port at a 1 s interval with the given outage script
+// (seconds), its data and log (demo.log) in `dir`.
+void StartDemo(Process& demo, const TempDir& dir, std::uint16_t port, const std::string& after,
+               const std::string& duration) {
+  std::string error;
+  ASSERT_TRUE(demo.Start(
+      {LIFELINE_BINARY, "demo", "--listen", "127.0.0.1:" + std::to_string(port), "--interval", "1",
+       "--outage-after", after, "--outage-for", duration, "--data-dir", dir.File("data")},
+      dir.File("demo.log"), &error))
+      << error;
 }
 
 template <typename Pred>
@@ -97,12 +105,7 @@ TEST(ServeDemo, ScriptedOutageIsDetectedBecomesOneIncidentAndCloses) {
   TempDir dir;
   const auto port = testing::FreePort();
   Process demo;
-  std::string error;
-  ASSERT_TRUE(demo.Start(
-      {LIFELINE_BINARY, "demo", "--listen", "127.0.0.1:" + std::to_string(port), "--interval", "1",
-       "--outage-after", "4", "--outage-for", "6", "--data-dir", dir.File("data")},
-      dir.File("demo.log"), &error))
-      << error;
+  ASSERT_NO_FATAL_FAILURE(StartDemo(demo, dir, port, "4", "6"));
   const std::string log = dir.File("demo.log");
   ASSERT_TRUE(WaitFor([&] { return VerdictOf(port, "whatsapp") == "up"; }, 15s))
       << testing::ReadFile(log);
@@ -186,12 +189,7 @@ TEST(ServeDemo, OfficialStatusPageAdmitsTheOutageLateAndIsShownBesideOurVerdict)
   TempDir dir;
   const auto port = testing::FreePort();
   Process demo;
-  std::string error;
-  ASSERT_TRUE(demo.Start(
-      {LIFELINE_BINARY, "demo", "--listen", "127.0.0.1:" + std::to_string(port), "--interval", "1",
-       "--outage-after", "2", "--outage-for", "24", "--data-dir", dir.File("data")},
-      dir.File("demo.log"), &error))
-      << error;
+  ASSERT_NO_FATAL_FAILURE(StartDemo(demo, dir, port, "2", "24"));
   const std::string log = dir.File("demo.log");
   ASSERT_TRUE(WaitFor(
       [&] {
