@@ -13,13 +13,7 @@ ids=$(catalog_probe_ids)
 conf=$W/conf/catalog-world.yaml
 {
   yaml_common
-  echo "vantage_points:"
-  for agent in "${AGENTS[@]}"; do
-    echo "  - name: $agent"
-    echo "    region: ${AGENT_REGION[$agent]}"
-    echo "    url: http://${AGENT_ADDR[$agent]}:$AGENT_PORT"
-    echo "    token_file: $W/conf/$agent.token"
-  done
+  world_yaml_vantage_points
   echo "platforms:"
   i=0
   for pid in $(awk '{print $1}' <<<"$ids" | uniq); do

@@ -532,17 +532,11 @@ catalog_probe_ids() {
 }
 
 write_client_conf() {
-  local agent ids
+  local ids
   ids=$(catalog_probe_ids)
   {
     yaml_common
-    echo "vantage_points:"
-    for agent in "${AGENTS[@]}"; do
-      echo "  - name: $agent"
-      echo "    region: ${AGENT_REGION[$agent]}"
-      echo "    url: http://${AGENT_ADDR[$agent]}:$AGENT_PORT"
-      echo "    token_file: $W/conf/$agent.token"
-    done
+    world_yaml_vantage_points
     world_yaml_platforms "$ids"
   } >"$W/conf/client.yaml"
   # The same without vantage points: what a user without agents sees.
@@ -562,6 +556,18 @@ world_yaml_platforms() {
 # world_yaml_platform PID SITE IDS: catalog platform PID pointed at the world's SITE: its DNS
 # name, no status page, the catalog's "web" probe replaced (same id) by SITE's URL and any other
 # catalog probe of PID removed.
+# The `vantage_points:` section naming every agent of the world.
+world_yaml_vantage_points() {
+  local agent
+  echo "vantage_points:"
+  for agent in "${AGENTS[@]}"; do
+    echo "  - name: $agent"
+    echo "    region: ${AGENT_REGION[$agent]}"
+    echo "    url: http://${AGENT_ADDR[$agent]}:$AGENT_PORT"
+    echo "    token_file: $W/conf/$agent.token"
+  done
+}
+
 world_yaml_platform() {
   local pid=$1 site=$2 ids=$3 p id
   echo "  $pid:"
