@@ -4,6 +4,7 @@
 # Usage: bench/api_bench.sh [BUILD_DIR] (default build/release; needs the api_fake_server target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/util.sh
 build=${1:-build/release}
 server_bin="$build/bench/api_fake_server"
 [[ -x $server_bin ]] || { echo "api_bench: build $server_bin first (target api_fake_server)" >&2; exit 1; }
@@ -20,18 +21,17 @@ echo "server: $(cat "$out")"
 url="http://127.0.0.1:$port/v1/platforms"
 curl -sf "$url" >/dev/null
 wrk -t1 -c32 -d2s "$url" >/dev/null  # warm-up
-ticks() { awk '{print $14+$15}' "/proc/$pid/stat"; }
-t0=$(ticks); s0=$(date +%s.%N)
+t0=$(cpu_ticks "$pid"); s0=$(date +%s.%N)
 TIMEFORMAT='%R %U %S'
 wrk_times=$( { time wrk -t1 -c"${CONNECTIONS:-32}" -d"${DURATION:-10s}" --latency "$url" >"$out.wrk"; } 2>&1 )
 report=$(cat "$out.wrk"); rm -f "$out.wrk"
-t1=$(ticks); s1=$(date +%s.%N)
+t1=$(cpu_ticks "$pid"); s1=$(date +%s.%N)
 echo "$report"
 rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$report")
 p99=$(awk '$1 == "99%" {print $2}' <<<"$report")
 errors=$(grep -E 'Non-2xx|Socket errors' <<<"$report" || true)
 echo "== GET /v1/platforms: ${rps} req/s, p99 ${p99}${errors:+ ($errors)}"
-cpu=$(awk -v a="$t0" -v b="$t1" -v s="$s0" -v e="$s1" -v hz="$(getconf CLK_TCK)" \
+cpu=$(awk -v a="$t0" -v b="$t1" -v s="$s0" -v e="$s1" -v hz="$tick_hz" \
   'BEGIN {printf "%.0f", 100 * (b - a) / hz / (e - s)}')
 wrk_cpu=$(awk '{printf "%.0f", 100 * ($2 + $3) / $1}' <<<"$wrk_times")
 echo "   CPU during the run: server ${cpu}%, wrk ${wrk_cpu}% of one core; load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -4,6 +4,7 @@
 # (only loopback), so the catalog's real hosts are never contacted: every round ends no_network.
 # Usage: bench/api_serve_bench.sh BUILD_DIR [RUNS]   (as root; needs wrk)
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/util.sh"
 build=$(cd "${1:?usage: api_serve_bench.sh BUILD_DIR [RUNS]}" && pwd)
 runs=${2:-3}
 command -v wrk >/dev/null || { echo "api_serve_bench: wrk is missing (scripts/install-deps --bench)" >&2; exit 1; }
@@ -27,17 +28,16 @@ for _ in $(seq 100); do curl -sf -H "Authorization: Bearer $token" "$url" >/dev/
 body=$(curl -sf -H "Authorization: Bearer $token" "$url") || { cat "$work/serve.log" >&2; exit 1; }
 echo "serve: $(wc -c <<<"$body") bytes per answer; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 wrk -t1 -c32 -d2s -H "Authorization: Bearer $token" "$url" >/dev/null  # warm-up
-ticks() { awk '{print $14+$15}' "/proc/$pid/stat"; }
 for r in $(seq "$runs"); do
-  t0=$(ticks); s0=$(date +%s.%N)
+  t0=$(cpu_ticks "$pid"); s0=$(date +%s.%N)
   report=$(wrk -t1 -c"${CONNECTIONS:-32}" -d"${DURATION:-10s}" --latency \
     -H "Authorization: Bearer $token" "$url")
-  t1=$(ticks); s1=$(date +%s.%N)
+  t1=$(cpu_ticks "$pid"); s1=$(date +%s.%N)
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$report")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$report")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$report")
   errors=$(grep -E 'Non-2xx|Socket errors' <<<"$report" || true)
-  cpu=$(awk -v a="$t0" -v b="$t1" -v s="$s0" -v e="$s1" -v hz="$(getconf CLK_TCK)" \
+  cpu=$(awk -v a="$t0" -v b="$t1" -v s="$s0" -v e="$s1" -v hz="$tick_hz" \
     'BEGIN {printf "%.0f", 100 * (b - a) / hz / (e - s)}')
   echo "run $r: ${rps} req/s, p50 ${p50}, p99 ${p99}, serve CPU ${cpu}% of one core${errors:+ ($errors)};" \
     "load average $(cut -d' ' -f1 /proc/loadavg)"

@@ -10,9 +10,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
-tick_hz=$(getconf CLK_TCK)
+source "$(dirname "${BASH_SOURCE[0]}")/util.sh"
 
 # ECDSA certificate from a throwaway CA.
 openssl ecparam -name prime256v1 -genkey -noout -out "$work/ca.key"

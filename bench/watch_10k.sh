@@ -25,10 +25,8 @@ cleanup() {
 trap cleanup EXIT
 ulimit -n 16384
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+source "$(dirname "${BASH_SOURCE[0]}")/util.sh"
 status_kb() { awk -v k="$2:" '$1==k {print $2}' "/proc/$1/status"; }
-tick_hz=$(getconf CLK_TCK)
 
 # nginx: one worker, every /e/N answers "ok", /generate_204 is the control endpoint.
 nginx_port=$(free_port)
