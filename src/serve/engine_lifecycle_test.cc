@@ -16,9 +16,12 @@
 
 #include "core/temp_dir.h"
 #include "serve/engine.h"
+#include "serve/engine_test_util.h"
 
 namespace lifeline::serve {
 namespace {
+
+using testing::WaitFor;
 
 using lifeline::testing::TempDir;
 
@@ -141,16 +144,6 @@ config::Config TestConfig(std::chrono::milliseconds interval) {
   return cfg;
 }
 
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds timeout = 15s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
-}
-
 struct Harness {
   Harness(config::Config cfg, const std::string& db, Script script) : world(std::move(script)) {
     auto s = store::OpenSqlite(db);
@@ -165,26 +158,11 @@ struct Harness {
     if (engine) engine->Stop();
   }
 
-  std::vector<store::Incident> Incidents() {
-    store::IncidentQuery q;
-    q.limit = 100;
-    auto page = store->ListIncidents(q);
-    EXPECT_TRUE(page.ok());
-    return page.ok() ? page->incidents : std::vector<store::Incident>{};
-  }
+  std::vector<store::Incident> Incidents() { return testing::StoredIncidents(*store); }
   std::vector<store::IncidentEvent> Events(const std::string& id) {
-    auto e = store->ListEvents(id, 0, 1000);
-    EXPECT_TRUE(e.ok());
-    return e.ok() ? *e : std::vector<store::IncidentEvent>{};
+    return testing::StoredEvents(*store, id);
   }
-  json View(const std::string& id) {
-    auto b = engine->PlatformsBody();
-    json body = b ? json::parse(*b) : json();
-    for (const auto& p : body["platforms"]) {
-      if (p["platform"] == id) return p;
-    }
-    return json();
-  }
+  json View(const std::string& id) { return testing::PlatformView(*engine, id); }
 
   ScriptedWorld world;
   std::unique_ptr<store::Store> store;
@@ -277,7 +255,7 @@ std::string OpenXAndStop(const std::string& db) {
     return p == "x" ? core::Verdict::kOutage : core::Verdict::kUp;
   });
   EXPECT_TRUE(h.engine->Start().ok());
-  EXPECT_TRUE(WaitFor([&] { return h.Incidents().size() == 1; }));
+  EXPECT_TRUE(WaitFor([&] { return h.Incidents().size() == 1; }, 15s));
   auto incidents = h.Incidents();
   return incidents.empty() ? "" : incidents[0].id;
 }
@@ -301,7 +279,7 @@ TEST(EngineLifecycle, AfterARestartAnIncidentClosesAfterCloseAfterGoodRounds) {
     open_before.push_back(inc.ok() && inc->state == store::IncidentState::kOpen);
   });
   ASSERT_TRUE(h.engine->Start().ok());
-  ASSERT_TRUE(WaitFor([&] { return h.world.rounds_of("x") >= 5; }));
+  ASSERT_TRUE(WaitFor([&] { return h.world.rounds_of("x") >= 5; }, 15s));
   h.engine->Stop();
   std::lock_guard lock(mu);
   ASSERT_GE(open_before.size(), 5u);
@@ -337,7 +315,7 @@ TEST(EngineLifecycle, AfterARestartRoundsWithoutEvidenceDoNotCountTowardsClosing
     open_before.push_back(inc.ok() && inc->state == store::IncidentState::kOpen);
   });
   ASSERT_TRUE(h.engine->Start().ok());
-  ASSERT_TRUE(WaitFor([&] { return h.world.rounds_of("x") >= 4; }));
+  ASSERT_TRUE(WaitFor([&] { return h.world.rounds_of("x") >= 4; }, 15s));
   h.engine->Stop();
   std::lock_guard lock(mu);
   ASSERT_GE(open_before.size(), 4u);
@@ -368,7 +346,7 @@ TEST(EngineLifecycle, AfterARestartAFailingRoundStartsTheCountAgain) {
     open_before.push_back(inc.ok() && inc->state == store::IncidentState::kOpen);
   });
   ASSERT_TRUE(h.engine->Start().ok());
-  ASSERT_TRUE(WaitFor([&] { return h.world.rounds_of("x") >= 5; }));
+  ASSERT_TRUE(WaitFor([&] { return h.world.rounds_of("x") >= 5; }, 15s));
   h.engine->Stop();
   std::lock_guard lock(mu);
   ASSERT_GE(open_before.size(), 5u);

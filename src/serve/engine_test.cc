@@ -19,9 +19,12 @@
 #include <thread>
 
 #include "core/temp_dir.h"
+#include "serve/engine_test_util.h"
 
 namespace lifeline::serve {
 namespace {
+
+using testing::WaitFor;
 
 using lifeline::testing::TempDir;
 
@@ -156,16 +159,6 @@ config::Config TestConfig(std::chrono::milliseconds interval = 1000ms) {
   return cfg;
 }
 
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
-
 struct Harness {
   explicit Harness(config::Config cfg, const std::string& db,
                    std::function<void(EngineOptions&)> tweak = {}) {
@@ -186,29 +179,12 @@ struct Harness {
     if (engine) engine->Stop();
   }
 
-  std::vector<store::Incident> Incidents() {
-    store::IncidentQuery q;
-    q.limit = 100;
-    auto page = store->ListIncidents(q);
-    EXPECT_TRUE(page.ok());
-    return page.ok() ? page->incidents : std::vector<store::Incident>{};
-  }
+  std::vector<store::Incident> Incidents() { return testing::StoredIncidents(*store); }
   std::vector<store::IncidentEvent> Events(const std::string& id) {
-    auto e = store->ListEvents(id, 0, 1000);
-    EXPECT_TRUE(e.ok());
-    return e.ok() ? *e : std::vector<store::IncidentEvent>{};
+    return testing::StoredEvents(*store, id);
   }
-  json Body() {
-    auto b = engine->PlatformsBody();
-    return b ? json::parse(*b) : json();
-  }
-  json View(const std::string& id) {
-    json body = Body();  // the range must not be a member of a temporary
-    for (const auto& p : body["platforms"]) {
-      if (p["platform"] == id) return p;
-    }
-    return json();
-  }
+  json Body() { return testing::PlatformsBody(*engine); }
+  json View(const std::string& id) { return testing::PlatformView(*engine, id); }
 
   FakeWorld world;
   std::unique_ptr<store::Store> store;
