@@ -22,6 +22,7 @@
 #include <fmt/core.h>
 
 #include "config/values.h"
+#include "config/yaml_read.h"
 
 namespace lifeline::config {
 namespace {
@@ -30,133 +31,28 @@ using core::Error;
 using core::ErrorCode;
 using core::Result;
 using core::Status;
-
-// Returns the error of a failed Status or Result<T> from the enclosing function.
-#define LL_TRY(expr)                            \
-  do {                                          \
-    if (auto ll_try_ = (expr); !ll_try_.ok()) { \
-      return ll_try_.error();                   \
-    }                                           \
-  } while (0)
-
-#define LL_CONCAT_INNER(a, b) a##b
-#define LL_CONCAT(a, b) LL_CONCAT_INNER(a, b)
-// `lhs = value of expr`, or returns its error from the enclosing function.
-#define LL_ASSIGN(lhs, expr)                        \
-  auto LL_CONCAT(ll_assign_, __LINE__) = (expr);    \
-  if (!LL_CONCAT(ll_assign_, __LINE__).ok()) {      \
-    return LL_CONCAT(ll_assign_, __LINE__).error(); \
-  }                                                 \
-  lhs = std::move(LL_CONCAT(ll_assign_, __LINE__)).value()
+using yaml::At;
+using yaml::Doc;
+using yaml::Fail;
+using yaml::Field;
+using yaml::Fields;
+using yaml::GetBool;
+using yaml::GetDuration;
+using yaml::GetInt;
+using yaml::GetNonEmpty;
+using yaml::GetSize;
+using yaml::GetString;
+using yaml::GetStringList;
+using yaml::HasKey;
+using yaml::Join;
+using yaml::Keys;
+using yaml::ReadMap;
+using yaml::ReadWholeFile;
+using yaml::ResolvePath;
+using yaml::TypeName;
+using yaml::Where;
 
 constexpr std::string_view kBundledFile = "<bundled catalog>";
-
-// One YAML document being applied: its name in messages and the folder relative paths start from.
-struct Doc {
-  std::string file;
-  std::filesystem::path dir;
-};
-
-// Where a value sits: the line (from yaml-cpp's Mark, 0-based) and the dotted key path.
-struct Where {
-  YAML::Mark mark;
-  std::string path;
-
-  Where Key(std::string_view key, const YAML::Mark& at) const {
-    return {at, path.empty() ? std::string(key) : fmt::format("{}.{}", path, key)};
-  }
-  Where Item(std::string_view label, const YAML::Mark& at) const {
-    return {at, fmt::format("{}[{}]", path, label)};
-  }
-};
-
-// A scalar's own line is the most precise place to point at; a null or block value's mark is
-// often the next line, so those keep the key's line.
-Where At(const Where& w, const YAML::Node& n) {
-  if (n.IsScalar() && n.Mark().line >= 0) return {n.Mark(), w.path};
-  return w;
-}
-
-Error Fail(const Doc& doc, const Where& w, std::string_view what) {
-  std::string loc = w.mark.line >= 0 ? fmt::format("{}:{}", doc.file, w.mark.line + 1) : doc.file;
-  if (w.path.empty()) return Error(ErrorCode::kInvalidArgument, fmt::format("{}: {}", loc, what));
-  return Error(ErrorCode::kInvalidArgument, fmt::format("{}: {}: {}", loc, w.path, what));
-}
-
-std::string_view TypeName(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Scalar:
-      return "a single value";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
-    default:
-      return "nothing";
-  }
-}
-
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& s : items) {
-    if (!out.empty()) out += ", ";
-    out += s;
-  }
-  return out;
-}
-
-struct Field {
-  std::string key;
-  YAML::Node value;
-  Where where;  // the key's line; path ends in the key
-};
-
-struct Fields {
-  std::vector<Field> items;
-
-  const Field* Find(std::string_view key) const {
-    for (const Field& f : items) {
-      if (f.key == key) return &f;
-    }
-    return nullptr;
-  }
-};
-
-using Keys = std::initializer_list<std::string_view>;
-
-// Reads a map's entries in order. Keys outside `allowed` (unless it is empty) and repeated keys
-// are errors; `what` names the map in the "expected ..." message.
-Result<Fields> ReadMap(const Doc& doc, const YAML::Node& node, const Where& where, Keys allowed,
-                       std::string_view what) {
-  if (!node.IsMap()) {
-    return Fail(doc, where,
-                fmt::format("expected {} (a map of KEY: VALUE), got {}", what, TypeName(node)));
-  }
-  std::vector<std::string> valid(allowed.begin(), allowed.end());
-  Fields fields;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    // Copies: the iterator's pair is a temporary, references into it dangle.
-    const YAML::Node k = it->first;
-    if (!k.IsScalar()) {
-      return Fail(doc, {k.Mark(), where.path}, "a key must be a plain name, not a list or map");
-    }
-    const std::string& key = k.Scalar();
-    Where at = where.Key(key, k.Mark());
-    if (!valid.empty() && std::find(valid.begin(), valid.end(), key) == valid.end()) {
-      if (auto near = Closest(key, valid)) {
-        return Fail(doc, at, fmt::format("unknown key '{}' (did you mean '{}'?)", key, *near));
-      }
-      return Fail(doc, at, fmt::format("unknown key '{}' (valid keys: {})", key, Join(valid)));
-    }
-    if (const Field* prev = fields.Find(key)) {
-      return Fail(
-          doc, at,
-          fmt::format("duplicate key '{}' (first at line {})", key, prev->where.mark.line + 1));
-    }
-    fields.items.push_back({key, it->second, at});
-  }
-  return fields;
-}
 
 bool IsProbeId(std::string_view id);
 
@@ -171,118 +67,6 @@ Where ItemWhere(const Where& list, std::size_t index, const YAML::Node& item) {
     }
   }
   return list.Item(std::to_string(index), item.Mark());
-}
-
-bool HasKey(const YAML::Node& map, std::string_view key) {
-  if (!map.IsMap()) return false;
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == key) return true;
-  }
-  return false;
-}
-
-Result<std::string> GetString(const Doc& doc, const YAML::Node& n, const Where& w,
-                              std::string_view what = "a text value") {
-  if (!n.IsScalar()) return Fail(doc, w, fmt::format("expected {}, got {}", what, TypeName(n)));
-  return n.Scalar();
-}
-
-Result<std::string> GetNonEmpty(const Doc& doc, const YAML::Node& n, const Where& w,
-                                std::string_view what = "a text value") {
-  LL_ASSIGN(std::string s, GetString(doc, n, w, what));
-  if (s.empty()) return Fail(doc, At(w, n), fmt::format("must not be empty (give {})", what));
-  return s;
-}
-
-Result<bool> GetBool(const Doc& doc, const YAML::Node& n, const Where& w) {
-  if (n.IsScalar()) {
-    std::string v = n.Scalar();
-    for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (v == "true" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "no" || v == "off") return false;
-  }
-  return Fail(doc, At(w, n), "expected true or false");
-}
-
-Result<long long> GetInt(const Doc& doc, const YAML::Node& n, const Where& w, long long lo,
-                         long long hi) {
-  if (n.IsScalar()) {
-    const std::string& s = n.Scalar();
-    long long v = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec == std::errc() && ptr == s.data() + s.size()) {
-      if (v < lo || v > hi) {
-        return Fail(doc, At(w, n), fmt::format("{} is out of range (from {} to {})", v, lo, hi));
-      }
-      return v;
-    }
-    return Fail(doc, At(w, n),
-                fmt::format("'{}' is not a whole number (from {} to {})", s, lo, hi));
-  }
-  return Fail(doc, w, fmt::format("expected a whole number, got {}", TypeName(n)));
-}
-
-Result<std::chrono::milliseconds> GetDuration(const Doc& doc, const YAML::Node& n, const Where& w) {
-  LL_ASSIGN(std::string s, GetString(doc, n, w, "a duration such as 250ms, 5s or 1m"));
-  auto d = ParseDuration(s);
-  if (!d.ok()) return Fail(doc, At(w, n), d.error().message());
-  return *d;
-}
-
-Result<std::size_t> GetSize(const Doc& doc, const YAML::Node& n, const Where& w) {
-  LL_ASSIGN(std::string s, GetString(doc, n, w, "a size such as 1048576, 512KiB or 1MiB"));
-  auto size = ParseSize(s);
-  if (!size.ok()) return Fail(doc, At(w, n), size.error().message());
-  return *size;
-}
-
-// A single value or a list of values; each element is handed to `check` with its own place.
-template <typename Check>
-Result<std::vector<std::string>> GetStringList(const Doc& doc, const YAML::Node& n, const Where& w,
-                                               std::string_view what, Check check) {
-  std::vector<std::string> out;
-  auto one = [&](const YAML::Node& item, const Where& iw) -> Status {
-    LL_ASSIGN(std::string s, GetNonEmpty(doc, item, iw, what));
-    LL_TRY(check(s, At(iw, item)));
-    out.push_back(std::move(s));
-    return core::Ok();
-  };
-  if (n.IsScalar()) {
-    LL_TRY(one(n, w));
-  } else if (n.IsSequence()) {
-    for (std::size_t i = 0; i < n.size(); ++i) {
-      LL_TRY(one(n[i], w.Item(std::to_string(i), n[i].Mark())));
-    }
-  } else {
-    return Fail(doc, w, fmt::format("expected a list of {}, got {}", what, TypeName(n)));
-  }
-  return out;
-}
-
-std::string ResolvePath(const Doc& doc, const std::string& p) {
-  std::filesystem::path path(p);
-  if (path.is_absolute() || doc.dir.empty()) return p;
-  return (doc.dir / path).lexically_normal().string();
-}
-
-// Reads a whole file; the error message is strerror's.
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    int err = errno;
-    ErrorCode code = err == ENOENT   ? ErrorCode::kNotFound
-                     : err == EACCES ? ErrorCode::kPermissionDenied
-                                     : ErrorCode::kUnavailable;
-    return Error(code, std::strerror(err));
-  }
-  std::string data;
-  char buf[65536];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
-  int err = std::ferror(f) ? errno : 0;
-  std::fclose(f);
-  if (err != 0) return Error(ErrorCode::kUnavailable, std::strerror(err));
-  return data;
 }
 
 bool IsPlatformId(std::string_view id) {
@@ -362,6 +146,8 @@ const Keys kApiKeys = {"listen", "anonymous_role", "web_root"};
 const Keys kCrowdKeys = {"window", "weeks", "factor", "min_count", "floor", "method", "trim"};
 const Keys kSilenceKeys = {"name", "platforms", "domains", "start", "end", "weekly"};
 const Keys kWeeklyKeys = {"days", "start", "duration", "zone"};
+// Response parts' sections, parsed in their own folders (config.h PartSection).
+const Keys kPartKeys = {"channels", "contacts", "templates", "relay"};
 // The shortest round interval: probing faster than this is load on the platforms, not insight.
 constexpr std::chrono::milliseconds kMinInterval{5000};
 constexpr std::chrono::milliseconds kMaxInterval{3600000};
@@ -390,7 +176,12 @@ class Loader {
                               "'platforms:'), got {}",
                               TypeName(root)));
     }
-    LL_ASSIGN(Fields fields, ReadMap(doc, root, top, kTopKeys, "settings"));
+    static const Keys kAllTopKeys = [] {
+      Keys keys = kTopKeys;
+      keys.insert(keys.end(), kPartKeys.begin(), kPartKeys.end());
+      return keys;
+    }();
+    LL_ASSIGN(Fields fields, ReadMap(doc, root, top, kAllTopKeys, "settings"));
     for (const Field& f : fields.items) LL_TRY(ApplyTop(doc, f));
     return core::Ok();
   }
@@ -437,6 +228,9 @@ class Loader {
     } else if (f.key == "maintenance" || f.key == "silences") {
       // Checked against the platforms once the whole file is read (platforms may come later).
       pending_silences_.push_back({doc, f});
+    } else if (std::find(kPartKeys.begin(), kPartKeys.end(), f.key) != kPartKeys.end()) {
+      std::erase_if(c.sections, [&](const PartSection& s) { return s.key == f.key; });
+      c.sections.push_back({f.key, doc, f.where, f.value});
     }
     return core::Ok();
   }
@@ -1393,6 +1187,15 @@ Result<Config> LoadString(std::string_view yaml, std::string_view name) {
   config.source = std::string(name);
   Finish(&config);
   return config;
+}
+
+const std::vector<std::string_view>& PartSectionKeys() { return kPartKeys; }
+
+const PartSection* Config::Section(std::string_view key) const {
+  for (const PartSection& s : sections) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
 }
 
 std::chrono::milliseconds ServeConfig::IntervalOf(std::string_view platform) const {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/yaml_read.h"
 #include "core/result.h"
 #include "core/types.h"
 #include "watch/crowd.h"
@@ -54,6 +55,20 @@ struct ApiConfig {
   std::string web_root;                   // the dashboard's files; "" = found at start-up
 };
 
+// A top-level section that belongs to a response part (`channels:`, `contacts:`, ...). The loader
+// keeps it as read; the part parses and validates it in its own folder, with yaml_read.h's
+// file:line:key errors. Part sections are named in PartSectionKeys(); a later file's section
+// replaces an earlier one's.
+struct PartSection {
+  std::string key;
+  yaml::Doc doc;
+  yaml::Where where;  // the key's line
+  YAML::Node node;
+};
+
+// The top-level keys that response parts own (one line per part in config.cc).
+const std::vector<std::string_view>& PartSectionKeys();
+
 struct Config {
   std::string source;                     // the user's file (as given), or "<bundled>"
   std::vector<core::Platform> platforms;  // catalog merged with the user's, catalog order first
@@ -71,6 +86,10 @@ struct Config {
   watch::CrowdConfig crowd;
   // Maintenance windows (`maintenance:`) and silences (`silences:`), in file order; each valid.
   std::vector<watch::Silence> silences;
+  std::vector<PartSection> sections;  // response parts' sections, in file order
+
+  // The part section `key`, or null when the file has none.
+  const PartSection* Section(std::string_view key) const;
 };
 
 // The bundled catalog and defaults alone.

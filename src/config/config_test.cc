@@ -176,6 +176,25 @@ TEST(Load, EmptyFileIsTheCatalog) {
   MustLoad("# only a comment\n");
 }
 
+// --- Response parts' sections ----------------------------------------------------------------
+
+TEST(PartSections, AreKeptWithTheirPlaceForThePartToParse) {
+  Config c = MustLoad("timeout: 3s\nchannels:\n  team:\n    telegram: { chat: \"@ops\" }\n");
+  const PartSection* s = c.Section("channels");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->doc.file, "lifeline.yaml");
+  EXPECT_EQ(s->where.path, "channels");
+  EXPECT_EQ(s->where.mark.line + 1, 2);
+  ASSERT_TRUE(s->node.IsMap());
+  EXPECT_EQ(s->node["team"]["telegram"]["chat"].Scalar(), "@ops");
+  EXPECT_EQ(c.Section("contacts"), nullptr);
+}
+
+TEST(PartSections, AMisspeltPartKeyIsStillAnError) {
+  EXPECT_EQ(LoadError("chanels:\n  a: 1\n"),
+            "lifeline.yaml:1: chanels: unknown key 'chanels' (did you mean 'channels'?)");
+}
+
 // --- Merging a user's file over the catalog --------------------------------------------------
 
 constexpr std::string_view kOverrides = R"(timeout: 3s

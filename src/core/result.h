@@ -10,6 +10,25 @@
 
 #include <fmt/core.h>
 
+// Returns the error of a failed Status or Result<T> from the enclosing function.
+#define LL_TRY(expr)                            \
+  do {                                          \
+    if (auto ll_try_ = (expr); !ll_try_.ok()) { \
+      return ll_try_.error();                   \
+    }                                           \
+  } while (0)
+
+#define LL_CONCAT_INNER(a, b) a##b
+#define LL_CONCAT(a, b) LL_CONCAT_INNER(a, b)
+// `lhs = value of expr`, or returns its error from the enclosing function. `lhs` may declare a
+// variable ("LL_ASSIGN(std::string s, ReadIt());"), so this is not wrapped in do/while.
+#define LL_ASSIGN(lhs, expr)                        \
+  auto LL_CONCAT(ll_assign_, __LINE__) = (expr);    \
+  if (!LL_CONCAT(ll_assign_, __LINE__).ok()) {      \
+    return LL_CONCAT(ll_assign_, __LINE__).error(); \
+  }                                                 \
+  lhs = std::move(LL_CONCAT(ll_assign_, __LINE__)).value()
+
 namespace lifeline::core {
 
 // One small set of codes for the whole codebase; use the most specific that applies.

@@ -44,13 +44,6 @@ core::Result<const json*> OptionalArray(const json& object, const char* key) {
   return &*it;
 }
 
-#define LL_ASSIGN(lhs, expr)               \
-  do {                                     \
-    auto ll_r_ = (expr);                   \
-    if (!ll_r_.ok()) return ll_r_.error(); \
-    lhs = std::move(ll_r_).value();        \
-  } while (0)
-
 // Incidents and maintenances that are over still appear on some pages for a while.
 bool IsOver(std::string_view status) {
   return status == "resolved" || status == "postmortem" || status == "completed" ||
