@@ -77,6 +77,10 @@ awaitable<Response> Metrics(Env& env, Request&) {
   r.body = env.metrics.Render();
   std::string backend = env.backend.Metrics();
   r.body += backend;
+  for (RouteGroup* group : env.options.groups) {
+    if (!r.body.empty() && r.body.back() != '\n') r.body += '\n';
+    r.body += group->Metrics();
+  }
   if (!r.body.empty() && r.body.back() != '\n') r.body += '\n';
   co_return r;
 }
@@ -265,6 +269,53 @@ Response ErrorResponse(const core::Error& error) {
   return ErrorResponse(StatusFor(error.code()), core::ErrorCodeName(error.code()), error.message());
 }
 
+core::Result<Route> FromPart(const PartRoute& part) {
+  http::verb method = http::string_to_verb(part.method);
+  if (method == http::verb::unknown) {
+    return core::MakeError(core::ErrorCode::kInternal, "route {}: unknown method '{}'",
+                           part.pattern, part.method);
+  }
+  if (!part.handle || part.pattern.empty() || part.pattern.front() != '/') {
+    return core::MakeError(core::ErrorCode::kInternal,
+                           "route {} {}: needs a handler and a pattern starting with '/'",
+                           part.method, part.pattern);
+  }
+  Route r{method,
+          part.pattern,
+          part.min_role,
+          {},
+          part.body == PartBody::kNone       ? BodyRule::kNone
+          : part.body == PartBody::kOptional ? BodyRule::kOptional
+                                             : BodyRule::kRequired,
+          RouteKind::kHandler,
+          nullptr};
+  for (const std::string& q : part.query) r.query.push_back(q);
+  r.part = &part;
+  return r;
+}
+
+Response RunPart(const PartRoute& part, Request& request) {
+  PartRequest pr;
+  auto m = http::to_string(request.method);
+  pr.method.assign(m.data(), m.size());
+  pr.path = request.path;
+  pr.params = request.params;
+  pr.query = request.query;
+  pr.body = request.body;
+  pr.role = request.role;
+  core::Result<PartResponse> answer = [&]() -> core::Result<PartResponse> {
+    try {
+      return part.handle(pr);
+    } catch (const std::exception& e) {
+      // A part's handler should return errors, not throw; never take the server down for it.
+      return core::MakeError(core::ErrorCode::kInternal, "{} {}: {}", part.method, part.pattern,
+                             e.what());
+    }
+  }();
+  if (!answer.ok()) return ErrorResponse(answer.error());
+  return JsonResponse(static_cast<http::status>(answer->status), answer->body);
+}
+
 const std::vector<Route>& RouteTable() {
   using V = http::verb;
   static const std::vector<Route> kRoutes = {
@@ -386,6 +437,20 @@ std::vector<RouteInfo> Routes() {
     out.push_back(std::move(info));
   }
   return out;
+}
+
+std::string_view PartRequest::Param(std::string_view name) const {
+  for (const auto& [k, v] : params) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+const std::string* PartRequest::Query(std::string_view name) const {
+  for (const auto& [k, v] : query) {
+    if (k == name) return &v;
+  }
+  return nullptr;
 }
 
 }  // namespace lifeline::api

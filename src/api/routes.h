@@ -18,6 +18,7 @@
 #include "api/backend.h"
 #include "api/http_util.h"
 #include "api/metrics.h"
+#include "api/route_group.h"
 #include "api/server.h"
 #include "core/result.h"
 
@@ -81,7 +82,15 @@ struct Route {
   BodyRule body;
   RouteKind kind;
   Handler handler;  // null for kEvents
+  // A response part's route (route_group.h): called instead of `handler`.
+  const PartRoute* part = nullptr;
 };
+
+// A part's route as a Route of the table: its pattern and body rule, `part` set.
+core::Result<Route> FromPart(const PartRoute& part);
+
+// The answer to a part's request: runs its handler and maps an Error to the usual error answer.
+Response RunPart(const PartRoute& part, Request& request);
 
 const std::vector<Route>& RouteTable();
 

@@ -28,6 +28,7 @@
 
 #include "api/http_util.h"
 #include "api/metrics.h"
+#include "api/route_group.h"
 #include "api/routes.h"
 #include "api/sse.h"
 #include "api/static_files.h"
@@ -256,6 +257,10 @@ struct Server::State {
   const ServerOptions options;
   const StaticFiles statics;
   HttpMetrics metrics;
+  // The core table followed by the parts' routes (ServerOptions::groups), built by Start();
+  // part_routes owns what their Route::part points at.
+  std::vector<std::vector<PartRoute>> part_routes;
+  std::vector<internal::Route> routes;
   std::optional<tcp::acceptor> acceptor;  // on its own strand
   tcp::endpoint bound;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -381,14 +386,19 @@ asio::awaitable<void> StreamEvents(State* st, std::shared_ptr<Conn> conn, unsign
   // after that no backend thread can post to this connection's strand.
   struct Subscribed {
     std::shared_ptr<SseClient> client;
-    std::unique_ptr<Backend::Subscription> subscription;
+    std::vector<std::unique_ptr<Backend::Subscription>> subscriptions;
     ~Subscribed() {
       client->Close();
-      subscription.reset();
+      subscriptions.clear();
     }
-  } subscribed{client, st->backend.Subscribe([client](const LiveEvent& event) {
-                 if (client->Accepting()) client->Push(internal::SseFrame(event));
-               })};
+  } subscribed{client, {}};
+  auto sink = [client](const LiveEvent& event) {
+    if (client->Accepting()) client->Push(internal::SseFrame(event));
+  };
+  subscribed.subscriptions.push_back(st->backend.Subscribe(sink));
+  for (RouteGroup* group : st->options.groups) {
+    if (auto sub = group->Subscribe(sink)) subscribed.subscriptions.push_back(std::move(sub));
+  }
   conn->streaming = true;
   st->metrics.SseOpened();
 
@@ -447,7 +457,7 @@ asio::awaitable<void> StreamEvents(State* st, std::shared_ptr<Conn> conn, unsign
     (void)client->Take(dropped);
   }
   client->Close();
-  subscribed.subscription.reset();
+  subscribed.subscriptions.clear();
   if (dropped) {
     st->metrics.SseDropped();
     st->Log(
@@ -516,7 +526,7 @@ asio::awaitable<Dispatched> Dispatch(State* st, const std::shared_ptr<Conn>& con
   if (api) {
     std::vector<http::verb> methods;
     std::vector<std::pair<std::string, std::string>> params;
-    for (const auto& r : internal::RouteTable()) {
+    for (const auto& r : st->routes) {
       if (!internal::MatchPattern(r.pattern, path, params)) continue;
       methods.push_back(r.method);
       if (r.method == method || (method == http::verb::head && r.method == http::verb::get)) {
@@ -696,6 +706,7 @@ asio::awaitable<Dispatched> Dispatch(State* st, const std::shared_ptr<Conn>& con
                     [st](std::vector<std::string> ids) { return RunCheck(st, std::move(ids)); }};
   // Not `co_return Dispatched{co_await ...}`: GCC 12 destroys the awaited temporary too early
   // when co_await sits inside a braced initializer.
+  if (route->part != nullptr) co_return Dispatched{internal::RunPart(*route->part, request)};
   Response response = co_await route->handler(env, request);
   co_return Dispatched{std::move(response)};
 }
@@ -830,6 +841,23 @@ core::Status Server::Start() {
   State& st = *state_;
   if (st.started) return core::MakeError(core::ErrorCode::kFailedPrecondition, "already started");
   auto endpoint = internal::ParseListenAddress(st.options.listen);
+  st.routes = internal::RouteTable();
+  st.part_routes.clear();
+  st.part_routes.reserve(st.options.groups.size());  // Route::part points into these
+  for (RouteGroup* group : st.options.groups) {
+    st.part_routes.push_back(group->Routes());
+    for (const PartRoute& part : st.part_routes.back()) {
+      auto route = internal::FromPart(part);
+      if (!route.ok()) return route.error();
+      for (const internal::Route& other : st.routes) {
+        if (other.method == route->method && other.pattern == route->pattern) {
+          return core::MakeError(core::ErrorCode::kInternal, "two API routes for {} {}",
+                                 part.method, part.pattern);
+        }
+      }
+      st.routes.push_back(*route);
+    }
+  }
   if (!endpoint) return endpoint.error();
   beast::error_code ec;
   auto fail = [&](const char* what) {

@@ -17,6 +17,8 @@
 
 namespace lifeline::api {
 
+class RouteGroup;
+
 struct ServerOptions {
   // "ADDR:PORT" (IPv6 in brackets). Port 0 picks a free port: see Server::port().
   std::string listen = "127.0.0.1:8080";
@@ -52,6 +54,9 @@ struct ServerOptions {
   // One line per request: peer, method, path (no query), status, time. Never a header value, a
   // token or a request body. Null: silent. Called on a server thread.
   std::function<void(std::string_view)> log;
+  // Response parts' route groups (route_group.h), served beside the core API; not owned, they
+  // must outlive the Server. Their metrics and live events join /metrics and /v1/events.
+  std::vector<RouteGroup*> groups;
 };
 
 // Runs the API on its own io_context and threads. Start and Stop are called from one outside

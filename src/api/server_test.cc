@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "api/route_group.h"
 #include "api/test_util.h"
 
 namespace lifeline::api {
@@ -478,6 +479,114 @@ TEST_F(ServerTest, StopAnswersAWaitingCheckWith503) {
   EXPECT_EQ(r.status, 503u);
   std::lock_guard lock(backend.mu);
   backend.pending_done[0](json::object());  // after Stop: ignored, no crash
+}
+
+// ---- response parts' route groups ----
+
+// A part with its own routes, metrics and live events, as the relay and the playbook bring them.
+class FakeGroup : public RouteGroup {
+ public:
+  std::vector<PartRoute> Routes() override {
+    return {
+        {"GET",
+         "/v1/things",
+         Role::kViewer,
+         {"state"},
+         PartBody::kNone,
+         [](const PartRequest& r) -> core::Result<PartResponse> {
+           const std::string* state = r.Query("state");
+           return PartResponse{200, {{"state", state ? *state : "all"}}};
+         }},
+        {"GET",
+         "/v1/things/{id}",
+         Role::kViewer,
+         {},
+         PartBody::kNone,
+         [](const PartRequest& r) -> core::Result<PartResponse> {
+           if (r.Param("id") != "t1") {
+             return core::MakeError(core::ErrorCode::kNotFound, "no thing {}", r.Param("id"));
+           }
+           return PartResponse{200, {{"id", "t1"}}};
+         }},
+        {"POST",
+         "/v1/things/{id}/retry",
+         Role::kOperator,
+         {},
+         PartBody::kOptional,
+         [](const PartRequest& r) -> core::Result<PartResponse> {
+           return PartResponse{202, {{"retried", std::string(r.Param("id"))}, {"body", r.body}}};
+         }},
+    };
+  }
+  std::string Metrics() override { return "lifeline_things_total 3\n"; }
+  std::unique_ptr<Backend::Subscription> Subscribe(
+      std::function<void(const LiveEvent&)> sink) override {
+    std::lock_guard lock(mu);
+    this->sink = std::move(sink);
+    return std::make_unique<Backend::Subscription>();
+  }
+  void Publish(const LiveEvent& e) {
+    std::lock_guard lock(mu);
+    if (sink) sink(e);
+  }
+  bool subscribed() {
+    std::lock_guard lock(mu);
+    return static_cast<bool>(sink);
+  }
+
+  std::mutex mu;  // guards sink
+  std::function<void(const LiveEvent&)> sink;
+};
+
+TEST_F(ServerTest, PartRoutesAreServedWithTheCoreApisChecks) {
+  FakeGroup group;
+  options.groups = {&group};
+  Start();
+  EXPECT_EQ(Get(port, "/v1/things?state=open").Json()["state"], "open");
+  Reply unknown_query = Get(port, "/v1/things?color=red");
+  EXPECT_EQ(unknown_query.status, 400u);
+  EXPECT_THAT(Message(unknown_query), HasSubstr("this endpoint takes state"));
+  Reply missing = Get(port, "/v1/things/t9");
+  EXPECT_EQ(missing.status, 404u);
+  EXPECT_EQ(ErrorCode(missing), "not_found");
+  // Anonymous viewers may read but not act; an operator may.
+  EXPECT_EQ(Post(port, "/v1/things/t1/retry", "{}").status, 401u);
+  Reply retried = Post(port, "/v1/things/t1/retry", "{\"why\":1}",
+                       {{"Content-Type", "application/json"}, Bearer(kOperatorToken)});
+  EXPECT_EQ(retried.status, 202u);
+  EXPECT_EQ(retried.Json()["retried"], "t1");
+  EXPECT_EQ(retried.Json()["body"], "{\"why\":1}");
+  Reply wrong_method = Client(port).Send(http::verb::delete_, "/v1/things/t1");
+  EXPECT_EQ(wrong_method.status, 405u);
+  EXPECT_EQ(wrong_method.Header("allow"), "GET, HEAD");
+  // The core API is still there.
+  EXPECT_EQ(Get(port, "/v1/platforms").status, 200u);
+  EXPECT_THAT(Get(port, "/metrics").body, HasSubstr("lifeline_things_total 3\n"));
+}
+
+TEST_F(ServerTest, PartEventsJoinTheLiveStream) {
+  FakeGroup group;
+  options.groups = {&group};
+  Start();
+  RawConnection sse(port);
+  sse.Write("GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(sse.ReadUntil("\r\n\r\n", 5s));
+  ASSERT_TRUE(WaitFor([&] { return backend.subscribers() == 1 && group.subscribed(); }));
+  group.Publish({"outbox", {{"id", "msg_1"}, {"state", "delivered"}}});
+  EXPECT_TRUE(
+      sse.ReadUntil("event: outbox\ndata: {\"id\":\"msg_1\",\"state\":\"delivered\"}\n\n", 5s))
+      << sse.received();
+}
+
+TEST_F(ServerTest, TwoRoutesForOnePathRefuseToStart) {
+  FakeGroup a;
+  FakeGroup b;
+  options.groups = {&a, &b};
+  server = std::make_unique<Server>(backend, options);
+  auto started = server->Start();
+  ASSERT_FALSE(started.ok());
+  EXPECT_THAT(started.error().message(), HasSubstr("two API routes for GET /v1/things"));
+  server.reset();
 }
 
 // ---- live events ----

@@ -1,0 +1,71 @@
+// A response part's own API routes (DESIGN.md: "The API is a set of route groups"). The relay
+// brings /v1/outbox, /v1/contacts and /v1/channels, the playbook /v1/plans, and so on: each part
+// implements RouteGroup in its own routes file and serve's wiring hands the groups to the Server.
+// api::Backend stays the detector's (platforms and incidents).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/backend.h"
+#include "core/result.h"
+
+namespace lifeline::api {
+
+// A request as a part's handler sees it: routed, authorized, its query checked against the
+// route's list and its body (when the route takes one) declared as JSON and within the size cap.
+struct PartRequest {
+  std::string method;                                       // "GET", "POST", ...
+  std::string path;                                         // still %-encoded
+  std::vector<std::pair<std::string, std::string>> params;  // {name} -> decoded value
+  std::vector<std::pair<std::string, std::string>> query;   // decoded, each name at most once
+  std::string body;                                         // raw JSON text; empty when none
+  Role role = Role::kNone;
+
+  std::string_view Param(std::string_view name) const;
+  const std::string* Query(std::string_view name) const;  // null when absent
+};
+
+struct PartResponse {
+  int status = 200;  // 200, 201, 202, ...
+  nlohmann::json body;
+};
+
+enum class PartBody { kNone, kOptional, kRequired };
+
+struct PartRoute {
+  std::string method;   // "GET", "POST", "PUT", "DELETE"
+  std::string pattern;  // "/v1/outbox/{id}/retry": {name} matches one segment
+  Role min_role = Role::kViewer;
+  std::vector<std::string> query;  // accepted query parameters
+  PartBody body = PartBody::kNone;
+  // Runs on a server thread: it must not block for long (no delivery inline). An Error becomes
+  // the API's usual error answer (kNotFound 404, kInvalidArgument 400, kFailedPrecondition 409,
+  // kAlreadyExists 409, kUnavailable 503, ...).
+  std::function<core::Result<PartResponse>(const PartRequest&)> handle;
+};
+
+class RouteGroup {
+ public:
+  virtual ~RouteGroup() = default;
+  // Called once, when the server starts. Patterns must not collide with another group's or the
+  // core API's (the server refuses to start: kInternal naming both).
+  virtual std::vector<PartRoute> Routes() = 0;
+  // The part's lines of /metrics (Prometheus text), appended after the engine's.
+  virtual std::string Metrics() { return {}; }
+  // The part's live events for GET /v1/events, merged with the engine's. The sink only queues.
+  // Null: the part publishes none.
+  virtual std::unique_ptr<Backend::Subscription> Subscribe(
+      std::function<void(const LiveEvent&)> sink) {
+    (void)sink;
+    return nullptr;
+  }
+};
+
+}  // namespace lifeline::api
