@@ -29,6 +29,8 @@
 #include "agent/token.h"
 #include "core/json.h"
 #include "diagnose/diagnose.h"
+#include "probe/dns/resolver.h"
+#include "probe/http/url.h"
 
 namespace lifeline::agent {
 
@@ -109,13 +111,40 @@ bool IEquals(std::string_view a, std::string_view b) {
 
 std::string_view View(beast::string_view v) { return {v.data(), v.size()}; }
 
-// Checks the protocol's target rules beyond the JSON shape core::ProbeSpecFromJson checks.
-std::string TargetProblem(const core::ProbeSpec& spec) {
+// The address a target names literally, if any: a tcp host, an http URL's host, a dns probe's
+// resolver. (A name is resolved and checked by the Prober, as is every redirect.)
+std::optional<core::IpAddress> LiteralAddress(const core::ProbeSpec& spec) {
+  switch (spec.kind) {
+    case core::ProbeKind::kTcp:
+      return core::IpAddress::Parse(spec.host);
+    case core::ProbeKind::kHttp: {
+      auto url = probe::http::ParseUrl(spec.url);
+      if (!url.ok() || !url->host_is_ip()) return std::nullopt;
+      return core::IpAddress::Parse(url->host);
+    }
+    case core::ProbeKind::kDns: {
+      if (spec.resolver.empty()) return std::nullopt;  // this machine's own resolver
+      auto server = probe::dns::ParseResolver(spec.resolver);
+      if (!server.ok()) return std::nullopt;
+      return core::IpAddress::Parse(server->ip);
+    }
+  }
+  return std::nullopt;
+}
+
+// Checks the protocol's target rules beyond the JSON shape core::ProbeSpecFromJson checks, and
+// the address policy for addresses the target names literally.
+std::string TargetProblem(const core::ProbeSpec& spec, const core::AddressPolicy* policy) {
   if (spec.kind == core::ProbeKind::kHttp && !spec.url.starts_with("http://") &&
       !spec.url.starts_with("https://")) {
     return "field 'url' must start with http:// or https://";
   }
   if (spec.kind == core::ProbeKind::kTcp && spec.port == 0) return "field 'port' must not be 0";
+  if (policy) {
+    if (auto address = LiteralAddress(spec)) {
+      if (auto refusal = policy->Check(*address)) return refusal->message;
+    }
+  }
   return "";
 }
 
@@ -263,12 +292,16 @@ asio::awaitable<Reply> HandleProbe(std::shared_ptr<State> st, const std::string&
     }
     timeout = std::chrono::milliseconds(t->get<long long>());
   }
+  if (st->options.address_policy && st->options.own_addresses) {
+    st->options.address_policy->SetOwnAddresses(st->options.own_addresses());
+  }
   std::vector<core::ProbeSpec> specs;
   specs.reserve(targets->size());
   for (std::size_t i = 0; i < targets->size(); ++i) {
     auto spec = core::ProbeSpecFromJson((*targets)[i]);
     if (!spec.ok()) co_return BadRequest(fmt::format("targets[{}]: {}", i, spec.error().message()));
-    if (std::string problem = TargetProblem(*spec); !problem.empty()) {
+    if (std::string problem = TargetProblem(*spec, st->options.address_policy.get());
+        !problem.empty()) {
       co_return BadRequest(fmt::format("targets[{}]: {}", i, problem));
     }
     specs.push_back(std::move(spec).value());
@@ -532,37 +565,6 @@ void AgentServer::Stop(std::function<void()> on_stopped) {
 
 std::size_t AgentServer::open_connections() const { return state_->connections.size(); }
 
-core::Result<tcp::endpoint> ParseListenAddress(std::string_view listen) {
-  auto bad = [&](std::string_view why) {
-    return core::MakeError(core::ErrorCode::kInvalidArgument,
-                           "listen address '{}': {}; expected ADDR:PORT, e.g. 0.0.0.0:8089 or "
-                           "[::]:8089",
-                           listen, why);
-  };
-  auto colon = listen.rfind(':');
-  if (colon == std::string_view::npos) return bad("no port");
-  std::string_view host = listen.substr(0, colon);
-  std::string_view port_text = listen.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  } else if (host.find(':') != std::string_view::npos) {
-    return bad("an IPv6 address must be in brackets");
-  }
-  if (host.empty()) return bad("no address");
-  unsigned port = 0;
-  if (port_text.empty() || port_text.size() > 5 ||
-      !std::all_of(port_text.begin(), port_text.end(),
-                   [](char c) { return c >= '0' && c <= '9'; })) {
-    return bad("the port must be a number");
-  }
-  for (char c : port_text) port = port * 10 + static_cast<unsigned>(c - '0');
-  if (port > 65535) return bad("the port must be at most 65535");
-  beast::error_code ec;
-  auto address = asio::ip::make_address(std::string(host), ec);
-  if (ec) return bad("not an IP address");
-  return tcp::endpoint(address, static_cast<unsigned short>(port));
-}
-
 namespace {
 
 std::string HostName() {
@@ -582,6 +584,11 @@ void LogToStderr(std::string_view line) {
 
 }  // namespace
 
+std::shared_ptr<core::AddressPolicy> AgentAddressPolicy(const config::Config& config) {
+  return std::make_shared<core::AddressPolicy>(config.agent.allow_private,
+                                               std::string(kAddressRule));
+}
+
 core::Status RunAgent(const AgentOptions& options) {
   auto token = ReadTokenFile(options.token_file);
   if (!token.ok()) return token.error();
@@ -599,9 +606,14 @@ core::Status RunAgent(const AgentOptions& options) {
   server_options.max_targets = config.agent.max_targets;
   server_options.default_timeout = std::min(config.timeout, kMaxRequestTimeout);
   server_options.log = LogToStderr;
+  server_options.address_policy = AgentAddressPolicy(config);
 
   asio::io_context io;
-  const probe::Options probe_options = ProbeOptionsFor(config);
+  probe::Options probe_options = ProbeOptionsFor(config);
+  // The same policy object: the server refreshes its own-address list before each request.
+  probe_options.address_policy = server_options.address_policy;
+  // Answers go to callers elsewhere: no quoting of what the probed servers sent.
+  probe_options.quote_responses = false;
   // One Prober per distinct timeout asked for (callers mostly share one), made on first use.
   // The one for the default timeout is made now: a bad CA file or resolver config fails at
   // start-up, not on the first request.

@@ -15,14 +15,25 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
+#include "core/address_policy.h"
+#include "core/listen_address.h"
 #include "core/result.h"
 #include "probe/probe.h"
 
 namespace lifeline::agent {
 
 inline constexpr std::string_view kAgentVersion = "0.1.0";
+
+// Ends every refusal of the agent's AddressPolicy: what agents do and which setting allows more.
+inline constexpr std::string_view kAddressRule =
+    "agents probe public hosts only (agent.allow_private)";
+
+// The agent's address policy: public addresses, plus the ranges of agent.allow_private
+// (config/config.h). RunAgent uses it for the agent's probers and its ServerOptions.
+std::shared_ptr<core::AddressPolicy> AgentAddressPolicy(const config::Config& config);
 
 // Upper bound of a request's "timeout_ms" (per probe): an agent never works longer for one call.
 inline constexpr std::chrono::milliseconds kMaxRequestTimeout{60000};
@@ -47,6 +58,15 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{30000};  // the whole body, once the header is in
   // This device's interfaces and route for the observer check (tests replace it).
   std::function<probe::LocalNetwork()> inspect_network = probe::InspectLocalNetwork;
+  // Which addresses targets may have. A target whose host (tcp host, url host, dns resolver) is an
+  // address the policy refuses is a 400 naming it, before anything is probed; names and
+  // redirects are checked by the Prober, which must be made with the same policy
+  // (probe::Options::address_policy). Null: no check (tests with a fake Prober, the demo's
+  // simulated agents on loopback). RunAgent always sets one.
+  std::shared_ptr<core::AddressPolicy> address_policy;
+  // This machine's addresses, given to address_policy before each request's probes run (they can
+  // change while the agent runs).
+  std::function<std::vector<core::IpAddress>()> own_addresses = probe::LocalAddresses;
   // One line per request (method, path, status, target count, time, peer); null: silent. Never
   // given a header value or a target.
   std::function<void(std::string_view)> log;
@@ -87,8 +107,9 @@ class AgentServer {
   std::shared_ptr<State> state_;  // shared with the connection coroutines, which may outlive it
 };
 
-// "ADDR:PORT" with an IPv4 address or a bracketed IPv6 one ("0.0.0.0:8089", "[::]:8089").
-core::Result<boost::asio::ip::tcp::endpoint> ParseListenAddress(std::string_view listen);
+// The one listen-address parser (core/listen_address.h), also `api.listen`'s; named here too
+// because the agent's callers (the demo's agents) meet it beside AgentServer::Listen.
+using core::ParseListenAddress;
 
 struct AgentOptions {
   std::string listen;      // "ADDR:PORT"

@@ -64,6 +64,11 @@ class AgentServerTest : public ::testing::Test {
     options.header_timeout = std::chrono::milliseconds(300);
     options.body_timeout = std::chrono::milliseconds(500);
     options.inspect_network = [] { return probe::LocalNetwork{{"eth0"}, true}; };
+    options.address_policy = policy_;
+    options.own_addresses = [this] {
+      std::lock_guard lock(own_mu_);
+      return own_;
+    };
     options.log = [this](std::string_view line) {
       std::lock_guard lock(log_mu_);
       log_.emplace_back(line);
@@ -101,6 +106,9 @@ class AgentServerTest : public ::testing::Test {
   }
 
   asio::io_context io_;
+  std::shared_ptr<core::AddressPolicy> policy_;  // null: no address checks
+  std::mutex own_mu_;                            // guards own_
+  std::vector<core::IpAddress> own_;             // "this machine's" addresses
   FakeProber prober_;
   std::vector<std::chrono::milliseconds> timeouts_;  // written on the io thread before answering
   std::unique_ptr<AgentServer> server_;
@@ -241,6 +249,91 @@ TEST_F(AgentServerTest, BadRequestsAre400WithTheReason) {
     EXPECT_EQ(a.doc["error"]["message"], c.message) << c.body;
   }
   EXPECT_TRUE(prober_.Runs().empty());
+}
+
+// The agent's address policy on targets that name an address: refused before anything runs. The
+// Prober here is a fake, so nothing is sent anywhere whatever the outcome.
+class AgentAddressPolicyTest : public AgentServerTest {
+ protected:
+  void SetUp() override {
+    policy_ = std::make_shared<core::AddressPolicy>(
+        std::vector<core::Cidr>{*core::ParseCidr("10.20.0.0/16")}, std::string(kAddressRule));
+    own_ = {*core::IpAddress::Parse("8.8.4.4")};
+    StartServer();
+  }
+};
+
+json Tcp(std::string id, std::string host, int port) {
+  return {{"id", std::move(id)}, {"kind", "tcp"}, {"host", std::move(host)}, {"port", port}};
+}
+
+TEST_F(AgentAddressPolicyTest, TargetsAtRefusedAddressesAre400NamingThem) {
+  struct Case {
+    json targets;
+    std::string message;
+  };
+  const std::string rule = "; agents probe public hosts only (agent.allow_private)";
+  const Case cases[] = {
+      {json::array(
+           {Target("web", "https://www.instagram.test/"), Tcp("meta", "169.254.169.254", 80)}),
+       "targets[1]: 169.254.169.254 is a link-local address" + rule},
+      {json::array({Target("self", "http://127.0.0.1:18089/healthz")}),
+       "targets[0]: 127.0.0.1 is a loopback address" + rule},
+      {json::array({Target("lan", "https://10.1.2.3/")}),
+       "targets[0]: 10.1.2.3 is a private address" + rule},
+      {json::array({Target("ula", "http://[fd00::1]:8080/")}),
+       "targets[0]: fd00::1 is a unique-local (private IPv6) address" + rule},
+      {json::array({Target("v6", "http://[::1]/")}),
+       "targets[0]: ::1 is a loopback address" + rule},
+      {json::array({Target("mapped", "http://[::ffff:169.254.169.254]/latest/meta-data/")}),
+       "targets[0]: ::ffff:169.254.169.254 is a link-local address (it stands for "
+       "169.254.169.254)" +
+           rule},
+      {json::array({Target("cgnat", "http://100.64.1.1/")}),
+       "targets[0]: 100.64.1.1 is a carrier-grade NAT address (100.64.0.0/10)" + rule},
+      {json::array({Tcp("any", "0.0.0.0", 22)}),
+       "targets[0]: 0.0.0.0 is the unspecified address" + rule},
+      {json::array({Tcp("own", "8.8.4.4", 22)}),
+       "targets[0]: 8.8.4.4 is this machine's own address" + rule},
+      {json::array(
+           {{{"id", "dns"}, {"kind", "dns"}, {"host", "x.test"}, {"resolver", "192.168.1.1:53"}}}),
+       "targets[0]: 192.168.1.1 is a private address" + rule},
+      {json::array(
+           {{{"id", "dns"}, {"kind", "dns"}, {"host", "x.test"}, {"resolver", "[fe80::1]:53"}}}),
+       "targets[0]: fe80::1 is a link-local address" + rule},
+  };
+  for (const Case& c : cases) {
+    HttpAnswer a = Post(ProbeBody(c.targets));
+    EXPECT_EQ(a.status, 400) << c.targets.dump();
+    EXPECT_EQ(a.doc["error"]["code"], "invalid_argument");
+    EXPECT_EQ(a.doc["error"]["message"], c.message) << c.targets.dump();
+  }
+  EXPECT_TRUE(prober_.Runs().empty());
+}
+
+TEST_F(AgentAddressPolicyTest, AllowedRangesAndNamesGoToTheProber) {
+  // An allowed range, public addresses and names: names (and redirects) are the Prober's to check
+  // once resolved, with the same policy.
+  json targets =
+      json::array({Target("intranet", "https://10.20.30.40/"),
+                   Tcp("chat", "chat.instagram.test", 5222),
+                   {{"id", "dns"}, {"kind", "dns"}, {"host", "x.test"}, {"resolver", "1.1.1.1"}}});
+  HttpAnswer a = Post(ProbeBody(targets));
+  ASSERT_EQ(a.status, 200) << a.body;
+  auto runs = prober_.Runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0][0].url, "https://10.20.30.40/");
+  EXPECT_EQ(runs[0][1].host, "chat.instagram.test");
+}
+
+TEST_F(AgentAddressPolicyTest, OwnAddressesAreReadAgainForEachRequest) {
+  const std::string body = ProbeBody(json::array({Tcp("own", "8.8.4.4", 22)}));
+  EXPECT_EQ(Post(body).status, 400);
+  {
+    std::lock_guard lock(own_mu_);
+    own_.clear();  // the machine was given another address
+  }
+  EXPECT_EQ(Post(body).status, 200);
 }
 
 TEST_F(AgentServerTest, TooManyTargetsIs413) {
@@ -436,26 +529,6 @@ TEST(AgentServerListenTest, BusyPortIsAClearError) {
                                     taken.local_endpoint().port())));
 }
 
-TEST(ParseListenAddressTest, AcceptsIpv4AndBracketedIpv6) {
-  auto v4 = ParseListenAddress("0.0.0.0:8089");
-  ASSERT_TRUE(v4.ok());
-  EXPECT_EQ(v4->port(), 8089);
-  EXPECT_TRUE(v4->address().is_v4());
-  auto v6 = ParseListenAddress("[::1]:0");
-  ASSERT_TRUE(v6.ok());
-  EXPECT_EQ(v6->address().to_string(), "::1");
-  EXPECT_EQ(v6->port(), 0);
-}
-
-TEST(ParseListenAddressTest, RejectsWhatIsNotAddrPort) {
-  for (std::string_view bad : {"8089", "localhost:8089", "::1:8089", "1.2.3.4:", "1.2.3.4:70000",
-                               "1.2.3.4:80x", ":8089"}) {
-    auto r = ParseListenAddress(bad);
-    ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_THAT(r.error().message(), HasSubstr("expected ADDR:PORT")) << bad;
-  }
-}
-
 }  // namespace
 }  // namespace lifeline::agent
 
@@ -482,6 +555,8 @@ TEST(RunAgentTest, ServesWithTheRealProberUntilSigterm) {
   options.token_file = TempFile("token", "run-agent-token\n");
   options.name = "test-agent";
   options.config.timeout = std::chrono::milliseconds(2000);
+  // The target is on loopback, which agents refuse unless allowed: this also proves the allow list.
+  options.config.agent.allow_private = {*core::ParseCidr("127.0.0.0/8")};
   std::promise<tcp::endpoint> listening;
   options.on_listening = [&](const tcp::endpoint& ep) { listening.set_value(ep); };
   core::Status result = core::Ok();
@@ -507,6 +582,60 @@ TEST(RunAgentTest, ServesWithTheRealProberUntilSigterm) {
   ::kill(::getpid(), SIGTERM);
   agent.join();
   EXPECT_TRUE(result.ok()) << result.error().ToString();
+}
+
+// Nothing here is aimed beyond this test's own loopback listener, which must see no connection.
+TEST(RunAgentTest, ByDefaultLoopbackIsRefusedDirectlyAndThroughAName) {
+  asio::io_context target_io;
+  tcp::acceptor target(target_io, {asio::ip::make_address("127.0.0.1"), 0});
+  target.non_blocking(true);
+  const auto port = target.local_endpoint().port();
+
+  AgentOptions options;
+  options.listen = "127.0.0.1:0";
+  options.token_file = TempFile("token-default", "run-agent-token\n");
+  options.config.timeout = std::chrono::milliseconds(2000);
+  // Any DNS question stays on loopback ("localhost" normally comes from /etc/hosts).
+  options.config.resolv_conf = TempFile("resolv", "nameserver 127.0.0.1\n");
+  std::promise<tcp::endpoint> listening;
+  options.on_listening = [&](const tcp::endpoint& ep) { listening.set_value(ep); };
+  core::Status result = core::Ok();
+  std::thread agent([&] { result = RunAgent(options); });
+  auto future = listening.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  tcp::endpoint ep = future.get();
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer run-agent-token"}};
+
+  // By address: a 400 before anything is probed.
+  json direct = {{"targets", json::array({Tcp("self", "127.0.0.1", port)})}};
+  HttpAnswer refused = Send(ep, http::verb::post, "/v1/probe", direct.dump(), auth);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(refused.doc["error"]["message"],
+            "targets[0]: 127.0.0.1 is a loopback address; agents probe public hosts only "
+            "(agent.allow_private)");
+
+  // By name ("localhost", from /etc/hosts): resolved, then refused at connect time, as a name
+  // that resolves to a private address is; the result says so.
+  json named = {{"targets", json::array({Tcp("self", "localhost", port)})}};
+  HttpAnswer a = Send(ep, http::verb::post, "/v1/probe", named.dump(), auth);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const json& r = a.doc["results"][0];
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_EQ(r["layer"], "tcp") << r.dump();
+  EXPECT_EQ(r["detail"], "address_not_allowed") << r.dump();
+  EXPECT_THAT(r["message"].get<std::string>(),
+              HasSubstr(fmt::format("not connecting to localhost:{}: ", port)));
+  EXPECT_THAT(r["message"].get<std::string>(),
+              HasSubstr("is a loopback address; agents probe public hosts only "
+                        "(agent.allow_private)"));
+
+  ::kill(::getpid(), SIGTERM);
+  agent.join();
+  EXPECT_TRUE(result.ok()) << result.error().ToString();
+  beast::error_code ec;
+  tcp::socket accepted = target.accept(ec);
+  EXPECT_EQ(ec, asio::error::would_block) << "the agent connected to a refused address";
 }
 
 TEST(RunAgentTest, StartUpErrorsAreClear) {

@@ -203,35 +203,6 @@ bool IsJsonMediaType(std::string_view content_type) {
   return IEquals(media, "application/json");
 }
 
-core::Result<boost::asio::ip::tcp::endpoint> ParseListenAddress(std::string_view listen) {
-  auto bad = [&](std::string_view why) {
-    return MakeError(
-        ErrorCode::kInvalidArgument,
-        "listen address '{}': {}; expected ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080", listen,
-        why);
-  };
-  auto colon = listen.rfind(':');
-  if (colon == std::string_view::npos) return bad("no port");
-  std::string_view host = listen.substr(0, colon);
-  std::string_view port_text = listen.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  } else if (host.find(':') != std::string_view::npos) {
-    return bad("an IPv6 address must be in brackets");
-  }
-  if (host.empty()) return bad("no address");
-  unsigned port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size()) {
-    return bad("the port must be a number");
-  }
-  if (port > 65535) return bad("the port must be at most 65535");
-  boost::system::error_code aec;
-  auto address = boost::asio::ip::make_address(std::string(host), aec);
-  if (aec) return bad("not an IP address");
-  return boost::asio::ip::tcp::endpoint(address, static_cast<unsigned short>(port));
-}
-
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int n = 0;

@@ -10,7 +10,6 @@
 #include <utility>
 #include <vector>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/status.hpp>
 #include <nlohmann/json.hpp>
 
@@ -49,9 +48,6 @@ core::Status RejectUnknownFields(const nlohmann::json& object,
 
 // True for "application/json", with parameters ("; charset=utf-8") and any case.
 bool IsJsonMediaType(std::string_view content_type);
-
-// "ADDR:PORT", IPv6 in brackets ("127.0.0.1:8080", "[::1]:0").
-core::Result<boost::asio::ip::tcp::endpoint> ParseListenAddress(std::string_view listen);
 
 // SHA-256 of `data`, lowercase hex.
 std::string Sha256Hex(std::string_view data);

@@ -131,6 +131,11 @@ awaitable<Response> History(Env& env, Request& req) {
   co_return FromResult(env.backend.History(req.Param("id"), from, to));
 }
 
+// Takes platform ids only, never a URL or an address: the check runs the probes of platforms in
+// the operator's own config, so a caller cannot aim `serve` at a host of its choosing and no
+// address policy applies. A route that ever takes a URL to fetch (a webhook target, say) must check
+// each address it connects to with core::AddressPolicy, as the agent does (probe::Options::
+// address_policy), under a setting of its own.
 awaitable<Response> Check(Env& env, Request& req) {
   std::vector<std::string> ids;
   if (!req.body.empty()) {

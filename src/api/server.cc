@@ -32,6 +32,7 @@
 #include "api/routes.h"
 #include "api/sse.h"
 #include "api/static_files.h"
+#include "core/listen_address.h"
 
 namespace lifeline::api {
 
@@ -840,7 +841,6 @@ Server::~Server() { Stop(); }
 core::Status Server::Start() {
   State& st = *state_;
   if (st.started) return core::MakeError(core::ErrorCode::kFailedPrecondition, "already started");
-  auto endpoint = internal::ParseListenAddress(st.options.listen);
   st.routes = internal::RouteTable();
   st.part_routes.clear();
   st.part_routes.reserve(st.options.groups.size());  // Route::part points into these
@@ -858,6 +858,7 @@ core::Status Server::Start() {
       st.routes.push_back(*route);
     }
   }
+  auto endpoint = core::ParseListenAddress(st.options.listen);
   if (!endpoint) return endpoint.error();
   beast::error_code ec;
   auto fail = [&](const char* what) {

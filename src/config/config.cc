@@ -23,6 +23,7 @@
 
 #include "config/values.h"
 #include "config/yaml_read.h"
+#include "core/listen_address.h"
 
 namespace lifeline::config {
 namespace {
@@ -147,7 +148,7 @@ const Keys kCrowdKeys = {"window", "weeks", "factor", "min_count", "floor", "met
 const Keys kSilenceKeys = {"name", "platforms", "domains", "start", "end", "weekly"};
 const Keys kWeeklyKeys = {"days", "start", "duration", "zone"};
 // Response parts' sections, parsed in their own folders (config.h PartSection).
-const Keys kPartKeys = {"channels", "contacts", "templates", "relay"};
+const Keys kPartKeys = {"channels", "contacts", "templates", "relay", "alerts"};
 // The shortest round interval: probing faster than this is load on the platforms, not insight.
 constexpr std::chrono::milliseconds kMinInterval{5000};
 constexpr std::chrono::milliseconds kMaxInterval{3600000};
@@ -158,7 +159,7 @@ const Keys kExpectKeys = {"status", "body_contains", "body_regex", "json_pointer
 const Keys kSecretKeys = {"env", "file", "prefix"};
 const Keys kStatusPageKeys = {"url", "kind", "window"};
 const Keys kVantageKeys = {"name", "region", "url", "token_file"};
-const Keys kAgentKeys = {"name", "region", "max_request_bytes", "max_targets"};
+const Keys kAgentKeys = {"name", "region", "max_request_bytes", "max_targets", "allow_private"};
 // Keys that only make sense for an HTTP request.
 const Keys kHttpOnlyKeys = {"method", "headers", "expect", "max_redirects", "max_body", "api"};
 
@@ -337,13 +338,9 @@ class Loader {
     for (const Field& g : fields.items) {
       if (g.key == "listen") {
         LL_ASSIGN(std::string text, GetNonEmpty(doc, g.value, g.where, "ADDR:PORT"));
-        auto hp = ParseHostPort(text);
-        if (!hp.ok()) return Fail(doc, At(g.where, g.value), hp.error().message());
-        if (!IsIpLiteral(hp->host)) {
-          return Fail(doc, At(g.where, g.value),
-                      fmt::format("'{}' must be an IP address and port (e.g. 127.0.0.1:8080 or "
-                                  "[::1]:8080), not a host name",
-                                  text));
+        // The server's own parser: what loads here is what `lifeline serve` can listen on.
+        if (auto ep = core::ParseListenAddress(text); !ep.ok()) {
+          return Fail(doc, At(g.where, g.value), ep.error().message());
         }
         a.listen = text;
       } else if (g.key == "anonymous_role") {
@@ -562,6 +559,16 @@ class Loader {
       } else if (g.key == "max_targets") {
         LL_ASSIGN(long long n, GetInt(doc, g.value, g.where, 1, 1000000));
         a.max_targets = static_cast<std::size_t>(n);
+      } else if (g.key == "allow_private") {
+        std::vector<core::Cidr> ranges;
+        LL_TRY(GetStringList(doc, g.value, g.where, "address ranges (CIDR)",
+                             [&](const std::string& s, const Where& at) -> Status {
+                               auto range = core::ParseCidr(s);
+                               if (!range.ok()) return Fail(doc, at, range.error().message());
+                               ranges.push_back(*range);
+                               return core::Ok();
+                             }));
+        a.allow_private = std::move(ranges);
       }
     }
     return core::Ok();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/yaml_read.h"
+#include "core/address_policy.h"
 #include "core/result.h"
 #include "core/types.h"
 #include "watch/crowd.h"
@@ -27,6 +28,10 @@ struct AgentConfig {
   std::string region;  // reported to callers
   std::size_t max_request_bytes = 1 << 20;
   std::size_t max_targets = 2000;
+  // Ranges the agent may probe although they are not public (loopback, private, link-local, ...;
+  // core::AddressPolicy). Empty: public addresses only. Each allowed range is a way into the
+  // network the agent runs in for whoever holds its token.
+  std::vector<core::Cidr> allow_private;
 };
 
 // `lifeline serve`: the watch schedule, the incident hysteresis and where data is kept.

@@ -158,6 +158,7 @@ TEST(Bundled, DefaultsForControlResolversAndTimeouts) {
   EXPECT_EQ(config->concurrency, 256u);
   EXPECT_TRUE(config->vantage_points.empty());
   EXPECT_FALSE(config->agent.name.empty()) << "defaults to the host name";
+  EXPECT_TRUE(config->agent.allow_private.empty()) << "agents probe public hosts only by default";
 }
 
 TEST(Bundled, EmbeddedTextIsTheCatalogFile) {
@@ -217,6 +218,7 @@ agent:
   region: us
   max_request_bytes: 512KiB
   max_targets: 100
+  allow_private: [10.20.0.0/16, "fd00::/8", 192.0.2.7]
 platforms:
   instagram:
     dns: [www.instagram.com]
@@ -275,6 +277,10 @@ TEST(Merge, ScalarsAndListsReplaceTheDefaults) {
   EXPECT_EQ(c.agent.region, "us");
   EXPECT_EQ(c.agent.max_request_bytes, 512u * 1024);
   EXPECT_EQ(c.agent.max_targets, 100u);
+  ASSERT_EQ(c.agent.allow_private.size(), 3u);
+  EXPECT_EQ(c.agent.allow_private[0].ToString(), "10.20.0.0/16");
+  EXPECT_EQ(c.agent.allow_private[1].ToString(), "fd00::/8");
+  EXPECT_EQ(c.agent.allow_private[2].ToString(), "192.0.2.7/32") << "one address: a /32";
 }
 
 TEST(Merge, ProbesByIdReplaceAddAndRemove) {
@@ -397,7 +403,7 @@ const ErrorCase kErrorCases[] = {
      "lifeline.yaml:2: timout: unknown key 'timout' (did you mean 'timeout'?)"},
     {"unknown_key_no_suggestion", "agent:\n  colour: blue\n",
      "lifeline.yaml:2: agent.colour: unknown key 'colour' (valid keys: name, region, "
-     "max_request_bytes, max_targets)"},
+     "max_request_bytes, max_targets, allow_private)"},
     {"unknown_probe_key", R"(platforms:
   instagram:
     probes:
@@ -441,6 +447,19 @@ const ErrorCase kErrorCases[] = {
     {"zero_duration", "timeout: 0s\n", "lifeline.yaml:1: timeout: '0s' must be greater than zero"},
     {"bad_size", "agent:\n  max_request_bytes: 1 TB\n",
      "lifeline.yaml:2: agent.max_request_bytes: '1 TB' has an unknown unit 'TB'"},
+    {"allow_private_not_a_range", "agent:\n  allow_private: [10.0.0.0/8, intranet]\n",
+     "lifeline.yaml:2: agent.allow_private[1]: 'intranet' is not an IP address range (a range "
+     "such as 10.0.0.0/8 or fd00::/8, or one address)"},
+    {"allow_private_bad_prefix", "agent:\n  allow_private:\n    - 10.0.0.0/8\n    - fd00::/200\n",
+     "lifeline.yaml:4: agent.allow_private[1]: 'fd00::/200' has a bad prefix length (after the "
+     "'/': a number from 0 to 128 for IPv6"},
+    {"allow_private_host_bits", "agent:\n  allow_private: 10.1.2.3/8\n",
+     "lifeline.yaml:2: agent.allow_private: '10.1.2.3/8' has address bits set past the /8 prefix "
+     "(did you mean 10.0.0.0/8?)"},
+    {"allow_private_map", "agent:\n  allow_private: { office: 10.0.0.0/8 }\n",
+     "lifeline.yaml:2: agent.allow_private: expected a list of address ranges (CIDR), got a map"},
+    {"allow_private_empty_item", "agent:\n  allow_private: [\"\"]\n",
+     "lifeline.yaml:2: agent.allow_private[0]:"},
     {"url_scheme", R"(control:
   - id: site
     url: ftp://example.com/

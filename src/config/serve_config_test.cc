@@ -171,7 +171,8 @@ TEST(ServeConfig, MistakesNameFileLineAndKey) {
        "lifeline.yaml:2: serve.flapping_window: flapping_window must be"},
       {"serve:\n  status_page_interval: 1s\n", "serve.status_page_interval: must be at least 10s"},
       {"api:\n  listen: localhost:8080\n",
-       "lifeline.yaml:2: api.listen: 'localhost:8080' must be an IP address and port"},
+       "lifeline.yaml:2: api.listen: listen address 'localhost:8080': not an IP address; "
+       "expected ADDR:PORT"},
       {"api:\n  anonymous_role: admin\n",
        "lifeline.yaml:2: api.anonymous_role: unknown role 'admin' for requests without a token"},
       {"crowd:\n  factor: 0.5\n", "lifeline.yaml:2: crowd.factor: factor must be"},

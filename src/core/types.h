@@ -55,6 +55,9 @@ inline constexpr std::string_view kNoAnswer = "noanswer";  // NOERROR with an em
 // tcp
 inline constexpr std::string_view kUnreachable = "unreachable";
 inline constexpr std::string_view kReset = "reset";
+// Not attempted: the address is one the prober's AddressPolicy refuses (an agent asked for a
+// private address, directly, through DNS or through a redirect). Nothing was sent to it.
+inline constexpr std::string_view kAddressNotAllowed = "address_not_allowed";
 // tls
 inline constexpr std::string_view kHandshake = "handshake";
 inline constexpr std::string_view kCertificate = "certificate";  // untrusted chain, bad signature

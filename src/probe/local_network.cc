@@ -8,7 +8,9 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -112,6 +114,32 @@ LocalNetwork InspectLocalNetwork() {
   net.has_default_route = HasDefaultRouteV4(ReadSmallFile("/proc/net/route")) ||
                           HasDefaultRouteV6(ReadSmallFile("/proc/net/ipv6_route"));
   return net;
+}
+
+std::vector<core::IpAddress> LocalAddresses() {
+  std::vector<core::IpAddress> out;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return out;
+  for (ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr) continue;
+    core::IpAddress address;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      const auto* a = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+      std::array<std::uint8_t, 4> b;
+      std::memcpy(b.data(), &a->sin_addr, b.size());
+      address = core::IpAddress::V4(b);
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      const auto* a = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
+      std::array<std::uint8_t, 16> b;
+      std::memcpy(b.data(), &a->sin6_addr, b.size());
+      address = core::IpAddress::V6(b);
+    } else {
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), address) == out.end()) out.push_back(address);
+  }
+  freeifaddrs(list);
+  return out;
 }
 
 }  // namespace lifeline::probe

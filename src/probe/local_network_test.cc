@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "probe/probe.h"
 
 namespace lifeline::probe {
@@ -70,6 +72,14 @@ TEST(ProbeLocalNetworkTest, ReadSmallFileOfMissingPathIsEmpty) {
 TEST(ProbeLocalNetworkTest, InspectLocalNetworkNeverListsLoopback) {
   LocalNetwork net = InspectLocalNetwork();
   for (const auto& name : net.interfaces) EXPECT_NE(name, "lo");
+}
+
+// What an agent's AddressPolicy calls its own: every interface's addresses, loopback included.
+TEST(ProbeLocalNetworkTest, LocalAddressesIncludeLoopbackOnce) {
+  std::vector<core::IpAddress> own = LocalAddresses();
+  auto loopback = core::IpAddress::Parse("127.0.0.1");
+  ASSERT_TRUE(loopback.has_value());
+  EXPECT_EQ(std::count(own.begin(), own.end(), *loopback), 1);
 }
 
 }  // namespace

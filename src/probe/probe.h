@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/address_policy.h"
 #include "core/result.h"
 #include "core/types.h"
 
@@ -35,6 +36,16 @@ struct Options {
   // Resume each host's TLS session (see Prober). Off: every HTTPS probe is a full handshake with
   // chain verification, as most probers do; bench/compare_blackbox.sh measures both.
   bool tls_resumption = true;
+  // Checked before every connection (each address a name resolves to, each redirect's, a DNS
+  // probe's direct resolver): a refused address is never connected to, and a probe left with no
+  // allowed address fails with layer tcp, detail address_not_allowed and the policy's message.
+  // Null: any address (the user's own checks of the hosts in their own config). This machine's
+  // resolver (resolv_conf) is not checked: it is how names resolve at all.
+  std::shared_ptr<const core::AddressPolicy> address_policy;
+  // Whether failure messages may quote what a server sent: its reason phrase, a Location, a JSON
+  // value or the start of a body that is not JSON. Off where results go to someone other than
+  // this machine's user (an agent's callers): messages then name the failure without that text.
+  bool quote_responses = true;
 };
 
 // A plain HTTP(S) request for callers that need the answer itself (status pages, vantage points),
@@ -96,5 +107,9 @@ struct LocalNetwork {
 
 // Reads getifaddrs() and /proc/net/route, /proc/net/ipv6_route.
 LocalNetwork InspectLocalNetwork();
+
+// Every address of every interface of this machine (getifaddrs), loopback included: what an
+// AddressPolicy treats as "own". Empty when they cannot be read.
+std::vector<core::IpAddress> LocalAddresses();
 
 }  // namespace lifeline::probe

@@ -319,8 +319,9 @@ std::string DnsMessage(int status, const std::string& name, const std::string& s
   }
 }
 
-std::string StatusText(int status, const std::string& reason) {
-  std::string_view why = reason;
+// "HTTP 503 Service Unavailable": the server's reason phrase when `quote`, else the standard one.
+std::string StatusText(int status, const std::string& reason, bool quote) {
+  std::string_view why = quote ? std::string_view(reason) : std::string_view();
   if (why.empty() &&
       bhttp::int_to_status(static_cast<unsigned>(status)) != bhttp::status::unknown) {
     auto standard = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
@@ -403,7 +404,7 @@ class ProberImpl final : public Prober {
       if (co_await Exchange(*url, req, deadline, scratch, r, answer)) {
         r.ok = true;
         r.http_status = response.status = answer.status;
-        r.message = StatusText(answer.status, answer.reason);
+        r.message = StatusText(answer.status, answer.reason, options_.quote_responses);
         response.body = std::move(answer.body);
       }
     } catch (const std::exception& e) {
@@ -527,6 +528,18 @@ class ProberImpl final : public Prober {
 
   asio::awaitable<void> ProbeDns(const ProbeSpec& spec, Deadline& deadline, ProbeResult& r) {
     r.resolver = spec.resolver.empty() ? "system" : spec.resolver;
+    if (!spec.resolver.empty() && options_.address_policy) {
+      auto server = dns::ParseResolver(spec.resolver);
+      error_code ec;
+      auto address = server.ok() ? asio::ip::make_address(server->ip, ec) : asio::ip::address();
+      if (server.ok() && !ec) {
+        if (auto refusal = Refused(address)) {
+          Fail(r, Layer::kDns, d::kAddressNotAllowed,
+               fmt::format("not querying resolver {}: {}", spec.resolver, refusal->message));
+          co_return;
+        }
+      }
+    }
     auto channel = ChannelFor(spec.resolver);
     if (!channel.ok()) {
       Fail(r, Layer::kDns, d::kError, channel.error().message());
@@ -592,9 +605,30 @@ class ProberImpl final : public Prober {
     co_return false;
   }
 
-  // Connects to each endpoint in turn until one accepts, within the deadline.
-  asio::awaitable<bool> Connect(tcp::socket& socket, const std::vector<tcp::endpoint>& endpoints,
+  // The policy's refusal of `address`, if there is a policy and it refuses.
+  std::optional<core::AddressRefusal> Refused(const asio::ip::address& address) const {
+    if (!options_.address_policy) return std::nullopt;
+    return options_.address_policy->Check(address.is_v4()
+                                              ? core::IpAddress::V4(address.to_v4().to_bytes())
+                                              : core::IpAddress::V6(address.to_v6().to_bytes()));
+  }
+
+  // Connects to each endpoint the address policy allows in turn until one accepts, within the
+  // deadline. When the policy refuses every endpoint, nothing is sent and the probe fails with
+  // detail address_not_allowed.
+  asio::awaitable<bool> Connect(tcp::socket& socket, std::vector<tcp::endpoint> endpoints,
                                 std::string_view label, Deadline& deadline, ProbeResult& r) {
+    std::optional<core::AddressRefusal> refused;
+    std::erase_if(endpoints, [&](const tcp::endpoint& endpoint) {
+      auto refusal = Refused(endpoint.address());
+      if (refusal && !refused) refused = std::move(refusal);
+      return refusal.has_value();
+    });
+    if (endpoints.empty() && refused) {
+      Fail(r, Layer::kTcp, d::kAddressNotAllowed,
+           fmt::format("not connecting to {}: {}", label, refused->message));
+      co_return false;
+    }
     error_code last;
     auto t0 = Clock::now();
     for (const auto& endpoint : endpoints) {
@@ -649,7 +683,7 @@ class ProberImpl final : public Prober {
     if (!co_await Resolve(spec.host, spec.port, deadline, r, endpoints)) co_return;
     tcp::socket socket(io_);
     std::string label = fmt::format("{}:{}", spec.host, spec.port);
-    if (!co_await Connect(socket, endpoints, label, deadline, r)) co_return;
+    if (!co_await Connect(socket, std::move(endpoints), label, deadline, r)) co_return;
     r.ok = true;
     r.message = fmt::format("TCP connect to {} in {:.0f} ms", label, r.timings.connect.value_or(0));
   }
@@ -665,7 +699,7 @@ class ProberImpl final : public Prober {
     if (!co_await Resolve(url.host, url.port, deadline, r, endpoints)) co_return false;
     tcp::socket socket(io_);
     std::string label = fmt::format("{}:{}", url.host, url.port);
-    if (!co_await Connect(socket, endpoints, label, deadline, r)) co_return false;
+    if (!co_await Connect(socket, std::move(endpoints), label, deadline, r)) co_return false;
     scratch.buffer.consume(scratch.buffer.size());
     if (!url.tls) {
       PlainSocket plain(socket);
@@ -731,19 +765,29 @@ class ProberImpl final : public Prober {
     for (int redirects = 0;; ++redirects) {
       answer = Answer();
       Request req{method, &spec.headers, {}, spec.max_body_bytes, &spec.expect};
-      if (!co_await Exchange(url, req, deadline, scratch, r, answer)) co_return;
+      if (!co_await Exchange(url, req, deadline, scratch, r, answer)) {
+        // A redirect into a refused range (the page moved to an intranet host, or a caller's
+        // host bounces the agent inward) names the hop, whose address alone would puzzle.
+        if (redirects > 0 && r.detail == d::kAddressNotAllowed) {
+          r.message = fmt::format("redirected to {}: {}", url.HostHeader(), r.message);
+        }
+        co_return;
+      }
       r.http_status = answer.status;
       if (!http::ShouldFollow(spec.expect, answer.status) || answer.location.empty()) break;
       if (redirects >= spec.max_redirects) {
         Fail(r, Layer::kHttp, d::kRedirects,
-             fmt::format("more than {} redirects (last to {})", spec.max_redirects,
-                         answer.location.substr(0, 100)));
+             options_.quote_responses
+                 ? fmt::format("more than {} redirects (last to {})", spec.max_redirects,
+                               answer.location.substr(0, 100))
+                 : fmt::format("more than {} redirects", spec.max_redirects));
         co_return;
       }
       auto next = http::ResolveLocation(url, answer.location);
       if (!next.ok()) {
         Fail(r, Layer::kHttp, d::kProtocol,
-             fmt::format("bad redirect: {}", next.error().message()));
+             options_.quote_responses ? fmt::format("bad redirect: {}", next.error().message())
+                                      : std::string("bad redirect: not an http(s) URL"));
         co_return;
       }
       // As browsers do: 303, and 301/302 after a POST, continue as GET.
@@ -755,10 +799,12 @@ class ProberImpl final : public Prober {
     }
 
     if (!http::StatusAccepted(spec.expect, answer.status)) {
-      Fail(r, Layer::kHttp, d::kStatus, StatusText(answer.status, answer.reason));
+      Fail(r, Layer::kHttp, d::kStatus,
+           StatusText(answer.status, answer.reason, options_.quote_responses));
       co_return;
     }
-    if (auto failure = http::CheckContent(spec.expect, regex, answer.body)) {
+    if (auto failure =
+            http::CheckContent(spec.expect, regex, answer.body, options_.quote_responses)) {
       // Captive portal: we were redirected to another site (not a subdomain or sibling of the
       // host asked) and that page lacks the expected content. A portal that answers in place of
       // the real host (DNS hijack, no redirect) on plain HTTP looks like content/missing; on
@@ -767,14 +813,14 @@ class ProberImpl final : public Prober {
         Fail(r, Layer::kContent, d::kCaptivePortal,
              fmt::format("redirected to {} whose page lacks the expected content: a captive "
                          "portal or login page?",
-                         url.host));
+                         options_.quote_responses ? url.host : "another site"));
       } else {
         Fail(r, Layer::kContent, failure->detail, std::move(failure->message));
       }
       co_return;
     }
     r.ok = true;
-    r.message = StatusText(answer.status, answer.reason);
+    r.message = StatusText(answer.status, answer.reason, options_.quote_responses);
   }
 
   asio::io_context& io_;

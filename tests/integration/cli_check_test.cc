@@ -82,7 +82,10 @@ class CliAgentTest : public CliCheckTest {
     token_file_ = dir_.Write("agent.token", "s3cret-token\n");
     wrong_token_file_ = dir_.Write("wrong.token", "not-the-token\n");
     auto agent_cfg = dir_.Write(
-        "agent.yaml", "control:\n  - url: " + control_.Url() + "\nresolvers: []\ntimeout: 2s\n");
+        "agent.yaml", "control:\n  - url: " + control_.Url() +
+                          "\nresolvers: []\ntimeout: 2s\n"
+                          // The test servers are on loopback, which agents refuse by default.
+                          "agent:\n  allow_private: [127.0.0.0/8]\n");
     port_ = testing::FreePort();
     std::string error;
     ASSERT_TRUE(agent_.Start(

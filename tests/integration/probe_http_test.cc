@@ -1,6 +1,7 @@
 // HTTP and TCP probes and Fetch() against real test servers on loopback (tests/tools/testhttpd.py):
 // healthy, 503, slow, wrong content, redirect chains, a JSON API behind a bearer token, a captive
-// portal, a body over the cap, refused connections and servers that never answer.
+// portal, a body over the cap, refused connections and servers that never answer; an agent's
+// address policy (names, redirects, Fetch) and its messages that quote nothing a server sent.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -16,6 +17,9 @@
 #include <boost/asio/detached.hpp>
 #include <nlohmann/json.hpp>
 
+#include <fmt/core.h>
+
+#include "core/address_policy.h"
 #include "core/types.h"
 #include "integration/support/process.h"
 #include "integration/support/testhttpd.h"
@@ -451,6 +455,144 @@ TEST_F(ProbeHttpTest, FetchTransportFailures) {
   probe::FetchRequest bad;
   bad.url = "ftp://127.0.0.1/";
   EXPECT_FALSE(Fetch(bad).transport.ok);
+}
+
+// --- The address policy (an agent's): every address is checked before connecting ------------
+// Only loopback here: the policy allows 127.0.0.1 and refuses the rest of 127.0.0.0/8, so a
+// refusal that failed would reach this machine's own loopback and nothing else. (The refusals of
+// private, link-local and unique-local addresses run in an empty network namespace:
+// tests/scenarios/test_agent_address_policy.sh.)
+
+constexpr char kRule[] = "test probes 127.0.0.1 only (test.allow)";
+
+probe::Options PolicyOptions(probe::Options o, const char* allowed) {
+  o.address_policy = std::make_shared<core::AddressPolicy>(
+      std::vector<core::Cidr>{*core::ParseCidr(allowed)}, kRule);
+  return o;
+}
+
+TEST_F(ProbeHttpTest, PolicyRefusesANameThatResolvesToARefusedAddress) {
+  probe::Options options = PolicyOptions(Options(), "127.0.0.1/32");
+  options.hosts_file = dir_->Write("hosts-inward", "127.0.0.2 inward.test\n");
+  const std::uint16_t port = Server("ok").port();
+  ProbeResult r = RunOne(Http(Server("ok").UrlWithHost("inward.test")), options);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.layer, Layer::kTcp);
+  EXPECT_EQ(r.detail, d::kAddressNotAllowed);
+  EXPECT_EQ(r.message, fmt::format("not connecting to inward.test:{}: 127.0.0.2 is a loopback "
+                                   "address; test probes 127.0.0.1 only (test.allow)",
+                                   port));
+  EXPECT_FALSE(r.timings.connect.has_value()) << "no connection was attempted";
+
+  ProbeSpec tcp;
+  tcp.id = "chat";
+  tcp.kind = ProbeKind::kTcp;
+  tcp.host = "inward.test";
+  tcp.port = port;
+  ProbeResult t = RunOne(tcp, options);
+  EXPECT_EQ(t.detail, d::kAddressNotAllowed) << t.message;
+
+  // The same name with the policy allowing its range: the probe goes through (nothing listens on
+  // 127.0.0.2 at that port, so the connection is refused by the kernel instead).
+  probe::Options open = PolicyOptions(Options(), "127.0.0.0/8");
+  open.hosts_file = options.hosts_file;
+  ProbeResult allowed = RunOne(tcp, open);
+  EXPECT_EQ(allowed.detail, d::kRefused) << allowed.message;
+}
+
+TEST_F(ProbeHttpTest, PolicyTriesOnlyTheAllowedAddressesOfAName) {
+  probe::Options options = PolicyOptions(Options(), "127.0.0.1/32");
+  options.hosts_file = dir_->Write("hosts-both", "127.0.0.2 both.test\n127.0.0.1 both.test\n");
+  ProbeResult r = RunOne(Http(Server("ok").UrlWithHost("both.test")), options);
+  EXPECT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.addresses, std::vector<std::string>{"127.0.0.1"});
+}
+
+TEST_F(ProbeHttpTest, PolicyRefusesARedirectToARefusedAddress) {
+  // The portal (127.0.0.1) redirects to its login page on 127.0.0.2.
+  ProbeSpec spec = Http(Server("portal").Url("/"));
+  spec.expect.body_contains = {"Welcome back"};
+  ProbeResult r = RunOne(spec, PolicyOptions(Options(), "127.0.0.1/32"));
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.layer, Layer::kTcp);
+  EXPECT_EQ(r.detail, d::kAddressNotAllowed);
+  const std::string login = fmt::format("127.0.0.2:{}", Server("login").port());
+  EXPECT_EQ(r.message, fmt::format("redirected to {}: not connecting to {}: 127.0.0.2 is a "
+                                   "loopback address; test probes 127.0.0.1 only (test.allow)",
+                                   login, login));
+  EXPECT_EQ(r.http_status, 302) << "the first hop was answered";
+
+  // Allowed on purpose: the redirect is followed to the login page (a captive portal, here).
+  ProbeResult allowed = RunOne(spec, PolicyOptions(Options(), "127.0.0.0/8"));
+  EXPECT_EQ(allowed.detail, d::kCaptivePortal) << allowed.message;
+}
+
+TEST_F(ProbeHttpTest, PolicyAppliesToADnsProbesResolver) {
+  ProbeSpec dns;
+  dns.id = "dns";
+  dns.kind = ProbeKind::kDns;
+  dns.host = "example.test";
+  dns.resolver = "127.0.0.2:53";
+  ProbeResult r = RunOne(dns, PolicyOptions(Options(), "127.0.0.1/32"));
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.layer, Layer::kDns);
+  EXPECT_EQ(r.detail, d::kAddressNotAllowed);
+  EXPECT_EQ(r.message,
+            "not querying resolver 127.0.0.2:53: 127.0.0.2 is a loopback address; test probes "
+            "127.0.0.1 only (test.allow)");
+  EXPECT_FALSE(r.timings.dns.has_value()) << "no query was sent";
+}
+
+TEST_F(ProbeHttpTest, PolicyAppliesToFetch) {
+  boost::asio::io_context io;
+  auto prober = probe::CreateProber(io, PolicyOptions(Options(), "127.0.0.2/32"));
+  ASSERT_TRUE(prober.ok());
+  probe::FetchRequest request;
+  request.url = Server("ok").Url("/");
+  probe::FetchResponse response;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        response = co_await (*prober)->Fetch(std::move(request));
+      },
+      boost::asio::detached);
+  io.run();
+  EXPECT_FALSE(response.transport.ok);
+  EXPECT_EQ(response.transport.detail, d::kAddressNotAllowed) << response.transport.message;
+  EXPECT_TRUE(response.body.empty());
+}
+
+// What an agent answers must not carry what the probed server sent beyond what a verdict needs.
+TEST_F(ProbeHttpTest, WithoutQuotingMessagesCarryNothingTheServerSent) {
+  probe::Options options = Options();
+  options.quote_responses = false;
+
+  ProbeSpec redirects = Http(Server("redirect").Url("/"));
+  redirects.max_redirects = 2;
+  ProbeResult over = RunOne(redirects, options);
+  EXPECT_EQ(over.detail, d::kRedirects);
+  EXPECT_EQ(over.message, "more than 2 redirects");
+
+  ProbeSpec portal = Http(Server("portal").Url("/"));
+  portal.expect.body_contains = {"Welcome back"};
+  ProbeResult p = RunOne(portal, options);
+  EXPECT_EQ(p.detail, d::kCaptivePortal);
+  EXPECT_EQ(p.message.find("127.0.0.2"), std::string::npos) << p.message;
+
+  ProbeSpec api = Http(Server("json").Url("/v1/me"));
+  api.headers = {{"Authorization", std::string("Bearer ") + kToken}};
+  api.expect.json_pointer = "/data/count";
+  api.expect.json_equals = "4";
+  ProbeResult j = RunOne(api, options);
+  EXPECT_EQ(j.detail, d::kJson);
+  EXPECT_EQ(j.message, "JSON /data/count is not 4");
+
+  api.expect.json_pointer = "/status";
+  api.expect.json_equals = std::nullopt;
+  api.url = Server("ok").Url("/");  // an HTML page where JSON is expected
+  api.headers.clear();
+  ProbeResult html = RunOne(api, options);
+  EXPECT_EQ(html.message, "answer is not JSON");
 }
 
 }  // namespace

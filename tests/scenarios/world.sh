@@ -582,11 +582,13 @@ world_yaml_platform() {
   echo "        expect: { status: [200], body_contains: [\"${WEB_TEXT[$site]}\"] }"
 }
 
+# The world lives in documentation ranges, which agents refuse by default (they are not routed on
 write_agent_conf() {
   {
     yaml_common
     echo "agent:"
     echo "  max_request_bytes: 1048576"
+    echo "  allow_private: [198.51.100.0/24, 203.0.113.0/24]"
   } >"$W/conf/agentworld.yaml"
 }
 

@@ -40,7 +40,8 @@ bool HasContentChecks(const core::HttpExpect& expect) {
 }
 
 std::optional<ContentFailure> CheckContent(const core::HttpExpect& expect,
-                                           const CompiledRegex* regex, std::string_view body) {
+                                           const CompiledRegex* regex, std::string_view body,
+                                           bool quote_body) {
   for (const auto& text : expect.body_contains) {
     if (body.find(text) == std::string_view::npos) {
       return ContentFailure{d::kMissing,
@@ -66,6 +67,7 @@ std::optional<ContentFailure> CheckContent(const core::HttpExpect& expect,
   if (!expect.json_pointer.empty()) {
     nlohmann::json doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
     if (doc.is_discarded()) {
+      if (!quote_body) return ContentFailure{d::kJson, "answer is not JSON"};
       return ContentFailure{d::kJson, fmt::format("answer is not JSON: \"{}\"", Excerpt(body, 40))};
     }
     nlohmann::json::json_pointer pointer;
@@ -85,6 +87,10 @@ std::optional<ContentFailure> CheckContent(const core::HttpExpect& expect,
       bool equal =
           (!want.is_discarded() && value == want) ||
           (value.is_string() && value.get_ref<const std::string&>() == *expect.json_equals);
+      if (!equal && !quote_body) {
+        return ContentFailure{d::kJson, fmt::format("JSON {} is not {}", expect.json_pointer,
+                                                    Excerpt(*expect.json_equals))};
+      }
       if (!equal) {
         return ContentFailure{d::kJson,
                               fmt::format("JSON {} is {}, expected {}", expect.json_pointer,

@@ -31,9 +31,12 @@ struct CompiledRegex {
 };
 
 // Checks body_contains, body_regex (already compiled, or null when the spec has none) and
-// json_pointer/json_equals, in that order; returns the first failure or nullopt.
+// json_pointer/json_equals, in that order; returns the first failure or nullopt. Messages quote
+// the expectation; they quote the body (an excerpt of a non-JSON answer, the JSON value found)
+// only when `quote_body`.
 std::optional<ContentFailure> CheckContent(const core::HttpExpect& expect,
-                                           const CompiledRegex* regex, std::string_view body);
+                                           const CompiledRegex* regex, std::string_view body,
+                                           bool quote_body = true);
 
 // Whether `expect` has any content check at all (anything but status).
 bool HasContentChecks(const core::HttpExpect& expect);

@@ -106,5 +106,26 @@ TEST(ProbeContentTest, JsonFailures) {
   EXPECT_EQ(bad_pointer->detail, d::kError);
 }
 
+// For answers that go back to someone else (an agent's caller): the failure is named, the page
+// is not quoted, so an `expect` cannot be used to read a page piece by piece.
+TEST(ProbeContentTest, WithoutQuotingMessagesCarryNothingOfTheBody) {
+  const std::string body = R"({"secret":"hunter2-and-more"})";
+  core::HttpExpect e;
+  e.json_pointer = "/secret";
+  e.json_equals = "x";
+  auto differs = CheckContent(e, nullptr, body, /*quote_body=*/false);
+  ASSERT_TRUE(differs);
+  EXPECT_EQ(differs->detail, d::kJson);
+  EXPECT_EQ(differs->message, "JSON /secret is not x");
+  auto quoted = CheckContent(e, nullptr, body);
+  ASSERT_TRUE(quoted);
+  EXPECT_NE(quoted->message.find("hunter2"), std::string::npos) << quoted->message;
+
+  auto not_json = CheckContent(e, nullptr, "<html>internal admin page</html>", false);
+  ASSERT_TRUE(not_json);
+  EXPECT_EQ(not_json->detail, d::kJson);
+  EXPECT_EQ(not_json->message, "answer is not JSON");
+}
+
 }  // namespace
 }  // namespace lifeline::probe::http
