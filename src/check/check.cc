@@ -275,6 +275,8 @@ asio::awaitable<RoundResult> Run(probe::Prober& prober, const config::Config& co
     if (round.status_pages[i]) in.status = ToStatusInput(*round.status_pages[i]);
     report.platforms.push_back(diagnose::Diagnose(report.observer, in));
   }
+  // Serve's rounds come through here too, so a domain incident names these platforms as well.
+  diagnose::JudgeWithDomains(report.platforms);
   report.domains = diagnose::CorrelateDomains(report.platforms);
   co_return round;
 }

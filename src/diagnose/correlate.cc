@@ -1,5 +1,5 @@
-// Failure domains (a correlated failure of several of one owner's platforms is one event) and the
-// exit code of `lifeline check`.
+// Failure domains (a platform with thin evidence judged with its domain's outage; a correlated
+// failure of several of one owner's platforms is one event) and the exit code of `lifeline check`.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -131,7 +131,80 @@ void Summarise(DomainEvent& e, const std::vector<const Diagnosis*>& members) {
   }
 }
 
+// "facebook", "facebook and whatsapp", "facebook, messenger and whatsapp".
+std::string JoinAnd(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? " and " : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+// Every main endpoint (the non-API ones, or the API ones when there is nothing else) failed here:
+// a platform that partly loads here has evidence of its own and is not judged with its domain.
+bool FailsEntirelyHere(const Diagnosis& d) {
+  bool has_main = false;
+  for (const auto& p : d.probes) {
+    has_main = has_main || (p.from == "here" && p.kind != core::ProbeKind::kDns && !p.api);
+  }
+  std::size_t main = 0;
+  for (const auto& p : d.probes) {
+    if (p.from != "here" || p.kind == core::ProbeKind::kDns || (has_main && p.api)) continue;
+    if (p.ok) return false;
+    ++main;
+  }
+  return main > 0;
+}
+
+// Judge with its domain's outage: fails here, nothing else could confirm, a named domain.
+bool Inconclusive(const Diagnosis& d) {
+  return d.verdict == Verdict::kUnknown && d.layer != core::Layer::kNone && !d.domain.empty() &&
+         FailsEntirelyHere(d);
+}
+
 }  // namespace
+
+void JudgeWithDomains(std::vector<Diagnosis>& diagnoses) {
+  struct Judgement {
+    std::size_t index;
+    std::vector<std::size_t> with;  // the domain's outages at the same layer
+  };
+  // Decided on the verdicts of the platforms' own evidence before any is changed, so that a
+  // platform judged this way never becomes evidence for another.
+  std::vector<Judgement> judgements;
+  for (std::size_t i = 0; i < diagnoses.size(); ++i) {
+    const Diagnosis& d = diagnoses[i];
+    if (!Inconclusive(d)) continue;
+    Judgement j{i, {}};
+    for (std::size_t k = 0; k < diagnoses.size(); ++k) {
+      const Diagnosis& o = diagnoses[k];
+      if (k != i && o.domain == d.domain && o.verdict == Verdict::kOutage && o.layer == d.layer) {
+        j.with.push_back(k);
+      }
+    }
+    if (!j.with.empty()) judgements.push_back(std::move(j));
+  }
+  for (const auto& j : judgements) {
+    Diagnosis& d = diagnoses[j.index];
+    std::vector<std::string> ids;
+    double lowest = 1;
+    for (auto k : j.with) {
+      ids.push_back(diagnoses[k].platform);
+      lowest = std::min(lowest, diagnoses[k].confidence);
+    }
+    const std::string down = j.with.size() == 1 ? "which is down" : "which are down";
+    d.verdict = Verdict::kOutage;
+    // Less sure than those it is judged with: its own evidence could not say.
+    d.confidence = 0.8 * lowest;
+    d.reason =
+        fmt::format("{} here, like {} of its failure domain {}, {}",
+                    internal::Describe({d.layer, d.detail, 0}), JoinAnd(ids), d.domain, down);
+    const std::string line = fmt::format("fails at {} like {} of its failure domain {}, {}",
+                                         LayerWords(d.layer, ""), JoinAnd(ids), d.domain, down);
+    d.evidence.insert(d.evidence.begin() + (d.evidence.empty() ? 0 : 1), line);
+  }
+}
 
 std::vector<DomainEvent> CorrelateDomains(const std::vector<Diagnosis>& diagnoses) {
   std::vector<DomainEvent> events;

@@ -66,6 +66,144 @@ TEST(CorrelateTest, Meta4October2021IsOneDomainEvent) {
   EXPECT_TRUE(domains[1].affected.empty());
 }
 
+// 4 October 2021 as it first looked, without vantage points: this machine's resolver timed out on
+// Instagram's name while it and the direct resolvers answered SERVFAIL for Facebook's and
+// WhatsApp's. Facebook and WhatsApp are outages on their own evidence; Instagram's own evidence is
+// inconclusive, and it fails at DNS like them: one Meta outage of three platforms.
+std::vector<Diagnosis> MetaWithOneTimeout() {
+  std::vector<Diagnosis> out;
+  for (const char* id : {"facebook", "instagram", "whatsapp"}) {
+    const std::string name = std::string("www.") + id + ".test";
+    const std::string detail = std::string(id) == "instagram" ? "timeout" : "servfail";
+    PlatformInput in;
+    in.platform = Plat(id, "meta");
+    in.here = {FailProbe(L::kDns, detail, "https://" + name + "/")};
+    in.dns_here = {DnsFail(name, "system", detail)};
+    in.dns_direct = {DnsFail(name, "198.51.100.9", detail)};
+    out.push_back(Diagnose(ObsOk(), in));
+  }
+  PlatformInput x;
+  x.platform = Plat("x", "x");
+  x.here = {OkProbe("https://x.test/")};
+  out.push_back(Diagnose(ObsOk(), x));
+  return out;
+}
+
+TEST(JudgeWithDomainsTest, InconclusivePlatformIsJudgedWithItsDomainsOutage) {
+  std::vector<Diagnosis> ds = MetaWithOneTimeout();
+  ASSERT_EQ(ds[0].verdict, V::kOutage);
+  ASSERT_EQ(ds[1].verdict, V::kUnknown);  // its own evidence: a DNS timeout, nothing to confirm
+  ASSERT_EQ(ds[2].verdict, V::kOutage);
+  const double sibling_confidence = ds[0].confidence;
+
+  JudgeWithDomains(ds);
+  const Diagnosis& ig = ds[1];
+  EXPECT_EQ(ig.verdict, V::kOutage);
+  EXPECT_EQ(ig.layer, L::kDns);
+  EXPECT_EQ(ig.detail, "timeout");  // what it saw itself
+  EXPECT_DOUBLE_EQ(ig.confidence, 0.8 * sibling_confidence);
+  EXPECT_LT(ig.confidence, ds[0].confidence);
+  EXPECT_THAT(ig.evidence,
+              Contains("fails at DNS like facebook and whatsapp of its failure domain meta, which "
+                       "are down"));
+  EXPECT_EQ(ig.reason,
+            "DNS timeout here, like facebook and whatsapp of its failure domain meta, which are "
+            "down");
+  // The others are as their own evidence left them.
+  EXPECT_EQ(ds[0].verdict, V::kOutage);
+  EXPECT_EQ(ds[2].verdict, V::kOutage);
+  EXPECT_EQ(ds[3].verdict, V::kUp);
+
+  // The meta event now names all three, as one event at DNS.
+  const auto domains = CorrelateDomains(ds);
+  ASSERT_EQ(domains.size(), 2u);
+  EXPECT_EQ(domains[0].verdict, V::kOutage);
+  EXPECT_THAT(domains[0].affected, ElementsAre("facebook", "instagram", "whatsapp"));
+  EXPECT_TRUE(domains[0].correlated);
+  EXPECT_EQ(domains[0].layer, L::kDns);
+  EXPECT_EQ(domains[0].detail, "servfail");
+  EXPECT_EQ(ExitCode(CheckReport{.platforms = ds}), 1);
+}
+
+TEST(JudgeWithDomainsTest, OneSiblingIsEnoughAndSaysSo) {
+  std::vector<Diagnosis> ds = MetaWithOneTimeout();
+  ds.erase(ds.begin() + 2);  // no whatsapp
+  JudgeWithDomains(ds);
+  EXPECT_EQ(ds[1].verdict, V::kOutage);
+  EXPECT_THAT(ds[1].evidence,
+              Contains("fails at DNS like facebook of its failure domain meta, which is down"));
+}
+
+// Never the other way, and never on other evidence than its domain's outage at its own layer.
+struct KeepCase {
+  std::string name;
+  Diagnosis platform;  // instagram, beside facebook and whatsapp: outage at DNS (servfail)
+  V verdict;           // what it stays
+};
+
+Diagnosis Probed(Diagnosis d, std::vector<ProbeResult> here) {
+  d.probes = std::move(here);
+  return d;
+}
+
+std::vector<KeepCase> KeepCases() {
+  const auto dns_timeout = FailProbe(L::kDns, "timeout");
+  return {
+      {"its_own_probes_succeed_it_stays_up", Probed(Made("instagram", "meta", V::kUp), {OkProbe()}),
+       V::kUp},
+      {"partly_loading_here_is_its_own_evidence",
+       Probed(Made("instagram", "meta", V::kUnknown, L::kDns, "timeout"),
+              {dns_timeout, OkProbe("https://i.instagram.test/")}),
+       V::kUnknown},
+      {"failing_at_another_layer",
+       Probed(Made("instagram", "meta", V::kUnknown, L::kTcp, "timeout"),
+              {FailProbe(L::kTcp, "timeout")}),
+       V::kUnknown},
+      {"conclusive_just_you_stays",
+       Probed(Made("instagram", "meta", V::kJustYou, L::kDns, "timeout"), {dns_timeout}),
+       V::kJustYou},
+      {"another_domain",
+       Probed(Made("instagram", "insta-corp", V::kUnknown, L::kDns, "timeout"), {dns_timeout}),
+       V::kUnknown},
+      {"nothing_probed_here", Made("instagram", "meta", V::kUnknown), V::kUnknown},
+      {"this_side_broken_stays_about_this_side",
+       Probed(Made("instagram", "meta", V::kLocalDns, L::kDns, "timeout"), {dns_timeout}),
+       V::kLocalDns},
+  };
+}
+
+class KeepTable : public ::testing::TestWithParam<KeepCase> {};
+
+TEST_P(KeepTable, Verdict) {
+  const KeepCase& c = GetParam();
+  std::vector<Diagnosis> ds = {
+      Probed(Made("facebook", "meta", V::kOutage, L::kDns, "servfail"),
+             {FailProbe(L::kDns, "servfail")}),
+      c.platform,
+      Probed(Made("whatsapp", "meta", V::kOutage, L::kDns, "servfail"),
+             {FailProbe(L::kDns, "servfail")}),
+  };
+  JudgeWithDomains(ds);
+  EXPECT_EQ(core::VerdictName(ds[1].verdict), core::VerdictName(c.verdict));
+  EXPECT_EQ(ds[1].evidence, c.platform.evidence);
+}
+
+INSTANTIATE_TEST_SUITE_P(Situations, KeepTable, ::testing::ValuesIn(KeepCases()),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(JudgeWithDomainsTest, InconclusivePlatformsAreNoEvidenceForEachOther) {
+  // Two inconclusive platforms and no platform of the domain judged an outage on its own
+  // evidence: nothing changes.
+  const auto inconclusive = [](const char* id) {
+    return Probed(Made(id, "meta", V::kUnknown, L::kDns, "timeout"),
+                  {FailProbe(L::kDns, "timeout")});
+  };
+  std::vector<Diagnosis> ds = {inconclusive("instagram"), inconclusive("threads")};
+  JudgeWithDomains(ds);
+  EXPECT_EQ(ds[0].verdict, V::kUnknown);
+  EXPECT_EQ(ds[1].verdict, V::kUnknown);
+}
+
 struct DomainCase {
   std::string name;
   std::vector<Diagnosis> diagnoses;

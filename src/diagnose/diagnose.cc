@@ -99,6 +99,13 @@ struct Context {
   std::string status_line;
 
   bool severe() const { return status == StatusLevel::kSevere; }
+  bool status_reports_trouble() const {
+    return status == StatusLevel::kMinor || status == StatusLevel::kSevere;
+  }
+  // Nothing this round says this line is at fault: no probe to an independent host timed out or
+  // was slow. Without a vantage point to compare with, only then can slowness or timeouts here be
+  // put down to the platform.
+  bool line_clean() const { return observer.line_impaired == 0; }
   std::size_t Count(Seen s) const {
     std::size_t n = 0;
     for (const auto& v : usable) n += v.view.main == s ? 1 : 0;
@@ -127,6 +134,10 @@ bool IsDnsOutageDetail(const Failure& f) {
   return f.layer == core::Layer::kDns &&
          (f.detail == core::detail::kServfail || f.detail == core::detail::kNxdomain);
 }
+
+// A failure this line could have caused (the question or the answer lost on the way), unlike an
+// answer the platform gave (an HTTP status, a certificate, SERVFAIL, a refusal).
+bool CouldBeTheLine(const Failure& f) { return f.detail == core::detail::kTimeout; }
 
 Context Gather(const Observer& observer, const PlatformInput& in, const Thresholds& thresholds) {
   Context c{observer, in, thresholds};
@@ -277,6 +288,23 @@ void SetFailure(Diagnosis& d, const Failure& f) {
   d.detail = f.detail;
 }
 
+// What was seen here stays unjudged: nothing from elsewhere could confirm it. Says why, and when
+// this line was not clean either, says that too: it may be the whole story.
+void Unconfirmed(const Context& c, Diagnosis& d) {
+  d.verdict = core::Verdict::kUnknown;
+  d.evidence.push_back(fmt::format("no vantage point could confirm: {}",
+                                   c.configured_vantage == 0
+                                       ? "no vantage points configured"
+                                       : "none of the vantage points gave usable evidence"));
+  if (!c.line_clean()) {
+    d.evidence.push_back(fmt::format(
+        "this connection was not clean this round: {} probes to independent hosts timed out or "
+        "were slow",
+        OfCount(c.observer.line_impaired, c.observer.line_probes)));
+  }
+  d.confidence = 0;
+}
+
 // Step 0: this side is broken, so the platform cannot be judged from here. The verdict names this
 // side; whatever the vantage points saw is reported, never turned into a platform verdict.
 void Mirror(const Context& c, Diagnosis& d) {
@@ -300,7 +328,8 @@ void Mirror(const Context& c, Diagnosis& d) {
     case core::Connectivity::kLocalNetwork:
     case core::Connectivity::kOk:
       d.verdict = core::Verdict::kLocalNetwork;
-      what = "this machine cannot reach the control sites";
+      what = c.observer.unreliable ? "this machine's connection is unreliable"
+                                   : "this machine cannot reach the control sites";
       break;
   }
   if (!f.any()) f = {c.observer.layer, c.observer.detail, 0};
@@ -362,9 +391,6 @@ void HereFails(const Context& c, Diagnosis& d) {
   }
 
   // No usable vantage point: only independent evidence can speak for everyone.
-  const std::string why = c.configured_vantage == 0
-                              ? "no vantage points configured"
-                              : "none of the vantage points gave usable evidence";
   const std::size_t resolvers = c.dns.answering.size() + c.dns.failing.size();
   if (c.dns_local_override) {
     d.verdict = core::Verdict::kJustYou;
@@ -387,27 +413,41 @@ void HereFails(const Context& c, Diagnosis& d) {
     if (c.severe()) d.reason += fmt::format("; official status: {}", c.in.status->indicator);
     d.confidence = Confidence(1 + severe + (c.dns_fails_everywhere ? 1 : 0), 0);
   } else {
-    d.verdict = core::Verdict::kUnknown;
     d.reason = fmt::format("fails here ({}); no vantage point could confirm", Describe(here));
-    d.evidence.push_back(fmt::format("no vantage point could confirm: {}", why));
-    d.confidence = 0;
+    Unconfirmed(c, d);
   }
   AppendCommon(c, d);
 }
 
-// Some main endpoints fail here, others load: the platform is reachable but partly failing.
+// Some main endpoints fail here, others load. Partly failing for everyone (degraded) needs it seen
+// from elsewhere too, or the status page, or — with no vantage point to ask — a failure this line
+// cannot have caused or a line that was clean this round. Vantage points that all load it fully
+// make it this machine's problem: just_you.
 void HerePartial(const Context& c, Diagnosis& d) {
   SetFailure(d, c.here.failure);
-  d.verdict = core::Verdict::kDegraded;
   d.evidence.push_back(HereLine(c.here, d.latency_ms));
   for (auto& line : VantageLines(c)) d.evidence.push_back(line);
-  d.reason = fmt::format("{} endpoints fail here ({})",
-                         OfCount(c.here.main_failures.size(), c.here.main_total),
-                         Describe(c.here.failure));
+  const std::string failing =
+      fmt::format("{} endpoints fail", OfCount(c.here.main_failures.size(), c.here.main_total));
   const std::size_t n = c.usable.size();
   const std::size_t works = c.Count(Seen::kWorks);
-  d.confidence =
-      Confidence(1 + static_cast<int>(n - works) + (c.severe() ? 1 : 0), static_cast<int>(works));
+  const bool elsewhere = n > works;  // a vantage point loads it partly, or not at all
+  if (elsewhere || c.status_reports_trouble() ||
+      (n == 0 && (c.line_clean() || !CouldBeTheLine(c.here.failure)))) {
+    d.verdict = core::Verdict::kDegraded;
+    d.reason = fmt::format("{} here ({})", failing, Describe(c.here.failure));
+    d.confidence =
+        Confidence(1 + static_cast<int>(n - works) + (c.severe() ? 1 : 0), static_cast<int>(works));
+  } else if (n > 0) {
+    d.verdict = core::Verdict::kJustYou;
+    d.reason = fmt::format("{} only from here ({}); {} vantage points load it fully", failing,
+                           Describe(c.here.failure), OfCount(works, n));
+    d.confidence = Confidence(1 + static_cast<int>(works), 0);
+  } else {
+    d.reason = fmt::format("{} here ({}); no vantage point could confirm", failing,
+                           Describe(c.here.failure));
+    Unconfirmed(c, d);
+  }
   AppendCommon(c, d);
 }
 
@@ -457,11 +497,15 @@ void ApiFails(const Context& c, Diagnosis& d) {
     d.reason = fmt::format("API fails here ({}); official status: {}", Describe(f),
                            c.in.status->indicator);
     d.confidence = Confidence(2, 0);
-  } else {
+  } else if (c.line_clean() || !CouldBeTheLine(f)) {
     d.verdict = core::Verdict::kDegraded;
     d.reason = fmt::format("API fails here ({}); the site loads", Describe(f));
     d.evidence.push_back("no vantage point could confirm the API failure");
     d.confidence = Confidence(1, 0);
+  } else {
+    // A timeout on a line that lost other probes too: nothing says the API is at fault.
+    d.reason = fmt::format("API fails here ({}); no vantage point could confirm", Describe(f));
+    Unconfirmed(c, d);
   }
   AppendCommon(c, d);
 }
@@ -487,20 +531,34 @@ void HereWorks(const Context& c, Diagnosis& d) {
     AppendCommon(c, d);
     return;
   }
+  // Slow for everyone (degraded) needs it seen from elsewhere too — a vantage point where it is
+  // slow or loads only partly — or the status page, or, with no vantage point to ask, a line that
+  // was clean this round. Vantage points that all load it normally make it slow for you.
   std::vector<std::string> why;
   int agree = 0;
+  enum class Slow { kNo, kConfirmed, kOnlyHere, kUnconfirmed } slow = Slow::kNo;
+  const std::string slow_here = d.latency_ms
+                                    ? fmt::format("slow here (median {:.0f} ms)", *d.latency_ms)
+                                    : std::string("slow here");
   if (c.here.slow) {
-    std::size_t slow_elsewhere = 0;
-    for (const auto& v : c.usable) slow_elsewhere += v.view.slow ? 1 : 0;
-    why.push_back(d.latency_ms ? fmt::format("slow here (median {:.0f} ms)", *d.latency_ms)
-                               : std::string("slow here"));
+    std::size_t slow_elsewhere = 0, troubled = 0;
+    for (const auto& v : c.usable) {
+      slow_elsewhere += v.view.slow ? 1 : 0;
+      troubled += v.view.slow || v.view.main == Seen::kPartial ? 1 : 0;
+    }
     if (slow_elsewhere > 0) {
       d.evidence.push_back(
           fmt::format("{} vantage points see it slow too", OfCount(slow_elsewhere, n)));
     }
-    agree += 1 + static_cast<int>(slow_elsewhere);
+    if (troubled > 0 || (n == 0 && c.line_clean())) {
+      slow = Slow::kConfirmed;
+      why.push_back(slow_here);
+      agree += 1 + static_cast<int>(troubled);
+    } else {
+      slow = n > 0 ? Slow::kOnlyHere : Slow::kUnconfirmed;
+    }
   }
-  if (c.status == StatusLevel::kMinor || c.severe()) {
+  if (c.status_reports_trouble()) {
     why.push_back(fmt::format("official status: {}", c.in.status->indicator));
     agree += 1;
   }
@@ -508,6 +566,20 @@ void HereWorks(const Context& c, Diagnosis& d) {
     d.verdict = core::Verdict::kDegraded;
     d.reason = Join(why) + "; loads here";
     d.confidence = Confidence(agree, 0);
+    AppendCommon(c, d);
+    return;
+  }
+  if (slow == Slow::kOnlyHere) {
+    d.verdict = core::Verdict::kJustYou;
+    d.reason =
+        fmt::format("{}; {} vantage points load it without delay", slow_here, OfCount(works, n));
+    d.confidence = Confidence(1 + static_cast<int>(works), 0);
+    AppendCommon(c, d);
+    return;
+  }
+  if (slow == Slow::kUnconfirmed) {
+    d.reason = slow_here + "; no vantage point could confirm";
+    Unconfirmed(c, d);
     AppendCommon(c, d);
     return;
   }

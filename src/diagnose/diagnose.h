@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <utility>
@@ -29,11 +30,21 @@ struct Observer {
   core::Layer layer = core::Layer::kNone;
   std::string detail;
   double confidence = 0;  // [0, 1] in `connectivity`; 0 when nothing could verify it
+  // The line's quality this round, whatever the verdict: the probes to independent hosts (the
+  // control sites, the control names via this machine's resolver and via each direct resolver)
+  // and how many of them timed out or answered slowly — what a lossy or congested line does.
+  std::size_t line_probes = 0;
+  std::size_t line_impaired = 0;
+  // local_network because such losses were spread over every kind of those probes at once: an
+  // unreliable line rather than one broken part (docs/verdicts.md, "This side").
+  bool unreliable = false;
 };
 
 // Judges this observer's own connection (docs/verdicts.md, "This side"). The control endpoints
 // count as failing when a strict majority of them fail; no control endpoints means "ok, but
-// unverified" (confidence 0, said in the evidence).
+// unverified" (confidence 0, said in the evidence). Timeouts and slow answers spread over the
+// control sites, this machine's resolver and the direct resolvers alike make the line unreliable:
+// local_network, whatever else it would have been (ok, local_dns).
 Observer AssessObserver(const ObserverInput& in);
 
 // What one vantage point said about one platform.
@@ -89,6 +100,17 @@ struct Diagnosis {
 // vantage point, an unfetched status page) is stated in the evidence and lowers the confidence.
 Diagnosis Diagnose(const Observer& observer, const PlatformInput& in,
                    const Thresholds& thresholds = {});
+
+// The round-wide rule that runs after each platform's own Diagnose() and before CorrelateDomains:
+// a platform whose own evidence is inconclusive — `unknown`, every main endpoint failing here —
+// while platforms of its failure domain fail at the same layer and are judged `outage` from their
+// own evidence in the same round, is judged with them (4 October 2021: a resolver timing out on
+// one Meta name while it answers SERVFAIL for the others). It becomes `outage`, keeps its own
+// layer and detail, gets 0.8 times the lowest confidence among those it is judged with, and an
+// evidence line naming them. Only `unknown` is ever changed: a platform whose own probes succeed
+// keeps its verdict whatever its siblings do, and one judged this way is never evidence for
+// another.
+void JudgeWithDomains(std::vector<Diagnosis>& diagnoses);
 
 // One failure domain's state: a correlated failure of several of its platforms is one event.
 struct DomainEvent {

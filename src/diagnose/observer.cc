@@ -1,6 +1,8 @@
 // This observer's own connection: the device, its resolver against direct resolvers, and the
 // independent control endpoints (DESIGN.md's reasoning order, first three steps).
+#include <algorithm>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/core.h>
@@ -18,6 +20,73 @@ using internal::Dominant;
 using internal::Failure;
 using internal::Mostly;
 using internal::OfCount;
+
+// A probe that this line could have spoiled: a timeout (the question or the answer was lost) or a
+// slow answer. An answer such as SERVFAIL, a refusal or an HTTP status came back over the line:
+// it says something about that host, nothing against the line.
+bool Impaired(const core::ProbeResult& p) {
+  return p.ok ? p.slow : p.detail == core::detail::kTimeout;
+}
+
+// The host a probe was about: NAME of "dns:NAME[@RESOLVER]", the host of a URL.
+std::string HostOf(const core::ProbeResult& p) {
+  std::string_view t = p.target;
+  if (t.starts_with("dns:")) {
+    t.remove_prefix(4);
+    return std::string(t.substr(0, t.rfind('@')));
+  }
+  if (auto scheme = t.find("://"); scheme != std::string_view::npos) t.remove_prefix(scheme + 3);
+  return std::string(t.substr(0, t.find_first_of(":/?#")));
+}
+
+// The probes to independent hosts of one round, by kind.
+struct Line {
+  std::size_t probes = 0;
+  std::size_t impaired = 0;
+  std::size_t succeeded = 0;
+  std::size_t kinds = 0;           // kinds with probes: control sites, system, direct resolvers
+  std::size_t kinds_impaired = 0;  // ... with at least one impaired probe
+  std::vector<std::string> impaired_hosts;
+  std::vector<std::string> lines;  // per kind, for the evidence
+  std::vector<const core::ProbeResult*> failures;
+
+  // Spread over every kind of probe and more than one host, while some still get through: the
+  // line itself. One broken part shows otherwise: a dead resolver leaves the direct resolvers
+  // clean, one site's trouble names one host, a cut line lets nothing through (its own verdict).
+  bool Unreliable() const {
+    return kinds >= 2 && kinds_impaired == kinds && impaired_hosts.size() >= 2 && succeeded > 0;
+  }
+};
+
+Line AssessLine(const ObserverInput& in) {
+  Line line;
+  // `what`: the evidence line, "{}" standing for "N of M".
+  auto add = [&line](const std::vector<core::ProbeResult>& probes, std::string_view what) {
+    if (probes.empty()) return;
+    ++line.kinds;
+    std::size_t impaired = 0;
+    for (const auto& p : probes) {
+      ++line.probes;
+      line.succeeded += p.ok ? 1 : 0;
+      if (!p.ok) line.failures.push_back(&p);
+      if (!Impaired(p)) continue;
+      ++impaired;
+      const std::string host = HostOf(p);
+      if (std::find(line.impaired_hosts.begin(), line.impaired_hosts.end(), host) ==
+          line.impaired_hosts.end()) {
+        line.impaired_hosts.push_back(host);
+      }
+    }
+    line.impaired += impaired;
+    if (impaired == 0) return;
+    ++line.kinds_impaired;
+    line.lines.push_back(fmt::format(fmt::runtime(what), OfCount(impaired, probes.size())));
+  };
+  add(in.control, "{} control sites timed out or loaded slowly");
+  add(in.system_dns, "this machine's resolver: {} control names timed out or answered slowly");
+  add(in.direct_dns, "direct resolvers: {} queries timed out or were answered slowly");
+  return line;
+}
 
 }  // namespace
 
@@ -69,6 +138,27 @@ Observer AssessObserver(const ObserverInput& in) {
     o.detail = control_failure.detail;
     // The operating system said so: direct evidence, not inferred from other hosts.
     o.confidence = 0.95;
+    return o;
+  }
+
+  // An unreliable line before the resolver and the control endpoints: with losses everywhere,
+  // which of them happened to fail this round says nothing about them, and judging platforms on
+  // what got through would blame them for this line.
+  const Line line = AssessLine(in);
+  o.line_probes = line.probes;
+  o.line_impaired = line.impaired;
+  if (line.Unreliable()) {
+    o.connectivity = core::Connectivity::kLocalNetwork;
+    o.unreliable = true;
+    o.evidence.push_back(
+        fmt::format("unreliable connection: {} probes to independent hosts failed or were slow",
+                    OfCount(line.impaired, line.probes)));
+    o.evidence.insert(o.evidence.end(), line.lines.begin(), line.lines.end());
+    const Failure f = control_failure.any() ? control_failure : Dominant(line.failures);
+    o.layer = f.layer;
+    o.detail = f.detail;
+    // Each kind of probe is a witness of its own: sites over TCP, resolvers over UDP.
+    o.confidence = Confidence(static_cast<int>(line.kinds_impaired), 0);
     return o;
   }
 

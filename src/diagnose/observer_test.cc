@@ -44,6 +44,22 @@ std::vector<ProbeResult> Concat(std::vector<ProbeResult> a, const std::vector<Pr
   return a;
 }
 
+// `probes` with the one at `index` timed out (DNS) — a lost question or answer.
+std::vector<ProbeResult> Lossy(std::vector<ProbeResult> probes, std::size_t index) {
+  ProbeResult& p = probes.at(index);
+  p.ok = false;
+  p.addresses.clear();
+  p.layer = L::kDns;
+  p.detail = "timeout";
+  return probes;
+}
+
+// Three control sites on a lossy line: one loads, one loads slowly, one times out.
+std::vector<ProbeResult> LossyControl() {
+  return {OkProbe("https://control-a.test/"), OkProbe("https://control-b.test/", 2600, true),
+          FailProbe(L::kTcp, "timeout", "https://control-c.test/")};
+}
+
 std::vector<ObserverCase> Cases() {
   const auto ok = OkProbe("https://control.test/");
   const auto tcp_timeout = FailProbe(L::kTcp, "timeout", "https://control.test/");
@@ -179,6 +195,78 @@ std::vector<ObserverCase> Cases() {
        0.9,
        "this machine's resolver fails (REFUSED) for 3 of 3 control names; 1 of 1 direct "
        "resolvers answer"},
+      // --- an unreliable line: timeouts and slow answers everywhere, some probes getting through
+      {"local_network_unreliable_rather_than_ok",
+       {.control = LossyControl(),
+        .system_dns = Lossy(Names("system", true), 1),
+        .direct_dns = Lossy(Names("198.51.100.53", true), 2)},
+       C::kLocalNetwork,
+       L::kTcp,
+       "timeout",
+       0.93,
+       0.94,
+       "unreliable connection: 4 of 9 probes to independent hosts failed or were slow"},
+      {"local_network_unreliable_names_each_kind",
+       {.control = LossyControl(),
+        .system_dns = Lossy(Names("system", true), 1),
+        .direct_dns = Lossy(Names("198.51.100.53", true), 2)},
+       C::kLocalNetwork,
+       L::kTcp,
+       "timeout",
+       0.93,
+       0.94,
+       "direct resolvers: 1 of 3 queries timed out or were answered slowly"},
+      {"local_network_unreliable_rather_than_local_dns",
+       // Without the direct resolver's one timeout this is local_dns (the next row).
+       {.control = {FailProbe(L::kDns, "timeout", "https://control-a.test/"),
+                    FailProbe(L::kDns, "timeout", "https://control-b.test/"),
+                    FailProbe(L::kDns, "timeout", "https://control-c.test/")},
+        .system_dns = Lossy(Lossy(Names("system", true), 0), 1),
+        .direct_dns = Lossy(Names("198.51.100.53", true), 2)},
+       C::kLocalNetwork,
+       L::kDns,
+       "timeout",
+       0.93,
+       0.94,
+       "unreliable connection: 6 of 9 probes to independent hosts failed or were slow"},
+      {"local_dns_when_the_direct_resolvers_are_clean",
+       {.control = {FailProbe(L::kDns, "timeout", "https://control-a.test/"),
+                    FailProbe(L::kDns, "timeout", "https://control-b.test/"),
+                    FailProbe(L::kDns, "timeout", "https://control-c.test/")},
+        .system_dns = Lossy(Lossy(Names("system", true), 0), 1),
+        .direct_dns = Names("198.51.100.53", true)},
+       C::kLocalDns,
+       L::kDns,
+       "timeout",
+       0.85,
+       0.9,
+       "this machine's resolver fails (timeout) for 2 of 3 control names"},
+      {"ok_one_host_in_trouble_is_that_hosts_problem",
+       {.control = {FailProbe(L::kDns, "timeout", "https://control-a.test/"),
+                    OkProbe("https://control-b.test/"), OkProbe("https://control-c.test/")},
+        .system_dns = Lossy(Names("system", true), 0),
+        .direct_dns = Lossy(Names("198.51.100.53", true), 0)},
+       C::kOk,
+       L::kNone,
+       "",
+       0.5,
+       0.6,
+       "2 of 3 control sites load (DNS timeout)"},
+      {"ok_answers_are_not_losses",
+       // SERVFAIL and an HTTP status came back over the line: nothing against it.
+       {.control = {FailProbe(L::kHttp, "status", "https://control-a.test/", 503),
+                    OkProbe("https://control-b.test/"), OkProbe("https://control-c.test/")},
+        .system_dns = {DnsFail("control-a.test", "system", "servfail"),
+                       DnsOk("control-b.test", "system"), DnsOk("control-c.test", "system")},
+        .direct_dns = {DnsFail("control-a.test", "198.51.100.53", "servfail"),
+                       DnsOk("control-b.test", "198.51.100.53"),
+                       DnsOk("control-c.test", "198.51.100.53")}},
+       C::kOk,
+       L::kNone,
+       "",
+       0.5,
+       0.6,
+       "2 of 3 control sites load (HTTP 503)"},
   };
 }
 
@@ -214,6 +302,63 @@ TEST(ObserverTest, NoInternetNeverBlamesThePlatforms) {
     p.status = Status("major");
     EXPECT_EQ(Diagnose(o, p).verdict, core::Verdict::kNoNetwork) << id;
   }
+}
+
+TEST(ObserverTest, CountsTheLinesProbesWhateverTheVerdict) {
+  ObserverInput in;
+  in.control = LossyControl();
+  in.system_dns = Lossy(Names("system", true), 1);
+  in.direct_dns = Lossy(Names("198.51.100.53", true), 2);
+  Observer o = AssessObserver(in);
+  EXPECT_TRUE(o.unreliable);
+  EXPECT_EQ(o.line_probes, 9u);
+  EXPECT_EQ(o.line_impaired, 4u);
+  EXPECT_EQ(o.evidence.front(),
+            "unreliable connection: 4 of 9 probes to independent hosts failed or were slow");
+
+  // A cut line lets nothing through: that is not unreliable, it is down (its usual evidence).
+  for (auto* list : {&in.control, &in.system_dns, &in.direct_dns}) {
+    for (auto& p : *list) {
+      p.ok = false;
+      p.slow = false;
+      p.layer = p.kind == core::ProbeKind::kDns ? L::kDns : L::kTcp;
+      p.detail = "timeout";
+    }
+  }
+  o = AssessObserver(in);
+  EXPECT_EQ(o.connectivity, C::kLocalNetwork);
+  EXPECT_FALSE(o.unreliable);
+  EXPECT_EQ(o.line_impaired, 9u);
+  EXPECT_THAT(o.evidence, Contains("0 of 3 control sites load (TCP timeout)"));
+
+  // A clean line.
+  in.control = {OkProbe("https://control-a.test/"), OkProbe("https://control-b.test/")};
+  in.system_dns = Names("system", true);
+  in.direct_dns = Names("198.51.100.53", true);
+  o = AssessObserver(in);
+  EXPECT_EQ(o.connectivity, C::kOk);
+  EXPECT_EQ(o.line_probes, 8u);
+  EXPECT_EQ(o.line_impaired, 0u);
+}
+
+// Loss on this machine's line, control sites loading by luck: this line is named, and no platform
+// is blamed for it.
+TEST(ObserverTest, AnUnreliableLineNeverBlamesThePlatforms) {
+  ObserverInput in;
+  in.control = LossyControl();
+  in.system_dns = Lossy(Names("system", true), 1);
+  in.direct_dns = Lossy(Names("198.51.100.53", true), 2);
+  const Observer o = AssessObserver(in);
+  ASSERT_EQ(o.connectivity, C::kLocalNetwork);
+  PlatformInput p;
+  p.platform = Plat("telegram", "telegram");
+  p.here = {OkProbe("https://telegram.test/", 2212, true)};
+  p.vantage = {VOk("va", "eu")};
+  const Diagnosis d = Diagnose(o, p);
+  EXPECT_EQ(d.verdict, core::Verdict::kLocalNetwork);
+  EXPECT_EQ(d.reason,
+            "this machine's connection is unreliable: the platform cannot be judged from here (1 "
+            "of 1 vantage points load it)");
 }
 
 }  // namespace

@@ -123,6 +123,15 @@ inline Observer ObsOk() {
   return o;
 }
 
+// Connectivity ok, but `impaired` of this round's `probes` to independent hosts timed out or were
+// slow: not enough to call the line unreliable, enough that it is not clean.
+inline Observer ObsNotClean(std::size_t impaired = 2, std::size_t probes = 9) {
+  Observer o = ObsOk();
+  o.line_probes = probes;
+  o.line_impaired = impaired;
+  return o;
+}
+
 inline Observer ObsBad(Connectivity c, Layer layer, std::string detail, std::string evidence) {
   Observer o;
   o.connectivity = c;

@@ -144,8 +144,6 @@ struct Engine::State {
     // More probes than the prober runs at once: groups spread over the interval (see Scheduler).
     scheduler.emplace(std::move(entries), config.serve.jitter, seed, std::chrono::milliseconds(250),
                       config.concurrency);
-    observed.assign(platforms.size(), false);
-    good_streak.assign(platforms.size(), 0);
     due_at.assign(platforms.size(), {});
     base_evidence.assign(platforms.size(), {});
     crowd_flagged.assign(platforms.size(), false);
@@ -224,10 +222,35 @@ struct Engine::State {
   }
 
   void PublishIncident(const store::Incident& inc, const store::IncidentEvent* ev) {
+    NotifyIncident(inc, ev);
     Publish({"incident", IncidentJson(inc)});
     if (ev) {
       Publish({"incident_event", {{"incident_id", inc.id}, {"event", EventJson(*ev)}}});
     }
+  }
+
+  // The response parts' view of an incident change (core::IncidentFeed).
+  void NotifyIncident(const store::Incident& inc, const store::IncidentEvent* ev) {
+    core::IncidentNotice n;
+    n.incident_id = inc.id;
+    n.domain = inc.domain;
+    n.platforms = inc.platforms;
+    n.verdict = inc.verdict;
+    n.title = inc.title;
+    n.opened_at = inc.opened_at;
+    n.at = ev ? ev->at : inc.updated_at;
+    std::lock_guard lock(subs_mu);
+    const bool known = open_notices.count(inc.id) > 0;
+    if (inc.state == store::IncidentState::kClosed) {
+      if (!known) return;  // a closed incident's later notes change nothing for the parts
+      n.change = core::IncidentNotice::Change::kClosed;
+      open_notices.erase(inc.id);
+    } else {
+      n.change =
+          known ? core::IncidentNotice::Change::kUpdated : core::IncidentNotice::Change::kOpened;
+      open_notices[inc.id] = n;
+    }
+    for (auto& [id, sink] : incident_subs) sink(n);
   }
 
   // ---- start / stop ----
@@ -485,10 +508,8 @@ struct Engine::State {
       if (it == index.end()) continue;  // checked on demand but not watched
       const std::size_t i = it->second;
       auto tr = machines[i].Observe(at, d, FailingObservers(report, d));
-      CountGoodRounds(i, d.verdict);
       transitions.insert(transitions.end(), std::make_move_iterator(tr.begin()),
                          std::make_move_iterator(tr.end()));
-      observed[i] = true;
       touched.insert(i);
       diagnosis[i] = &d;
       for (const auto& p : d.probes) {
@@ -793,21 +814,6 @@ struct Engine::State {
     Log(fmt::format("incident {} {}", orphan.id, message));
   }
 
-  // Good rounds in a row of platform i since start-up; a failing round resets the count, a round
-  // that says nothing about the platform leaves it (as in the state machine).
-  void CountGoodRounds(std::size_t i, core::Verdict verdict) {
-    switch (watch::Classify(verdict)) {
-      case watch::RoundKind::kGood:
-        ++good_streak[i];
-        break;
-      case watch::RoundKind::kFailing:
-        good_streak[i] = 0;
-        break;
-      case watch::RoundKind::kNoEvidence:
-        break;
-    }
-  }
-
   void ReconcileOrphans(std::chrono::system_clock::time_point at, std::set<std::string>& affected) {
     for (auto it = orphans.begin(); it != orphans.end();) {
       std::vector<std::size_t> watched;
@@ -821,9 +827,11 @@ struct Engine::State {
         message = "closed at restart: platform no longer watched";
         reason = "not_watched";
       } else if (std::all_of(watched.begin(), watched.end(), [&](std::size_t i) {
-                   // As the state machine closes an incident: close_after good rounds in a row.
-                   return observed[i] && machines[i].state() == watch::State::kOk &&
-                          good_streak[i] >= config.serve.machine.close_after;
+                   // As the state machine closes an incident: close_after good rounds in a row
+                   // (it counts them since start-up, incident or not).
+                   const watch::Snapshot s = machines[i].snapshot();
+                   return s.state == watch::State::kOk &&
+                          s.good_rounds >= config.serve.machine.close_after;
                  })) {
         close = true;
         message = "closed at restart: platform up";
@@ -1062,8 +1070,6 @@ struct Engine::State {
   std::map<std::string, std::string> key_to_id;  // tracker key -> store incident id
   std::vector<store::Incident> orphans;          // open in the store, not yet settled
   std::map<std::string, sources::StatusPageState> status_known;
-  std::vector<bool> observed;                   // had a round since start
-  std::vector<int> good_streak;                 // CountGoodRounds
   std::vector<SteadyClock::time_point> due_at;  // when the scheduled round was due, per platform
   std::vector<std::vector<std::string>> base_evidence;
   std::vector<bool> crowd_flagged;
@@ -1095,8 +1101,11 @@ struct Engine::State {
   std::atomic<bool> body_dirty{true};
   std::mutex body_build_mu;  // one BuildBody at a time; taken before views_mu and body_mu
 
-  std::mutex subs_mu;  // guards subs, next_sub
+  std::mutex subs_mu;  // guards subs, incident_subs, open_notices, next_sub
   std::map<std::uint64_t, std::function<void(const api::LiveEvent&)>> subs;
+  std::map<std::uint64_t, std::function<void(const core::IncidentNotice&)>> incident_subs;
+  // The open incidents as last published, so a part that subscribes late learns them at once.
+  std::map<std::string, core::IncidentNotice> open_notices;
   std::uint64_t next_sub = 1;
 
   std::mutex health_mu;  // guards store_error
@@ -1113,6 +1122,16 @@ class SubscriptionImpl final : public api::Backend::Subscription {
  private:
   Engine::State* state_;
   std::uint64_t id_;
+};
+
+// Unsubscribes an incident sink (ids are shared with live-event subscriptions, so the same
+// erase serves both).
+class IncidentSubscription final : public core::IncidentFeed::Subscription {
+ public:
+  IncidentSubscription(Engine::State* state, std::uint64_t id) : impl_(state, id) {}
+
+ private:
+  SubscriptionImpl impl_;
 };
 
 }  // namespace
@@ -1368,6 +1387,21 @@ std::unique_ptr<api::Backend::Subscription> Engine::Subscribe(
 SubscriptionImpl::~SubscriptionImpl() {
   std::lock_guard lock(state_->subs_mu);
   state_->subs.erase(id_);
+  state_->incident_subs.erase(id_);
+}
+
+std::unique_ptr<core::IncidentFeed::Subscription> Engine::SubscribeIncidents(
+    std::function<void(const core::IncidentNotice&)> sink) {
+  State& s = *state_;
+  std::lock_guard lock(s.subs_mu);
+  for (const auto& [id, notice] : s.open_notices) {
+    core::IncidentNotice opened = notice;
+    opened.change = core::IncidentNotice::Change::kOpened;
+    sink(opened);
+  }
+  std::uint64_t id = s.next_sub++;
+  s.incident_subs.emplace(id, std::move(sink));
+  return std::make_unique<IncidentSubscription>(&s, id);
 }
 
 core::Result<api::Role> Engine::Authenticate(std::string_view bearer_token) {

@@ -19,6 +19,7 @@
 #include "api/backend.h"
 #include "check/check.h"
 #include "config/config.h"
+#include "core/incident_feed.h"
 #include "core/result.h"
 #include "sources/statuspage.h"
 #include "store/store.h"
@@ -66,7 +67,9 @@ struct EngineOptions {
 //    closed with the event "closed at restart: platform up";
 //  - no platform it names is watched any more: closed ("platform no longer watched");
 //  - no evidence yet (this side's connection is down): it stays open until there is.
-class Engine final : public api::Backend {
+// Also the spine of the response half: it publishes incident changes as a core::IncidentFeed, so
+// parts (relay, playbook, ...) react without the engine knowing them.
+class Engine final : public api::Backend, public core::IncidentFeed {
  public:
   // `store` must outlive the engine. `config` must be valid (loaded by config::Load*).
   Engine(config::Config config, store::Store& store, EngineOptions options = {});
@@ -102,8 +105,13 @@ class Engine final : public api::Backend {
   nlohmann::json StatusPages() override;
   std::string Metrics() override;
   core::Status Health() override;
-  std::unique_ptr<Subscription> Subscribe(std::function<void(const api::LiveEvent&)> sink) override;
+  std::unique_ptr<api::Backend::Subscription> Subscribe(
+      std::function<void(const api::LiveEvent&)> sink) override;
   core::Result<api::Role> Authenticate(std::string_view bearer_token) override;
+
+  // ---- core::IncidentFeed ----
+  std::unique_ptr<core::IncidentFeed::Subscription> SubscribeIncidents(
+      std::function<void(const core::IncidentNotice&)> sink) override;
 
   // Rounds finished so far (confirmations included); for tests and the demo.
   std::uint64_t rounds_completed() const;

@@ -227,12 +227,16 @@ std::vector<Transition> PlatformStateMachine::Observe(TimePoint at, const RoundE
     case RoundKind::kGood: {
       no_evidence_rounds_ = 0;
       failing_rounds_ = 0;
+      // Counted whether or not an incident is open: serve closes an incident left open by a
+      // previous run after as many good rounds as closing any incident takes.
+      ++good_rounds_;
       if (!open_) {
         failing_since_.reset();  // a pending streak ends without a word
         break;
       }
-      if (good_rounds_ == 0) recovering_since_ = at;
-      ++good_rounds_;
+      // A failing round opened the incident and reset the count, so 1 is the first good round
+      // since the platform failed last.
+      if (good_rounds_ == 1) recovering_since_ = at;
       if (good_rounds_ >= config_.close_after) {
         const TimePoint started = failing_since_.value_or(at);
         const TimePoint ended = recovering_since_.value_or(at);
@@ -246,7 +250,6 @@ std::vector<Transition> PlatformStateMachine::Observe(TimePoint at, const RoundE
         incident_.reset();
         reported_.reset();
         updates_.clear();
-        good_rounds_ = 0;
         failing_since_.reset();
         recovering_since_.reset();
       }

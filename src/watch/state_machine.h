@@ -138,7 +138,8 @@ struct Snapshot {
   State state = State::kOk;
   std::optional<TimePoint> since;  // when `state` began (unset before the first round)
   int failing_rounds = 0;          // consecutive failing rounds (no-evidence rounds skipped)
-  int good_rounds = 0;             // consecutive good rounds
+  int good_rounds = 0;             // consecutive good rounds, incident open or not
+                                   // (no-evidence rounds skipped; a failing round resets it)
   int no_evidence_rounds = 0;      // consecutive rounds that said nothing about the platform
   bool incident_open = false;      // the hysteresis says failing (also while flapping)
   std::optional<TimePoint> failing_since;  // start of the current failing streak
@@ -149,11 +150,12 @@ struct Snapshot {
 
 // The hysteresis of one platform. Not thread-safe; owned by whoever runs the platform's rounds.
 //
-// A failing round advances the opening count and resets the closing count; a good round resets
-// the opening count (a pending streak ends silently) and advances the closing count of an open
-// incident. A no-evidence round (this side is broken, or nothing could be judged) moves neither:
-// an open incident stays open and a pending streak stays pending until real evidence arrives.
-// just_you counts as good: the platform works from elsewhere, so it never opens or keeps a
+// A failing round advances the opening count and resets the count of good rounds; a good round
+// resets the opening count (a pending streak ends silently) and advances the count of good
+// rounds, kept whether or not an incident is open, which closes an open incident at
+// `close_after`. A no-evidence round (this side is broken, or nothing could be judged) moves
+// neither: an open incident stays open and a pending streak stays pending until real evidence
+// arrives. just_you counts as good: the platform works from elsewhere, so it never opens or keeps a
 // platform incident (the board shows the local problem from the round's own verdict).
 class PlatformStateMachine {
  public:

@@ -340,6 +340,40 @@ TEST(StateMachine, SnapshotCountsAndSince) {
   EXPECT_EQ(s.incident->verdict, core::Verdict::kOutage);
 }
 
+// serve reads this count to close an incident a previous run left open, so it must count good
+// rounds whether or not this machine has an incident open, and keep counting after a close.
+TEST(StateMachine, GoodRoundsAreCountedWithOrWithoutAnIncident) {
+  PlatformStateMachine m({"x", "X", ""});  // open_after 2, close_after 3
+  (void)m.Observe(kT0, Evidence(core::Verdict::kUp, 0));
+  (void)m.Observe(kT0 + seconds(30), Evidence(core::Verdict::kJustYou, 0));
+  EXPECT_EQ(m.snapshot().good_rounds, 2);
+  EXPECT_EQ(m.snapshot().state, State::kOk);
+  // A round that says nothing about the platform neither counts nor resets.
+  (void)m.Observe(kT0 + seconds(60), Evidence(core::Verdict::kLocalNetwork, 0));
+  EXPECT_EQ(m.snapshot().good_rounds, 2);
+  // A failing round resets it, even one that only leaves a streak pending.
+  (void)m.Observe(kT0 + seconds(90), Evidence(core::Verdict::kOutage, 1));
+  EXPECT_EQ(m.snapshot().good_rounds, 0);
+  EXPECT_EQ(m.snapshot().state, State::kPending);
+  (void)m.Observe(kT0 + seconds(120), Evidence(core::Verdict::kUp, 0));
+  EXPECT_EQ(m.snapshot().good_rounds, 1);
+
+  // An incident opens, then closes after close_after good rounds; the count goes on.
+  (void)m.Observe(kT0 + seconds(150), Evidence(core::Verdict::kOutage, 1));
+  (void)m.Observe(kT0 + seconds(180), Evidence(core::Verdict::kOutage, 1));
+  EXPECT_TRUE(m.snapshot().incident_open);
+  EXPECT_EQ(m.snapshot().good_rounds, 0);
+  std::vector<Transition> closed;
+  for (int k = 0; k < 3; ++k) {
+    closed = m.Observe(kT0 + seconds(210 + 30 * k), Evidence(core::Verdict::kUp, 0));
+  }
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(std::get<Closed>(closed[0]).ended, kT0 + seconds(210));
+  (void)m.Observe(kT0 + seconds(300), Evidence(core::Verdict::kUp, 0));
+  EXPECT_EQ(m.snapshot().good_rounds, 4);
+  EXPECT_EQ(m.snapshot().state, State::kOk);
+}
+
 TEST(StateMachine, ClockSteppingBackwardsNeverGivesNegativeDurations) {
   PlatformStateMachine m({"x", "X", ""}, Fast());
   (void)m.Observe(kT0, Evidence(core::Verdict::kOutage, 1));

@@ -583,6 +583,7 @@ world_yaml_platform() {
 }
 
 # The world lives in documentation ranges, which agents refuse by default (they are not routed on
+# the internet, so nothing public lives there): its agents allow both, on purpose.
 write_agent_conf() {
   {
     yaml_common
@@ -680,6 +681,35 @@ table inet llw_firewall {
 }
 EOF
   world_log "fault: client firewall drops ${WEB_ADDR[$site]} ($site)"
+}
+
+# The client's DNS questions for one site's name vanish on the way (nft drop in the eu router,
+# matching the question's name in the DNS payload), whichever resolver they go to: lookups of it
+# time out here while every other name resolves, as some resolvers timed out on Meta's names
+# before answering SERVFAIL on 4 Oct 2021. The name's first two labels, as they appear in the
+# packet (each prefixed by its length), fit the 16 bytes nft compares at once. Questions go over
+# UDP (TCP only after a truncated answer, which a dropped question never gets).
+fault_dns_timeout_client() {
+  local site=$1 host label hex="" bits
+  host=${WEB_HOST[$site]}
+  for label in $(tr . ' ' <<<"$host" | cut -d' ' -f1-2); do
+    hex+=$(printf '%02x' "${#label}")$(printf '%s' "$label" | od -An -tx1 | tr -d ' \n')
+  done
+  bits=$((${#hex} * 4))
+  ((bits <= 128)) || world_die "fault_dns_timeout_client: $host's first labels are too long to match"
+  # After the UDP header (8 bytes) and the DNS header (12 bytes): the question's name, bit 160.
+  in_ns reu nft -f - <<EOF
+table inet llw_dns_timeout {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "client" udp dport 53 @th,160,$bits 0x$hex drop
+  }
+}
+EOF
+  if in_ns client dig +time=1 +tries=1 "@$PUB_DNS" "$host" A >/dev/null 2>&1; then
+    world_die "fault_dns_timeout_client: $host still gets an answer at the client"
+  fi
+  world_log "fault: the client's DNS questions for $host are dropped"
 }
 
 # The site's servers answer 503 (or whatever testhttpd options are given) to everyone.
