@@ -174,6 +174,8 @@ TEST(OpenApiTest, EveryRouteIsDocumentedAndEveryDocumentedPathIsRouted) {
   }
   for (const auto& [path, item] : paths.items()) {
     for (const auto& [method, op] : item.items()) {
+      // A response part's routes (x-lifeline-part) are checked by that part's own tests.
+      if (op.contains("x-lifeline-part")) continue;
       EXPECT_TRUE(routed.count({path, method})) << method << " " << path << " is not routed";
     }
   }
@@ -268,15 +270,6 @@ TEST(HttpUtilTest, UnknownFieldsAreNamed) {
   EXPECT_THAT(s.error().message(), HasSubstr("platform, kind"));
   EXPECT_TRUE(
       internal::RejectUnknownFields(json::parse(R"({"kind":"login"})"), {"platform", "kind"}).ok());
-}
-
-TEST(HttpUtilTest, ListenAddresses) {
-  EXPECT_EQ(internal::ParseListenAddress("127.0.0.1:8080")->port(), 8080);
-  EXPECT_TRUE(internal::ParseListenAddress("[::1]:0")->address().is_v6());
-  for (const char* bad :
-       {"127.0.0.1", "localhost:80", "::1:80", "127.0.0.1:99999", ":80", "127.0.0.1:x"}) {
-    EXPECT_FALSE(internal::ParseListenAddress(bad).ok()) << bad;
-  }
 }
 
 TEST(RoutesTest, PatternsMatchWholeSegments) {

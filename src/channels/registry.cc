@@ -1,11 +1,37 @@
 // The adapter list: one line per adapter (registry.h).
 #include "channels/registry.h"
 
+#include "channels/bluesky/bluesky.h"
+#include "channels/discord/discord.h"
+#include "channels/email/email.h"
+#include "channels/mastodon/mastodon.h"
+#include "channels/messenger/messenger.h"
+#include "channels/slack/slack.h"
+#include "channels/teams/teams.h"
+#include "channels/telegram/telegram.h"
+#include "channels/twilio/twilio.h"
+#include "channels/webhook/webhook.h"
+#include "channels/whatsapp/whatsapp.h"
+#include "channels/x/x.h"
+
 namespace lifeline::channels {
 
 const std::vector<Kind>& Kinds() {
   static const std::vector<Kind> kinds = {
       // One line per adapter: its folder's `Kind k<Name>Kind` (e.g. telegram::kKind).
+      email::kKind,
+      bluesky::kKind,
+      mastodon::kKind,
+      x::kKind,
+      telegram::kKind,
+      webhook::kKind,
+      slack::kKind,
+      discord::kKind,
+      teams::kKind,
+      whatsapp::kKind,
+      twilio::kKind,
+      messenger::kKind,
+      messenger::kInstagramKind,
   };
   return kinds;
 }

@@ -41,6 +41,9 @@ struct BuildContext {
   std::string name;                          // NAME
   HttpClient* http = nullptr;                // shared; outlives the channels
   std::chrono::milliseconds timeout{15000};  // per request (channels.NAME.timeout)
+  // channels.NAME.platform when the config gives one: it overrides the adapter's own choice of
+  // Info::platform (an e-mail server hosted by Google rides on "google"). Empty: not given.
+  std::string platform;
 };
 
 struct Kind {

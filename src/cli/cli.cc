@@ -13,6 +13,7 @@
 #include "agent/server.h"
 #include "check/check.h"
 #include "cli/check.h"
+#include "cli/relay.h"
 #include "cli/token.h"
 #include "config/config.h"
 #include "diagnose/report_json.h"
@@ -206,6 +207,10 @@ int Main(int argc, char** argv) {
 
   CLI::App* token_cmd = nullptr;
   auto run_token = AddTokenCommand(app, &token_cmd);
+  CLI::App* send_cmd = nullptr;
+  auto run_send = AddSendCommand(app, &send_cmd);
+  CLI::App* outbox_cmd = nullptr;
+  auto run_outbox = AddOutboxCommand(app, &outbox_cmd);
 
   try {
     app.parse(argc, argv);
@@ -224,6 +229,8 @@ int Main(int argc, char** argv) {
   if (*serve_cmd) return Serve(serve_opts);
   if (*demo_cmd) return Demo(demo);
   if (*token_cmd) return run_token();
+  if (*send_cmd) return run_send();
+  if (*outbox_cmd) return run_outbox();
   return kExitUsage;
 }
 

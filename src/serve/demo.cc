@@ -30,6 +30,7 @@
 
 #include "agent/probe_options.h"
 #include "agent/server.h"
+#include "serve/demo_relay.h"
 #include "serve/serve.h"
 
 namespace lifeline::serve {
@@ -345,6 +346,11 @@ core::Status RunDemo(const DemoOptions& options) {
   config.api.listen = options.listen;
   config.serve.status_page_interval = std::chrono::seconds(10);  // the least allowed
 
+  // The relay's world: the team is told of incidents on WhatsApp first, then Telegram or e-mail.
+  DemoMessaging messaging(sim_io);
+  if (auto s = messaging.Start(); !s.ok()) return s;
+  if (auto s = messaging.Configure(config, data_dir); !s.ok()) return s;
+
   // The outage script, on the simulators' event loop.
   SimServer& victim = *sims.at(kOutagePlatform);
   const std::string victim_name = config::FindPlatform(config, kOutagePlatform)->name;
@@ -364,6 +370,7 @@ core::Status RunDemo(const DemoOptions& options) {
     outage_start.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       victim.SetFailing(true);
+      messaging.SetWhatsAppFailing(true);
       LogLine(fmt::format("demo: {} starts failing now (HTTP 503, here and at both vantage points)",
                           victim_name));
     });
@@ -378,6 +385,7 @@ core::Status RunDemo(const DemoOptions& options) {
     outage_end.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       victim.SetFailing(false);
+      messaging.SetWhatsAppFailing(false);
       victim.SetOfficialIncident(false);
       LogLine(fmt::format("demo: {} is back", victim_name));
     });
@@ -399,6 +407,9 @@ core::Status RunDemo(const DemoOptions& options) {
         "demo:   +{}  its official status page admits it (polled every 10 s; real ones often "
         "lag by many minutes)",
         Human(options.outage_after + admit_after)));
+    LogLine(fmt::format(
+        "demo:   then  the team alert cannot go by WhatsApp (its circuit opens with the WhatsApp "
+        "incident): the relay sends it by Telegram and e-mail instead (dashboard: Outbox)"));
     LogLine(fmt::format("demo:   +{}  {} comes back: after {} good rounds the incident closes",
                         Human(options.outage_after + options.outage_for), victim_name,
                         config.serve.machine.close_after));
@@ -421,6 +432,7 @@ core::Status RunDemo(const DemoOptions& options) {
     for (auto& [id, sim] : sims) sim->Stop();
     for (auto& sim : controls) sim->Stop();
     for (auto& a : agents) a->Stop();
+    messaging.Stop();
   });
   sim_work.reset();
   // Connections still open end when their deadlines pass; do not wait for stragglers.

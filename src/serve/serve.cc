@@ -17,6 +17,8 @@
 
 #include "api/server.h"
 #include "api/tokens.h"
+#include "channels/routes.h"
+#include "channels/runtime.h"
 #include "store/store.h"
 
 namespace lifeline::serve {
@@ -80,8 +82,40 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   EngineOptions eopts = options.engine;
   if (!eopts.log) eopts.log = LogLine;
   auto log = eopts.log;
+
+  // The relay (channels, contacts, outbox), checked before anything starts: a bad channel is a
+  // config error like any other.
+  channels::RuntimeOptions ropts;
+  ropts.database_path = db_path;
+  ropts.log = log;
+  auto relay = channels::RelayRuntime::Create(config, *store, ropts);
+  if (!relay.ok()) return relay.error();
+  if (!(*relay)->empty()) {
+    auto mine = (*relay)->Acquire();
+    if (!mine.ok()) return mine.error();
+    if (!*mine) {
+      return core::MakeError(core::ErrorCode::kFailedPrecondition,
+                             "another lifeline serve delivers messages from {} (its relay lock "
+                             "{}.relay is taken): stop it first, or give this one its own "
+                             "--data-dir",
+                             db_path, db_path);
+    }
+  }
+
   Engine engine(config, *store, eopts);
   if (auto s = engine.Start(); !s.ok()) return s;
+  // The relay's circuits follow the engine's incidents (a channel whose platform is down is not
+  // tried); it starts delivering once it has seen the incidents open now.
+  std::unique_ptr<core::IncidentFeed::Subscription> relay_watch = (*relay)->Watch(engine);
+  if (!(*relay)->empty()) {
+    if (auto s = (*relay)->Start(); !s.ok()) {
+      relay_watch.reset();
+      engine.Stop();
+      return s;
+    }
+  }
+  channels::RelayRoutes relay_routes((*relay)->relay(), (*relay)->setup(),
+                                     (*relay)->SenderToContacts());
   // Loading a large config (10,000 platforms) leaves tens of MB of freed YAML nodes in the main
   // thread's malloc arena, which the engine's threads never reuse: give them back.
   malloc_trim(0);
@@ -91,8 +125,11 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   auto role = api::ParseRole(config.api.anonymous_role);
   sopts.anonymous_role = role ? *role : api::Role::kViewer;
   sopts.web_root = FindWebRoot(config);
+  sopts.groups = {&relay_routes};
   api::Server server(engine, sopts);
   if (auto s = server.Start(); !s.ok()) {
+    relay_watch.reset();
+    (*relay)->Stop();
     engine.Stop();
     return s;
   }
@@ -132,6 +169,9 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
 
   if (options.on_stop) options.on_stop();
   server.Stop();
+  // Messages being sent finish and are stored; the rest stay queued for the next start.
+  relay_watch.reset();
+  (*relay)->Stop();
   engine.Stop();
   store.reset();
   signals.cancel();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "store/outbox.h"
 #include "store/records.h"
 
 namespace lifeline::store {
@@ -149,6 +150,14 @@ class Store {
   [[nodiscard]] virtual core::Status PutStatusPage(const StatusPageState& state) = 0;
   [[nodiscard]] virtual core::Result<StatusPageState> GetStatusPage(std::string_view platform) = 0;
   [[nodiscard]] virtual core::Result<std::vector<StatusPageState>> ListStatusPages() = 0;
+
+  // ---- Slices owned by response parts ----
+  // Each part's tables sit behind their own interface (outbox.h, ...), reached through one
+  // accessor here, so this interface does not grow a method per feature. The slice lives as long
+  // as the Store and follows the same contract.
+
+  // The relay's durable outbox (outbox.h).
+  virtual OutboxStore& Outbox() = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` and its directory, and migrates it to

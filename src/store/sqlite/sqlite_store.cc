@@ -12,8 +12,10 @@
 
 #include "store/common.h"
 #include "store/migrations/migrations.h"
+#include "store/sqlite/conns.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/migrate.h"
+#include "store/sqlite/outbox.h"
 #include "store/sqlite/preflight.h"
 #include "store/store.h"
 
@@ -75,9 +77,13 @@ constexpr const char* kTokenColumns = "id, name, role, hash, created_at, revoked
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Db> writer, std::unique_ptr<Db> reader, OpenOptions options)
-      : writer_(std::move(writer)), reader_(std::move(reader)), options_(options) {}
+      : conns_(std::move(writer), std::move(reader)),
+        outbox_(NewSqliteOutbox(&conns_)),
+        options_(options) {}
 
   Status Init();
+
+  OutboxStore& Outbox() override { return *outbox_; }
 
   Status AddProbeSamples(std::span<const ProbeSample> samples) override;
   Result<std::vector<ProbeSample>> ListProbeSamples(const SampleQuery& query) override;
@@ -118,17 +124,17 @@ class SqliteStore final : public Store {
   Result<std::vector<StatusPageState>> ListStatusPages() override;
 
  private:
-  // kFull syncs the WAL at each commit (survives power loss); kNormal survives a process crash,
-  // which is all samples and states need. Either way a committed write survives kill -9.
-  enum class Sync { kNormal, kFull };
+  using Sync = Connections::Sync;
 
-  // Runs fn(Db&) -> Result<T>/Status in an IMMEDIATE transaction on the writer; commits on
-  // success, rolls back on error.
+  // Connections::Write / Read (conns.h), shared with the outbox.
   template <typename F>
-  auto Write(Sync sync, std::string_view doing, F&& fn) -> std::invoke_result_t<F, Db&>;
-  // Runs fn(Db&) in a read transaction on the reader, so multi-statement reads see one snapshot.
+  auto Write(Sync sync, std::string_view doing, F&& fn) -> std::invoke_result_t<F, Db&> {
+    return conns_.Write(sync, doing, std::forward<F>(fn));
+  }
   template <typename F>
-  auto Read(std::string_view doing, F&& fn) -> std::invoke_result_t<F, Db&>;
+  auto Read(std::string_view doing, F&& fn) -> std::invoke_result_t<F, Db&> {
+    return conns_.Read(doing, std::forward<F>(fn));
+  }
 
   Result<std::optional<std::int64_t>> Watermark(Db& db);
   Status SetWatermark(Db& db, std::int64_t ms);
@@ -138,12 +144,8 @@ class SqliteStore final : public Store {
   Status InsertPlatforms(Db& db, std::string_view id, const std::vector<std::string>& platforms);
   Result<IncidentEvent> AppendLocked(Db& db, std::string_view id, const NewEvent& event);
 
-  std::mutex write_mu_;  // guards writer_ (and its statement cache) and sync_
-  std::unique_ptr<Db> writer_;
-  Sync sync_ = Sync::kNormal;
-
-  std::mutex read_mu_;  // guards reader_ (and its statement cache)
-  std::unique_ptr<Db> reader_;
+  Connections conns_;                    // the writer and the reader, each behind its own mutex
+  std::unique_ptr<OutboxStore> outbox_;  // shares conns_
 
   std::mutex used_mu_;                                 // guards last_marked_
   std::unordered_map<std::string, Time> last_marked_;  // MarkTokenUsed throttle, per token id
@@ -151,42 +153,6 @@ class SqliteStore final : public Store {
   const OpenOptions options_;
   std::string client_secret_;  // set once by Init, read-only afterwards
 };
-
-template <typename F>
-auto SqliteStore::Write(Sync sync, std::string_view doing, F&& fn) -> std::invoke_result_t<F, Db&> {
-  using R = std::invoke_result_t<F, Db&>;
-  std::lock_guard lock(write_mu_);
-  Db& db = *writer_;
-  if (sync != sync_) {
-    auto s =
-        db.Exec(sync == Sync::kFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
-                "setting durability");
-    if (!s) return R(s.error());
-    sync_ = sync;
-  }
-  if (auto s = db.Exec("BEGIN IMMEDIATE", doing); !s) return R(s.error());
-  R r = fn(db);
-  if (!r.ok()) {
-    (void)db.Exec("ROLLBACK", "rolling back");
-    return r;
-  }
-  if (auto s = db.Exec("COMMIT", doing); !s) {
-    (void)db.Exec("ROLLBACK", "rolling back");
-    return R(s.error());
-  }
-  return r;
-}
-
-template <typename F>
-auto SqliteStore::Read(std::string_view doing, F&& fn) -> std::invoke_result_t<F, Db&> {
-  using R = std::invoke_result_t<F, Db&>;
-  std::lock_guard lock(read_mu_);
-  Db& db = *reader_;
-  if (auto s = db.Exec("BEGIN", doing); !s) return R(s.error());
-  R r = fn(db);
-  (void)db.Exec("COMMIT", doing);  // ends the read snapshot; nothing to lose if it fails
-  return r;
-}
 
 Status SqliteStore::Init() {
   auto secret = internal::RandomHex(32);

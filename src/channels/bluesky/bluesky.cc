@@ -1,0 +1,417 @@
+// The Bluesky channel: config, session handling, records with facets, answers (bluesky.h).
+#include "channels/bluesky/bluesky.h"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+#include <fmt/core.h>
+
+#include "channels/http_adapter.h"
+#include "channels/post_text.h"
+
+namespace lifeline::channels::bluesky {
+
+namespace yaml = config::yaml;
+using adapter::FailAt;
+using adapter::FailChannel;
+using adapter::FailUrl;
+using core::Error;
+using core::ErrorCode;
+using core::Result;
+using core::Status;
+
+namespace {
+
+// app.bsky.feed.post: text maxGraphemes 300, maxLength 3000 (bytes).
+constexpr std::size_t kMaxGraphemes = 300;
+constexpr std::size_t kMaxBytes = 3000;
+
+std::string NormalizeIdentifier(std::string id) {
+  if (!id.empty() && id.front() == '@') id.erase(0, 1);
+  for (char& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // Apprise: a bare name is a bsky.social handle.
+  bool label = !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+  });
+  if (label) {
+    id += ".bsky.social";
+  }
+  return id;
+}
+
+Status CheckIdentifier(std::string_view id) {
+  if (id.starts_with("did:plc:") || id.starts_with("did:web:")) return core::Ok();
+  // A handle is a domain name (atproto handle syntax).
+  bool ok = !id.empty() && id.size() <= 253 && id.find('.') != std::string_view::npos &&
+            id.front() != '.' && id.back() != '.' && id.find("..") == std::string_view::npos;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') ok = false;
+  }
+  if (ok) return core::Ok();
+  return Error(ErrorCode::kInvalidArgument,
+               fmt::format("'{}' is not a Bluesky handle (e.g. brand.bsky.social) or DID", id));
+}
+
+Status CheckLanguage(std::string_view v) {
+  bool ok = v.size() >= 2 && v.size() <= 8 && std::all_of(v.begin(), v.end(), [](char c) {
+              return std::isalpha(static_cast<unsigned char>(c)) || c == '-';
+            });
+  if (ok) return core::Ok();
+  return Error(ErrorCode::kInvalidArgument,
+               fmt::format("'{}' is not a language tag (e.g. en, pt-BR)", v));
+}
+
+std::string IsoMillis(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     static_cast<int>(ms % 1000));
+}
+
+// XRPC errors: {"error": "ExpiredToken", "message": "Token has expired"}.
+std::pair<std::string, std::string> XrpcError(const HttpResponse& r) {
+  auto j = adapter::ParseJson(r.body);
+  if (!j) return {"", adapter::OneLine(r.body, 120)};
+  return {adapter::MemberText(*j, "error"), adapter::OneLine(adapter::MemberText(*j, "message"))};
+}
+
+// The PDS's rate-limit signal: RateLimit-Reset, in seconds since the epoch.
+std::optional<std::chrono::milliseconds> ResetIn(const HttpResponse& r,
+                                                 std::chrono::system_clock::time_point now) {
+  if (auto after = adapter::RetryAfter(r)) return after;
+  std::string_view reset = r.Header("ratelimit-reset");
+  if (reset.empty()) return std::nullopt;
+  long long epoch = 0;
+  for (char c : reset) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    epoch = epoch * 10 + (c - '0');
+  }
+  auto at = std::chrono::system_clock::from_time_t(static_cast<std::time_t>(epoch));
+  return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(at - now),
+                  std::chrono::milliseconds(0));
+}
+
+// Whether an answer says the access token is no longer good (and a new session may fix it).
+bool TokenExpired(const HttpResponse& r) {
+  if (r.transport != HttpResponse::Transport::kAnswered) return false;
+  if (r.status != 400 && r.status != 401) return false;
+  return XrpcError(r).first == "ExpiredToken";
+}
+bool TokenRefused(const HttpResponse& r) {
+  if (r.transport != HttpResponse::Transport::kAnswered || r.status != 401) return false;
+  std::string e = XrpcError(r).first;
+  return e == "InvalidToken" || e == "AuthenticationRequired" || e.empty();
+}
+
+DeliveryResult LoginFailure(const HttpResponse& r, std::chrono::system_clock::time_point now) {
+  DeliveryResult out;
+  if (r.transport != HttpResponse::Transport::kAnswered) {
+    // No post can have been made: only the login was in flight, so another try is safe.
+    out.outcome = Outcome::kRetry;
+    out.reason = fmt::format("login (createSession) got no answer: {}", r.error);
+    return out;
+  }
+  auto [name, message] = XrpcError(r);
+  out.http_status = r.status;
+  out.far_code = name;
+  std::string said = message.empty() ? name : fmt::format("{}: {}", name, message);
+  if (r.status == 429) {
+    out.outcome = Outcome::kRetry;
+    out.rate_limited = true;
+    out.retry_after = ResetIn(r, now);
+    out.reason = fmt::format(
+        "login rate limited (createSession allows 30 per 5 minutes, 300 a day): {}", said);
+  } else if (r.status >= 500 || r.status == 408) {
+    out.outcome = Outcome::kRetry;
+    out.retry_after = adapter::RetryAfter(r);
+    out.reason = fmt::format("login failed on the far side (HTTP {}): {}", r.status, said);
+  } else if (r.status == 401) {
+    out.outcome = Outcome::kFailed;
+    out.reason = fmt::format("Bluesky refused the handle or app password (HTTP 401): {}", said);
+  } else {
+    out.outcome = Outcome::kFailed;
+    out.reason = fmt::format("login refused (HTTP {}): {}", r.status, said);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<BlueskyConfig> ConfigFromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
+  LL_TRY(adapter::CheckKeys(ctx, fields, {"handle", "app_password", "service", "language"}));
+  BlueskyConfig c;
+  c.timeout = ctx.timeout;
+  if (!ctx.platform.empty()) c.platform = ctx.platform;
+  LL_ASSIGN(std::string handle,
+            adapter::RequiredString(ctx, fields, "handle", "the account, e.g. brand.bsky.social"));
+  c.identifier = NormalizeIdentifier(handle);
+  if (auto s = CheckIdentifier(c.identifier); !s.ok()) {
+    return FailAt(ctx, *fields.Find("handle"), s.error().message());
+  }
+  LL_ASSIGN(c.app_password,
+            adapter::RequiredSecret(ctx, fields, "app_password",
+                                    "an app password from Settings > Privacy and security"));
+  if (const yaml::Field* f = fields.Find("service")) {
+    LL_ASSIGN(std::string service, yaml::GetNonEmpty(ctx.doc, f->value, f->where, "a URL"));
+    auto base = adapter::CheckSecureBase(service);
+    if (!base.ok()) return FailAt(ctx, *f, base.error().message());
+    c.service = *base;
+  }
+  if (const yaml::Field* f = fields.Find("language")) {
+    LL_ASSIGN(c.language, yaml::GetNonEmpty(ctx.doc, f->value, f->where, "a language tag"));
+    if (auto s = CheckLanguage(c.language); !s.ok()) return FailAt(ctx, *f, s.error().message());
+  }
+  return c;
+}
+
+Result<BlueskyConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& url) {
+  if (auto s = adapter::CheckQueryKeys(url, {"service", "language"}); !s.ok()) {
+    return FailUrl(ctx, s.error().message());
+  }
+  if (!url.path.empty()) {
+    return FailUrl(ctx, "nothing may follow the app password (bluesky://HANDLE@APP-PASSWORD)");
+  }
+  BlueskyConfig c;
+  c.timeout = ctx.timeout;
+  if (!ctx.platform.empty()) c.platform = ctx.platform;
+  // Apprise: {schema}://{user}@{password} — the app password sits where a host would.
+  if (url.user.empty() || url.host.empty()) {
+    return FailUrl(ctx, "expected bluesky://HANDLE@APP-PASSWORD");
+  }
+  c.identifier = NormalizeIdentifier(url.user);
+  if (auto s = CheckIdentifier(c.identifier); !s.ok()) return FailUrl(ctx, s.error().message());
+  c.app_password = url.password.empty() ? url.host : url.password;
+  if (std::string service = adapter::QueryValue(url, "service"); !service.empty()) {
+    auto base = adapter::CheckSecureBase(service);
+    if (!base.ok()) return FailUrl(ctx, "service: " + base.error().message());
+    c.service = *base;
+  }
+  c.language = adapter::QueryValue(url, "language");
+  if (!c.language.empty()) {
+    if (auto s = CheckLanguage(c.language); !s.ok()) return FailUrl(ctx, s.error().message());
+  }
+  return c;
+}
+
+nlohmann::json BuildRecord(const std::string& text, const std::string& language,
+                           std::chrono::system_clock::time_point created_at) {
+  nlohmann::json record = {
+      {"$type", "app.bsky.feed.post"}, {"text", text}, {"createdAt", IsoMillis(created_at)}};
+  nlohmann::json facets = nlohmann::json::array();
+  for (const post_text::Span& link : post_text::FindLinks(text)) {
+    facets.push_back(
+        {{"index", {{"byteStart", link.start}, {"byteEnd", link.end}}},
+         {"features", {{{"$type", "app.bsky.richtext.facet#link"}, {"uri", link.value}}}}});
+  }
+  for (const post_text::Span& tag : post_text::FindHashtags(text)) {
+    facets.push_back(
+        {{"index", {{"byteStart", tag.start}, {"byteEnd", tag.end}}},
+         {"features", {{{"$type", "app.bsky.richtext.facet#tag"}, {"tag", tag.value}}}}});
+  }
+  if (!facets.empty()) record["facets"] = facets;
+  if (!language.empty()) record["langs"] = nlohmann::json::array({language});
+  return record;
+}
+
+BlueskyChannel::BlueskyChannel(std::string name, BlueskyConfig config, HttpClient* http)
+    : config_(std::move(config)), http_(http) {
+  info_.name = std::move(name);
+  info_.kind = "bluesky";
+  info_.platform = config_.platform;
+  info_.recipient = config_.identifier;
+  info_.traits.max_chars = kMaxGraphemes;  // graphemes, really; Check counts them
+  // The PDS budgets writes in points: 5,000 an hour and 35,000 a day, a created record costing 3
+  // (about 1,666 an hour, 11,666 a day). 0.13 a second with a burst of 50 stays under both.
+  info_.traits.rate_per_second = 0.13;
+  info_.traits.burst = 50;
+  // createRecord has no idempotency key: a lost answer leaves the post unconfirmed.
+  info_.traits.deduplicates = false;
+  info_.traits.public_post = true;
+  info_.traits.needs_recipient = false;
+}
+
+Status BlueskyChannel::Check(const OutgoingMessage& message) const {
+  if (message.text.empty()) {
+    return Error(ErrorCode::kInvalidArgument, fmt::format("{}: the post has no text", info_.name));
+  }
+  if (!adapter::IsValidUtf8(message.text)) {
+    return Error(ErrorCode::kInvalidArgument, fmt::format("{}: the text is not UTF-8", info_.name));
+  }
+  std::size_t g = post_text::Graphemes(message.text);
+  if (g > kMaxGraphemes) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("{}: {} characters; Bluesky allows {}", info_.name,
+                             adapter::Thousands(g), kMaxGraphemes));
+  }
+  if (message.text.size() > kMaxBytes) {
+    return Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: {} bytes of UTF-8; Bluesky allows {}", info_.name,
+                    adapter::Thousands(message.text.size()), adapter::Thousands(kMaxBytes)));
+  }
+  return core::Ok();
+}
+
+std::optional<BlueskyChannel::Session> BlueskyChannel::Login(DeliveryResult* failure) {
+  nlohmann::json body = {{"identifier", config_.identifier}, {"password", config_.app_password}};
+  HttpRequest req = adapter::JsonPost(config_.service + "/xrpc/com.atproto.server.createSession",
+                                      adapter::Dump(body), config_.timeout);
+  HttpResponse r = http_->Do(req);
+  if (r.transport == HttpResponse::Transport::kAnswered && r.status == 200) {
+    auto j = adapter::ParseJson(r.body);
+    Session s;
+    if (j) {
+      s.access_jwt = adapter::MemberText(*j, "accessJwt");
+      s.refresh_jwt = adapter::MemberText(*j, "refreshJwt");
+      s.did = adapter::MemberText(*j, "did");
+    }
+    if (!s.access_jwt.empty() && !s.did.empty()) {
+      session_ = s;
+      return s;
+    }
+    failure->outcome = Outcome::kRetry;
+    failure->http_status = 200;
+    failure->reason = "login answer without accessJwt and did: is the service a Bluesky PDS?";
+    return std::nullopt;
+  }
+  *failure = LoginFailure(r, std::chrono::system_clock::now());
+  return std::nullopt;
+}
+
+std::optional<BlueskyChannel::Session> BlueskyChannel::CurrentSession(DeliveryResult* failure) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (session_) return session_;
+  return Login(failure);
+}
+
+std::optional<BlueskyChannel::Session> BlueskyChannel::Renewed(const Session& stale, Renew how,
+                                                               DeliveryResult* failure) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Another send renewed it meanwhile: use theirs.
+  if (session_ && session_->access_jwt != stale.access_jwt) return session_;
+  session_.reset();
+  if (how == Renew::kRefresh && !stale.refresh_jwt.empty()) {
+    HttpRequest req = adapter::JsonPost(config_.service + "/xrpc/com.atproto.server.refreshSession",
+                                        "", config_.timeout);
+    req.headers.emplace_back("Authorization", "Bearer " + stale.refresh_jwt);
+    HttpResponse r = http_->Do(req);
+    if (r.transport == HttpResponse::Transport::kAnswered && r.status == 200) {
+      auto j = adapter::ParseJson(r.body);
+      Session s = stale;
+      if (j) {
+        s.access_jwt = adapter::MemberText(*j, "accessJwt");
+        s.refresh_jwt = adapter::MemberText(*j, "refreshJwt");
+        if (std::string did = adapter::MemberText(*j, "did"); !did.empty()) s.did = did;
+      }
+      if (!s.access_jwt.empty()) {
+        session_ = s;
+        return s;
+      }
+    }
+    // An expired or revoked refresh token: log in again below.
+  }
+  return Login(failure);
+}
+
+HttpResponse BlueskyChannel::CreateRecord(const Session& session, const OutgoingMessage& message) {
+  nlohmann::json body = {
+      {"repo", session.did},
+      {"collection", "app.bsky.feed.post"},
+      {"record", BuildRecord(message.text, config_.language, std::chrono::system_clock::now())}};
+  HttpRequest req = adapter::JsonPost(config_.service + "/xrpc/com.atproto.repo.createRecord",
+                                      adapter::Dump(body), config_.timeout);
+  req.headers.emplace_back("Authorization", "Bearer " + session.access_jwt);
+  return http_->Do(req);
+}
+
+DeliveryResult ClassifyRecordAnswer(const HttpResponse& r,
+                                    std::chrono::system_clock::time_point now) {
+  if (r.transport != HttpResponse::Transport::kAnswered) {
+    return adapter::NotAnswered(r, /*deduplicates=*/false);
+  }
+  DeliveryResult out;
+  out.http_status = r.status;
+  if (r.status == 200) {
+    auto j = adapter::ParseJson(r.body);
+    std::string uri = j ? adapter::MemberText(*j, "uri") : "";
+    if (uri.starts_with("at://")) {
+      out.outcome = Outcome::kDelivered;
+      out.remote_id = uri;
+      out.reason = fmt::format("posted {}", uri);
+      return out;
+    }
+    // A 200 without a record URI is not the documented answer; something in between answered.
+    // Whether the post exists is unknown, and createRecord cannot deduplicate.
+    out.outcome = Outcome::kUnconfirmed;
+    out.reason = "HTTP 200 without a record uri: the post may or may not exist";
+    return out;
+  }
+  auto [name, message] = XrpcError(r);
+  out.far_code = name;
+  std::string said = message.empty() ? name : fmt::format("{}: {}", name, message);
+  if (r.status == 429) {
+    out.outcome = Outcome::kRetry;
+    out.rate_limited = true;
+    out.retry_after = ResetIn(r, now);
+    out.reason = fmt::format("rate limited (HTTP 429): {}", said);
+  } else if (r.status >= 500 || r.status == 408) {
+    out.outcome = Outcome::kRetry;
+    out.retry_after = adapter::RetryAfter(r);
+    out.reason = fmt::format("the PDS failed (HTTP {}): {}", r.status, said);
+  } else if (r.status == 401 || r.status == 403) {
+    out.outcome = Outcome::kFailed;
+    out.reason = fmt::format("Bluesky refused the session (HTTP {}): {}", r.status, said);
+  } else {
+    out.outcome = Outcome::kFailed;
+    out.reason = fmt::format("Bluesky refused the post (HTTP {}): {}", r.status, said);
+  }
+  return out;
+}
+
+DeliveryResult BlueskyChannel::Send(const OutgoingMessage& message) {
+  if (auto s = Check(message); !s.ok()) {
+    DeliveryResult r;
+    r.outcome = Outcome::kFailed;
+    r.reason = s.error().message();
+    return r;
+  }
+  DeliveryResult failure;
+  std::optional<Session> session = CurrentSession(&failure);
+  if (!session) return failure;
+  HttpResponse r = CreateRecord(*session, message);
+  // An expired access token (they last about two hours) or a revoked session: renew once and
+  // post again. Safe: the refusal was an answer, so nothing was created.
+  if (TokenExpired(r) || TokenRefused(r)) {
+    session = Renewed(*session, TokenExpired(r) ? Renew::kRefresh : Renew::kLogin, &failure);
+    if (!session) return failure;
+    r = CreateRecord(*session, message);
+  }
+  return ClassifyRecordAnswer(r, std::chrono::system_clock::now());
+}
+
+namespace {
+
+Result<std::unique_ptr<Channel>> Make(const BuildContext& ctx, Result<BlueskyConfig> c) {
+  if (!c.ok()) return c.error();
+  if (ctx.http == nullptr) return Error(ErrorCode::kInternal, "bluesky: no HTTP client given");
+  return std::unique_ptr<Channel>(
+      std::make_unique<BlueskyChannel>(ctx.name, std::move(*c), ctx.http));
+}
+
+Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
+  return Make(ctx, ConfigFromYaml(ctx, fields));
+}
+
+Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseUrl& url) {
+  return Make(ctx, ConfigFromUrl(ctx, url));
+}
+
+}  // namespace
+
+const Kind kKind = {"bluesky", {"bluesky", "bsky"}, "bluesky", FromYaml, FromUrl};
+
+}  // namespace lifeline::channels::bluesky

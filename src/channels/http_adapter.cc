@@ -1,0 +1,392 @@
+// Shared pieces of the HTTP-API adapters (http_adapter.h).
+#include "channels/http_adapter.h"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "config/values.h"
+
+namespace lifeline::channels::adapter {
+
+namespace yaml = config::yaml;
+using core::Error;
+using core::ErrorCode;
+using core::Result;
+using core::Status;
+
+// --- config -------------------------------------------------------------------------------------
+
+Status CheckKeys(const BuildContext& ctx, const yaml::Fields& fields, const yaml::Keys& allowed) {
+  std::vector<std::string> valid(allowed.begin(), allowed.end());
+  for (const yaml::Field& f : fields.items) {
+    if (std::find(valid.begin(), valid.end(), f.key) != valid.end()) continue;
+    if (auto near = config::Closest(f.key, valid)) {
+      return yaml::Fail(ctx.doc, f.where,
+                        fmt::format("unknown key '{}' (did you mean '{}'?)", f.key, *near));
+    }
+    return yaml::Fail(ctx.doc, f.where,
+                      fmt::format("unknown key '{}' (valid keys here: type, url, platform, "
+                                  "timeout, rate, {})",
+                                  f.key, yaml::Join(valid)));
+  }
+  return core::Ok();
+}
+
+Error FailAt(const BuildContext& ctx, const yaml::Field& field, std::string_view what) {
+  return yaml::Fail(ctx.doc, yaml::At(field.where, field.value), what);
+}
+
+Error FailChannel(const BuildContext& ctx, std::string_view what) {
+  return yaml::Fail(ctx.doc, ctx.where, what);
+}
+
+Error FailUrl(const BuildContext& ctx, std::string_view what) {
+  return yaml::Fail(ctx.doc, {ctx.where.mark, ctx.where.path + ".url"}, what);
+}
+
+Result<std::string> RequiredSecret(const BuildContext& ctx, const yaml::Fields& fields,
+                                   std::string_view key, std::string_view what) {
+  const yaml::Field* f = fields.Find(key);
+  if (f == nullptr) {
+    return FailChannel(ctx, fmt::format("missing '{}' ({}, given as {{ env: NAME }} or "
+                                        "{{ file: PATH }})",
+                                        key, what));
+  }
+  return yaml::GetSecret(ctx.doc, f->value, f->where, /*allow_plain=*/false);
+}
+
+Result<std::string> RequiredString(const BuildContext& ctx, const yaml::Fields& fields,
+                                   std::string_view key, std::string_view what) {
+  const yaml::Field* f = fields.Find(key);
+  if (f == nullptr) return FailChannel(ctx, fmt::format("missing '{}' ({})", key, what));
+  return yaml::GetNonEmpty(ctx.doc, f->value, f->where, what);
+}
+
+Result<std::string> OptionalString(const BuildContext& ctx, const yaml::Fields& fields,
+                                   std::string_view key, std::string_view what) {
+  const yaml::Field* f = fields.Find(key);
+  if (f == nullptr) return std::string();
+  return yaml::GetNonEmpty(ctx.doc, f->value, f->where, what);
+}
+
+Result<std::optional<bool>> OptionalBool(const BuildContext& ctx, const yaml::Fields& fields,
+                                         std::string_view key) {
+  const yaml::Field* f = fields.Find(key);
+  if (f == nullptr) return std::optional<bool>();
+  LL_ASSIGN(bool b, yaml::GetBool(ctx.doc, f->value, f->where));
+  return std::optional<bool>(b);
+}
+
+namespace {
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host == "localhost" || host == "::1") return true;
+  if (!host.starts_with("127.")) return false;
+  return config::IsIpLiteral(host);
+}
+
+std::string WithoutTrailingSlash(std::string_view url) {
+  while (url.ends_with("/")) url.remove_suffix(1);
+  return std::string(url);
+}
+
+// config::ParseUrl quotes the URL in its errors; these URLs may hold a token.
+Error WithoutUrl(const Error& e, std::string_view url) {
+  std::string message = e.message();
+  std::string quoted = fmt::format("'{}' ", url);
+  if (auto at = message.find(quoted); at != std::string::npos)
+    message.replace(at, quoted.size(), "the URL ");
+  return Error(e.code(), message);
+}
+
+}  // namespace
+
+Result<std::string> CheckSecureBase(std::string_view url) {
+  auto parts = config::ParseUrl(url);
+  if (!parts.ok()) return WithoutUrl(parts.error(), url);
+  if (parts->scheme != "https" && !IsLoopbackHost(parts->host)) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "the URL must be https:// (http:// only to a loopback address): the channel's "
+                 "credentials travel with every request");
+  }
+  return WithoutTrailingSlash(url);
+}
+
+Result<std::string> RequiredSecretUrl(const BuildContext& ctx, const yaml::Fields& fields,
+                                      std::string_view key, std::string_view what) {
+  LL_ASSIGN(std::string url, RequiredSecret(ctx, fields, key, what));
+  auto checked = CheckSecureBase(url);
+  if (!checked.ok()) {
+    return FailAt(ctx, *fields.Find(key), checked.error().message());
+  }
+  return *checked;
+}
+
+Status CheckHttpUrl(std::string_view url) {
+  auto parts = config::ParseUrl(url);
+  if (!parts.ok()) return WithoutUrl(parts.error(), url);
+  return core::Ok();
+}
+
+Result<std::optional<bool>> QueryBool(const AppriseUrl& url, std::string_view key) {
+  auto it = url.query.find(std::string(key));
+  if (it == url.query.end()) return std::optional<bool>();
+  std::string v = it->second;
+  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (v == "yes" || v == "true" || v == "1" || v == "on" || v.empty()) return std::optional(true);
+  if (v == "no" || v == "false" || v == "0" || v == "off") return std::optional(false);
+  return core::MakeError(ErrorCode::kInvalidArgument,
+                         "the URL's '{}' must be yes or no (also true/false, 1/0)", key);
+}
+
+std::string QueryValue(const AppriseUrl& url, std::string_view key) {
+  auto it = url.query.find(std::string(key));
+  return it == url.query.end() ? std::string() : it->second;
+}
+
+Status CheckQueryKeys(const AppriseUrl& url, const yaml::Keys& allowed) {
+  std::vector<std::string> valid(allowed.begin(), allowed.end());
+  for (const auto& [key, value] : url.query) {
+    if (std::find(valid.begin(), valid.end(), key) != valid.end()) continue;
+    if (auto near = config::Closest(key, valid)) {
+      return core::MakeError(ErrorCode::kInvalidArgument,
+                             "unknown URL parameter '{}' (did you mean '{}'?)", key, *near);
+    }
+    return core::MakeError(ErrorCode::kInvalidArgument, "unknown URL parameter '{}' (valid: {})",
+                           key, valid.empty() ? std::string("none") : yaml::Join(valid));
+  }
+  return core::Ok();
+}
+
+namespace {
+
+std::string Encode(std::string_view s, std::string_view keep) {
+  std::string out;
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || keep.find(c) != std::string_view::npos) {
+      out += c;
+    } else {
+      out += fmt::format("%{:02X}", u);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string EncodePathSegment(std::string_view s) { return Encode(s, "-._~!$&'()*+,;=:@"); }
+std::string EncodeQueryValue(std::string_view s) { return Encode(s, "-._~"); }
+
+// --- phone numbers ------------------------------------------------------------------------------
+
+std::optional<std::string> NormalizeE164(std::string_view text) {
+  std::string digits;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '+' && i == 0) {
+      continue;
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
+      digits += c;
+    } else if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') {
+      continue;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (digits.size() < 7 || digits.size() > 15 || digits[0] == '0') return std::nullopt;
+  return "+" + digits;
+}
+
+// --- text ---------------------------------------------------------------------------------------
+
+namespace {
+
+// The code point at s[i] and its length in bytes; length 0 for an invalid sequence.
+std::pair<char32_t, std::size_t> DecodeUtf8(std::string_view s, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char b0 = byte(i);
+  if (b0 < 0x80) return {b0, 1};
+  std::size_t len = (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3 : (b0 & 0xF8) == 0xF0 ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return {0, 0};
+  char32_t cp = b0 & (0x7F >> len);
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return {0, 0};
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {0, 0};
+  return {cp, len};
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    auto [cp, len] = DecodeUtf8(s, i);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+std::size_t CodePoints(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+std::size_t Utf16Units(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) == 0x80) continue;
+    n += (c & 0xF8) == 0xF0 ? 2 : 1;  // 4-byte sequences are surrogate pairs in UTF-16
+  }
+  return n;
+}
+
+std::string Thousands(std::size_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// --- JSON ---------------------------------------------------------------------------------------
+
+std::optional<nlohmann::json> ParseJson(std::string_view body) {
+  // allow_exceptions=false: a parse error yields a "discarded" value instead of throwing.
+  nlohmann::json j = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string MemberText(const nlohmann::json& j, std::string_view key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  if (it == j.end()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return std::to_string(it->get<long long>());
+  if (it->is_number_unsigned()) return std::to_string(it->get<unsigned long long>());
+  return {};
+}
+
+std::optional<long long> MemberInt(const nlohmann::json& j, std::string_view key) {
+  if (!j.is_object()) return std::nullopt;
+  auto it = j.find(key);
+  if (it == j.end()) return std::nullopt;
+  if (it->is_number_integer() || it->is_number_unsigned()) return it->get<long long>();
+  if (it->is_number_float()) return static_cast<long long>(it->get<double>());
+  if (it->is_string()) {
+    const std::string& s = it->get_ref<const std::string&>();
+    if (s.empty() || s.size() > 18) return std::nullopt;
+    if (!std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      return std::nullopt;
+    }
+    return std::stoll(s);
+  }
+  return std::nullopt;
+}
+
+// --- answers ------------------------------------------------------------------------------------
+
+std::string OneLine(std::string_view text, std::size_t max) {
+  std::string out;
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7F) ? ' ' : c;
+  }
+  // Trim and collapse the spaces left by line breaks.
+  std::string collapsed;
+  for (char c : out) {
+    if (c == ' ' && (collapsed.empty() || collapsed.back() == ' ')) continue;
+    collapsed += c;
+  }
+  while (!collapsed.empty() && collapsed.back() == ' ') collapsed.pop_back();
+  if (collapsed.size() <= max) return collapsed;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(collapsed[cut]) & 0xC0) == 0x80) --cut;
+  return collapsed.substr(0, cut) + "...";
+}
+
+DeliveryResult NotAnswered(const HttpResponse& response, bool deduplicates) {
+  DeliveryResult r;
+  if (response.transport == HttpResponse::Transport::kNotSent) {
+    r.outcome = Outcome::kRetry;
+    r.reason = fmt::format("not sent: {}", response.error);
+  } else if (deduplicates) {
+    r.outcome = Outcome::kRetry;
+    r.reason = fmt::format(
+        "no answer after the request left ({}); the far side deduplicates by "
+        "the idempotency key, so a retry is safe",
+        response.error);
+  } else {
+    r.outcome = Outcome::kUnconfirmed;
+    r.reason = fmt::format(
+        "no answer after the request left ({}): it may have been delivered; "
+        "not retried, since a second try could duplicate it",
+        response.error);
+  }
+  return r;
+}
+
+std::optional<std::chrono::milliseconds> RetryAfter(const HttpResponse& response) {
+  std::string_view v = response.Header("retry-after");
+  if (v.empty()) return std::nullopt;
+  return ParseRetryAfter(v, std::chrono::system_clock::now());
+}
+
+DeliveryResult ByStatus(const HttpResponse& response, std::string_view detail) {
+  DeliveryResult r;
+  r.http_status = response.status;
+  int s = response.status;
+  std::string tail = detail.empty() ? std::string() : fmt::format(": {}", detail);
+  if (s >= 200 && s < 300) {
+    r.outcome = Outcome::kDelivered;
+    r.reason = fmt::format("accepted (HTTP {})", s);
+  } else if (s == 429) {
+    r.outcome = Outcome::kRetry;
+    r.rate_limited = true;
+    r.retry_after = RetryAfter(response);
+    r.reason = fmt::format("rate limited (HTTP 429){}", tail);
+  } else if (s == 408 || s == 425 || s >= 500) {
+    r.outcome = Outcome::kRetry;
+    r.retry_after = RetryAfter(response);
+    r.reason = fmt::format("the far side failed (HTTP {}){}", s, tail);
+  } else if (s == 401 || s == 403) {
+    r.outcome = Outcome::kFailed;
+    r.reason = fmt::format("credentials refused (HTTP {}){}", s, tail);
+  } else {
+    r.outcome = Outcome::kFailed;
+    r.reason = fmt::format("refused (HTTP {}){}", s, tail);
+  }
+  return r;
+}
+
+HttpRequest JsonPost(std::string url, std::string body, std::chrono::milliseconds timeout) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = std::move(url);
+  req.body = std::move(body);
+  req.headers.emplace_back("Content-Type", "application/json");
+  req.headers.emplace_back("Accept", "application/json");
+  req.timeout = timeout;
+  req.connect_timeout = std::min(timeout, std::chrono::milliseconds(5000));
+  return req;
+}
+
+}  // namespace lifeline::channels::adapter

@@ -1,0 +1,276 @@
+// The Mastodon channel: config, checks, POST /api/v1/statuses and its answers (mastodon.h).
+#include "channels/mastodon/mastodon.h"
+
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "channels/http_adapter.h"
+#include "channels/post_text.h"
+
+namespace lifeline::channels::mastodon {
+
+namespace yaml = config::yaml;
+using adapter::FailAt;
+using adapter::FailChannel;
+using adapter::FailUrl;
+using core::Error;
+using core::ErrorCode;
+using core::Result;
+using core::Status;
+
+namespace {
+
+Status CheckVisibility(std::string_view v) {
+  if (v == "public" || v == "unlisted" || v == "private" || v == "direct") return core::Ok();
+  return Error(ErrorCode::kInvalidArgument,
+               fmt::format("'{}' is not a visibility (public, unlisted, private or direct)", v));
+}
+
+Status CheckLanguage(std::string_view v) {
+  bool ok = (v.size() == 2 || v.size() == 3) && std::all_of(v.begin(), v.end(), [](char c) {
+              return std::islower(static_cast<unsigned char>(c));
+            });
+  if (ok) return core::Ok();
+  return Error(ErrorCode::kInvalidArgument,
+               fmt::format("'{}' is not an ISO 639 language code (e.g. en, de, pt)", v));
+}
+
+// Mastodon's X-RateLimit-Reset: "2024-12-05T03:00:00.000000Z" (ISO 8601, UTC).
+std::optional<std::chrono::system_clock::time_point> ParseIsoTime(std::string_view s) {
+  int y, mo, d, h, mi, sec;
+  std::string copy(s.substr(0, 19));
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  std::time_t t = timegm(&tm);
+  if (t == -1) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(t);
+}
+
+std::string ErrorText(const HttpResponse& r) {
+  auto j = adapter::ParseJson(r.body);
+  if (j) {
+    std::string e = adapter::MemberText(*j, "error");
+    if (!e.empty()) return adapter::OneLine(e);
+  }
+  return adapter::OneLine(r.body, 120);
+}
+
+Status Validate(const MastodonConfig& c) {
+  LL_TRY(CheckVisibility(c.visibility));
+  if (!c.language.empty()) LL_TRY(CheckLanguage(c.language));
+  return core::Ok();
+}
+
+}  // namespace
+
+Result<MastodonConfig> ConfigFromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
+  LL_TRY(adapter::CheckKeys(ctx, fields,
+                            {"server", "access_token", "visibility", "language", "max_chars"}));
+  MastodonConfig c;
+  c.timeout = ctx.timeout;
+  if (!ctx.platform.empty()) c.platform = ctx.platform;
+  LL_ASSIGN(
+      std::string server,
+      adapter::RequiredString(ctx, fields, "server", "the instance, e.g. https://mastodon.social"));
+  auto base = adapter::CheckSecureBase(server);
+  if (!base.ok()) return FailAt(ctx, *fields.Find("server"), base.error().message());
+  c.server = *base;
+  LL_ASSIGN(c.access_token, adapter::RequiredSecret(ctx, fields, "access_token",
+                                                    "an access token with write:statuses"));
+  if (const yaml::Field* f = fields.Find("visibility")) {
+    LL_ASSIGN(c.visibility, yaml::GetNonEmpty(ctx.doc, f->value, f->where, "a visibility"));
+    if (auto s = CheckVisibility(c.visibility); !s.ok())
+      return FailAt(ctx, *f, s.error().message());
+  }
+  if (const yaml::Field* f = fields.Find("language")) {
+    LL_ASSIGN(c.language, yaml::GetNonEmpty(ctx.doc, f->value, f->where, "a language code"));
+    if (auto s = CheckLanguage(c.language); !s.ok()) return FailAt(ctx, *f, s.error().message());
+  }
+  if (const yaml::Field* f = fields.Find("max_chars")) {
+    LL_ASSIGN(long long n, yaml::GetInt(ctx.doc, f->value, f->where, 1, 100000));
+    c.max_chars = static_cast<std::size_t>(n);
+  }
+  return c;
+}
+
+Result<MastodonConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& url) {
+  if (auto s = adapter::CheckQueryKeys(url, {"visibility", "language", "max_chars"}); !s.ok()) {
+    return FailUrl(ctx, s.error().message());
+  }
+  if (!url.path.empty()) {
+    return FailUrl(ctx,
+                   "targets after the host send direct messages in Apprise; Lifeline posts "
+                   "statuses to the audience (remove them, or use visibility=direct)");
+  }
+  MastodonConfig c;
+  c.timeout = ctx.timeout;
+  if (!ctx.platform.empty()) c.platform = ctx.platform;
+  // Apprise: mastodon://{token}@{host}; the token sits where a user name would.
+  c.access_token = url.password.empty() ? url.user : url.password;
+  if (c.access_token.empty()) return FailUrl(ctx, "no access token (mastodons://TOKEN@host)");
+  if (url.host.empty()) return FailUrl(ctx, "no instance host (mastodons://TOKEN@host)");
+  bool tls = url.scheme == "mastodons" || url.scheme == "toots";
+  std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  std::string server = fmt::format("{}://{}{}", tls ? "https" : "http", host,
+                                   url.port != 0 ? ":" + std::to_string(url.port) : "");
+  auto base = adapter::CheckSecureBase(server);
+  if (!base.ok()) {
+    return FailUrl(ctx, fmt::format("{} (use mastodons:// for https)", base.error().message()));
+  }
+  c.server = *base;
+  if (std::string v = adapter::QueryValue(url, "visibility"); !v.empty()) c.visibility = v;
+  c.language = adapter::QueryValue(url, "language");
+  if (std::string m = adapter::QueryValue(url, "max_chars"); !m.empty()) {
+    char* end = nullptr;
+    long n = std::strtol(m.c_str(), &end, 10);
+    if (*end != '\0' || n < 1 || n > 100000) return FailUrl(ctx, "max_chars must be 1 to 100000");
+    c.max_chars = static_cast<std::size_t>(n);
+  }
+  if (auto s = Validate(c); !s.ok()) return FailUrl(ctx, s.error().message());
+  return c;
+}
+
+MastodonChannel::MastodonChannel(std::string name, MastodonConfig config, HttpClient* http)
+    : config_(std::move(config)), http_(http) {
+  info_.name = std::move(name);
+  info_.kind = "mastodon";
+  info_.platform = config_.platform;
+  info_.recipient = config_.server;
+  info_.traits.max_chars = config_.max_chars;
+  // Mastodon's RateLimiter allows 300 statuses per account per 3 hours (app/lib/rate_limiter.rb).
+  // A token bucket cannot model a fixed window exactly: 250 per 3 hours with a burst of 50 never
+  // exceeds 300 in any 3 hours.
+  info_.traits.rate_per_second = 250.0 / (3 * 3600);
+  info_.traits.burst = 50;
+  // POST /api/v1/statuses honours Idempotency-Key (kept for an hour): a retry after a lost
+  // answer returns the status the first request made.
+  info_.traits.deduplicates = true;
+  info_.traits.public_post = true;
+  info_.traits.needs_recipient = false;
+}
+
+Status MastodonChannel::Check(const OutgoingMessage& message) const {
+  if (message.text.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("{}: the status has no text", info_.name));
+  }
+  if (!adapter::IsValidUtf8(message.text)) {
+    return Error(ErrorCode::kInvalidArgument, fmt::format("{}: the text is not UTF-8", info_.name));
+  }
+  std::size_t n = post_text::MastodonLength(message.text);
+  if (n > config_.max_chars) {
+    return Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: {} characters (links count 23); this Mastodon instance allows {}",
+                    info_.name, adapter::Thousands(n), adapter::Thousands(config_.max_chars)));
+  }
+  return core::Ok();
+}
+
+HttpRequest MastodonChannel::BuildRequest(const OutgoingMessage& message) const {
+  nlohmann::json body = {{"status", message.text}, {"visibility", config_.visibility}};
+  if (!config_.language.empty()) body["language"] = config_.language;
+  HttpRequest req =
+      adapter::JsonPost(config_.server + "/api/v1/statuses", adapter::Dump(body), config_.timeout);
+  req.headers.emplace_back("Authorization", "Bearer " + config_.access_token);
+  // The same key on every attempt of one message: Mastodon answers a repeat with the status the
+  // first request created.
+  req.headers.emplace_back("Idempotency-Key",
+                           message.idempotency_key.empty() ? message.id : message.idempotency_key);
+  return req;
+}
+
+DeliveryResult ClassifyAnswer(const HttpResponse& response,
+                              std::chrono::system_clock::time_point now) {
+  if (response.transport != HttpResponse::Transport::kAnswered) {
+    return adapter::NotAnswered(response, /*deduplicates=*/true);
+  }
+  int s = response.status;
+  if (s >= 200 && s < 300) {
+    auto j = adapter::ParseJson(response.body);
+    std::string id = j ? adapter::MemberText(*j, "id") : "";
+    DeliveryResult r;
+    r.http_status = s;
+    if (id.empty()) {
+      // Accepted, but not the Status entity the API documents: a proxy or not Mastodon at all.
+      // Another try may well post it (the key deduplicates only on Mastodon itself).
+      r.outcome = Outcome::kRetry;
+      r.reason = fmt::format("HTTP {} without a status id: is the server a Mastodon instance?", s);
+      return r;
+    }
+    r.outcome = Outcome::kDelivered;
+    r.remote_id = id;
+    std::string url = adapter::MemberText(*j, "url");
+    r.reason = url.empty() ? fmt::format("posted status {}", id)
+                           : fmt::format("posted status {} ({})", id, url);
+    return r;
+  }
+  std::string detail = ErrorText(response);
+  DeliveryResult r = adapter::ByStatus(response, detail);
+  if (s == 429 && !r.retry_after) {
+    // Mastodon's own signal: X-RateLimit-Reset, when the window ends.
+    if (auto reset = ParseIsoTime(response.Header("x-ratelimit-reset"))) {
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*reset - now);
+      r.retry_after = std::max(wait, std::chrono::milliseconds(0));
+    }
+  }
+  if (s == 401) {
+    r.reason = fmt::format("Mastodon refused the access token (HTTP 401): {}", detail);
+  } else if (s == 403) {
+    r.reason = fmt::format(
+        "Mastodon forbids it (HTTP 403; the token needs write:statuses, or the account is "
+        "limited): {}",
+        detail);
+  } else if (s == 422) {
+    r.reason = fmt::format("Mastodon refused the status (HTTP 422): {}", detail);
+  } else if (s == 404) {
+    r.reason = fmt::format("no Mastodon API at this server (HTTP 404): {}", detail);
+  }
+  return r;
+}
+
+DeliveryResult MastodonChannel::Send(const OutgoingMessage& message) {
+  if (auto s = Check(message); !s.ok()) {
+    DeliveryResult r;
+    r.outcome = Outcome::kFailed;
+    r.reason = s.error().message();
+    return r;
+  }
+  return ClassifyAnswer(http_->Do(BuildRequest(message)), std::chrono::system_clock::now());
+}
+
+namespace {
+
+Result<std::unique_ptr<Channel>> Make(const BuildContext& ctx, Result<MastodonConfig> c) {
+  if (!c.ok()) return c.error();
+  if (ctx.http == nullptr) return Error(ErrorCode::kInternal, "mastodon: no HTTP client given");
+  return std::unique_ptr<Channel>(
+      std::make_unique<MastodonChannel>(ctx.name, std::move(*c), ctx.http));
+}
+
+Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
+  return Make(ctx, ConfigFromYaml(ctx, fields));
+}
+
+Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseUrl& url) {
+  return Make(ctx, ConfigFromUrl(ctx, url));
+}
+
+}  // namespace
+
+const Kind kKind = {
+    "mastodon", {"mastodon", "mastodons", "toot", "toots"}, "mastodon", FromYaml, FromUrl};
+
+}  // namespace lifeline::channels::mastodon

@@ -1,0 +1,57 @@
+// The Mastodon channel: posts a status (POST /api/v1/statuses) to the audience with an
+// Idempotency-Key, so that a request whose answer was lost can be retried without a duplicate.
+// Config from YAML (`type: mastodon`) or an Apprise-style mastodon(s):// / toot(s):// URL.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "channels/channel.h"
+#include "channels/http.h"
+#include "channels/registry.h"
+
+namespace lifeline::channels::mastodon {
+
+struct MastodonConfig {
+  std::string server;                 // "https://mastodon.social" (no trailing '/')
+  std::string access_token;           // a secret with the write:statuses scope
+  std::string visibility = "public";  // public | unlisted | private | direct
+  std::string language;               // ISO 639 code, or "" for the account's default
+  std::size_t max_chars = 500;  // the instance's limit (configuration.statuses.max_characters)
+  std::string platform = "mastodon";
+  std::chrono::milliseconds timeout{15000};
+};
+
+// YAML keys: server, access_token (a secret), visibility, language, max_chars.
+core::Result<MastodonConfig> ConfigFromYaml(const BuildContext& ctx,
+                                            const config::yaml::Fields& fields);
+// mastodons://TOKEN@host[:port][?visibility=unlisted&language=en] (https; mastodon:// is http,
+// allowed to loopback only). Apprise's /@user targets (direct messages) are refused.
+core::Result<MastodonConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& url);
+
+class MastodonChannel : public Channel {
+ public:
+  MastodonChannel(std::string name, MastodonConfig config, HttpClient* http);
+
+  const Info& info() const override { return info_; }
+  const MastodonConfig& config() const { return config_; }
+  core::Status Check(const OutgoingMessage& message) const override;
+  DeliveryResult Send(const OutgoingMessage& message) override;
+
+  // The request Send makes (tests, dry runs). Holds the token: never log it.
+  HttpRequest BuildRequest(const OutgoingMessage& message) const;
+
+ private:
+  Info info_;
+  MastodonConfig config_;  // immutable after construction
+  HttpClient* http_;
+};
+
+// Classifies Mastodon's answer to POST /api/v1/statuses (mastodon.cc lists the rules).
+DeliveryResult ClassifyAnswer(const HttpResponse& response,
+                              std::chrono::system_clock::time_point now);
+
+// type "mastodon", schemes mastodon, mastodons, toot, toots.
+extern const Kind kKind;
+
+}  // namespace lifeline::channels::mastodon
