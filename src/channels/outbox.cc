@@ -1,6 +1,5 @@
-// The relay (outbox.h): group-committed enqueue, the dispatcher that claims due messages as
-// circuits and token buckets allow, the delivery workers, and the recorder that stores outcomes
-// in batches.
+// The relay (outbox.h): the step loop (outcomes, group-committed enqueues and claims in one
+// transaction per step, as circuits and token buckets allow), the delivery workers, incidents.
 #include "channels/outbox.h"
 
 #include <algorithm>
@@ -124,8 +123,8 @@ struct Relay::Completion {
 };
 
 struct Relay::PendingEnqueue {
-  store::NewMessage message;
-  std::optional<Result<store::Enqueued>> result;
+  std::vector<store::NewMessage> messages;
+  std::optional<Result<std::vector<store::Enqueued>>> result;
 };
 
 Relay::Relay(store::OutboxStore* store, std::vector<ChannelSetup> channels, RelayOptions options)
@@ -202,9 +201,9 @@ Status Relay::Start() {
   PublishAll(*recovered, "recovered");
   std::lock_guard lock(state_mu_);
   started_ = true;
-  threads_.emplace_back([this] { DispatchLoop(); });
+  loop_running_ = true;
+  threads_.emplace_back([this] { StepLoop(); });
   for (int i = 0; i < options_.config.workers; ++i) threads_.emplace_back([this] { WorkLoop(); });
-  threads_.emplace_back([this] { RecordLoop(); });
   return core::Ok();
 }
 
@@ -219,14 +218,14 @@ void Relay::Stop() {
   }
   dispatch_cv_.notify_all();
   work_cv_.notify_all();
-  // threads: [dispatcher, workers..., recorder]
-  for (std::size_t i = 0; i + 1 < threads.size(); ++i) threads[i].join();
-  // Claimed but never handed to a channel: give them back without counting an attempt.
-  std::vector<MessageUpdate> give_back;
+  // threads: [step loop, workers...]. Workers finish the attempt in hand and leave.
+  for (std::size_t i = 1; i < threads.size(); ++i) threads[i].join();
   {
+    // Claimed but never handed to a channel: given back without counting an attempt, in the
+    // loop's last steps.
     std::lock_guard lock(state_mu_);
     TimePoint now = clock_.Now();
-    for (const OutboxMessage& m : work_) {
+    for (OutboxMessage& m : work_) {
       MessageUpdate u;
       u.id = m.id;
       u.state = MessageState::kQueued;
@@ -235,26 +234,14 @@ void Relay::Stop() {
       u.release = true;
       u.event_type = "released";
       u.detail = "the relay stopped before sending it";
-      give_back.push_back(std::move(u));
+      completions_.push_back(std::make_unique<Completion>(Completion{std::move(m), std::move(u)}));
     }
-    in_flight_ -= work_.size();
     work_.clear();
-  }
-  if (!give_back.empty()) {
-    auto r = store_->Update(give_back);
-    if (!r && options_.log) {
-      options_.log(
-          fmt::format("relay: could not give back {} claimed message(s) at stop ({}); "
-                      "they are resolved at the next start",
-                      give_back.size(), r.error().message()));
-    }
-  }
-  {
-    std::lock_guard lock(state_mu_);
     workers_done_ = true;
+    wake_ = true;
   }
-  record_cv_.notify_all();
-  threads.back().join();
+  dispatch_cv_.notify_all();
+  threads.front().join();
 }
 
 // ---- incidents ----
@@ -371,12 +358,10 @@ Status Relay::Validate(const SendRequest& request) const {
 
 Result<store::Enqueued> Relay::Enqueue(const SendRequest& request) {
   LL_ASSIGN(store::NewMessage m, Prepare(request, clock_.Now()));
-  LL_ASSIGN(store::Enqueued e, SubmitEnqueue(std::move(m)));
-  if (e.created) {
-    Publish("queued", e.message);
-    Wake();
-  }
-  return e;
+  std::vector<store::NewMessage> one;
+  one.push_back(std::move(m));
+  LL_ASSIGN(std::vector<store::Enqueued> out, Store(std::move(one)));
+  return std::move(out.front());
 }
 
 Result<std::vector<store::Enqueued>> Relay::EnqueueBatch(std::span<const SendRequest> requests) {
@@ -387,46 +372,31 @@ Result<std::vector<store::Enqueued>> Relay::EnqueueBatch(std::span<const SendReq
     LL_ASSIGN(store::NewMessage m, Prepare(r, now));
     ms.push_back(std::move(m));
   }
-  LL_ASSIGN(std::vector<store::Enqueued> out, store_->Enqueue(ms));
+  if (ms.empty()) return std::vector<store::Enqueued>{};
+  return Store(std::move(ms));
+}
+
+Result<std::vector<store::Enqueued>> Relay::Store(std::vector<store::NewMessage> messages) {
+  PendingEnqueue mine{std::move(messages), std::nullopt};
+  {
+    std::unique_lock lock(state_mu_);
+    if (loop_running_) {
+      // Group commit: the step loop stores it with everything else of its next step (one sync),
+      // and tells us.
+      pending_.push_back(&mine);
+      wake_ = true;
+      dispatch_cv_.notify_all();
+      enqueue_cv_.wait(lock, [&] { return mine.result.has_value(); });
+      return std::move(*mine.result);
+    }
+  }
+  // Not delivering (not started, or stopped: e.g. `lifeline send` beside a running serve, whose
+  // relay picks the message up): store it directly.
+  LL_ASSIGN(std::vector<store::Enqueued> out, store_->Enqueue(mine.messages));
   for (const auto& e : out) {
     if (e.created) Publish("queued", e.message);
   }
-  Wake();
   return out;
-}
-
-Result<store::Enqueued> Relay::SubmitEnqueue(store::NewMessage message) {
-  PendingEnqueue mine{std::move(message), std::nullopt};
-  std::unique_lock lock(enqueue_mu_);
-  enqueue_queue_.push_back(&mine);
-  while (!mine.result) {
-    if (enqueue_leader_) {
-      enqueue_cv_.wait(lock);
-      continue;
-    }
-    // Leader: store everything queued so far in one transaction (one sync for all of them).
-    enqueue_leader_ = true;
-    std::size_t n =
-        std::min(enqueue_queue_.size(), std::max<std::size_t>(options_.config.batch, 1));
-    std::vector<PendingEnqueue*> batch(enqueue_queue_.begin(), enqueue_queue_.begin() + n);
-    enqueue_queue_.erase(enqueue_queue_.begin(), enqueue_queue_.begin() + n);
-    lock.unlock();
-    std::vector<store::NewMessage> ms;
-    ms.reserve(batch.size());
-    for (PendingEnqueue* p : batch) ms.push_back(p->message);
-    auto stored = store_->Enqueue(ms);
-    lock.lock();
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (stored.ok()) {
-        batch[i]->result.emplace((*stored)[i]);
-      } else {
-        batch[i]->result.emplace(stored.error());
-      }
-    }
-    enqueue_leader_ = false;
-    enqueue_cv_.notify_all();
-  }
-  return std::move(*mine.result);
 }
 
 // ---- a person's actions ----
@@ -563,146 +533,238 @@ void Relay::TickLocked(TimePoint now) {
   }
 }
 
-void Relay::DispatchLoop() {
+void Relay::StepLoop() {
   const std::size_t batch = std::max<std::size_t>(options_.config.batch, 1);
   // Claimed but not yet stored as done: bounded, because a crash turns every claimed message of a
   // channel that cannot deduplicate into an unconfirmed one.
   const std::size_t max_in_flight =
       std::max<std::size_t>(batch, static_cast<std::size_t>(options_.config.workers) * 4);
+  std::vector<MessageUpdate> carry;  // failover decisions, stored with the next step
+  int failures = 0;
+  bool claim_now = true;  // the last step's claims were full: more may be due right now
   std::unique_lock lock(state_mu_);
-  while (!stopping_) {
+  while (true) {
     wake_ = false;
     TimePoint now = clock_.Now();
     TickLocked(now);
-    std::size_t capacity = max_in_flight > in_flight_ ? max_in_flight - in_flight_ : 0;
-    // What each channel may take now (tokens, circuit); the capacity is shared evenly among
-    // those, starting the round at a rotating channel, so one busy channel cannot starve others.
-    std::vector<std::pair<ChannelState*, std::size_t>> ready;
+
+    // What this step stores: outcomes, new messages, and (unless stopping) claims.
+    std::vector<std::unique_ptr<Completion>> done = std::move(completions_);
+    completions_.clear();
+    std::vector<PendingEnqueue*> pending = std::move(pending_);
+    pending_.clear();
+    const std::size_t finishing = done.size();
+    std::size_t capacity =
+        max_in_flight + finishing > in_flight_ ? max_in_flight + finishing - in_flight_ : 0;
     std::vector<store::ClaimRequest> requests;
     std::vector<ChannelState*> whose;
-    const std::size_t count = channels_.size();
-    for (std::size_t k = 0; k < count; ++k) {
-      ChannelState* s = channels_[(k + round_) % count].get();
-      CircuitState c = s->Effective();
-      if (c == CircuitState::kOpen) {
-        if (rerouter_ != nullptr) {
-          requests.push_back({s->setup.name, batch, /*contact_only=*/true});
-          whose.push_back(s);
-        }
-        continue;
-      }
-      if (now < s->paused_until) continue;
-      auto n = static_cast<std::size_t>(std::floor(s->tokens));
-      if (c == CircuitState::kHalfOpen) n = s->probe_in_flight ? 0 : std::min<std::size_t>(n, 1);
-      if (n > 0) ready.emplace_back(s, std::min(n, batch));
-    }
-    ++round_;
-    if (!ready.empty()) {
-      std::size_t share = std::max<std::size_t>(1, capacity / ready.size());
-      for (auto& [s, n] : ready) {
-        n = std::min({n, share, capacity});
-        if (n == 0) continue;
-        requests.push_back({s->setup.name, n, false});
-        whose.push_back(s);
-        capacity -= n;
-      }
-    }
-
-    bool more = false;
-    if (!requests.empty()) {
-      lock.unlock();
-      auto claimed = store_->ClaimDue(store::FromSystem(now), requests);
-      lock.lock();
-      if (!claimed) {
-        if (options_.log)
-          options_.log("relay: claiming messages failed: " + claimed.error().message());
-        clock_.WaitUntil(dispatch_cv_, lock, now + std::chrono::seconds(1));
-        continue;
-      }
-      std::map<std::string, std::size_t, std::less<>> got;
-      std::vector<OutboxMessage> failover;
-      for (OutboxMessage& m : *claimed) {
-        ChannelState* s = StateOf(m.channel);
-        if (s != nullptr && s->Effective() == CircuitState::kOpen) {
-          failover.push_back(std::move(m));
+    if (!stopping_) {
+      // What each channel may take now (tokens, circuit); the capacity is shared evenly among
+      // those, starting at a rotating channel, so one busy channel cannot starve the others.
+      std::vector<std::pair<ChannelState*, std::size_t>> ready;
+      const std::size_t count = channels_.size();
+      for (std::size_t k = 0; k < count; ++k) {
+        ChannelState* s = channels_[(k + round_) % count].get();
+        CircuitState c = s->Effective();
+        if (c == CircuitState::kOpen) {
+          if (rerouter_ != nullptr) {
+            requests.push_back({s->setup.name, batch, /*contact_only=*/true});
+            whose.push_back(s);
+          }
           continue;
         }
-        ++got[m.channel];
-        ++in_flight_;
-        work_.push_back(std::move(m));
+        if (now < s->paused_until) continue;
+        auto n = static_cast<std::size_t>(std::floor(s->tokens));
+        if (c == CircuitState::kHalfOpen) n = s->probe_in_flight ? 0 : std::min<std::size_t>(n, 1);
+        if (n > 0) ready.emplace_back(s, std::min(n, batch));
       }
-      for (std::size_t i = 0; i < requests.size(); ++i) {
-        if (requests[i].contact_only) continue;
-        ChannelState* s = whose[i];
-        std::size_t k = got.count(s->setup.name) ? got[s->setup.name] : 0;
-        s->tokens -= static_cast<double>(k);
-        if (s->Effective() == CircuitState::kHalfOpen && k > 0) s->probe_in_flight = true;
-        if (k == requests[i].limit) more = true;
-      }
-      if (!work_.empty()) work_cv_.notify_all();
-      if (!failover.empty()) {
-        lock.unlock();
-        FailoverOpenCircuit(failover, now);
-        lock.lock();
-        more = true;
+      ++round_;
+      if (!ready.empty()) {
+        std::size_t share = std::max<std::size_t>(1, capacity / ready.size());
+        for (auto& [s, n] : ready) {
+          n = std::min({n, share, capacity});
+          if (n == 0) continue;
+          requests.push_back({s->setup.name, n, false});
+          whose.push_back(s);
+          capacity -= n;
+        }
       }
     }
-    if (stopping_) break;
-    if (more && in_flight_ < max_in_flight) continue;
 
-    // Nothing more to claim now: sleep until the earliest moment something can be.
-    TimePoint deadline = TimePoint::max();
-    std::vector<std::pair<std::string, bool>> ask;  // channel, contact_only
-    for (auto& s : channels_) {
-      CircuitState c = s->Effective();
-      if (c == CircuitState::kOpen) {
-        if (s->incident_id.empty()) deadline = std::min(deadline, s->probe_at);
-        if (rerouter_ != nullptr) ask.emplace_back(s->setup.name, true);
+    // A step only to claim is worth it when the last one may have left due messages behind;
+    // otherwise sleep until something is due (claims still ride along with any other step).
+    if (done.empty() && pending.empty() && carry.empty() && (requests.empty() || !claim_now)) {
+      if (stopping_ && workers_done_) break;
+      claim_now = true;
+      // Nothing to do now: sleep until the earliest moment something can be claimed.
+      TimePoint deadline = now + options_.config.poll;  // another process may have enqueued
+      std::vector<std::pair<std::string, bool>> ask;    // channel, contact_only
+      if (!stopping_) {
+        for (auto& s : channels_) {
+          CircuitState c = s->Effective();
+          if (c == CircuitState::kOpen) {
+            if (s->incident_id.empty()) deadline = std::min(deadline, s->probe_at);
+            if (rerouter_ != nullptr) ask.emplace_back(s->setup.name, true);
+            continue;
+          }
+          if (c == CircuitState::kHalfOpen && s->probe_in_flight) continue;
+          ask.emplace_back(s->setup.name, false);
+        }
+      }
+      if (in_flight_ < max_in_flight && !ask.empty()) {
+        lock.unlock();
+        std::vector<std::optional<store::Time>> due(ask.size());
+        for (std::size_t i = 0; i < ask.size(); ++i) {
+          auto d = store_->NextDue(ask[i].first, ask[i].second);
+          due[i] = d.ok() ? *d : store::FromSystem(now + std::chrono::seconds(1));
+        }
+        lock.lock();
+        for (std::size_t i = 0; i < ask.size(); ++i) {
+          if (!due[i]) continue;
+          TimePoint t = *due[i];
+          const ChannelState* s = StateOf(ask[i].first);
+          if (!ask[i].second) {
+            t = std::max(t, s->paused_until);
+            if (s->tokens < 1) {
+              double wait_s = (1 - s->tokens) / s->current_rate;
+              t = std::max(t, now + duration_cast<TimePoint::duration>(
+                                        std::chrono::duration<double>(wait_s)));
+            }
+          }
+          deadline = std::min(deadline, t);
+        }
+      }
+      if (!wake_ && deadline > clock_.Now()) clock_.WaitUntil(dispatch_cv_, lock, deadline);
+      continue;
+    }
+
+    lock.unlock();
+    std::vector<MessageUpdate> updates = std::move(carry);
+    carry.clear();
+    for (const auto& c : done) updates.push_back(c->update);
+    std::vector<store::NewMessage> news;
+    for (const PendingEnqueue* p : pending) {
+      news.insert(news.end(), p->messages.begin(), p->messages.end());
+    }
+    auto stepped = store_->Step({updates, news, store::FromSystem(now), requests});
+    lock.lock();
+
+    if (!stepped) {
+      if (options_.log) options_.log("relay: storing a step failed: " + stepped.error().message());
+      // New messages are not accepted: their callers get the error now.
+      for (PendingEnqueue* p : pending) p->result.emplace(stepped.error());
+      if (!pending.empty()) enqueue_cv_.notify_all();
+      // Outcomes are kept and tried again (the messages stay `sending` in the store meanwhile),
+      // unless stopping with a store that keeps failing: the next start resolves them.
+      if (stopping_ && workers_done_ && ++failures >= 5) {
+        in_flight_ -= finishing;
+        break;
+      }
+      carry = std::move(updates);
+      carry.erase(carry.end() - static_cast<std::ptrdiff_t>(finishing), carry.end());
+      for (auto& c : completions_) done.push_back(std::move(c));
+      completions_ = std::move(done);
+      clock_.WaitUntil(dispatch_cv_, lock, now + std::chrono::milliseconds(200));
+      continue;
+    }
+    failures = 0;
+    store::StepResult& r = *stepped;
+
+    // The callers of Enqueue, in the order their messages were stored.
+    std::size_t at = 0;
+    for (PendingEnqueue* p : pending) {
+      std::vector<store::Enqueued> mine(
+          r.enqueued.begin() + static_cast<std::ptrdiff_t>(at),
+          r.enqueued.begin() + static_cast<std::ptrdiff_t>(at + p->messages.size()));
+      at += p->messages.size();
+      p->result.emplace(std::move(mine));
+    }
+    if (!pending.empty()) enqueue_cv_.notify_all();
+
+    // Outcomes stored: counters and the latency histogram.
+    in_flight_ -= finishing;
+    for (const OutboxMessage& m : r.updated) {
+      ChannelState* s = StateOf(m.channel);
+      if (s == nullptr) continue;
+      if (m.state == MessageState::kDelivered) {
+        ++s->delivered;
+        double secs = std::chrono::duration<double>(m.updated_at - m.created_at).count();
+        latency_sum_ += secs;
+        ++latency_count_;
+        for (std::size_t i = 0; i < std::size(kLatencyBounds); ++i) {
+          if (secs <= kLatencyBounds[i]) ++latency_buckets_[i];
+        }
+      } else if (m.state == MessageState::kFailed || m.state == MessageState::kDeadLettered) {
+        ++s->failed;
+      }
+    }
+
+    // Claims: to the workers, or (a channel whose circuit is open) to the router.
+    bool more = false;
+    std::map<std::string, std::size_t, std::less<>> got;
+    std::vector<OutboxMessage> failover;
+    for (OutboxMessage& m : r.claimed) {
+      ChannelState* s = StateOf(m.channel);
+      if (s != nullptr && s->Effective() == CircuitState::kOpen) {
+        failover.push_back(std::move(m));
         continue;
       }
-      if (c == CircuitState::kHalfOpen && s->probe_in_flight) continue;
-      ask.emplace_back(s->setup.name, false);
+      ++got[m.channel];
+      ++in_flight_;
+      work_.push_back(std::move(m));
     }
-    std::vector<std::optional<store::Time>> due(ask.size());
-    if (in_flight_ < max_in_flight) {
-      lock.unlock();
-      for (std::size_t i = 0; i < ask.size(); ++i) {
-        auto d = store_->NextDue(ask[i].first, ask[i].second);
-        if (d.ok()) {
-          due[i] = *d;
-        } else {
-          due[i] = store::FromSystem(now + std::chrono::seconds(1));  // look again soon
-        }
-      }
-      lock.lock();
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      if (requests[i].contact_only) continue;
+      ChannelState* s = whose[i];
+      auto it = got.find(s->setup.name);
+      std::size_t k = it == got.end() ? 0 : it->second;
+      s->tokens -= static_cast<double>(k);
+      if (s->Effective() == CircuitState::kHalfOpen && k > 0) s->probe_in_flight = true;
+      if (k == requests[i].limit) more = true;
     }
-    for (std::size_t i = 0; i < ask.size(); ++i) {
-      if (!due[i]) continue;
-      TimePoint t = *due[i];
-      const ChannelState* s = StateOf(ask[i].first);
-      if (!ask[i].second) {
-        t = std::max(t, s->paused_until);
-        if (s->tokens < 1) {
-          double wait_s = (1 - s->tokens) / s->current_rate;
-          t = std::max(
-              t, now + duration_cast<TimePoint::duration>(std::chrono::duration<double>(wait_s)));
-        }
-      }
-      deadline = std::min(deadline, t);
+    if (!work_.empty()) work_cv_.notify_all();
+    lock.unlock();
+
+    // Tell the world, after the fact is stored: the incident timeline first (so whoever sees the
+    // change can read the route there too), then the live views.
+    for (const auto& e : r.enqueued) {
+      if (e.created) Publish("queued", e.message);
     }
-    // Another process (`lifeline send`) may enqueue into the same database without waking us.
-    deadline = std::min(deadline, now + options_.config.poll);
-    if (!wake_ && !stopping_) {
-      if (deadline == TimePoint::max()) {
-        dispatch_cv_.wait(lock);
-      } else if (deadline > clock_.Now()) {
-        clock_.WaitUntil(dispatch_cv_, lock, deadline);
+    std::size_t j = 0;  // r.updated is in updates' order, skipped ones left out
+    for (const OutboxMessage& m : r.updated) {
+      while (j < updates.size() && updates[j].id != m.id) ++j;
+      std::string_view type = store::MessageStateName(m.state);
+      if (j < updates.size() && !updates[j].event_type.empty()) type = updates[j].event_type;
+      if (rerouter_ != nullptr && !m.contact.empty() &&
+          (m.state == MessageState::kDelivered || m.state == MessageState::kFailed ||
+           m.state == MessageState::kDeadLettered)) {
+        rerouter_->Final(m);
       }
+      Publish(type, m);
+    }
+    if (!failover.empty()) carry = FailoverOpenCircuit(failover, now);
+
+    lock.lock();
+    claim_now = more;
+  }
+  loop_running_ = false;
+  // Enqueue callers that came after the last step: store them directly.
+  for (PendingEnqueue* p : pending_) {
+    lock.unlock();
+    auto stored = store_->Enqueue(p->messages);
+    lock.lock();
+    if (stored.ok()) {
+      p->result.emplace(std::move(*stored));
+    } else {
+      p->result.emplace(stored.error());
     }
   }
+  pending_.clear();
+  enqueue_cv_.notify_all();
 }
 
-void Relay::FailoverOpenCircuit(const std::vector<OutboxMessage>& claimed, TimePoint now) {
+std::vector<MessageUpdate> Relay::FailoverOpenCircuit(const std::vector<OutboxMessage>& claimed,
+                                                      TimePoint now) {
   std::vector<MessageUpdate> updates;
   for (const OutboxMessage& m : claimed) {
     std::string reason;
@@ -736,19 +798,7 @@ void Relay::FailoverOpenCircuit(const std::vector<OutboxMessage>& claimed, TimeP
     }
     updates.push_back(std::move(u));
   }
-  auto r = store_->Update(updates);
-  {
-    std::lock_guard lock(state_mu_);
-    wake_ = true;  // rerouted messages are due on their new channels now
-  }
-  if (!r) {
-    if (options_.log) options_.log("relay: storing a failover failed: " + r.error().message());
-    return;
-  }
-  for (std::size_t i = 0; i < r->size(); ++i) {
-    const OutboxMessage& m = (*r)[i];
-    Publish(m.route.empty() ? "released" : "rerouted", m);
-  }
+  return updates;
 }
 
 MessageUpdate Relay::Judge(const OutboxMessage& m, const DeliveryResult& r, TimePoint now) {
@@ -903,77 +953,8 @@ void Relay::WorkLoop() {
     }
     lock.lock();
     completions_.push_back(std::make_unique<Completion>(Completion{std::move(m), std::move(u)}));
-    record_cv_.notify_one();
-  }
-}
-
-void Relay::RecordLoop() {
-  std::unique_lock lock(state_mu_);
-  int failures = 0;
-  while (true) {
-    record_cv_.wait(lock, [&] { return !completions_.empty() || workers_done_; });
-    if (completions_.empty()) return;  // workers_done_ and nothing left
-    std::vector<std::unique_ptr<Completion>> batch = std::move(completions_);
-    completions_.clear();
-    lock.unlock();
-
-    std::vector<MessageUpdate> updates;
-    updates.reserve(batch.size());
-    for (const auto& c : batch) updates.push_back(c->update);
-    auto stored = store_->Update(updates);
-    if (!stored) {
-      if (options_.log) options_.log("relay: storing outcomes failed: " + stored.error().message());
-      lock.lock();
-      if (++failures >= 5 && workers_done_) {
-        // Stopping with a broken store: the messages stay in `sending` and the next start
-        // resolves them (RecoverAfterCrash).
-        in_flight_ -= batch.size();
-        failures = 0;
-        continue;
-      }
-      // Put them back in front and try again shortly.
-      for (auto& c : completions_) batch.push_back(std::move(c));
-      completions_ = std::move(batch);
-      clock_.WaitUntil(record_cv_, lock, clock_.Now() + std::chrono::milliseconds(200));
-      continue;
-    }
-    failures = 0;
-
-    lock.lock();
-    for (const OutboxMessage& m : *stored) {
-      ChannelState* s = StateOf(m.channel);
-      if (s == nullptr) continue;
-      if (m.state == MessageState::kDelivered) {
-        ++s->delivered;
-        double secs = std::chrono::duration<double>(m.updated_at - m.created_at).count();
-        latency_sum_ += secs;
-        ++latency_count_;
-        for (std::size_t i = 0; i < std::size(kLatencyBounds); ++i) {
-          if (secs <= kLatencyBounds[i]) ++latency_buckets_[i];
-        }
-      } else if (m.state == MessageState::kFailed || m.state == MessageState::kDeadLettered) {
-        ++s->failed;
-      }
-    }
-    in_flight_ -= batch.size();
     wake_ = true;
     dispatch_cv_.notify_all();
-    lock.unlock();
-
-    std::size_t j = 0;  // stored is updates' order, skipped ones left out
-    for (const OutboxMessage& m : *stored) {
-      while (j < updates.size() && updates[j].id != m.id) ++j;
-      std::string_view type = store::MessageStateName(m.state);
-      if (j < updates.size() && !updates[j].event_type.empty()) type = updates[j].event_type;
-      // The timeline entry first, so whoever sees the change can also read the route there.
-      if (rerouter_ != nullptr && !m.contact.empty() &&
-          (m.state == MessageState::kDelivered || m.state == MessageState::kFailed ||
-           m.state == MessageState::kDeadLettered)) {
-        rerouter_->Final(m);
-      }
-      Publish(type, m);
-    }
-    lock.lock();
   }
 }
 

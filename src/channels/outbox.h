@@ -110,10 +110,14 @@ struct RelayOptions {
 // Thread-safety: every public method may be called from any thread, before Start, while running
 // and after Stop (then nothing is delivered). Public methods never wait for a delivery attempt.
 //
-// Delivery: one dispatcher thread claims due messages per channel (as its circuit and token
-// bucket allow) in batches, `workers` threads send them, one recorder thread stores outcomes in
-// batches. A message is handed to a channel only after its claim is stored, and its outcome is
-// stored before anyone is told. Outcomes:
+// Delivery: one step thread does all the writing. Each step stores, in one transaction (one
+// sync), the outcomes the workers reported, the messages Enqueue accepted since the last step
+// (their callers return once it commits: group commit) and the next claims of due messages per
+// channel (as circuit, token bucket and the in-flight bound allow); then `workers` threads send
+// the claimed messages. A message is handed to a channel only after its claim is stored, and
+// every change is stored before anyone is told. Before Start and after Stop, Enqueue stores
+// directly (a process that does not deliver, such as `lifeline send` beside a running serve, only
+// enqueues; the delivering relay finds the message within `poll`). Outcomes:
 //   delivered     -> delivered (the circuit closes / stays closed)
 //   retry         -> retry_scheduled after max(retry_after, backoff) where backoff is full jitter:
 //                    uniform in [0, min(backoff_max, backoff_base * 2^(attempt-1))]; a
@@ -159,7 +163,8 @@ class Relay {
   // problem; kNotFound for an unknown channel.
   [[nodiscard]] core::Status Validate(const SendRequest& request) const;
   // Validates and stores the message; returns once it is on disk (group commit: concurrent
-  // callers share one transaction). `created` is false when the key was already stored.
+  // callers share one transaction). `created` is false when the key was already stored. Blocks
+  // for one step of the relay (a sync, and the claims and outcomes stored with it).
   [[nodiscard]] core::Result<store::Enqueued> Enqueue(const SendRequest& request);
   // Many at once, one transaction; all are validated first and none is stored if one is bad.
   [[nodiscard]] core::Result<std::vector<store::Enqueued>> EnqueueBatch(
@@ -205,17 +210,23 @@ class Relay {
   struct PendingEnqueue;
 
   core::Result<store::NewMessage> Prepare(const SendRequest& r, TimePoint now) const;
-  core::Result<store::Enqueued> SubmitEnqueue(store::NewMessage message);
+  // Stores validated messages: through the step loop while it runs (group commit), else directly.
+  core::Result<std::vector<store::Enqueued>> Store(std::vector<store::NewMessage> messages);
   void Publish(std::string_view type, const store::OutboxMessage& m);
   void PublishAll(const std::vector<store::OutboxMessage>& ms, std::string_view type);
   void Wake();
 
-  void DispatchLoop();
+  // The one thread that writes: each step stores the outcomes reported by the workers, the
+  // messages accepted since the last step and the next claims in one transaction (one sync),
+  // then hands the claims to the workers.
+  void StepLoop();
   void WorkLoop();
-  void RecordLoop();
   // Under state_mu_: time-driven circuit and bucket changes for every channel.
   void TickLocked(TimePoint now);
-  void FailoverOpenCircuit(const std::vector<store::OutboxMessage>& claimed, TimePoint now);
+  // The router's decisions for contact messages claimed from a channel whose circuit is open;
+  // stored with the next step.
+  std::vector<store::MessageUpdate> FailoverOpenCircuit(
+      const std::vector<store::OutboxMessage>& claimed, TimePoint now);
   store::MessageUpdate Judge(const store::OutboxMessage& m, const DeliveryResult& r, TimePoint now);
   std::chrono::milliseconds Backoff(int attempt);
   ChannelState* StateOf(std::string_view name);
@@ -230,33 +241,29 @@ class Relay {
   std::vector<std::unique_ptr<ChannelState>> channels_;  // fixed after construction
 
   // Guards channels_' mutable parts (circuits, buckets, counters), work_, completions_,
-  // in_flight_, open_incidents_, stopping_, started_, rng_. The dispatcher waits on dispatch_cv_,
-  // workers on work_cv_, the recorder on record_cv_ — all with this mutex.
+  // pending_, in_flight_, open_incidents_, the flags, rng_ and the histogram. The step loop waits
+  // on dispatch_cv_, workers on work_cv_, Enqueue callers on enqueue_cv_ — all with this mutex.
   mutable std::mutex state_mu_;
   std::condition_variable dispatch_cv_;
   std::condition_variable work_cv_;
-  std::condition_variable record_cv_;
+  std::condition_variable enqueue_cv_;
   std::deque<store::OutboxMessage> work_;                 // claimed, waiting for a worker
   std::vector<std::unique_ptr<Completion>> completions_;  // sent, outcome not stored yet
-  std::size_t in_flight_ = 0;                             // claimed and not yet stored as done
-  bool wake_ = false;      // something changed: the dispatcher should look again
-  std::size_t round_ = 0;  // the dispatcher's rotating first channel
+  std::vector<PendingEnqueue*> pending_;  // accepted by Enqueue, for the next step to store
+  std::size_t in_flight_ = 0;             // claimed and not yet stored as done
+  bool wake_ = false;                     // something changed: the step loop should look again
+  std::size_t round_ = 0;                 // the step loop's rotating first channel
   bool stopping_ = false;
   bool started_ = false;
   bool stopped_ = false;
-  bool workers_done_ = false;  // the recorder may finish once completions_ is empty
+  bool loop_running_ = false;  // the step loop takes pending_; else Enqueue stores directly
+  bool workers_done_ = false;  // the step loop may finish once nothing is left to store
   std::map<std::string, core::IncidentNotice> open_incidents_;  // by incident id
   mutable std::mt19937_64 rng_;  // Prepare (const) draws idempotency keys from it
   // Delivery latency histogram (accepted -> delivered), counts per bucket bound and the sum.
   std::vector<std::uint64_t> latency_buckets_;
   double latency_sum_ = 0;
   std::uint64_t latency_count_ = 0;
-
-  // Group commit of Enqueue: the first caller becomes the leader and stores everything queued.
-  std::mutex enqueue_mu_;  // guards enqueue_queue_ and enqueue_leader_
-  std::condition_variable enqueue_cv_;
-  std::vector<PendingEnqueue*> enqueue_queue_;
-  bool enqueue_leader_ = false;
 
   std::mutex subs_mu_;  // guards subs_ and next_sub_
   std::map<std::uint64_t, std::function<void(const OutboxChange&)>> subs_;

@@ -454,6 +454,41 @@ TEST_P(StoreConformance, OutboxCountsFollowEveryChangeAndPruneKeepsLiveMessages)
   EXPECT_TRUE(o.Get(s[1].message.id).ok());
 }
 
+TEST_P(StoreConformance, OutboxStepRecordsEnqueuesAndClaimsInOneTransaction) {
+  OutboxStore& o = store_->Outbox();
+  auto first = EnqueueOne(o, Msg("a", "wa", kT0, "ana")).message;
+  ASSERT_EQ(Claim(o, kT0, "wa").size(), 1u);
+
+  // The outcome moves "a" to tg; "b" is new on tg; both leave in the same step's claim.
+  MessageUpdate moved;
+  moved.id = first.id;
+  moved.state = MessageState::kQueued;
+  moved.at = kT0 + seconds(1);
+  moved.next_attempt_at = kT0 + seconds(1);
+  moved.channel = "tg";
+  moved.event_type = "rerouted";
+  std::vector<MessageUpdate> updates = {moved};
+  std::vector<NewMessage> enqueue = {Msg("b", "tg", kT0 + seconds(1)), Msg("a", "x", kT0)};
+  std::vector<ClaimRequest> claims = {{"tg", 10, false}};
+  auto r = Must(o.Step({updates, enqueue, kT0 + seconds(1), claims}));
+  ASSERT_EQ(r.updated.size(), 1u);
+  EXPECT_EQ(r.updated[0].channel, "tg");
+  ASSERT_EQ(r.enqueued.size(), 2u);
+  EXPECT_TRUE(r.enqueued[0].created);
+  EXPECT_FALSE(r.enqueued[1].created);  // "a" exists
+  ASSERT_EQ(r.claimed.size(), 2u);
+  EXPECT_EQ(r.claimed[0].id, first.id);  // due first
+  EXPECT_EQ(r.claimed[1].idempotency_key, "b");
+
+  // All or nothing: a bad update stores none of the step.
+  MessageUpdate bad = moved;
+  bad.state = MessageState::kSending;
+  std::vector<MessageUpdate> bad_updates = {bad};
+  std::vector<NewMessage> more = {Msg("c", "tg", kT0)};
+  EXPECT_FALSE(o.Step({bad_updates, more, kT0, {}}).ok());
+  EXPECT_FALSE(o.FindByKey("c").ok());
+}
+
 TEST_P(StoreConformance, OutboxSurvivesAReopen) {
   auto m = EnqueueOne(store_->Outbox(), Msg("k", "tg", kT0)).message;
   ASSERT_EQ(Claim(store_->Outbox(), kT0, "tg").size(), 1u);
