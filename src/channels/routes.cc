@@ -102,7 +102,8 @@ json MessageJson(const store::OutboxMessage& m) {
           {"updated_at", Time(m.updated_at)},
           {"remote_id", m.remote_id},
           {"last_reason", m.last_reason},
-          {"route", m.route}};
+          {"route", m.route},
+          {"last_seq", m.last_seq}};
 }
 
 json MessageEventJson(const store::MessageEvent& e) {

@@ -12,6 +12,7 @@ import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createMockRelay } from "./mock-relay.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -162,6 +163,8 @@ setInterval(() => {
   for (const s of streams) s.write(": ping\n\n");
 }, opt.ping * 1000).unref();
 
+const relay = createMockRelay({ broadcast, iso, whatsappFailing: () => outageNow(Date.now()) });
+
 function addEvent(incId, type, message, data = {}) {
   const list = events.get(incId) ?? [];
   const ev = { seq: list.length + 1, at: iso(Date.now()), type, message, data };
@@ -183,6 +186,7 @@ function round() {
         openIncident = { id: incId, kind: "platform", domain, platforms: [id], verdict: "outage", state: "open", title: "meta: outage of WhatsApp", opened_at: iso(t), updated_at: iso(t), closed_at: null, duration_s: null };
         incidents.set(incId, openIncident);
         broadcast("incident", openIncident);
+        relay.onIncident(openIncident);
         addEvent(incId, "opened", "WhatsApp: outage (tcp/refused) confirmed by 2 of 2 vantage points");
         addEvent(incId, "evidence", "here: connect to 127.0.0.1:8443 refused");
       } else if (v.verdict === "outage" && openIncident) {
@@ -196,6 +200,7 @@ function round() {
         inc.duration_s = Math.round((t - Date.parse(inc.opened_at)) / 1000);
         addEvent(inc.id, "closed", `WhatsApp recovered: ${v.reason}`);
         broadcast("incident", inc);
+        relay.onIncident(inc);
         openIncident = null;
       }
       v.incident_id = openIncident?.id ?? null;
@@ -313,6 +318,7 @@ const server = createServer(async (req, res) => {
       });
       return send(res, 200, { checked_at: iso(t), exit_code: platforms.some((x) => x.verdict !== "up") ? 1 : 0, observer, platforms, domains: [], vantage_points: [], notes: [] });
     }
+    if (relay.handles(p)) return relay.handle(req, res, url, { need, send, err, body });
     if (req.method !== "GET") return err(res, 405, "invalid_argument", "method not allowed");
     if (!need(req, res, 1)) return;
     if (p === "/v1/events") {

@@ -9,6 +9,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ARTIFACTS, MOCK_OPERATOR_TOKEN, WEB, Runner, Server, assert, freePort, launchBrowser, prepareArtifacts, sleep } from "./harness.mjs";
+import { registerOutboxTests } from "./outbox.mjs";
 
 const OBSERVER_DOWN_TITLE =
   "The problem is on this side: this machine's connection is down — platforms cannot be judged";
@@ -30,6 +31,24 @@ async function waitIn(page, fn, arg, ms, what) {
   } catch {
     throw new Error(`timed out after ${(ms / 1000).toFixed(1)} s waiting until ${what}`);
   }
+}
+
+// Waits until the URL's hash passes `test`. The app changes the URL a moment after what the user
+// sees: closing a panel goes back in history, which lands after the dialog is already gone.
+async function waitForHash(page, test, what, ms = 5000) {
+  try {
+    await page.waitForURL((u) => test(u.hash), { timeout: ms });
+  } catch {
+    throw new Error(`${what}: ${page.url()}`);
+  }
+}
+
+// Closes the open panel (`kind` "platform" or "incident") with Esc as a user would, and waits until
+// it is gone and so is its URL, so the next step starts from the settled board.
+async function closeWithEscape(page, kind, what) {
+  await page.keyboard.press("Escape");
+  await page.getByTestId(kind === "platform" ? "details" : "incident-view").waitFor({ state: "hidden", timeout: 5000 });
+  await waitForHash(page, (hash) => !hash.startsWith(`#/${kind}/`), what);
 }
 
 const t = new Runner();
@@ -55,7 +74,8 @@ t.test("board loads with a tile per platform", async ({ page, server }) => {
   assert(await page.getByTestId("observer-banner").isHidden(), "the observer banner shows although this machine is fine");
   const v = await verdictOf(page, "whatsapp");
   assert(v !== "outage", `WhatsApp is already in outage when the board loads: the scripted outage began too early (raise E2E_OUTAGE_AFTER, now ${outageAfter}s)`);
-  await sleep(300); // sparklines arrive just after the tiles
+  // The sparklines arrive just after the tiles: each tile shows its last hour (or says it has none).
+  await waitIn(page, () => !document.querySelector("article.tile .spark-placeholder"), null, 10_000, "every tile shows its sparkline");
   await shot(page, "01-board");
 });
 
@@ -73,11 +93,12 @@ t.test("a scripted outage turns the WhatsApp tile red without a reload", async (
   await waitIn(page, () => document.querySelector('[data-testid="verdict-whatsapp"]')?.dataset.verdict === "outage", null, budget, "the WhatsApp tile says outage");
   const detected = (Date.now() - outageStart) / 1000;
   page.off("load", onLoad);
-  const look = await page.getByTestId("verdict-whatsapp").evaluate((el) => ({
-    bg: getComputedStyle(el).backgroundColor,
-    text: el.textContent,
-    tile: el.closest("article")?.className ?? "",
-  }));
+  // Read in one step inside the page: every live update rebuilds the tile's verdict, and a
+  // verdict found first and read afterwards may be a detached one without any style.
+  const look = await page.evaluate(() => {
+    const el = document.querySelector('[data-testid="verdict-whatsapp"]');
+    return { bg: getComputedStyle(el).backgroundColor, text: el.textContent, tile: el.closest("article")?.className ?? "" };
+  });
   const [r, g, b] = (look.bg.match(/\d+/g) ?? []).map(Number);
   assert(r >= 150 && g < 90 && b < 90, `the outage verdict is not red: background ${look.bg}`);
   assert(/outage/i.test(look.text), `the verdict does not say "Outage" in words: ${look.text}`);
@@ -108,18 +129,16 @@ t.test("an incident appears live and shows its timeline", async ({ page, server 
   const types = await page.locator('[data-testid="timeline"] li[data-type]').evaluateAll((els) => els.map((e) => e.dataset.type));
   assert(types.includes("opened"), `the timeline has no "opened" event: ${types.join(", ")}`);
   assert((await page.getByTestId("incident-state").getAttribute("data-state")) === "open", "the incident view does not say open");
-  assert(/#\/incident\//.test(page.url()), `the incident view has no link of its own: ${page.url()}`);
+  await waitForHash(page, (hash) => hash.startsWith("#/incident/"), "the incident view has no link of its own");
   await shot(page, "03-incident", { fullPage: false });
-  await page.keyboard.press("Escape");
-  await view.waitFor({ state: "hidden", timeout: 5000 });
-  assert(!page.url().includes("#/incident/"), "closing the incident left its URL");
+  await closeWithEscape(page, "incident", "closing the incident left its URL");
 });
 
 t.test("the details panel shows evidence, probes and the chart", async ({ page }) => {
   await page.getByTestId("tile-whatsapp").locator(".tile-name").click();
   const d = page.getByTestId("details");
   await d.waitFor({ state: "visible", timeout: 5000 });
-  assert(page.url().endsWith("#/platform/whatsapp"), `details URL is ${page.url()}`);
+  await waitForHash(page, (hash) => hash === "#/platform/whatsapp", "the details have another URL");
   const name = await page.locator("#details-name").innerText();
   assert(name.includes("WhatsApp"), `details are of ${name}`);
   const ev = await page.locator('[data-testid="evidence"] li').allInnerTexts();
@@ -146,9 +165,7 @@ t.test("check now runs a check and says what it found", async ({ page }) => {
   assert(/Checked at \d\d:\d\d:\d\d/.test(text), `the outcome does not say when it checked: ${text}`);
   await page.locator('[data-testid="probes-note"]').filter({ hasText: "check you ran" }).waitFor({ timeout: 5000 });
   await shot(page, "05-check-now", { fullPage: false });
-  await page.keyboard.press("Escape");
-  await page.getByTestId("details").waitFor({ state: "hidden", timeout: 5000 });
-  assert(!page.url().includes("#/platform/"), "closing the details left their URL");
+  await closeWithEscape(page, "platform", "closing the details left their URL");
 });
 
 t.test("the keyboard opens and closes a tile's details", async ({ page }) => {
@@ -164,8 +181,7 @@ t.test("the keyboard opens and closes a tile's details", async ({ page }) => {
     document.querySelector(`[data-testid="reason-${id}"]`).dataset.e2eOld = "1";
   }, first);
   await waitIn(page, (id) => !document.querySelector(`[data-testid="reason-${id}"]`)?.dataset.e2eOld, first, (interval * 2 + 10) * 1000, "a live update redrew the tile");
-  await page.keyboard.press("Escape");
-  await page.getByTestId("details").waitFor({ state: "hidden", timeout: 5000 });
+  await closeWithEscape(page, "platform", "closing the details left their URL");
   const back = await page.evaluate((id) => document.activeElement?.closest("article")?.dataset.platform === id, first);
   assert(back, "focus did not return to the tile after closing");
 });
@@ -224,7 +240,7 @@ t.test("recovery turns the tile back and closes the incident live", async ({ pag
   await closed.first().locator("button").click();
   await page.locator('[data-testid="timeline"] li[data-type="closed"]').waitFor({ timeout: 5000 });
   await shot(page, "09-incident-closed", { fullPage: false });
-  await page.keyboard.press("Escape");
+  await closeWithEscape(page, "incident", "closing the incident left its URL");
 });
 
 t.test("a refused API token gets a clear message, and forgetting it recovers", async ({ page }) => {
@@ -280,10 +296,9 @@ t.test(
     } finally {
       await fetch(`${server.base}/__mock/anonymous-role`, { method: "POST", body: JSON.stringify({ role: "operator" }) });
     }
-    await page.keyboard.press("Escape");
+    await closeWithEscape(page, "platform", "closing the details left their URL");
     await page.getByTestId("token-button").click();
     await page.getByTestId("token-forget").click();
-    await page.getByTestId("details").waitFor({ state: "hidden", timeout: 5000 });
   },
   { only: "mock" },
 );
@@ -306,8 +321,7 @@ t.test("the charts show the outage's minutes from the stored history", async ({ 
   const summary = await page.getByTestId("chart-summary").innerText();
   assert(/probes succeeded/.test(summary) && !/^Last .*: 100 %/.test(summary), `chart summary: ${summary}`);
   await shot(page, "11c-details-chart", { fullPage: false });
-  await page.keyboard.press("Escape");
-  await page.getByTestId("details").waitFor({ state: "hidden", timeout: 5000 });
+  await closeWithEscape(page, "platform", "closing the details left their URL");
   // The tile's sparkline follows within a round or two (it refetches at most every 30 s).
   await waitIn(page, () => !!document.querySelector('[data-testid="tile-whatsapp"] svg.spark rect.av-warn, [data-testid="tile-whatsapp"] svg.spark rect.av-bad'), null, 45_000, "the WhatsApp sparkline marks the failing minute");
   await shot(page, "11d-board-sparklines");
@@ -328,17 +342,26 @@ t.test("the live indicator shows reconnecting, then live after a server restart"
 
 t.test("a phone-sized screen shows the board without sideways scrolling", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
-  await sleep(300);
+  // Reading scrollWidth lays the page out afresh: it is exact once the window has its new size.
+  await waitIn(page, () => window.innerWidth === 390, null, 5000, "the window is phone-sized");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert(overflow <= 1, `the page is ${overflow} px wider than the screen`);
   await shot(page, "13-phone", { fullPage: false });
   await page.getByTestId(`tile-${platforms[0].platform}`).locator(".tile-name").click();
   await page.locator('[data-testid="probes"] tbody tr').first().waitFor({ timeout: 5000 });
   await shot(page, "14-phone-details", { fullPage: false });
-  await page.keyboard.press("Escape");
+  await closeWithEscape(page, "platform", "closing the details left their URL");
   await page.setViewportSize({ width: 1360, height: 900 });
   await page.emulateMedia({ colorScheme: "dark" });
-  await sleep(600); // let the tiles' colour transition finish
+  // The tiles fade to their dark colours. getAnimations() applies the new colour scheme first,
+  // so the fades have started by the time it is asked, and the shot waits until they are over.
+  await waitIn(
+    page,
+    () => matchMedia("(prefers-color-scheme: dark)").matches && !document.getAnimations().some((a) => a instanceof CSSTransition),
+    null,
+    5000,
+    "the dark colours are in place",
+  );
   await shot(page, "15-dark", { fullPage: false });
   await page.emulateMedia({ colorScheme: "light" });
 });
@@ -347,6 +370,9 @@ t.test("nothing left this machine and no script error happened", async (ctx) => 
   assert(ctx.external.length === 0, `requests outside the server's origin: ${ctx.external.slice(0, 5).join(", ")}`);
   assert(ctx.pageErrors.length === 0, `uncaught errors in the page: ${ctx.pageErrors.slice(0, 3).join(" | ")}`);
 });
+
+// The relay's views (channel strip, outbox page): after the restart above, on its outage script.
+registerOutboxTests(t, { outageAfter, outageFor, interval });
 
 // ---- main ---------------------------------------------------------------------------------
 

@@ -2,14 +2,21 @@
 // localStorage and goes out as a Bearer header on every call.
 
 import type {
+  ChannelHealth,
   CheckReport,
+  ContactView,
   History,
   Incident,
   IncidentEvent,
   IncidentsBody,
+  MessageDetail,
+  OutboxMessage,
+  OutboxPage,
+  OutboxQuery,
   PlatformView,
   PlatformsBody,
   ReportAccepted,
+  SendMessage,
   StatusPageFull,
 } from "./types";
 
@@ -97,4 +104,26 @@ export const api = {
   report: (platform: string, kind: string) =>
     call<ReportAccepted>("POST", "/v1/reports", kind ? { platform, kind } : { platform }),
   statusPages: () => call<{ status_pages: StatusPageFull[] }>("GET", "/v1/status-pages"),
+};
+
+// The relay's routes (src/channels/routes.cc): the outbox, channel health and contacts.
+// Actions (send, retry, cancel, decide) need the operator role.
+export function outboxQueryString(q: OutboxQuery): string {
+  const parts: string[] = [];
+  for (const key of ["state", "channel", "incident", "contact", "limit", "cursor"] as const) {
+    const v = q[key];
+    if (v !== undefined && v !== "") parts.push(`${key}=${enc(String(v))}`);
+  }
+  return parts.length ? `?${parts.join("&")}` : "";
+}
+
+export const relayApi = {
+  outbox: (q: OutboxQuery = {}) => call<OutboxPage>("GET", `/v1/outbox${outboxQueryString(q)}`),
+  message: (id: string) => call<MessageDetail>("GET", `/v1/outbox/${enc(id)}`),
+  send: (m: SendMessage) => call<{ message: OutboxMessage; created: boolean }>("POST", "/v1/outbox", m),
+  retry: (id: string) => call<{ message: OutboxMessage }>("POST", `/v1/outbox/${enc(id)}/retry`),
+  cancel: (id: string) => call<{ message: OutboxMessage }>("POST", `/v1/outbox/${enc(id)}/cancel`),
+  decide: (id: string, delivered: boolean) => call<{ message: OutboxMessage }>("POST", `/v1/outbox/${enc(id)}/decide`, { delivered }),
+  channels: () => call<{ channels: ChannelHealth[] }>("GET", "/v1/channels"),
+  contacts: () => call<{ contacts: ContactView[] }>("GET", "/v1/contacts"),
 };

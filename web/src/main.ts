@@ -10,6 +10,7 @@ import { byId, fill, h } from "./dom";
 import { formatDuration, formatRelative, observerBanner } from "./format";
 import { closeIncident, incidentOpenFor, openIncidentView, renderIncidentHead, renderIncidentList, renderTimeline, setIncidentsError } from "./incidents";
 import { LiveStream, type LiveState } from "./live";
+import { initRelay, onRelayMessage, onRelayResync } from "./outbox";
 import { fillReportPlatforms, initReportForm } from "./report";
 import { applyMessage, loadPlatforms, sortIncidents, summarize, type Arrangement } from "./state";
 
@@ -168,9 +169,13 @@ const stream = new LiveStream("/v1/events", {
   onResync: () => {
     // Coalesce: a flapping connection must not hammer the API.
     if (resyncTimer) clearTimeout(resyncTimer);
-    resyncTimer = setTimeout(() => void loadAll(), 100);
+    resyncTimer = setTimeout(() => {
+      void loadAll();
+      onRelayResync();
+    }, 100);
   },
   onMessage: (m) => {
+    onRelayMessage(m); // the outbox page and the channel strip
     const { state, change } = applyMessage(app.state, m);
     app.state = state;
     if (change.platform) {
@@ -226,6 +231,7 @@ function start(): void {
   });
   initTokenDialog();
   initReportForm();
+  initRelay();
   app.onTokenChanged = () => {
     hideNotice();
     void loadAll();

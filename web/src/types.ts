@@ -174,3 +174,114 @@ export interface CheckReport {
 export interface ApiErrorBody {
   error: { code: string; message: string };
 }
+
+// ---- the relay (/v1/outbox, /v1/channels, /v1/contacts; src/channels/routes.cc) ----
+
+export type MessageState =
+  | "queued"
+  | "sending"
+  | "delivered"
+  | "retry_scheduled"
+  | "unconfirmed"
+  | "failed"
+  | "dead_lettered"
+  | "cancelled";
+
+export interface OutboxMessage {
+  id: string;
+  idempotency_key: string;
+  channel: string;
+  contact: string;
+  recipient: string;
+  subject?: string; // lists may leave the body out
+  text?: string;
+  incident_id: string;
+  state: MessageState | string;
+  attempts: number;
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+  remote_id: string;
+  last_reason: string;
+  // How the message got to its channel ("team-whatsapp: circuit open, Meta outage since 10:02
+  // UTC"); "" when it was addressed to its channel directly.
+  route: string;
+  last_seq?: number; // the newest event's seq, when the server sends it
+}
+
+export interface OutboxPage {
+  messages: OutboxMessage[];
+  next_cursor: string | null;
+}
+
+export interface MessageEvent {
+  seq: number;
+  at: string;
+  type: string; // usually the new state; also "rerouted", "retried", "decided", "released", ...
+  state: MessageState | string;
+  detail: string;
+  answer: unknown;
+}
+
+export interface MessageDetail {
+  message: OutboxMessage;
+  events: MessageEvent[];
+}
+
+// What /v1/events carries with type "outbox".
+export interface OutboxLiveEvent {
+  type: string;
+  message: OutboxMessage;
+}
+
+export type CircuitState = "closed" | "open" | "half_open";
+
+export interface ChannelHealth {
+  name: string;
+  kind: string;
+  platform: string;
+  domain: string;
+  circuit: CircuitState | string;
+  circuit_reason: string;
+  open_since: string | null;
+  probe_at: string | null;
+  incident_id: string;
+  consecutive_failures: number;
+  rate_per_second: number;
+  current_rate: number;
+  tokens: number;
+  paused_until: string | null;
+}
+
+export interface ContactPointView {
+  channel: string;
+  to: string;
+  circuit: CircuitState | string | null;
+}
+
+export interface ContactView {
+  id: string;
+  name: string;
+  role: string;
+  points: ContactPointView[];
+}
+
+export interface OutboxQuery {
+  state?: string;
+  channel?: string;
+  incident?: string;
+  contact?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface SendMessage {
+  channel?: string;
+  contact?: string;
+  to?: string;
+  subject?: string;
+  text: string;
+  idempotency_key?: string;
+  incident_id?: string;
+  dry_run?: boolean;
+}
