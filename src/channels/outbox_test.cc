@@ -406,6 +406,32 @@ TEST_F(RelayTest, RecoveryAtStartResolvesMessagesLeftInSending) {
   ASSERT_TRUE(changes_->WaitState(tb->id, MessageState::kDelivered));
 }
 
+TEST_F(RelayTest, BeforeStartEnqueueStoresAndStartDelivers) {
+  FakeChannel* tg = AddChannel("tg");
+  relay_ = std::make_unique<Relay>(&store_->Outbox(), std::move(setups_), options_);
+  changes_ = std::make_unique<Changes>(*relay_);
+  auto m = Send("tg", "early");
+  EXPECT_EQ(Get(m.id).message.state, MessageState::kQueued);
+  EXPECT_EQ(tg->attempts(), 0u);
+  ASSERT_OK(relay_->Start());
+  ASSERT_TRUE(changes_->WaitState(m.id, MessageState::kDelivered));
+}
+
+TEST_F(RelayTest, AMessageStoredByAnotherProcessIsFoundWithinThePollInterval) {
+  AddChannel("tg");
+  options_.config.poll = seconds(2);
+  StartRelay();
+  // `lifeline send` in another process writes to the same database without waking this relay.
+  store::NewMessage other{.idempotency_key = "from-cli",
+                          .channel = "tg",
+                          .text = "x",
+                          .created_at = store::FromSystem(kT0)};
+  ASSERT_OK(store_->Outbox().Enqueue(std::vector<store::NewMessage>{other}));
+  auto id = store_->Outbox().FindByKey("from-cli")->id;
+  clock_.Advance(seconds(2));
+  ASSERT_TRUE(changes_->WaitState(id, MessageState::kDelivered));
+}
+
 TEST_F(RelayTest, CancelStopsAQueuedMessage) {
   FakeChannel* tg = AddChannel("tg");
   StartRelay();

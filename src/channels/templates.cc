@@ -1,4 +1,5 @@
-// Template checks and rendering with fmt named arguments (templates.h).
+// Template checks and rendering with fmt named arguments (templates.h): values are cut to their
+// maximum lengths first, and fmt's exceptions become kInvalidArgument here.
 #include "channels/templates.h"
 
 #include <fmt/args.h>
