@@ -93,7 +93,11 @@ class Watching final : public core::IncidentFeed::Subscription {
 }  // namespace
 
 std::unique_ptr<core::IncidentFeed::Subscription> RelayRuntime::Watch(core::IncidentFeed& feed) {
-  return std::make_unique<Watching>(relay_->Watch(feed), alerts_->Watch(feed));
+  // The circuits first: the feed calls sinks in subscription order, so a circuit is open before
+  // an alert about the same incident is planned (and goes straight to the next contact point).
+  auto relay = relay_->Watch(feed);
+  auto alerts = alerts_->Watch(feed);
+  return std::make_unique<Watching>(std::move(relay), std::move(alerts));
 }
 
 ContactSender RelayRuntime::SenderToContacts() {
