@@ -285,6 +285,11 @@ TEST(Engine, AMetaOutageIsOneDomainIncidentThatClosesOnRecovery) {
   ASSERT_TRUE(h.engine->Start().ok());
   ASSERT_TRUE(WaitFor([&] { return !h.Incidents().empty(); }));
   auto incidents = h.Incidents();
+  // The incident is stored before it is published: wait until the feed has told of it.
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard lock(live_mu);
+    return !notices.empty();
+  }));
   {
     // A part that subscribes while the incident is open learns of it at once.
     std::vector<core::IncidentNotice> late;
@@ -388,8 +393,10 @@ TEST(Engine, APlatformJudgedWithItsDomainIsNamedByTheDomainIncident) {
   EXPECT_THAT(events.front().data_json,
               HasSubstr("Instagram: fails at DNS like facebook and whatsapp of its failure domain "
                         "meta, which are down"));
+  // The round stores the incident first and updates the board after: wait for the board.
+  ASSERT_TRUE(WaitFor([&] { return h.View("instagram")["incident_id"] == incidents[0].id; }))
+      << h.View("instagram");
   EXPECT_EQ(h.View("instagram")["verdict"], "outage");
-  EXPECT_EQ(h.View("instagram")["incident_id"], incidents[0].id);
   EXPECT_EQ(h.View("x")["verdict"], "up");
 }
 
