@@ -183,6 +183,25 @@ std::string EncodeQueryValue(std::string_view s) { return Encode(s, "-._~"); }
 
 // --- phone numbers ------------------------------------------------------------------------------
 
+Result<std::string> RecipientE164(std::string_view channel, const std::string& given,
+                                  const std::string& fallback) {
+  const std::string& to = given.empty() ? fallback : given;
+  if (to.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("{}: no phone number to send to (give the message a recipient, or "
+                             "set to:)",
+                             channel));
+  }
+  auto e164 = NormalizeE164(to);
+  if (!e164) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("{}: recipient '{}' is not a phone number in E.164 form "
+                             "(+15551234567)",
+                             channel, to));
+  }
+  return *e164;
+}
+
 std::optional<std::string> NormalizeE164(std::string_view text) {
   std::string digits;
   for (std::size_t i = 0; i < text.size(); ++i) {

@@ -78,6 +78,12 @@ std::string EncodeQueryValue(std::string_view s);
 // spaces, dashes, dots and parentheses are dropped. nullopt when it is not a phone number.
 std::optional<std::string> NormalizeE164(std::string_view text);
 
+// The phone number a message goes to on `channel`: `given` (the message's own recipient), else
+// `fallback` (the channel's configured one), in E.164. kInvalidArgument naming the channel when
+// there is none or it is not a phone number.
+core::Result<std::string> RecipientE164(std::string_view channel, const std::string& given,
+                                        const std::string& fallback);
+
 // --- text ---------------------------------------------------------------------------------------
 
 bool IsValidUtf8(std::string_view s);

@@ -125,19 +125,7 @@ class TwilioChannel final : public Channel {
 
  private:
   Result<std::string> Recipient(const OutgoingMessage& m) const {
-    const std::string& to = m.to.empty() ? config_.to : m.to;
-    if (to.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "{}: no phone number to send to (give the message a recipient, or set to:)",
-                       info_.name);
-    }
-    auto e164 = adapter::NormalizeE164(to);
-    if (!e164) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "{}: recipient '{}' is not a phone number in E.164 form (+15551234567)",
-                       info_.name, to);
-    }
-    return *e164;
+    return adapter::RecipientE164(info_.name, m.to, config_.to);
   }
 
   Info info_;
