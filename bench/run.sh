@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --preset release >/dev/null
-cmake --build --preset release --target probe_load lifeline api_fake_server
+cmake --build --preset release --target probe_load lifeline api_fake_server relay_load \
+  outbox_fill
 echo "== CPU per probe vs blackbox_exporter"
 bash bench/compare_blackbox.sh build/release "${RUNS:-5}"
 echo "== 1,000 targets at once: peak RSS"
@@ -13,7 +14,13 @@ echo "== lifeline serve watching 10,000 endpoints every 10 s: CPU, RSS, probe st
 bash bench/watch_10k.sh build/release "${RUNS:-3}"
 echo "== GET /v1/platforms under wrk: the API transport alone, then the real serve"
 bash bench/api_bench.sh build/release
+echo "== the relay: enqueue to delivered on SQLite, durable, beside a bare HTTP client"
+build/release/bench/relay_load --runs "${RUNS:-5}"
+echo "== the relay: an incident opening in serve to the first message on the backup channel"
+bash bench/relay_failover.sh build/release "${RUNS:-5}"
 if [[ $(id -u) == 0 ]]; then
+  echo "== the relay: 1,000,000 messages queued: serve's RSS and the outbox API"
+  bash bench/relay_backlog.sh build/release 1000000
   bash bench/api_serve_bench.sh build/release "${RUNS:-3}"
   echo "== lifeline check of the full catalog in the namespace test world"
   bash bench/check_world.sh build/release/lifeline "${RUNS:-5}"
