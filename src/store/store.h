@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "store/outbox.h"
 #include "store/records.h"
+#include "store/timers.h"
 
 namespace lifeline::store {
 
@@ -152,12 +153,14 @@ class Store {
   [[nodiscard]] virtual core::Result<std::vector<StatusPageState>> ListStatusPages() = 0;
 
   // ---- Slices owned by response parts ----
-  // Each part's tables sit behind their own interface (outbox.h, ...), reached through one
-  // accessor here, so this interface does not grow a method per feature. The slice lives as long
-  // as the Store and follows the same contract.
+  // Each part's tables sit behind their own interface (outbox.h, timers.h, ...), reached through
+  // one accessor here, so this interface does not grow a method per feature. The slice lives as
+  // long as the Store and follows the same contract.
 
   // The relay's durable outbox (outbox.h).
   virtual OutboxStore& Outbox() = 0;
+  // Durable timers, work due later that one scheduler runs (timers.h; src/timers/scheduler.h).
+  virtual TimerStore& Timers() = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` and its directory, and migrates it to

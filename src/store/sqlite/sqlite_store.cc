@@ -17,6 +17,7 @@
 #include "store/sqlite/migrate.h"
 #include "store/sqlite/outbox.h"
 #include "store/sqlite/preflight.h"
+#include "store/sqlite/timers.h"
 #include "store/store.h"
 
 namespace lifeline::store::sqlite {
@@ -79,11 +80,13 @@ class SqliteStore final : public Store {
   SqliteStore(std::unique_ptr<Db> writer, std::unique_ptr<Db> reader, OpenOptions options)
       : conns_(std::move(writer), std::move(reader)),
         outbox_(NewSqliteOutbox(&conns_)),
+        timers_(NewSqliteTimers(&conns_)),
         options_(options) {}
 
   Status Init();
 
   OutboxStore& Outbox() override { return *outbox_; }
+  TimerStore& Timers() override { return *timers_; }
 
   Status AddProbeSamples(std::span<const ProbeSample> samples) override;
   Result<std::vector<ProbeSample>> ListProbeSamples(const SampleQuery& query) override;
@@ -126,7 +129,7 @@ class SqliteStore final : public Store {
  private:
   using Sync = Connections::Sync;
 
-  // Connections::Write / Read (conns.h), shared with the outbox.
+  // Connections::Write / Read (conns.h), shared with the outbox and the timers.
   template <typename F>
   auto Write(Sync sync, std::string_view doing, F&& fn) -> std::invoke_result_t<F, Db&> {
     return conns_.Write(sync, doing, std::forward<F>(fn));
@@ -146,6 +149,7 @@ class SqliteStore final : public Store {
 
   Connections conns_;                    // the writer and the reader, each behind its own mutex
   std::unique_ptr<OutboxStore> outbox_;  // shares conns_
+  std::unique_ptr<TimerStore> timers_;   // shares conns_
 
   std::mutex used_mu_;                                 // guards last_marked_
   std::unordered_map<std::string, Time> last_marked_;  // MarkTokenUsed throttle, per token id
