@@ -269,9 +269,10 @@ void Relay::ReapplyIncidentsLocked(TimePoint now) {
       bool names_platform =
           !s->setup.platform.empty() &&
           std::find(n.platforms.begin(), n.platforms.end(), s->setup.platform) != n.platforms.end();
-      // A domain incident lists several of the domain's platforms (or none); a platform
-      // incident also carries its domain, but does not stop the domain's other platforms.
-      bool whole_domain = !s->domain.empty() && n.domain == s->domain && n.platforms.size() != 1;
+      // A domain incident stops every platform of the domain; a platform incident also carries
+      // its domain, but does not stop the domain's other platforms.
+      bool whole_domain = n.kind == core::IncidentNotice::Kind::kDomain && !s->domain.empty() &&
+                          n.domain == s->domain;
       if (names_platform || whole_domain) {
         holding = &n;
         break;

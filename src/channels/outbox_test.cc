@@ -345,9 +345,10 @@ TEST_F(RelayTest, AnIncidentOfThePlatformOrItsDomainOpensTheCircuitAtOnce) {
   // An Instagram incident (with its domain) does not stop WhatsApp...
   relay_->OnIncident(n);
   EXPECT_TRUE(relay_->Accepting("wa"));
-  // ... a domain incident does.
+  // ... a domain incident does, even when it does not list WhatsApp.
   n.incident_id = "inc_2";
-  n.platforms = {"instagram", "whatsapp", "facebook"};
+  n.kind = core::IncidentNotice::Kind::kDomain;
+  n.platforms = {"instagram", "facebook"};
   n.title = "Meta outage";
   relay_->OnIncident(n);
   auto h = relay_->Health("wa");

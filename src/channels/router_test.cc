@@ -102,6 +102,7 @@ class RouterTest : public ::testing::Test {
     EXPECT_TRUE(inc.ok());
     core::IncidentNotice notice;
     notice.incident_id = inc->id;
+    notice.kind = core::IncidentNotice::Kind::kDomain;
     notice.domain = "meta";
     notice.platforms = n.platforms;
     notice.title = n.title;

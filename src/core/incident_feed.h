@@ -16,7 +16,12 @@ namespace lifeline::core {
 
 struct IncidentNotice {
   enum class Change { kOpened, kUpdated, kClosed };
+  // kPlatform: one platform fails (`domain` is still its failure domain, but the domain's other
+  // platforms are fine); kDomain: the whole failure domain fails (every platform riding it, not
+  // only those listed); kFlapping: a platform that keeps failing and recovering.
+  enum class Kind { kPlatform, kDomain, kFlapping };
   Change change = Change::kOpened;
+  Kind kind = Kind::kPlatform;
   std::string incident_id;
   std::string domain;                  // failure domain ("meta"); may be empty
   std::vector<std::string> platforms;  // every platform the incident names

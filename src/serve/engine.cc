@@ -233,6 +233,9 @@ struct Engine::State {
   void NotifyIncident(const store::Incident& inc, const store::IncidentEvent* ev) {
     core::IncidentNotice n;
     n.incident_id = inc.id;
+    n.kind = inc.kind == store::IncidentKind::kDomain     ? core::IncidentNotice::Kind::kDomain
+             : inc.kind == store::IncidentKind::kFlapping ? core::IncidentNotice::Kind::kFlapping
+                                                          : core::IncidentNotice::Kind::kPlatform;
     n.domain = inc.domain;
     n.platforms = inc.platforms;
     n.verdict = inc.verdict;
