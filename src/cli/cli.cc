@@ -13,6 +13,7 @@
 #include "agent/server.h"
 #include "check/check.h"
 #include "cli/check.h"
+#include "cli/plan.h"
 #include "cli/relay.h"
 #include "cli/token.h"
 #include "config/config.h"
@@ -211,6 +212,8 @@ int Main(int argc, char** argv) {
   auto run_send = AddSendCommand(app, &send_cmd);
   CLI::App* outbox_cmd = nullptr;
   auto run_outbox = AddOutboxCommand(app, &outbox_cmd);
+  CLI::App* plan_cmd = nullptr;
+  auto run_plan = AddPlanCommand(app, &plan_cmd);
 
   try {
     app.parse(argc, argv);
@@ -231,6 +234,7 @@ int Main(int argc, char** argv) {
   if (*token_cmd) return run_token();
   if (*send_cmd) return run_send();
   if (*outbox_cmd) return run_outbox();
+  if (*plan_cmd) return run_plan();
   return kExitUsage;
 }
 
