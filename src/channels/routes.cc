@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "api/part_body.h"
 #include "core/types.h"
 
 namespace lifeline::channels {
@@ -27,47 +28,9 @@ json OptTime(const std::optional<TimePoint>& t) {
   return t ? json(core::FormatTime(*t)) : json(nullptr);
 }
 
-// The body of a POST as a JSON object whose fields are all in `allowed`.
-Result<json> ParseBody(const std::string& body, std::initializer_list<std::string_view> allowed) {
-  if (body.empty()) return json::object();
-  json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
-    return MakeError(ErrorCode::kInvalidArgument, "the body is not valid JSON");
-  }
-  if (!j.is_object()) {
-    return MakeError(ErrorCode::kInvalidArgument, "the body must be a JSON object");
-  }
-  for (const auto& [key, value] : j.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      std::string valid;
-      for (std::string_view a : allowed) valid += (valid.empty() ? "" : ", ") + std::string(a);
-      // Quoted as JSON (control characters escaped) and cut: it is the caller's text.
-      return MakeError(ErrorCode::kInvalidArgument, "unknown field {} (fields: {})",
-                       json(key.substr(0, 64)).dump(-1, ' ', false, json::error_handler_t::replace),
-                       valid);
-    }
-  }
-  return j;
-}
+using api::BoolField;
+using api::StringField;
 
-// A string field (absent: ""), kInvalidArgument naming it when it is not a string.
-Result<std::string> StringField(const json& body, const char* name) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) return std::string();
-  if (!it->is_string()) return MakeError(ErrorCode::kInvalidArgument, "{} must be a string", name);
-  return it->get<std::string>();
-}
-
-Result<bool> BoolField(const json& body, const char* name, bool fallback) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) {
-    return MakeError(ErrorCode::kInvalidArgument, "{} must be true or false", name);
-  }
-  return it->get<bool>();
-}
-
-// `note` for the message's timeline: who acted, never a token.
 std::string Who(const api::PartRequest& r, std::string_view action) {
   std::string_view role = r.role == api::Role::kAdmin      ? "admin"
                           : r.role == api::Role::kOperator ? "operator"
@@ -215,7 +178,7 @@ Result<api::PartResponse> RelayRoutes::Show(const api::PartRequest& r) {
 }
 
 Result<api::PartResponse> RelayRoutes::Send(const api::PartRequest& r) {
-  auto body = ParseBody(r.body, {"channel", "contact", "to", "subject", "text", "html",
+  auto body = api::ParseObjectBody(r.body, {"channel", "contact", "to", "subject", "text", "html",
                                  "idempotency_key", "incident_id", "dry_run"});
   if (!body.ok()) return body.error();
   SendRequest req;
@@ -277,7 +240,7 @@ Result<api::PartResponse> RelayRoutes::Act(const api::PartRequest& r, const std:
   const std::string id(r.Param("id"));
   Result<store::OutboxMessage> done = MakeError(ErrorCode::kInternal, "unreachable");
   if (action == "decide") {
-    auto body = ParseBody(r.body, {"delivered"});
+    auto body = api::ParseObjectBody(r.body, {"delivered"});
     if (!body.ok()) return body.error();
     auto it = body->find("delivered");
     if (it == body->end() || !it->is_boolean()) {
@@ -288,7 +251,7 @@ Result<api::PartResponse> RelayRoutes::Act(const api::PartRequest& r, const std:
     done = relay_.Decide(id, delivered,
                          Who(r, delivered ? "marked delivered" : "decided to send again"));
   } else {
-    auto body = ParseBody(r.body, {});
+    auto body = api::ParseObjectBody(r.body, {});
     if (!body.ok()) return body.error();
     done = action == "retry" ? relay_.Retry(id, Who(r, "retried"))
                              : relay_.Cancel(id, Who(r, "cancelled"));
