@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <vector>
 
 #include <fmt/core.h>
@@ -16,6 +17,26 @@ using core::Error;
 using core::ErrorCode;
 using core::Result;
 using core::Status;
+
+// --- the channel --------------------------------------------------------------------------------
+
+Info MakeInfo(std::string name, std::string kind, std::string platform, std::string recipient,
+              Traits traits) {
+  Info info;
+  info.name = std::move(name);
+  info.kind = std::move(kind);
+  info.platform = std::move(platform);
+  info.recipient = std::move(recipient);
+  info.traits = traits;
+  return info;
+}
+
+DeliveryResult Refused(const Error& error) {
+  DeliveryResult r;
+  r.outcome = Outcome::kFailed;
+  r.reason = error.message();
+  return r;
+}
 
 // --- config -------------------------------------------------------------------------------------
 
@@ -131,6 +152,21 @@ Status CheckHttpUrl(std::string_view url) {
   return core::Ok();
 }
 
+Result<std::string> OptionalSecureBase(const BuildContext& ctx, const yaml::Fields& fields,
+                                       std::string_view key, std::string fallback) {
+  const yaml::Field* f = fields.Find(key);
+  if (f == nullptr) return fallback;
+  LL_ASSIGN(std::string base, yaml::GetNonEmpty(ctx.doc, f->value, f->where, "a URL"));
+  auto checked = CheckSecureBase(base);
+  if (!checked.ok()) return FailAt(ctx, *f, checked.error().message());
+  return *checked;
+}
+
+Error FailProblem(const BuildContext& ctx, const yaml::Fields& fields, const Problem& problem) {
+  const yaml::Field* at = fields.Find(problem.key);
+  return at != nullptr ? FailAt(ctx, *at, problem.what) : FailChannel(ctx, problem.what);
+}
+
 Result<std::optional<bool>> QueryBool(const AppriseUrl& url, std::string_view key) {
   auto it = url.query.find(std::string(key));
   if (it == url.query.end()) return std::optional<bool>();
@@ -159,6 +195,20 @@ Status CheckQueryKeys(const AppriseUrl& url, const yaml::Keys& allowed) {
                            key, valid.empty() ? std::string("none") : yaml::Join(valid));
   }
   return core::Ok();
+}
+
+Status CheckUrlQuery(const BuildContext& ctx, const AppriseUrl& url, const yaml::Keys& allowed) {
+  if (auto s = CheckQueryKeys(url, allowed); !s.ok()) return FailUrl(ctx, s.error().message());
+  return core::Ok();
+}
+
+Result<std::string> QuerySecureBase(const BuildContext& ctx, const AppriseUrl& url,
+                                    std::string_view key, std::string fallback) {
+  std::string value = QueryValue(url, key);
+  if (value.empty()) return fallback;
+  auto checked = CheckSecureBase(value);
+  if (!checked.ok()) return FailUrl(ctx, fmt::format("{}: {}", key, checked.error().message()));
+  return *checked;
 }
 
 namespace {
@@ -244,6 +294,18 @@ std::pair<char32_t, std::size_t> DecodeUtf8(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+bool IsDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
+}
+
+bool IsGraphVersion(std::string_view s) {
+  auto dot = s.find('.');
+  return s.size() >= 4 && s[0] == 'v' && dot != std::string_view::npos &&
+         IsDigits(s.substr(1, dot - 1)) && IsDigits(s.substr(dot + 1));
+}
+
 bool IsValidUtf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     auto [cp, len] = DecodeUtf8(s, i);
@@ -278,6 +340,33 @@ std::string Thousands(std::size_t n) {
     out += digits[i];
   }
   return out;
+}
+
+Status CheckText(std::string_view channel, const OutgoingMessage& m) {
+  if (m.text.empty() && m.subject.empty()) {
+    return core::MakeError(ErrorCode::kInvalidArgument, "{}: the message is empty", channel);
+  }
+  if (!IsValidUtf8(m.subject) || !IsValidUtf8(m.text)) {
+    return core::MakeError(ErrorCode::kInvalidArgument, "{}: the text is not valid UTF-8", channel);
+  }
+  return core::Ok();
+}
+
+Status CheckPostText(std::string_view channel, std::string_view text, std::string_view noun) {
+  if (text.empty()) {
+    return core::MakeError(ErrorCode::kInvalidArgument, "{}: the {} has no text", channel, noun);
+  }
+  if (!IsValidUtf8(text)) {
+    return core::MakeError(ErrorCode::kInvalidArgument, "{}: the text is not UTF-8", channel);
+  }
+  return core::Ok();
+}
+
+Status CheckLimit(std::string_view channel, std::size_t n, std::size_t max,
+                  std::string_view counted, std::string_view far_side) {
+  if (n <= max) return core::Ok();
+  return core::MakeError(ErrorCode::kInvalidArgument, "{}: {} {}; {} allows {}", channel,
+                         Thousands(n), counted, far_side, Thousands(max));
 }
 
 // --- JSON ---------------------------------------------------------------------------------------
@@ -369,30 +458,105 @@ std::optional<std::chrono::milliseconds> RetryAfter(const HttpResponse& response
   return ParseRetryAfter(v, std::chrono::system_clock::now());
 }
 
-DeliveryResult ByStatus(const HttpResponse& response, std::string_view detail) {
+std::optional<long long> NumberHeader(const HttpResponse& response, std::string_view name) {
+  std::string_view v = response.Header(name);
+  // 18 digits stay inside a long long: a longer value is not a count or a time.
+  if (v.size() > 18 || !IsDigits(v)) return std::nullopt;
+  long long n = 0;
+  for (char c : v) n = n * 10 + (c - '0');
+  return n;
+}
+
+std::optional<std::chrono::system_clock::time_point> EpochHeader(const HttpResponse& response,
+                                                                 std::string_view name) {
+  auto seconds = NumberHeader(response, name);
+  if (!seconds) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(static_cast<std::time_t>(*seconds));
+}
+
+std::chrono::milliseconds Until(std::chrono::system_clock::time_point at,
+                                std::chrono::system_clock::time_point now) {
+  return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(at - now),
+                  std::chrono::milliseconds(0));
+}
+
+std::optional<std::chrono::milliseconds> WaitFor(const HttpResponse& response, const Wait& wait) {
+  if (wait.stated) return wait.stated;
+  if (wait.retry_after_header) {
+    if (auto after = RetryAfter(response)) return after;
+  }
+  return wait.reset;
+}
+
+Outcome StatusOutcome(int s) {
+  if (s >= 200 && s < 300) return Outcome::kDelivered;
+  if (s == 408 || s == 425 || s == 429 || s >= 500) return Outcome::kRetry;
+  return Outcome::kFailed;
+}
+
+DeliveryResult ByStatus(const HttpResponse& response, std::string_view detail, const Wait& wait) {
   DeliveryResult r;
   r.http_status = response.status;
   int s = response.status;
   std::string tail = detail.empty() ? std::string() : fmt::format(": {}", detail);
-  if (s >= 200 && s < 300) {
-    r.outcome = Outcome::kDelivered;
+  r.outcome = StatusOutcome(s);
+  if (r.outcome == Outcome::kDelivered) {
     r.reason = fmt::format("accepted (HTTP {})", s);
-  } else if (s == 429) {
-    r.outcome = Outcome::kRetry;
-    r.rate_limited = true;
-    r.retry_after = RetryAfter(response);
-    r.reason = fmt::format("rate limited (HTTP 429){}", tail);
-  } else if (s == 408 || s == 425 || s >= 500) {
-    r.outcome = Outcome::kRetry;
-    r.retry_after = RetryAfter(response);
-    r.reason = fmt::format("the far side failed (HTTP {}){}", s, tail);
+  } else if (r.outcome == Outcome::kRetry) {
+    r.rate_limited = s == 429;
+    r.retry_after = WaitFor(response, wait);
+    r.reason = r.rate_limited ? fmt::format("rate limited (HTTP 429){}", tail)
+                              : fmt::format("the far side failed (HTTP {}){}", s, tail);
   } else if (s == 401 || s == 403) {
-    r.outcome = Outcome::kFailed;
     r.reason = fmt::format("credentials refused (HTTP {}){}", s, tail);
   } else {
-    r.outcome = Outcome::kFailed;
     r.reason = fmt::format("refused (HTTP {}){}", s, tail);
   }
+  return r;
+}
+
+Reading Accepted(std::string id, std::string reason, std::string unconfirmed) {
+  if (id.empty()) return {.verdict = Verdict::kUnconfirmed, .reason = std::move(unconfirmed)};
+  return {.verdict = Verdict::kDelivered, .reason = std::move(reason), .remote_id = std::move(id)};
+}
+
+DeliveryResult Classify(const HttpResponse& response, bool deduplicates, const Reading& reading) {
+  if (response.transport != HttpResponse::Transport::kAnswered) {
+    return NotAnswered(response, deduplicates);
+  }
+  return ClassifyAnswered(response, reading);
+}
+
+DeliveryResult ClassifyAnswered(const HttpResponse& response, const Reading& reading) {
+  DeliveryResult r;
+  switch (reading.verdict) {
+    case Verdict::kByStatus:
+      r = ByStatus(response, reading.detail, reading.wait);
+      if (reading.outcome) r.outcome = *reading.outcome;
+      break;
+    case Verdict::kDelivered:
+      r.outcome = Outcome::kDelivered;
+      r.remote_id = reading.remote_id;
+      break;
+    case Verdict::kUnconfirmed:
+      r.outcome = Outcome::kUnconfirmed;
+      break;
+    case Verdict::kRateLimited:
+      r.outcome = Outcome::kRetry;
+      r.rate_limited = true;
+      r.retry_after = WaitFor(response, reading.wait);
+      break;
+    case Verdict::kRetry:
+      r.outcome = Outcome::kRetry;
+      r.retry_after = WaitFor(response, reading.wait);
+      break;
+    case Verdict::kFailed:
+      r.outcome = Outcome::kFailed;
+      break;
+  }
+  if (reading.verdict != Verdict::kByStatus || !reading.reason.empty()) r.reason = reading.reason;
+  r.http_status = response.status;
+  r.far_code = reading.far_code;
   return r;
 }
 

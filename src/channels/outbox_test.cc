@@ -30,18 +30,12 @@ using ::testing::HasSubstr;
 
 const TimePoint kT0 = TimePoint(std::chrono::milliseconds(1'795'773'600'000));
 
-#define ASSERT_OK(expr)                                             \
-  do {                                                              \
-    auto&& _r = (expr);                                             \
-    ASSERT_TRUE(_r.ok()) << #expr << ": " << _r.error().ToString(); \
-  } while (0)
-
-class RelayTest : public ::testing::Test {
+class RelayTest : public testing::RelayFixture {
  protected:
+  RelayTest() : RelayFixture("relay-test", kT0) {}
+
   void SetUp() override {
-    auto s = store::OpenSqlite(dir_.path() + "/lifeline.db");
-    ASSERT_TRUE(s.ok()) << s.error().ToString();
-    store_ = std::move(*s);
+    RelayFixture::SetUp();
     options_.config.workers = 2;
     options_.config.backoff_base = seconds(1);
     options_.config.backoff_max = seconds(8);
@@ -54,26 +48,13 @@ class RelayTest : public ::testing::Test {
     options_.seed = 42;
     options_.log = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
   }
-  void TearDown() override {
-    changes_.reset();
-    relay_.reset();
-  }
 
   FakeChannel* AddChannel(std::string name, std::string platform = "", bool dedupe = false,
                           double rate = 1000, double burst = 1000) {
     Info info = testing::FakeInfo(name, platform, 0, dedupe);
     info.traits.rate_per_second = rate;
     info.traits.burst = burst;
-    auto fake = std::make_unique<FakeChannel>(info);
-    FakeChannel* raw = fake.get();
-    ChannelSetup c;
-    c.name = name;
-    c.kind = "fake";
-    c.platform = platform;
-    c.traits = info.traits;
-    c.channel = std::move(fake);
-    setups_.push_back(std::move(c));
-    return raw;
+    return AddFake(info);
   }
 
   void StartRelay() {
@@ -103,14 +84,6 @@ class RelayTest : public ::testing::Test {
     for (const auto& e : Get(id).events) out.push_back(e.type);
     return out;
   }
-
-  lifeline::testing::TempDir dir_{"relay-test"};
-  std::unique_ptr<store::Store> store_;
-  core::FakeClock clock_{kT0};
-  RelayOptions options_;
-  std::vector<ChannelSetup> setups_;
-  std::unique_ptr<Relay> relay_;
-  std::unique_ptr<Changes> changes_;
 };
 
 TEST_F(RelayTest, DeliversAStoredMessageAndRecordsItsTimeline) {

@@ -25,18 +25,12 @@ using ::testing::HasSubstr;
 
 const TimePoint kT0 = TimePoint(std::chrono::milliseconds(1'795'773'720'000));  // 10:02 UTC
 
-#define ASSERT_OK(expr)                                             \
-  do {                                                              \
-    auto&& _r = (expr);                                             \
-    ASSERT_TRUE(_r.ok()) << #expr << ": " << _r.error().ToString(); \
-  } while (0)
-
-class RouterTest : public ::testing::Test {
+class RouterTest : public testing::RelayFixture {
  protected:
+  RouterTest() : RelayFixture("router-test", kT0) {}
+
   void SetUp() override {
-    auto s = store::OpenSqlite(dir_.path() + "/lifeline.db");
-    ASSERT_TRUE(s.ok()) << s.error().ToString();
-    store_ = std::move(*s);
+    RelayFixture::SetUp();
     wa_ = Add("team-whatsapp", "whatsapp", 4096);
     tg_ = Add("team-telegram", "telegram", 4096);
     sms_ = Add("team-sms", "", 60);
@@ -62,23 +56,9 @@ class RouterTest : public ::testing::Test {
     options_.clock = &clock_;
     options_.seed = 7;
   }
-  void TearDown() override {
-    changes_.reset();
-    relay_.reset();
-  }
 
   FakeChannel* Add(std::string name, std::string platform, std::size_t max_chars) {
-    Info info = testing::FakeInfo(name, platform, max_chars);
-    auto fake = std::make_unique<FakeChannel>(info);
-    FakeChannel* raw = fake.get();
-    ChannelSetup c;
-    c.name = name;
-    c.kind = "fake";
-    c.platform = platform;
-    c.traits = info.traits;
-    c.channel = std::move(fake);
-    setups_.push_back(std::move(c));
-    return raw;
+    return AddFake(testing::FakeInfo(name, platform, max_chars));
   }
 
   void Start() {
@@ -122,19 +102,12 @@ class RouterTest : public ::testing::Test {
 
   store::MessageDetail Get(const std::string& id) { return *store_->Outbox().Get(id); }
 
-  lifeline::testing::TempDir dir_{"router-test"};
-  std::unique_ptr<store::Store> store_;
-  core::FakeClock clock_{kT0};
-  RelayOptions options_;
-  std::vector<ChannelSetup> setups_;
   std::vector<Contact> contacts_;
   std::vector<Template> templates_;
   FakeChannel* wa_ = nullptr;
   FakeChannel* tg_ = nullptr;
   FakeChannel* sms_ = nullptr;
-  std::unique_ptr<Relay> relay_;
   std::unique_ptr<Router> router_;
-  std::unique_ptr<Changes> changes_;
 };
 
 TEST_F(RouterTest, AContactGetsTheFirstHealthyPoint) {

@@ -14,7 +14,6 @@ namespace lifeline::channels::bluesky {
 
 namespace yaml = config::yaml;
 using adapter::FailAt;
-using adapter::FailChannel;
 using adapter::FailUrl;
 using core::Error;
 using core::ErrorCode;
@@ -79,20 +78,35 @@ std::pair<std::string, std::string> XrpcError(const HttpResponse& r) {
   return {adapter::MemberText(*j, "error"), adapter::OneLine(adapter::MemberText(*j, "message"))};
 }
 
-// The PDS's rate-limit signal: RateLimit-Reset, in seconds since the epoch.
-std::optional<std::chrono::milliseconds> ResetIn(const HttpResponse& r,
-                                                 std::chrono::system_clock::time_point now) {
-  if (auto after = adapter::RetryAfter(r)) return after;
-  std::string_view reset = r.Header("ratelimit-reset");
-  if (reset.empty()) return std::nullopt;
-  long long epoch = 0;
-  for (char c : reset) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-    epoch = epoch * 10 + (c - '0');
+// An XRPC error answer, classified: a 429 is a rate limit (until RateLimit-Reset when there is no
+// Retry-After), 408 and 5xx the far side failing for now, the rest refusals; `words` says each.
+struct XrpcWords {
+  std::string_view rate_limited;  // "rate limited (HTTP 429)"
+  std::string_view failed;        // followed by " (HTTP 503)"
+  std::string_view auth_refused;  // 401 (and 403 when `forbidden_is_auth`), with the status
+  bool forbidden_is_auth;
+  std::string_view refused;  // every other status, with the status
+};
+adapter::Reading ReadXrpcError(const HttpResponse& r, std::chrono::system_clock::time_point now,
+                               const XrpcWords& words) {
+  auto [name, message] = XrpcError(r);
+  std::string said = message.empty() ? name : fmt::format("{}: {}", name, message);
+  adapter::Reading reading{.verdict = adapter::Verdict::kFailed, .far_code = name};
+  if (r.status == 429) {
+    reading.verdict = adapter::Verdict::kRateLimited;
+    if (auto reset = adapter::EpochHeader(r, "ratelimit-reset")) {
+      reading.wait.reset = adapter::Until(*reset, now);
+    }
+    reading.reason = fmt::format("{}: {}", words.rate_limited, said);
+  } else if (r.status >= 500 || r.status == 408) {
+    reading.verdict = adapter::Verdict::kRetry;
+    reading.reason = fmt::format("{} (HTTP {}): {}", words.failed, r.status, said);
+  } else if (r.status == 401 || (r.status == 403 && words.forbidden_is_auth)) {
+    reading.reason = fmt::format("{} (HTTP {}): {}", words.auth_refused, r.status, said);
+  } else {
+    reading.reason = fmt::format("{} (HTTP {}): {}", words.refused, r.status, said);
   }
-  auto at = std::chrono::system_clock::from_time_t(static_cast<std::time_t>(epoch));
-  return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(at - now),
-                  std::chrono::milliseconds(0));
+  return reading;
 }
 
 // Whether an answer says the access token is no longer good (and a new session may fix it).
@@ -108,44 +122,28 @@ bool TokenRefused(const HttpResponse& r) {
 }
 
 DeliveryResult LoginFailure(const HttpResponse& r, std::chrono::system_clock::time_point now) {
-  DeliveryResult out;
   if (r.transport != HttpResponse::Transport::kAnswered) {
     // No post can have been made: only the login was in flight, so another try is safe.
+    DeliveryResult out;
     out.outcome = Outcome::kRetry;
     out.reason = fmt::format("login (createSession) got no answer: {}", r.error);
     return out;
   }
-  auto [name, message] = XrpcError(r);
-  out.http_status = r.status;
-  out.far_code = name;
-  std::string said = message.empty() ? name : fmt::format("{}: {}", name, message);
-  if (r.status == 429) {
-    out.outcome = Outcome::kRetry;
-    out.rate_limited = true;
-    out.retry_after = ResetIn(r, now);
-    out.reason = fmt::format(
-        "login rate limited (createSession allows 30 per 5 minutes, 300 a day): {}", said);
-  } else if (r.status >= 500 || r.status == 408) {
-    out.outcome = Outcome::kRetry;
-    out.retry_after = adapter::RetryAfter(r);
-    out.reason = fmt::format("login failed on the far side (HTTP {}): {}", r.status, said);
-  } else if (r.status == 401) {
-    out.outcome = Outcome::kFailed;
-    out.reason = fmt::format("Bluesky refused the handle or app password (HTTP 401): {}", said);
-  } else {
-    out.outcome = Outcome::kFailed;
-    out.reason = fmt::format("login refused (HTTP {}): {}", r.status, said);
-  }
-  return out;
+  return adapter::ClassifyAnswered(
+      r, ReadXrpcError(r, now,
+                       {.rate_limited =
+                            "login rate limited (createSession allows 30 per 5 minutes, 300 a day)",
+                        .failed = "login failed on the far side",
+                        .auth_refused = "Bluesky refused the handle or app password",
+                        .forbidden_is_auth = false,
+                        .refused = "login refused"}));
 }
 
 }  // namespace
 
 Result<BlueskyConfig> ConfigFromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
   LL_TRY(adapter::CheckKeys(ctx, fields, {"handle", "app_password", "service", "language"}));
-  BlueskyConfig c;
-  c.timeout = ctx.timeout;
-  if (!ctx.platform.empty()) c.platform = ctx.platform;
+  auto c = adapter::ConfigFor<BlueskyConfig>(ctx);
   LL_ASSIGN(std::string handle,
             adapter::RequiredString(ctx, fields, "handle", "the account, e.g. brand.bsky.social"));
   c.identifier = NormalizeIdentifier(handle);
@@ -155,12 +153,7 @@ Result<BlueskyConfig> ConfigFromYaml(const BuildContext& ctx, const yaml::Fields
   LL_ASSIGN(c.app_password,
             adapter::RequiredSecret(ctx, fields, "app_password",
                                     "an app password from Settings > Privacy and security"));
-  if (const yaml::Field* f = fields.Find("service")) {
-    LL_ASSIGN(std::string service, yaml::GetNonEmpty(ctx.doc, f->value, f->where, "a URL"));
-    auto base = adapter::CheckSecureBase(service);
-    if (!base.ok()) return FailAt(ctx, *f, base.error().message());
-    c.service = *base;
-  }
+  LL_ASSIGN(c.service, adapter::OptionalSecureBase(ctx, fields, "service", c.service));
   if (const yaml::Field* f = fields.Find("language")) {
     LL_ASSIGN(c.language, yaml::GetNonEmpty(ctx.doc, f->value, f->where, "a language tag"));
     if (auto s = CheckLanguage(c.language); !s.ok()) return FailAt(ctx, *f, s.error().message());
@@ -169,15 +162,11 @@ Result<BlueskyConfig> ConfigFromYaml(const BuildContext& ctx, const yaml::Fields
 }
 
 Result<BlueskyConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& url) {
-  if (auto s = adapter::CheckQueryKeys(url, {"service", "language"}); !s.ok()) {
-    return FailUrl(ctx, s.error().message());
-  }
+  LL_TRY(adapter::CheckUrlQuery(ctx, url, {"service", "language"}));
   if (!url.path.empty()) {
     return FailUrl(ctx, "nothing may follow the app password (bluesky://HANDLE@APP-PASSWORD)");
   }
-  BlueskyConfig c;
-  c.timeout = ctx.timeout;
-  if (!ctx.platform.empty()) c.platform = ctx.platform;
+  auto c = adapter::ConfigFor<BlueskyConfig>(ctx);
   // Apprise: {schema}://{user}@{password} — the app password sits where a host would.
   if (url.user.empty() || url.host.empty()) {
     return FailUrl(ctx, "expected bluesky://HANDLE@APP-PASSWORD");
@@ -185,11 +174,7 @@ Result<BlueskyConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& u
   c.identifier = NormalizeIdentifier(url.user);
   if (auto s = CheckIdentifier(c.identifier); !s.ok()) return FailUrl(ctx, s.error().message());
   c.app_password = url.password.empty() ? url.host : url.password;
-  if (std::string service = adapter::QueryValue(url, "service"); !service.empty()) {
-    auto base = adapter::CheckSecureBase(service);
-    if (!base.ok()) return FailUrl(ctx, "service: " + base.error().message());
-    c.service = *base;
-  }
+  LL_ASSIGN(c.service, adapter::QuerySecureBase(ctx, url, "service", c.service));
   c.language = adapter::QueryValue(url, "language");
   if (!c.language.empty()) {
     if (auto s = CheckLanguage(c.language); !s.ok()) return FailUrl(ctx, s.error().message());
@@ -218,42 +203,25 @@ nlohmann::json BuildRecord(const std::string& text, const std::string& language,
 }
 
 BlueskyChannel::BlueskyChannel(std::string name, BlueskyConfig config, HttpClient* http)
-    : config_(std::move(config)), http_(http) {
-  info_.name = std::move(name);
-  info_.kind = "bluesky";
-  info_.platform = config_.platform;
-  info_.recipient = config_.identifier;
-  info_.traits.max_chars = kMaxGraphemes;  // graphemes, really; Check counts them
-  // The PDS budgets writes in points: 5,000 an hour and 35,000 a day, a created record costing 3
-  // (about 1,666 an hour, 11,666 a day). 0.13 a second with a burst of 50 stays under both.
-  info_.traits.rate_per_second = 0.13;
-  info_.traits.burst = 50;
-  // createRecord has no idempotency key: a lost answer leaves the post unconfirmed.
-  info_.traits.deduplicates = false;
-  info_.traits.public_post = true;
-  info_.traits.needs_recipient = false;
+    : HttpChannel(std::move(config), http) {
+  // max_chars: graphemes, really; Check counts them. The PDS budgets writes in points: 5,000 an
+  // hour and 35,000 a day, a created record costing 3 (about 1,666 an hour, 11,666 a day). 0.13 a
+  // second with a burst of 50 stays under both. createRecord has no idempotency key: a lost
+  // answer leaves the post unconfirmed.
+  info_ = adapter::MakeInfo(std::move(name), "bluesky", config_.platform, config_.identifier,
+                            {.max_chars = kMaxGraphemes,
+                             .rate_per_second = 0.13,
+                             .burst = 50,
+                             .deduplicates = false,
+                             .public_post = true});
 }
 
 Status BlueskyChannel::Check(const OutgoingMessage& message) const {
-  if (message.text.empty()) {
-    return Error(ErrorCode::kInvalidArgument, fmt::format("{}: the post has no text", info_.name));
-  }
-  if (!adapter::IsValidUtf8(message.text)) {
-    return Error(ErrorCode::kInvalidArgument, fmt::format("{}: the text is not UTF-8", info_.name));
-  }
-  std::size_t g = post_text::Graphemes(message.text);
-  if (g > kMaxGraphemes) {
-    return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("{}: {} characters; Bluesky allows {}", info_.name,
-                             adapter::Thousands(g), kMaxGraphemes));
-  }
-  if (message.text.size() > kMaxBytes) {
-    return Error(
-        ErrorCode::kInvalidArgument,
-        fmt::format("{}: {} bytes of UTF-8; Bluesky allows {}", info_.name,
-                    adapter::Thousands(message.text.size()), adapter::Thousands(kMaxBytes)));
-  }
-  return core::Ok();
+  LL_TRY(adapter::CheckPostText(info_.name, message.text, "post"));
+  LL_TRY(adapter::CheckLimit(info_.name, post_text::Graphemes(message.text), kMaxGraphemes,
+                             "characters", "Bluesky"));
+  return adapter::CheckLimit(info_.name, message.text.size(), kMaxBytes, "bytes of UTF-8",
+                             "Bluesky");
 }
 
 std::optional<BlueskyChannel::Session> BlueskyChannel::Login(DeliveryResult* failure) {
@@ -330,55 +298,28 @@ HttpResponse BlueskyChannel::CreateRecord(const Session& session, const Outgoing
 
 DeliveryResult ClassifyRecordAnswer(const HttpResponse& r,
                                     std::chrono::system_clock::time_point now) {
-  if (r.transport != HttpResponse::Transport::kAnswered) {
-    return adapter::NotAnswered(r, /*deduplicates=*/false);
-  }
-  DeliveryResult out;
-  out.http_status = r.status;
+  adapter::Reading reading;
   if (r.status == 200) {
     auto j = adapter::ParseJson(r.body);
     std::string uri = j ? adapter::MemberText(*j, "uri") : "";
-    if (uri.starts_with("at://")) {
-      out.outcome = Outcome::kDelivered;
-      out.remote_id = uri;
-      out.reason = fmt::format("posted {}", uri);
-      return out;
-    }
+    if (!uri.starts_with("at://")) uri.clear();
     // A 200 without a record URI is not the documented answer; something in between answered.
     // Whether the post exists is unknown, and createRecord cannot deduplicate.
-    out.outcome = Outcome::kUnconfirmed;
-    out.reason = "HTTP 200 without a record uri: the post may or may not exist";
-    return out;
-  }
-  auto [name, message] = XrpcError(r);
-  out.far_code = name;
-  std::string said = message.empty() ? name : fmt::format("{}: {}", name, message);
-  if (r.status == 429) {
-    out.outcome = Outcome::kRetry;
-    out.rate_limited = true;
-    out.retry_after = ResetIn(r, now);
-    out.reason = fmt::format("rate limited (HTTP 429): {}", said);
-  } else if (r.status >= 500 || r.status == 408) {
-    out.outcome = Outcome::kRetry;
-    out.retry_after = adapter::RetryAfter(r);
-    out.reason = fmt::format("the PDS failed (HTTP {}): {}", r.status, said);
-  } else if (r.status == 401 || r.status == 403) {
-    out.outcome = Outcome::kFailed;
-    out.reason = fmt::format("Bluesky refused the session (HTTP {}): {}", r.status, said);
+    reading = adapter::Accepted(uri, fmt::format("posted {}", uri),
+                                "HTTP 200 without a record uri: the post may or may not exist");
   } else {
-    out.outcome = Outcome::kFailed;
-    out.reason = fmt::format("Bluesky refused the post (HTTP {}): {}", r.status, said);
+    reading = ReadXrpcError(r, now,
+                            {.rate_limited = "rate limited (HTTP 429)",
+                             .failed = "the PDS failed",
+                             .auth_refused = "Bluesky refused the session",
+                             .forbidden_is_auth = true,
+                             .refused = "Bluesky refused the post"});
   }
-  return out;
+  // createRecord has no idempotency key.
+  return adapter::Classify(r, /*deduplicates=*/false, reading);
 }
 
-DeliveryResult BlueskyChannel::Send(const OutgoingMessage& message) {
-  if (auto s = Check(message); !s.ok()) {
-    DeliveryResult r;
-    r.outcome = Outcome::kFailed;
-    r.reason = s.error().message();
-    return r;
-  }
+DeliveryResult BlueskyChannel::Deliver(const OutgoingMessage& message) {
   DeliveryResult failure;
   std::optional<Session> session = CurrentSession(&failure);
   if (!session) return failure;
@@ -395,19 +336,12 @@ DeliveryResult BlueskyChannel::Send(const OutgoingMessage& message) {
 
 namespace {
 
-Result<std::unique_ptr<Channel>> Make(const BuildContext& ctx, Result<BlueskyConfig> c) {
-  if (!c.ok()) return c.error();
-  if (ctx.http == nullptr) return Error(ErrorCode::kInternal, "bluesky: no HTTP client given");
-  return std::unique_ptr<Channel>(
-      std::make_unique<BlueskyChannel>(ctx.name, std::move(*c), ctx.http));
-}
-
 Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
-  return Make(ctx, ConfigFromYaml(ctx, fields));
+  return adapter::MakeChannel<BlueskyChannel>("bluesky", ctx, ConfigFromYaml(ctx, fields));
 }
 
 Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseUrl& url) {
-  return Make(ctx, ConfigFromUrl(ctx, url));
+  return adapter::MakeChannel<BlueskyChannel>("bluesky", ctx, ConfigFromUrl(ctx, url));
 }
 
 }  // namespace

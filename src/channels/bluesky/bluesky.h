@@ -14,6 +14,7 @@
 
 #include "channels/channel.h"
 #include "channels/http.h"
+#include "channels/http_adapter.h"
 #include "channels/registry.h"
 
 namespace lifeline::channels::bluesky {
@@ -39,14 +40,11 @@ core::Result<BlueskyConfig> ConfigFromUrl(const BuildContext& ctx, const Apprise
 nlohmann::json BuildRecord(const std::string& text, const std::string& language,
                            std::chrono::system_clock::time_point created_at);
 
-class BlueskyChannel : public Channel {
+class BlueskyChannel : public adapter::HttpChannel<BlueskyConfig> {
  public:
   BlueskyChannel(std::string name, BlueskyConfig config, HttpClient* http);
 
-  const Info& info() const override { return info_; }
-  const BlueskyConfig& config() const { return config_; }
   core::Status Check(const OutgoingMessage& message) const override;
-  DeliveryResult Send(const OutgoingMessage& message) override;
 
  private:
   struct Session {
@@ -63,10 +61,8 @@ class BlueskyChannel : public Channel {
   std::optional<Session> Renewed(const Session& stale, Renew how, DeliveryResult* failure);
   std::optional<Session> Login(DeliveryResult* failure);  // with mu_ held
   HttpResponse CreateRecord(const Session& session, const OutgoingMessage& message);
+  DeliveryResult Deliver(const OutgoingMessage& message) override;
 
-  Info info_;
-  BlueskyConfig config_;  // immutable after construction
-  HttpClient* http_;
   std::mutex mu_;  // guards session_, and serializes logins so that parallel sends share one
   std::optional<Session> session_;
 };

@@ -4,25 +4,16 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
 #include "channels/testing_http.h"
 
 namespace lifeline::channels::bluesky {
 namespace {
 
-using testing::FakeHttp;
+using testing::HeaderOf;
 
-std::string Header(const HttpRequest& req, std::string_view name) {
-  for (const auto& [k, v] : req.headers) {
-    if (k == name) return v;
-  }
-  return "";
-}
-
-class BlueskyTest : public ::testing::Test {
+class BlueskyTest : public testing::AdapterTest {
  protected:
-  void SetUp() override { setenv("LL_TEST_BSKY_PASSWORD", "abcd-efgh-ijkl-mnop", 1); }
+  BlueskyTest() : AdapterTest({{"LL_TEST_BSKY_PASSWORD", "abcd-efgh-ijkl-mnop"}}) {}
 
   std::unique_ptr<Channel> Build(const std::string& keys = "") {
     auto ch = testing::FromYaml(kKind,
@@ -41,8 +32,6 @@ class BlueskyTest : public ::testing::Test {
     http_.Answer(
         200, R"({"uri":"at://did:plc:abc123/app.bsky.feed.post/)" + rkey + R"(","cid":"bafyrei"})");
   }
-
-  FakeHttp http_;
 };
 
 TEST_F(BlueskyTest, ConfigFromYamlAndUrl) {
@@ -128,12 +117,12 @@ TEST_F(BlueskyTest, LogsInOnceAndPosts) {
   EXPECT_EQ(login["identifier"], "brand.bsky.social");
   EXPECT_EQ(login["password"], "abcd-efgh-ijkl-mnop");
   EXPECT_EQ(reqs[1].url, "https://bsky.social/xrpc/com.atproto.repo.createRecord");
-  EXPECT_EQ(Header(reqs[1], "Authorization"), "Bearer a1");
+  EXPECT_EQ(HeaderOf(reqs[1], "Authorization"), "Bearer a1");
   auto body = nlohmann::json::parse(reqs[1].body);
   EXPECT_EQ(body["repo"], "did:plc:abc123");
   EXPECT_EQ(body["collection"], "app.bsky.feed.post");
   EXPECT_EQ(body["record"]["facets"][0]["features"][0]["uri"], "https://t.me/brand");
-  EXPECT_EQ(Header(reqs[2], "Authorization"), "Bearer a1");
+  EXPECT_EQ(HeaderOf(reqs[2], "Authorization"), "Bearer a1");
 }
 
 TEST_F(BlueskyTest, ExpiredTokenIsRefreshedAndThePostMade) {
@@ -147,8 +136,8 @@ TEST_F(BlueskyTest, ExpiredTokenIsRefreshedAndThePostMade) {
   auto reqs = http_.requests();
   ASSERT_EQ(reqs.size(), 4u);
   EXPECT_EQ(reqs[2].url, "https://bsky.social/xrpc/com.atproto.server.refreshSession");
-  EXPECT_EQ(Header(reqs[2], "Authorization"), "Bearer r1");
-  EXPECT_EQ(Header(reqs[3], "Authorization"), "Bearer a2");
+  EXPECT_EQ(HeaderOf(reqs[2], "Authorization"), "Bearer r1");
+  EXPECT_EQ(HeaderOf(reqs[3], "Authorization"), "Bearer a2");
 }
 
 TEST_F(BlueskyTest, ExpiredRefreshTokenLogsInAgain) {
@@ -163,7 +152,7 @@ TEST_F(BlueskyTest, ExpiredRefreshTokenLogsInAgain) {
   auto reqs = http_.requests();
   ASSERT_EQ(reqs.size(), 5u);
   EXPECT_EQ(reqs[3].url, "https://bsky.social/xrpc/com.atproto.server.createSession");
-  EXPECT_EQ(Header(reqs[4], "Authorization"), "Bearer a3");
+  EXPECT_EQ(HeaderOf(reqs[4], "Authorization"), "Bearer a3");
 }
 
 TEST_F(BlueskyTest, WrongAppPasswordFailsForGood) {

@@ -13,18 +13,10 @@
 namespace lifeline::channels::discord {
 
 namespace yaml = config::yaml;
-using core::ErrorCode;
-using core::MakeError;
 using core::Result;
 using core::Status;
 
 namespace {
-
-bool IsDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c));
-  });
-}
 
 bool IsWebhookToken(std::string_view s) {
   return s.size() >= 20 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -41,56 +33,29 @@ std::string WebhookId(std::string_view url) {
   return std::string(rest.substr(0, rest.find_first_of("/?")));
 }
 
-class DiscordChannel final : public Channel {
+class DiscordChannel final : public adapter::HttpChannel<Config> {
  public:
   DiscordChannel(std::string name, Config config, HttpClient* http,
                  std::chrono::milliseconds timeout)
-      : config_(std::move(config)), http_(http), timeout_(timeout) {
-    info_.name = std::move(name);
-    info_.kind = "discord";
-    info_.platform = "discord";
+      : HttpChannel(std::move(config), http, timeout) {
     std::string id = WebhookId(config_.webhook);
-    info_.recipient = id.empty() ? "Discord webhook" : "Discord webhook " + id;
-    info_.traits.max_chars = kMaxChars;
     // Webhooks: 5 requests per 2 seconds each, and 30 messages a minute into one channel.
-    info_.traits.rate_per_second = 0.5;
-    info_.traits.burst = 5;
+    info_ = adapter::MakeInfo(std::move(name), "discord", "discord",
+                              id.empty() ? "Discord webhook" : "Discord webhook " + id,
+                              {.max_chars = kMaxChars, .rate_per_second = 0.5, .burst = 5});
   }
-
-  const Info& info() const override { return info_; }
 
   Status Check(const OutgoingMessage& m) const override {
-    if (m.text.empty() && m.subject.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the message is empty", info_.name);
-    }
-    if (!adapter::IsValidUtf8(m.subject) || !adapter::IsValidUtf8(m.text)) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the text is not valid UTF-8", info_.name);
-    }
+    LL_TRY(adapter::CheckText(info_.name, m));
     // The limit applies to `content` as sent, escapes included.
-    std::size_t n = adapter::CodePoints(Render(m));
-    if (n > kMaxChars) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "{}: {} characters with Discord's markdown escapes; Discord allows {}",
-                       info_.name, adapter::Thousands(n), adapter::Thousands(kMaxChars));
-    }
-    return core::Ok();
-  }
-
-  DeliveryResult Send(const OutgoingMessage& m) override {
-    if (auto s = Check(m); !s.ok()) {
-      DeliveryResult r;
-      r.outcome = Outcome::kFailed;
-      r.reason = s.error().message();
-      return r;
-    }
-    return Classify(http_->Do(BuildRequest(config_, m, timeout_)));
+    return adapter::CheckLimit(info_.name, adapter::CodePoints(Render(m)), kMaxChars,
+                               "characters with Discord's markdown escapes", "Discord");
   }
 
  private:
-  Info info_;
-  const Config config_;
-  HttpClient* http_;
-  const std::chrono::milliseconds timeout_;
+  DeliveryResult Deliver(const OutgoingMessage& m) override {
+    return Classify(http_->Do(BuildRequest(config_, m, timeout_)));
+  }
 };
 
 Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
@@ -109,20 +74,14 @@ Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::F
 }
 
 Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseUrl& url) {
-  if (auto s = adapter::CheckQueryKeys(url, {"api_base"}); !s.ok()) {
-    return adapter::FailUrl(ctx, s.error().message());
-  }
-  if (!IsDigits(url.host) || url.path.size() != 1 || !IsWebhookToken(url.path[0])) {
+  LL_TRY(adapter::CheckUrlQuery(ctx, url, {"api_base"}));
+  if (!adapter::IsDigits(url.host) || url.path.size() != 1 || !IsWebhookToken(url.path[0])) {
     return adapter::FailUrl(ctx,
                             "expected discord://WebhookID/WebhookToken (from "
                             "https://discord.com/api/webhooks/WebhookID/WebhookToken)");
   }
-  std::string base = "https://discord.com";
-  if (std::string b = adapter::QueryValue(url, "api_base"); !b.empty()) {
-    auto checked = adapter::CheckSecureBase(b);
-    if (!checked.ok()) return adapter::FailUrl(ctx, "api_base: " + checked.error().message());
-    base = *checked;
-  }
+  LL_ASSIGN(std::string base,
+            adapter::QuerySecureBase(ctx, url, "api_base", "https://discord.com"));
   Config c;
   c.webhook = fmt::format("{}/api/webhooks/{}/{}", base, url.host, url.path[0]);
   c.username = url.user;  // Apprise's discord://botname@ID/TOKEN
@@ -169,37 +128,34 @@ HttpRequest BuildRequest(const Config& config, const OutgoingMessage& m,
 }
 
 DeliveryResult Classify(const HttpResponse& response) {
-  if (response.transport != HttpResponse::Transport::kAnswered) {
-    // Webhook execution takes no nonce or idempotency key.
-    return adapter::NotAnswered(response, /*deduplicates=*/false);
-  }
   auto j = adapter::ParseJson(response.body);
   std::string message = j ? adapter::OneLine(adapter::MemberText(*j, "message")) : std::string();
-  DeliveryResult r = adapter::ByStatus(response, message);
-  if (j) r.far_code = adapter::MemberText(*j, "code");
-  if (r.outcome == Outcome::kDelivered) {
-    r.far_code.clear();
-    if (j) r.remote_id = adapter::MemberText(*j, "id");
-    r.reason =
+  adapter::Reading reading{.detail = message,
+                           .far_code = j ? adapter::MemberText(*j, "code") : std::string()};
+  if (adapter::StatusOutcome(response.status) == Outcome::kDelivered) {
+    reading.verdict = adapter::Verdict::kDelivered;
+    reading.far_code.clear();
+    if (j) reading.remote_id = adapter::MemberText(*j, "id");
+    reading.reason =
         response.status == 204 ? "posted (Discord ignored wait=true: no message id)" : "posted";
-    return r;
-  }
-  if (response.status == 429) {
+  } else if (response.status == 429) {
     // The body's retry_after (seconds, fractional) is more precise than the header.
     if (j && j->contains("retry_after") && (*j)["retry_after"].is_number()) {
       double secs = (*j)["retry_after"].get<double>();
-      r.retry_after = std::chrono::milliseconds(static_cast<long long>(std::ceil(secs * 1000)));
+      reading.wait.stated =
+          std::chrono::milliseconds(static_cast<long long>(std::ceil(secs * 1000)));
     }
     bool global =
         j && j->contains("global") && (*j)["global"].is_boolean() && (*j)["global"].get<bool>();
-    r.reason = fmt::format("rate limited by Discord{}: {}", global ? " (global limit)" : "",
-                           message.empty() ? "429" : message);
+    reading.reason = fmt::format("rate limited by Discord{}: {}", global ? " (global limit)" : "",
+                                 message.empty() ? "429" : message);
   } else if (response.status == 401 || response.status == 403 || response.status == 404) {
     // 10015 Unknown Webhook, 50027 Invalid Webhook Token: deleted or mistyped.
-    r.reason = fmt::format("Discord refused the webhook (HTTP {}): {}", response.status,
-                           message.empty() ? "no reason given" : message);
+    reading.reason = fmt::format("Discord refused the webhook (HTTP {}): {}", response.status,
+                                 message.empty() ? "no reason given" : message);
   }
-  return r;
+  // Webhook execution takes no nonce or idempotency key.
+  return adapter::Classify(response, /*deduplicates=*/false, reading);
 }
 
 std::unique_ptr<Channel> Make(std::string name, Config config, HttpClient* http,

@@ -12,20 +12,20 @@
 namespace lifeline::channels::discord {
 namespace {
 
+using channels::testing::Answered;
 using channels::testing::FakeHttp;
 using channels::testing::Message;
-using Transport = HttpResponse::Transport;
 
 const std::string kToken = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-SECRET";
 
-class DiscordTest : public ::testing::Test {
+class DiscordTest : public channels::testing::AdapterTest {
  protected:
-  void SetUp() override {
-    setenv("LL_TEST_DISCORD_URL",
-           ("https://discord.com/api/webhooks/112233445566778899/" + kToken).c_str(), 1);
-    setenv("LL_TEST_DISCORD_OTHER", "https://example.com/hooks/1", 1);
-  }
-  FakeHttp http_;
+  DiscordTest()
+      : AdapterTest({
+            {"LL_TEST_DISCORD_URL",
+             "https://discord.com/api/webhooks/112233445566778899/" + kToken},
+            {"LL_TEST_DISCORD_OTHER", "https://example.com/hooks/1"},
+        }) {}
 };
 
 TEST_F(DiscordTest, YamlGoodAndRequest) {
@@ -70,13 +70,10 @@ TEST_F(DiscordTest, UrlForms) {
   EXPECT_EQ(http_.last().url,
             "https://discord.com/api/webhooks/112233445566778899/" + kToken + "?wait=true");
   EXPECT_EQ(nlohmann::json::parse(http_.last().body)["username"], "bot");
-  for (const std::string& bad :
-       std::vector<std::string>{"discord://notdigits/" + kToken, "discord://123/short",
-                                "discord://123/" + kToken + "/extra", "discord://123"}) {
-    auto e = channels::testing::FromUrl(kKind, bad, &http_);
-    ASSERT_FALSE(e.ok()) << bad;
-    EXPECT_EQ(e.error().message().find("SECRET"), std::string::npos);
-  }
+  ExpectUrlsRefused(kKind,
+                    {"discord://notdigits/" + kToken, "discord://123/short",
+                     "discord://123/" + kToken + "/extra", "discord://123"},
+                    "", {"SECRET"});
 }
 
 TEST(DiscordText, EscapingAndLimit) {
@@ -97,16 +94,6 @@ TEST(DiscordText, EscapingAndLimit) {
   EXPECT_TRUE(http.requests().empty());
 }
 
-HttpResponse Answered(int status, std::string body,
-                      std::vector<std::pair<std::string, std::string>> headers = {}) {
-  HttpResponse r;
-  r.transport = Transport::kAnswered;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
-}
-
 TEST(DiscordClassify, EveryAnswer) {
   DeliveryResult r = Classify(Answered(
       429, R"({"message":"You are being rate limited.","retry_after":0.347,"global":false})",
@@ -125,9 +112,8 @@ TEST(DiscordClassify, EveryAnswer) {
   EXPECT_EQ(r.far_code, "50035");
   EXPECT_EQ(Classify(Answered(204, "")).outcome, Outcome::kDelivered);
   EXPECT_EQ(Classify(Answered(502, "<html>")).outcome, Outcome::kRetry);
-  HttpResponse lost;
-  lost.transport = Transport::kLost;
-  EXPECT_EQ(Classify(lost).outcome, Outcome::kUnconfirmed);
+  EXPECT_EQ(Classify(channels::testing::NoAnswer(HttpResponse::Transport::kLost)).outcome,
+            Outcome::kUnconfirmed);
 }
 
 }  // namespace

@@ -204,11 +204,8 @@ Result<EmailConfig> ConfigFromYaml(const BuildContext& ctx, const yaml::Fields& 
 }
 
 Result<EmailConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& url) {
-  if (auto s = adapter::CheckQueryKeys(
-          url, {"smtp", "from", "name", "to", "mode", "reply", "cc", "bcc", "user", "pass"});
-      !s.ok()) {
-    return FailUrl(ctx, s.error().message());
-  }
+  LL_TRY(adapter::CheckUrlQuery(
+      ctx, url, {"smtp", "from", "name", "to", "mode", "reply", "cc", "bcc", "user", "pass"}));
   if (!adapter::QueryValue(url, "cc").empty() || !adapter::QueryValue(url, "bcc").empty()) {
     return FailUrl(ctx, "cc= and bcc= are not supported: list every recipient in to=");
   }
@@ -284,23 +281,22 @@ Result<EmailConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& url
 
 EmailChannel::EmailChannel(std::string name, EmailConfig config, SmtpSender sender)
     : config_(std::move(config)), sender_(std::move(sender)) {
-  info_.name = std::move(name);
-  info_.kind = "email";
-  info_.platform = config_.platform;
   std::string to;
   for (const Mailbox& m : config_.to) {
     if (!to.empty()) to += ", ";
     to += m.address;
   }
-  info_.recipient = to;
-  info_.traits.max_chars = 0;  // e-mail has no practical text limit (kMaxMessageBytes guards)
-  // SMTP documents no rate; providers cap per day (Gmail: 2,000 for Workspace). A steady one a
-  // second with bursts of 10 stays far from every published submission limit.
-  info_.traits.rate_per_second = 1.0;
-  info_.traits.burst = 10.0;
-  info_.traits.deduplicates = false;  // SMTP has no idempotency key (see MakeMessageId, though)
-  info_.traits.public_post = false;
-  info_.traits.needs_recipient = config_.to.empty();
+  // E-mail has no practical text limit (kMaxMessageBytes guards). SMTP documents no rate;
+  // providers cap per day (Gmail: 2,000 for Workspace). A steady one a second with bursts of 10
+  // stays far from every published submission limit. SMTP has no idempotency key (see
+  // MakeMessageId, though).
+  info_ = adapter::MakeInfo(std::move(name), "email", config_.platform, to,
+                            {.max_chars = 0,
+                             .rate_per_second = 1.0,
+                             .burst = 10.0,
+                             .deduplicates = false,
+                             .public_post = false,
+                             .needs_recipient = config_.to.empty()});
 }
 
 Result<std::vector<Mailbox>> EmailChannel::Recipients(const OutgoingMessage& message) const {
@@ -361,12 +357,7 @@ Result<std::string> EmailChannel::Render(const OutgoingMessage& message,
 DeliveryResult EmailChannel::Send(const OutgoingMessage& message) {
   std::string message_id;
   auto data = Render(message, std::chrono::system_clock::now(), &message_id);
-  if (!data.ok()) {
-    DeliveryResult r;
-    r.outcome = Outcome::kFailed;
-    r.reason = data.error().message();
-    return r;
-  }
+  if (!data.ok()) return adapter::Refused(data.error());
   auto mailboxes = Recipients(message);  // Render checked them; keep the Result alive
   std::vector<std::string> recipients;
   for (const Mailbox& m : *mailboxes) recipients.push_back(m.address);

@@ -15,7 +15,6 @@ namespace lifeline::channels::mastodon {
 
 namespace yaml = config::yaml;
 using adapter::FailAt;
-using adapter::FailChannel;
 using adapter::FailUrl;
 using core::Error;
 using core::ErrorCode;
@@ -78,9 +77,7 @@ Status Validate(const MastodonConfig& c) {
 Result<MastodonConfig> ConfigFromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
   LL_TRY(adapter::CheckKeys(ctx, fields,
                             {"server", "access_token", "visibility", "language", "max_chars"}));
-  MastodonConfig c;
-  c.timeout = ctx.timeout;
-  if (!ctx.platform.empty()) c.platform = ctx.platform;
+  auto c = adapter::ConfigFor<MastodonConfig>(ctx);
   LL_ASSIGN(
       std::string server,
       adapter::RequiredString(ctx, fields, "server", "the instance, e.g. https://mastodon.social"));
@@ -106,17 +103,13 @@ Result<MastodonConfig> ConfigFromYaml(const BuildContext& ctx, const yaml::Field
 }
 
 Result<MastodonConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& url) {
-  if (auto s = adapter::CheckQueryKeys(url, {"visibility", "language", "max_chars"}); !s.ok()) {
-    return FailUrl(ctx, s.error().message());
-  }
+  LL_TRY(adapter::CheckUrlQuery(ctx, url, {"visibility", "language", "max_chars"}));
   if (!url.path.empty()) {
     return FailUrl(ctx,
                    "targets after the host send direct messages in Apprise; Lifeline posts "
                    "statuses to the audience (remove them, or use visibility=direct)");
   }
-  MastodonConfig c;
-  c.timeout = ctx.timeout;
-  if (!ctx.platform.empty()) c.platform = ctx.platform;
+  auto c = adapter::ConfigFor<MastodonConfig>(ctx);
   // Apprise: mastodon://{token}@{host}; the token sits where a user name would.
   c.access_token = url.password.empty() ? url.user : url.password;
   if (c.access_token.empty()) return FailUrl(ctx, "no access token (mastodons://TOKEN@host)");
@@ -143,40 +136,23 @@ Result<MastodonConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& 
 }
 
 MastodonChannel::MastodonChannel(std::string name, MastodonConfig config, HttpClient* http)
-    : config_(std::move(config)), http_(http) {
-  info_.name = std::move(name);
-  info_.kind = "mastodon";
-  info_.platform = config_.platform;
-  info_.recipient = config_.server;
-  info_.traits.max_chars = config_.max_chars;
+    : HttpChannel(std::move(config), http) {
   // Mastodon's RateLimiter allows 300 statuses per account per 3 hours (app/lib/rate_limiter.rb).
   // A token bucket cannot model a fixed window exactly: 250 per 3 hours with a burst of 50 never
-  // exceeds 300 in any 3 hours.
-  info_.traits.rate_per_second = 250.0 / (3 * 3600);
-  info_.traits.burst = 50;
-  // POST /api/v1/statuses honours Idempotency-Key (kept for an hour): a retry after a lost
-  // answer returns the status the first request made.
-  info_.traits.deduplicates = true;
-  info_.traits.public_post = true;
-  info_.traits.needs_recipient = false;
+  // exceeds 300 in any 3 hours. POST /api/v1/statuses honours Idempotency-Key (kept for an hour):
+  // a retry after a lost answer returns the status the first request made.
+  info_ = adapter::MakeInfo(std::move(name), "mastodon", config_.platform, config_.server,
+                            {.max_chars = config_.max_chars,
+                             .rate_per_second = 250.0 / (3 * 3600),
+                             .burst = 50,
+                             .deduplicates = true,
+                             .public_post = true});
 }
 
 Status MastodonChannel::Check(const OutgoingMessage& message) const {
-  if (message.text.empty()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("{}: the status has no text", info_.name));
-  }
-  if (!adapter::IsValidUtf8(message.text)) {
-    return Error(ErrorCode::kInvalidArgument, fmt::format("{}: the text is not UTF-8", info_.name));
-  }
-  std::size_t n = post_text::MastodonLength(message.text);
-  if (n > config_.max_chars) {
-    return Error(
-        ErrorCode::kInvalidArgument,
-        fmt::format("{}: {} characters (links count 23); this Mastodon instance allows {}",
-                    info_.name, adapter::Thousands(n), adapter::Thousands(config_.max_chars)));
-  }
-  return core::Ok();
+  LL_TRY(adapter::CheckPostText(info_.name, message.text, "status"));
+  return adapter::CheckLimit(info_.name, post_text::MastodonLength(message.text), config_.max_chars,
+                             "characters (links count 23)", "this Mastodon instance");
 }
 
 HttpRequest MastodonChannel::BuildRequest(const OutgoingMessage& message) const {
@@ -194,78 +170,62 @@ HttpRequest MastodonChannel::BuildRequest(const OutgoingMessage& message) const 
 
 DeliveryResult ClassifyAnswer(const HttpResponse& response,
                               std::chrono::system_clock::time_point now) {
-  if (response.transport != HttpResponse::Transport::kAnswered) {
-    return adapter::NotAnswered(response, /*deduplicates=*/true);
-  }
   int s = response.status;
-  if (s >= 200 && s < 300) {
+  adapter::Reading reading;
+  if (adapter::StatusOutcome(s) == Outcome::kDelivered) {
     auto j = adapter::ParseJson(response.body);
     std::string id = j ? adapter::MemberText(*j, "id") : "";
-    DeliveryResult r;
-    r.http_status = s;
     if (id.empty()) {
       // Accepted, but not the Status entity the API documents: a proxy or not Mastodon at all.
       // Another try may well post it (the key deduplicates only on Mastodon itself).
-      r.outcome = Outcome::kRetry;
-      r.reason = fmt::format("HTTP {} without a status id: is the server a Mastodon instance?", s);
-      return r;
+      reading.verdict = adapter::Verdict::kRetry;
+      reading.wait.retry_after_header = false;
+      reading.reason =
+          fmt::format("HTTP {} without a status id: is the server a Mastodon instance?", s);
+    } else {
+      reading.verdict = adapter::Verdict::kDelivered;
+      reading.remote_id = id;
+      std::string url = adapter::MemberText(*j, "url");
+      reading.reason = url.empty() ? fmt::format("posted status {}", id)
+                                   : fmt::format("posted status {} ({})", id, url);
     }
-    r.outcome = Outcome::kDelivered;
-    r.remote_id = id;
-    std::string url = adapter::MemberText(*j, "url");
-    r.reason = url.empty() ? fmt::format("posted status {}", id)
-                           : fmt::format("posted status {} ({})", id, url);
-    return r;
-  }
-  std::string detail = ErrorText(response);
-  DeliveryResult r = adapter::ByStatus(response, detail);
-  if (s == 429 && !r.retry_after) {
-    // Mastodon's own signal: X-RateLimit-Reset, when the window ends.
-    if (auto reset = ParseIsoTime(response.Header("x-ratelimit-reset"))) {
-      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*reset - now);
-      r.retry_after = std::max(wait, std::chrono::milliseconds(0));
+  } else {
+    reading.detail = ErrorText(response);
+    const std::string& detail = reading.detail;
+    if (s == 429) {
+      // Mastodon's own signal: X-RateLimit-Reset, when the window ends.
+      if (auto reset = ParseIsoTime(response.Header("x-ratelimit-reset"))) {
+        reading.wait.reset = adapter::Until(*reset, now);
+      }
+    } else if (s == 401) {
+      reading.reason = fmt::format("Mastodon refused the access token (HTTP 401): {}", detail);
+    } else if (s == 403) {
+      reading.reason = fmt::format(
+          "Mastodon forbids it (HTTP 403; the token needs write:statuses, or the account is "
+          "limited): {}",
+          detail);
+    } else if (s == 422) {
+      reading.reason = fmt::format("Mastodon refused the status (HTTP 422): {}", detail);
+    } else if (s == 404) {
+      reading.reason = fmt::format("no Mastodon API at this server (HTTP 404): {}", detail);
     }
   }
-  if (s == 401) {
-    r.reason = fmt::format("Mastodon refused the access token (HTTP 401): {}", detail);
-  } else if (s == 403) {
-    r.reason = fmt::format(
-        "Mastodon forbids it (HTTP 403; the token needs write:statuses, or the account is "
-        "limited): {}",
-        detail);
-  } else if (s == 422) {
-    r.reason = fmt::format("Mastodon refused the status (HTTP 422): {}", detail);
-  } else if (s == 404) {
-    r.reason = fmt::format("no Mastodon API at this server (HTTP 404): {}", detail);
-  }
-  return r;
+  // The Idempotency-Key makes a retry after a lost answer safe.
+  return adapter::Classify(response, /*deduplicates=*/true, reading);
 }
 
-DeliveryResult MastodonChannel::Send(const OutgoingMessage& message) {
-  if (auto s = Check(message); !s.ok()) {
-    DeliveryResult r;
-    r.outcome = Outcome::kFailed;
-    r.reason = s.error().message();
-    return r;
-  }
+DeliveryResult MastodonChannel::Deliver(const OutgoingMessage& message) {
   return ClassifyAnswer(http_->Do(BuildRequest(message)), std::chrono::system_clock::now());
 }
 
 namespace {
 
-Result<std::unique_ptr<Channel>> Make(const BuildContext& ctx, Result<MastodonConfig> c) {
-  if (!c.ok()) return c.error();
-  if (ctx.http == nullptr) return Error(ErrorCode::kInternal, "mastodon: no HTTP client given");
-  return std::unique_ptr<Channel>(
-      std::make_unique<MastodonChannel>(ctx.name, std::move(*c), ctx.http));
-}
-
 Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
-  return Make(ctx, ConfigFromYaml(ctx, fields));
+  return adapter::MakeChannel<MastodonChannel>("mastodon", ctx, ConfigFromYaml(ctx, fields));
 }
 
 Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseUrl& url) {
-  return Make(ctx, ConfigFromUrl(ctx, url));
+  return adapter::MakeChannel<MastodonChannel>("mastodon", ctx, ConfigFromUrl(ctx, url));
 }
 
 }  // namespace

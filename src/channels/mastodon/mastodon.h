@@ -8,6 +8,7 @@
 
 #include "channels/channel.h"
 #include "channels/http.h"
+#include "channels/http_adapter.h"
 #include "channels/registry.h"
 
 namespace lifeline::channels::mastodon {
@@ -29,22 +30,17 @@ core::Result<MastodonConfig> ConfigFromYaml(const BuildContext& ctx,
 // allowed to loopback only). Apprise's /@user targets (direct messages) are refused.
 core::Result<MastodonConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& url);
 
-class MastodonChannel : public Channel {
+class MastodonChannel : public adapter::HttpChannel<MastodonConfig> {
  public:
   MastodonChannel(std::string name, MastodonConfig config, HttpClient* http);
 
-  const Info& info() const override { return info_; }
-  const MastodonConfig& config() const { return config_; }
   core::Status Check(const OutgoingMessage& message) const override;
-  DeliveryResult Send(const OutgoingMessage& message) override;
 
   // The request Send makes (tests, dry runs). Holds the token: never log it.
   HttpRequest BuildRequest(const OutgoingMessage& message) const;
 
  private:
-  Info info_;
-  MastodonConfig config_;  // immutable after construction
-  HttpClient* http_;
+  DeliveryResult Deliver(const OutgoingMessage& message) override;
 };
 
 // Classifies Mastodon's answer to POST /api/v1/statuses (mastodon.cc lists the rules).

@@ -4,8 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
 #include <nlohmann/json.hpp>
 
 #include "channels/testing_http.h"
@@ -13,11 +11,13 @@
 namespace lifeline::channels::mastodon {
 namespace {
 
-using testing::FakeHttp;
+using testing::Answered;
+using testing::HeaderOf;
+using testing::NoAnswer;
 
-class MastodonTest : public ::testing::Test {
+class MastodonTest : public testing::AdapterTest {
  protected:
-  void SetUp() override { setenv("LL_TEST_MASTODON_TOKEN", "mtok", 1); }
+  MastodonTest() : AdapterTest({{"LL_TEST_MASTODON_TOKEN", "mtok"}}) {}
 
   std::unique_ptr<Channel> Build(const std::string& keys) {
     auto ch = testing::FromYaml(kKind, "type: mastodon\n" + keys, &http_, "brand-mastodon");
@@ -32,8 +32,6 @@ class MastodonTest : public ::testing::Test {
     return Build(
         "server: https://mastodon.example\naccess_token: { env: LL_TEST_MASTODON_TOKEN }\n");
   }
-
-  FakeHttp http_;
 };
 
 TEST_F(MastodonTest, ConfigFromYaml) {
@@ -103,14 +101,8 @@ TEST_F(MastodonTest, RequestCarriesTokenIdempotencyKeyAndStatus) {
   EXPECT_EQ(r.remote_id, "109876");
   HttpRequest req = http_.last();
   EXPECT_EQ(req.url, "https://mastodon.example/api/v1/statuses");
-  auto header = [&](std::string_view name) {
-    for (const auto& [k, v] : req.headers) {
-      if (k == name) return v;
-    }
-    return std::string();
-  };
-  EXPECT_EQ(header("Authorization"), "Bearer mtok");
-  EXPECT_EQ(header("Idempotency-Key"), "incident-7/audience");
+  EXPECT_EQ(HeaderOf(req, "Authorization"), "Bearer mtok");
+  EXPECT_EQ(HeaderOf(req, "Idempotency-Key"), "incident-7/audience");
   auto body = nlohmann::json::parse(req.body);
   EXPECT_EQ(body["status"], "WhatsApp is down; we answer on Telegram");
   EXPECT_EQ(body["visibility"], "public");
@@ -129,45 +121,34 @@ TEST_F(MastodonTest, CheckCountsLinksAs23) {
 
 TEST(MastodonClassify, Answers) {
   auto now = std::chrono::system_clock::from_time_t(1733360000);
-  auto answer = [](int status, std::string body,
-                   std::vector<std::pair<std::string, std::string>> headers = {}) {
-    HttpResponse r;
-    r.transport = HttpResponse::Transport::kAnswered;
-    r.status = status;
-    r.body = std::move(body);
-    r.headers = std::move(headers);
-    return r;
-  };
-  auto bad_token = ClassifyAnswer(answer(401, R"({"error":"The access token is invalid"})"), now);
+  auto bad_token = ClassifyAnswer(Answered(401, R"({"error":"The access token is invalid"})"), now);
   EXPECT_EQ(bad_token.outcome, Outcome::kFailed);
   EXPECT_NE(bad_token.reason.find("The access token is invalid"), std::string::npos);
 
   auto too_long = ClassifyAnswer(
-      answer(422, R"({"error":"Validation failed: Text character limit of 500 exceeded"})"), now);
+      Answered(422, R"({"error":"Validation failed: Text character limit of 500 exceeded"})"), now);
   EXPECT_EQ(too_long.outcome, Outcome::kFailed);
   EXPECT_NE(too_long.reason.find("character limit"), std::string::npos);
 
   // 1733360000 is 2024-12-05T00:53:20Z; the window ends 120 s later
-  auto limited = ClassifyAnswer(answer(429, R"({"error":"Too many requests"})",
-                                       {{"x-ratelimit-reset", "2024-12-05T00:55:20.000000Z"}}),
+  auto limited = ClassifyAnswer(Answered(429, R"({"error":"Too many requests"})",
+                                         {{"x-ratelimit-reset", "2024-12-05T00:55:20.000000Z"}}),
                                 now);
   EXPECT_EQ(limited.outcome, Outcome::kRetry);
   EXPECT_TRUE(limited.rate_limited);
   ASSERT_TRUE(limited.retry_after.has_value());
   EXPECT_EQ(*limited.retry_after, std::chrono::seconds(120));
 
-  EXPECT_EQ(ClassifyAnswer(answer(503, "<html>maintenance</html>"), now).outcome, Outcome::kRetry);
-  EXPECT_EQ(ClassifyAnswer(answer(403, R"({"error":"This action is not allowed"})"), now).outcome,
+  EXPECT_EQ(ClassifyAnswer(Answered(503, "<html>maintenance</html>"), now).outcome,
+            Outcome::kRetry);
+  EXPECT_EQ(ClassifyAnswer(Answered(403, R"({"error":"This action is not allowed"})"), now).outcome,
             Outcome::kFailed);
 
   // A lost answer is safe to retry: the Idempotency-Key makes Mastodon return the same status.
-  HttpResponse lost;
-  lost.transport = HttpResponse::Transport::kLost;
-  lost.error = "timed out";
-  EXPECT_EQ(ClassifyAnswer(lost, now).outcome, Outcome::kRetry);
-  HttpResponse not_sent;
-  not_sent.transport = HttpResponse::Transport::kNotSent;
-  EXPECT_EQ(ClassifyAnswer(not_sent, now).outcome, Outcome::kRetry);
+  EXPECT_EQ(ClassifyAnswer(NoAnswer(HttpResponse::Transport::kLost, "timed out"), now).outcome,
+            Outcome::kRetry);
+  EXPECT_EQ(ClassifyAnswer(NoAnswer(HttpResponse::Transport::kNotSent), now).outcome,
+            Outcome::kRetry);
 }
 
 }  // namespace

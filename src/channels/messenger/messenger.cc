@@ -20,22 +20,10 @@ using core::Status;
 
 namespace {
 
-bool IsDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c));
-  });
-}
-
 std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
-}
-
-bool IsVersion(std::string_view s) {
-  auto dot = s.find('.');
-  return s.size() >= 4 && s[0] == 'v' && dot != std::string_view::npos &&
-         IsDigits(s.substr(1, dot - 1)) && IsDigits(s.substr(dot + 1));
 }
 
 // The message tags the Send API accepts (Instagram: HUMAN_AGENT only).
@@ -49,26 +37,23 @@ std::string_view ProductName(Product p) {
   return p == Product::kInstagram ? "Instagram" : "Messenger";
 }
 
-class MessengerChannel final : public Channel {
+class MessengerChannel final : public adapter::HttpChannel<Config> {
  public:
   MessengerChannel(std::string name, Config config, HttpClient* http,
                    std::chrono::milliseconds timeout)
-      : config_(std::move(config)), http_(http), timeout_(timeout) {
+      : HttpChannel(std::move(config), http, timeout) {
     bool ig = config_.product == Product::kInstagram;
-    info_.name = std::move(name);
-    info_.kind = ig ? "instagram" : "messenger";
-    info_.platform = ig ? "instagram" : "messenger";
-    info_.recipient = config_.to;
+    bool one_recipient = !config_.to.empty();
     // Instagram's limit is in bytes; its character figure is the most a message can hold.
-    info_.traits.max_chars = ig ? kInstagramMaxBytes : kMessengerMaxChars;
-    info_.traits.needs_recipient = config_.to.empty();
     // The Send API takes 300 text calls a second per page (or Instagram account); Meta also
     // throttles a single thread, without a documented figure, so one recipient gets 1 a second.
-    info_.traits.rate_per_second = config_.to.empty() ? 300 : 1;
-    info_.traits.burst = config_.to.empty() ? 300 : 3;
+    info_ = adapter::MakeInfo(std::move(name), ig ? "instagram" : "messenger",
+                              ig ? "instagram" : "messenger", config_.to,
+                              {.max_chars = ig ? kInstagramMaxBytes : kMessengerMaxChars,
+                               .rate_per_second = one_recipient ? 1.0 : 300.0,
+                               .burst = one_recipient ? 3.0 : 300.0,
+                               .needs_recipient = !one_recipient});
   }
-
-  const Info& info() const override { return info_; }
 
   Status Check(const OutgoingMessage& m) const override {
     const std::string& to = m.to.empty() ? config_.to : m.to;
@@ -77,39 +62,24 @@ class MessengerChannel final : public Channel {
                        "{}: no recipient (give the message a {}-scoped id, or set to:)", info_.name,
                        config_.product == Product::kInstagram ? "Instagram" : "page");
     }
-    if (!IsDigits(to)) {
+    if (!adapter::IsDigits(to)) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "{}: recipient '{}' is not a scoped id (digits, from the conversation's "
                        "webhook)",
                        info_.name, to);
     }
-    if (m.text.empty() && m.subject.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the message is empty", info_.name);
-    }
-    if (!adapter::IsValidUtf8(m.subject) || !adapter::IsValidUtf8(m.text)) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the text is not valid UTF-8", info_.name);
-    }
+    LL_TRY(adapter::CheckText(info_.name, m));
     std::string text = Render(m);
     if (config_.product == Product::kInstagram) {
-      if (text.size() > kInstagramMaxBytes) {
-        return MakeError(ErrorCode::kInvalidArgument, "{}: {} bytes of UTF-8; Instagram allows {}",
-                         info_.name, adapter::Thousands(text.size()),
-                         adapter::Thousands(kInstagramMaxBytes));
-      }
-    } else if (std::size_t n = adapter::CodePoints(text); n > kMessengerMaxChars) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: {} characters; Messenger allows {}",
-                       info_.name, adapter::Thousands(n), adapter::Thousands(kMessengerMaxChars));
+      return adapter::CheckLimit(info_.name, text.size(), kInstagramMaxBytes, "bytes of UTF-8",
+                                 "Instagram");
     }
-    return core::Ok();
+    return adapter::CheckLimit(info_.name, adapter::CodePoints(text), kMessengerMaxChars,
+                               "characters", "Messenger");
   }
 
-  DeliveryResult Send(const OutgoingMessage& m) override {
-    if (auto s = Check(m); !s.ok()) {
-      DeliveryResult r;
-      r.outcome = Outcome::kFailed;
-      r.reason = s.error().message();
-      return r;
-    }
+ private:
+  DeliveryResult Deliver(const OutgoingMessage& m) override {
     const std::string& to = m.to.empty() ? config_.to : m.to;
     DeliveryResult r = Classify(http_->Do(BuildRequest(config_, to, m, "", timeout_)));
     if (!IsWindowClosed(r) || config_.outside_window_tag.empty() ||
@@ -126,25 +96,16 @@ class MessengerChannel final : public Channel {
                                  config_.outside_window_tag, t.reason);
     return t;
   }
-
- private:
-  Info info_;
-  const Config config_;
-  HttpClient* http_;
-  const std::chrono::milliseconds timeout_;
 };
 
-struct Problem {
-  std::string key;
-  std::string what;
-};
+using adapter::Problem;
 
 std::optional<Problem> Validate(Config& c) {
-  if (c.sender_id != "me" && !IsDigits(c.sender_id)) {
+  if (c.sender_id != "me" && !adapter::IsDigits(c.sender_id)) {
     return Problem{c.product == Product::kInstagram ? "account_id" : "page_id",
                    "an id is digits (or 'me' for the token's own page)"};
   }
-  if (!c.to.empty() && !IsDigits(c.to)) {
+  if (!c.to.empty() && !adapter::IsDigits(c.to)) {
     return Problem{"to", fmt::format("'{}' is not a scoped id (digits)", c.to)};
   }
   c.messaging_type = Upper(c.messaging_type);
@@ -174,7 +135,7 @@ std::optional<Problem> Validate(Config& c) {
                    fmt::format("'{}' is not a message tag {} accepts ({})", c.outside_window_tag,
                                ProductName(c.product), valid)};
   }
-  if (!IsVersion(c.api_version)) {
+  if (!adapter::IsGraphVersion(c.api_version)) {
     return Problem{"api_version",
                    fmt::format("'{}' is not a Graph API version (v21.0)", c.api_version)};
   }
@@ -201,26 +162,15 @@ Result<std::unique_ptr<Channel>> BuildFromYaml(const BuildContext& ctx, const ya
             adapter::OptionalString(ctx, fields, "outside_window_tag", "a message tag"));
   LL_ASSIGN(std::string version, adapter::OptionalString(ctx, fields, "api_version", "v21.0"));
   if (!version.empty()) c.api_version = version;
-  if (const yaml::Field* f = fields.Find("api_base")) {
-    LL_ASSIGN(std::string base, yaml::GetNonEmpty(ctx.doc, f->value, f->where, "a URL"));
-    auto checked = adapter::CheckSecureBase(base);
-    if (!checked.ok()) return adapter::FailAt(ctx, *f, checked.error().message());
-    c.api_base = *checked;
-  }
-  if (auto p = Validate(c)) {
-    const yaml::Field* at = fields.Find(p->key);
-    return at != nullptr ? adapter::FailAt(ctx, *at, p->what) : adapter::FailChannel(ctx, p->what);
-  }
+  LL_ASSIGN(c.api_base, adapter::OptionalSecureBase(ctx, fields, "api_base", c.api_base));
+  if (auto p = Validate(c)) return adapter::FailProblem(ctx, fields, *p);
   return Make(ctx.name, std::move(c), ctx.http, ctx.timeout);
 }
 
 Result<std::unique_ptr<Channel>> BuildFromUrl(const BuildContext& ctx, const AppriseUrl& url,
                                               Product product) {
-  if (auto s = adapter::CheckQueryKeys(
-          url, {"to", "type", "tag", "outside_window_tag", "api_version", "api_base"});
-      !s.ok()) {
-    return adapter::FailUrl(ctx, s.error().message());
-  }
+  LL_TRY(adapter::CheckUrlQuery(
+      ctx, url, {"to", "type", "tag", "outside_window_tag", "api_version", "api_base"}));
   std::string form = product == Product::kInstagram ? "instagram://PAGE_TOKEN@IG_ACCOUNT_ID/IGSID"
                                                     : "messenger://PAGE_TOKEN@PAGE_ID/PSID";
   if (url.user.empty() || url.host.empty()) {
@@ -242,11 +192,7 @@ Result<std::unique_ptr<Channel>> BuildFromUrl(const BuildContext& ctx, const App
   if (!c.tag.empty() && adapter::QueryValue(url, "type").empty()) c.messaging_type = "MESSAGE_TAG";
   c.outside_window_tag = adapter::QueryValue(url, "outside_window_tag");
   if (std::string v = adapter::QueryValue(url, "api_version"); !v.empty()) c.api_version = v;
-  if (std::string b = adapter::QueryValue(url, "api_base"); !b.empty()) {
-    auto checked = adapter::CheckSecureBase(b);
-    if (!checked.ok()) return adapter::FailUrl(ctx, "api_base: " + checked.error().message());
-    c.api_base = *checked;
-  }
+  LL_ASSIGN(c.api_base, adapter::QuerySecureBase(ctx, url, "api_base", c.api_base));
   if (auto p = Validate(c)) return adapter::FailUrl(ctx, p->key + ": " + p->what);
   return Make(ctx.name, std::move(c), ctx.http, ctx.timeout);
 }
@@ -302,38 +248,28 @@ bool IsWindowClosed(const DeliveryResult& r) {
   return r.far_code == "10/2018278" || r.far_code == "10/2534022";
 }
 
-DeliveryResult Classify(const HttpResponse& response) {
-  if (response.transport != HttpResponse::Transport::kAnswered) {
-    // The Send API takes no idempotency key.
-    return adapter::NotAnswered(response, /*deduplicates=*/false);
-  }
+namespace {
+
+// What a Send API answer says: the message id, or the Graph error's code and subcode.
+adapter::Reading Read(const HttpResponse& response) {
   auto j = adapter::ParseJson(response.body);
-  DeliveryResult r;
-  r.http_status = response.status;
-  if (response.status >= 200 && response.status < 300) {
-    std::string id = j ? adapter::MemberText(*j, "message_id") : std::string();
-    if (id.empty()) {
-      r.outcome = Outcome::kUnconfirmed;
-      r.reason = fmt::format("HTTP {} without a message_id: delivery unknown", response.status);
-      return r;
-    }
-    r.outcome = Outcome::kDelivered;
-    r.remote_id = id;
-    r.reason = "sent";
-    return r;
+  adapter::Reading reading;
+  if (adapter::StatusOutcome(response.status) == Outcome::kDelivered) {
+    return adapter::Accepted(
+        j ? adapter::MemberText(*j, "message_id") : std::string(), "sent",
+        fmt::format("HTTP {} without a message_id: delivery unknown", response.status));
   }
-  if (!j || !j->contains("error") || !(*j)["error"].is_object()) {
-    return adapter::ByStatus(response, "");
-  }
+  if (!j || !j->contains("error") || !(*j)["error"].is_object()) return reading;
   const nlohmann::json& e = (*j)["error"];
   long long code = adapter::MemberInt(e, "code").value_or(0);
   long long subcode = adapter::MemberInt(e, "error_subcode").value_or(0);
   std::string message = adapter::OneLine(adapter::MemberText(e, "message"));
-  r.far_code = subcode != 0 ? fmt::format("{}/{}", code, subcode) : std::to_string(code);
+  reading.far_code = subcode != 0 ? fmt::format("{}/{}", code, subcode) : std::to_string(code);
+  reading.verdict = adapter::Verdict::kFailed;
   if (code == 10 && (subcode == 2018278 || subcode == 2534022)) {
-    r.outcome = Outcome::kFailed;
-    r.reason = fmt::format("the 24-hour messaging window is closed ({}): {}", r.far_code, message);
-    return r;
+    reading.reason =
+        fmt::format("the 24-hour messaging window is closed ({}): {}", reading.far_code, message);
+    return reading;
   }
   switch (code) {
     case 4:      // application request limit
@@ -342,37 +278,41 @@ DeliveryResult Classify(const HttpResponse& response) {
     case 613:    // calls exceeded the rate limit
     case 80006:  // Messenger rate limit
     case 80002:  // Instagram rate limit
-      r.outcome = Outcome::kRetry;
-      r.rate_limited = true;
-      r.retry_after = adapter::RetryAfter(response);
-      r.reason = fmt::format("Meta rate limit ({}): {}", r.far_code, message);
-      return r;
+      reading.verdict = adapter::Verdict::kRateLimited;
+      reading.reason = fmt::format("Meta rate limit ({}): {}", reading.far_code, message);
+      return reading;
     case 1:     // unknown error
     case 2:     // temporary
     case 1200:  // temporary send message failure
-      r.outcome = Outcome::kRetry;
-      r.retry_after = adapter::RetryAfter(response);
-      r.reason = fmt::format("Meta failed ({}), try later: {}", r.far_code, message);
-      return r;
+      reading.verdict = adapter::Verdict::kRetry;
+      reading.reason = fmt::format("Meta failed ({}), try later: {}", reading.far_code, message);
+      return reading;
     case 190:
     case 102:
-      r.outcome = Outcome::kFailed;
-      r.reason = fmt::format("Meta refused the page token ({}): {}", r.far_code, message);
-      return r;
+      reading.reason =
+          fmt::format("Meta refused the page token ({}): {}", reading.far_code, message);
+      return reading;
     case 551:
-      r.outcome = Outcome::kFailed;
-      r.reason = fmt::format(
+      reading.reason = fmt::format(
           "this person is not available (551: blocked the page or turned "
           "messages off): {}",
           message);
-      return r;
+      return reading;
     default:
       break;
   }
   // 100 (invalid parameter; 2018001 no matching user), 10 and 200-299 (permissions), 230...
-  r.outcome = response.status >= 500 ? Outcome::kRetry : Outcome::kFailed;
-  r.reason = fmt::format("Meta refused the message ({}): {}", r.far_code, message);
-  return r;
+  if (response.status >= 500) reading.verdict = adapter::Verdict::kRetry;
+  reading.wait.retry_after_header = false;
+  reading.reason = fmt::format("Meta refused the message ({}): {}", reading.far_code, message);
+  return reading;
+}
+
+}  // namespace
+
+DeliveryResult Classify(const HttpResponse& response) {
+  // The Send API takes no idempotency key.
+  return adapter::Classify(response, /*deduplicates=*/false, Read(response));
 }
 
 std::unique_ptr<Channel> Make(std::string name, Config config, HttpClient* http,

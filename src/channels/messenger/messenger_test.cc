@@ -3,7 +3,6 @@
 #include "channels/messenger/messenger.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <nlohmann/json.hpp>
 
@@ -12,9 +11,8 @@
 namespace lifeline::channels::messenger {
 namespace {
 
-using channels::testing::FakeHttp;
+using channels::testing::Answered;
 using channels::testing::Message;
-using Transport = HttpResponse::Transport;
 
 std::string GraphError(int code, int subcode, const std::string& message) {
   nlohmann::json e = {
@@ -24,10 +22,9 @@ std::string GraphError(int code, int subcode, const std::string& message) {
   return e.dump();
 }
 
-class MessengerTest : public ::testing::Test {
+class MessengerTest : public channels::testing::AdapterTest {
  protected:
-  void SetUp() override { setenv("LL_TEST_PAGE_TOKEN", "EAAPagetoken", 1); }
-  FakeHttp http_;
+  MessengerTest() : AdapterTest({{"LL_TEST_PAGE_TOKEN", "EAAPagetoken"}}) {}
 };
 
 TEST_F(MessengerTest, YamlRequestAndDelivered) {
@@ -109,9 +106,7 @@ TEST_F(MessengerTest, InstagramBytesAndTags) {
 }
 
 TEST_F(MessengerTest, ConfigErrors) {
-  struct Case {
-    std::string yaml, want;
-  } cases[] = {
+  const channels::testing::BadConfig cases[] = {
       {"type: messenger\n", "test.yaml:3: channels.team: missing 'page_token'"},
       {"type: messenger\npage_token: { env: LL_TEST_PAGE_TOKEN }\nmessaging_type: promo\n",
        "test.yaml:5: channels.team.messaging_type: 'PROMO' is not response, update or message_tag"},
@@ -124,12 +119,7 @@ TEST_F(MessengerTest, ConfigErrors) {
       {"type: messenger\npage_token: { env: LL_TEST_PAGE_TOKEN }\naccount_id: \"1\"\n",
        "channels.team.account_id: unknown key 'account_id'"},
   };
-  for (const Case& c : cases) {
-    auto ch = channels::testing::FromYaml(kKind, c.yaml, &http_);
-    ASSERT_FALSE(ch.ok()) << c.yaml;
-    EXPECT_NE(ch.error().message().find(c.want), std::string::npos)
-        << "got: " << ch.error().message() << "\nwant: " << c.want;
-  }
+  ExpectRefused(kKind, cases);
 }
 
 TEST_F(MessengerTest, UrlForms) {
@@ -148,14 +138,6 @@ TEST_F(MessengerTest, UrlForms) {
                                 "messenger://tok@1/1/2", "messenger://tok@1/1?tag=NOPE"}) {
     EXPECT_FALSE(channels::testing::FromUrl(kKind, u, &http_).ok()) << u;
   }
-}
-
-HttpResponse Answered(int status, std::string body) {
-  HttpResponse r;
-  r.transport = Transport::kAnswered;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
 }
 
 TEST(MessengerClassify, ErrorCodes) {
@@ -177,9 +159,8 @@ TEST(MessengerClassify, ErrorCodes) {
   EXPECT_EQ(r.outcome, Outcome::kFailed);
   EXPECT_EQ(r.far_code, "100/2018001");
   EXPECT_EQ(Classify(Answered(200, "{}")).outcome, Outcome::kUnconfirmed);
-  HttpResponse lost;
-  lost.transport = Transport::kLost;
-  EXPECT_EQ(Classify(lost).outcome, Outcome::kUnconfirmed);
+  EXPECT_EQ(Classify(channels::testing::NoAnswer(HttpResponse::Transport::kLost)).outcome,
+            Outcome::kUnconfirmed);
 }
 
 }  // namespace

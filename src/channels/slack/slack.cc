@@ -12,8 +12,6 @@
 namespace lifeline::channels::slack {
 
 namespace yaml = config::yaml;
-using core::ErrorCode;
-using core::MakeError;
 using core::Result;
 using core::Status;
 
@@ -34,52 +32,27 @@ std::string ErrorWord(std::string_view body) {
   return ok ? word : std::string();
 }
 
-class SlackChannel final : public Channel {
+class SlackChannel final : public adapter::HttpChannel<Config> {
  public:
   SlackChannel(std::string name, Config config, HttpClient* http, std::chrono::milliseconds timeout)
-      : config_(std::move(config)), http_(http), timeout_(timeout) {
-    info_.name = std::move(name);
-    info_.kind = "slack";
-    info_.platform = "";  // Slack is not in the platform catalog
-    info_.recipient = config_.channel.empty() ? "Slack incoming webhook" : config_.channel;
-    info_.traits.max_chars = kMaxChars;
-    // Incoming webhooks: one message per second, short bursts tolerated.
-    info_.traits.rate_per_second = 1;
-    info_.traits.burst = 3;
+      : HttpChannel(std::move(config), http, timeout) {
+    // Slack is not in the platform catalog. Incoming webhooks: one message per second, short
+    // bursts tolerated.
+    info_ = adapter::MakeInfo(std::move(name), "slack", /*platform=*/"",
+                              config_.channel.empty() ? "Slack incoming webhook" : config_.channel,
+                              {.max_chars = kMaxChars, .rate_per_second = 1, .burst = 3});
   }
-
-  const Info& info() const override { return info_; }
 
   Status Check(const OutgoingMessage& m) const override {
-    if (m.text.empty() && m.subject.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the message is empty", info_.name);
-    }
-    if (!adapter::IsValidUtf8(m.subject) || !adapter::IsValidUtf8(m.text)) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the text is not valid UTF-8", info_.name);
-    }
-    std::size_t n = adapter::CodePoints(Render(m));
-    if (n > kMaxChars) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: {} characters; Slack allows {}",
-                       info_.name, adapter::Thousands(n), adapter::Thousands(kMaxChars));
-    }
-    return core::Ok();
-  }
-
-  DeliveryResult Send(const OutgoingMessage& m) override {
-    if (auto s = Check(m); !s.ok()) {
-      DeliveryResult r;
-      r.outcome = Outcome::kFailed;
-      r.reason = s.error().message();
-      return r;
-    }
-    return Classify(http_->Do(BuildRequest(config_, m, timeout_)));
+    LL_TRY(adapter::CheckText(info_.name, m));
+    return adapter::CheckLimit(info_.name, adapter::CodePoints(Render(m)), kMaxChars, "characters",
+                               "Slack");
   }
 
  private:
-  Info info_;
-  const Config config_;
-  HttpClient* http_;
-  const std::chrono::milliseconds timeout_;
+  DeliveryResult Deliver(const OutgoingMessage& m) override {
+    return Classify(http_->Do(BuildRequest(config_, m, timeout_)));
+  }
 };
 
 Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
@@ -94,9 +67,7 @@ Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::F
 }
 
 Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseUrl& url) {
-  if (auto s = adapter::CheckQueryKeys(url, {"api_base"}); !s.ok()) {
-    return adapter::FailUrl(ctx, s.error().message());
-  }
+  LL_TRY(adapter::CheckUrlQuery(ctx, url, {"api_base"}));
   if (url.host.starts_with("xox")) {
     return adapter::FailUrl(ctx,
                             "Slack bot tokens (xoxb-/xoxp-) are not supported: create an incoming "
@@ -111,12 +82,8 @@ Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseU
     return adapter::FailUrl(ctx, "one Slack channel per Lifeline channel: define one for each");
   }
   Config c;
-  std::string base = "https://hooks.slack.com";
-  if (std::string b = adapter::QueryValue(url, "api_base"); !b.empty()) {
-    auto checked = adapter::CheckSecureBase(b);
-    if (!checked.ok()) return adapter::FailUrl(ctx, "api_base: " + checked.error().message());
-    base = *checked;
-  }
+  LL_ASSIGN(std::string base,
+            adapter::QuerySecureBase(ctx, url, "api_base", "https://hooks.slack.com"));
   c.webhook = fmt::format("{}/services/{}/{}/{}", base, url.host, url.path[0], url.path[1]);
   if (url.path.size() == 3) {
     c.channel = url.path[2];
@@ -161,23 +128,20 @@ HttpRequest BuildRequest(const Config& config, const OutgoingMessage& m,
 }
 
 DeliveryResult Classify(const HttpResponse& response) {
-  if (response.transport != HttpResponse::Transport::kAnswered) {
-    // Incoming webhooks have no idempotency key and no way to find a posted message.
-    return adapter::NotAnswered(response, /*deduplicates=*/false);
-  }
   std::string word = ErrorWord(response.body);
-  DeliveryResult r = adapter::ByStatus(response, word);
-  r.far_code = word == "ok" ? "" : word;
-  if (r.outcome == Outcome::kDelivered) {
-    r.reason = "posted";  // incoming webhooks do not return the message's ts
+  adapter::Reading reading{.detail = word, .far_code = word == "ok" ? "" : word};
+  if (adapter::StatusOutcome(response.status) == Outcome::kDelivered) {
+    reading.reason = "posted";  // incoming webhooks do not return the message's ts
   } else if (word == "no_service" || word == "invalid_token" || word == "no_team" ||
              word == "team_disabled" ||
              ((response.status == 404 || response.status == 410) && word.empty())) {
-    r.outcome = Outcome::kFailed;
-    r.reason = fmt::format("Slack no longer accepts this webhook (HTTP {}: {}); create a new one",
-                           response.status, word.empty() ? "no reason given" : word);
+    reading.outcome = Outcome::kFailed;
+    reading.reason =
+        fmt::format("Slack no longer accepts this webhook (HTTP {}: {}); create a new one",
+                    response.status, word.empty() ? "no reason given" : word);
   }
-  return r;
+  // Incoming webhooks have no idempotency key and no way to find a posted message.
+  return adapter::Classify(response, /*deduplicates=*/false, reading);
 }
 
 std::unique_ptr<Channel> Make(std::string name, Config config, HttpClient* http,

@@ -3,7 +3,6 @@
 #include "channels/slack/slack.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <nlohmann/json.hpp>
 
@@ -12,17 +11,16 @@
 namespace lifeline::channels::slack {
 namespace {
 
-using channels::testing::FakeHttp;
+using channels::testing::Answered;
 using channels::testing::Message;
-using Transport = HttpResponse::Transport;
 
-class SlackTest : public ::testing::Test {
+class SlackTest : public channels::testing::AdapterTest {
  protected:
-  void SetUp() override {
-    setenv("LL_TEST_SLACK_URL", "https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX", 1);
-    setenv("LL_TEST_SLACK_HTTP", "http://hooks.example.com/services/T000/B000/XXXXSECRETXXXX", 1);
-  }
-  FakeHttp http_;
+  SlackTest()
+      : AdapterTest({
+            {"LL_TEST_SLACK_URL", "https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX"},
+            {"LL_TEST_SLACK_HTTP", "http://hooks.example.com/services/T000/B000/XXXXSECRETXXXX"},
+        }) {}
 };
 
 TEST_F(SlackTest, YamlGoodAndRequest) {
@@ -44,9 +42,7 @@ TEST_F(SlackTest, YamlGoodAndRequest) {
 }
 
 TEST_F(SlackTest, YamlErrors) {
-  struct Case {
-    std::string yaml, want;
-  } cases[] = {
+  const channels::testing::BadConfig cases[] = {
       {"type: slack\n", "test.yaml:3: channels.team: missing 'webhook'"},
       {"type: slack\nwebhook: https://hooks.slack.com/services/a/b/c\n",
        "test.yaml:4: channels.team.webhook: expected { env: NAME } or { file: PATH }"},
@@ -55,13 +51,7 @@ TEST_F(SlackTest, YamlErrors) {
       {"type: slack\nwebhook: { env: LL_TEST_SLACK_URL }\nchanel: x\n",
        "channels.team.chanel: unknown key 'chanel' (did you mean 'channel'?)"},
   };
-  for (const Case& c : cases) {
-    auto ch = channels::testing::FromYaml(kKind, c.yaml, &http_);
-    ASSERT_FALSE(ch.ok()) << c.yaml;
-    EXPECT_NE(ch.error().message().find(c.want), std::string::npos)
-        << "got: " << ch.error().message() << "\nwant: " << c.want;
-    EXPECT_EQ(ch.error().message().find("SECRET"), std::string::npos);
-  }
+  ExpectRefused(kKind, cases, {"SECRET"});
 }
 
 TEST_F(SlackTest, UrlForms) {
@@ -80,14 +70,10 @@ TEST_F(SlackTest, UrlForms) {
   (*local)->Send(Message("hi"));
   EXPECT_EQ(http_.last().url, "http://127.0.0.1:9999/services/T1/B1/C1");
 
-  for (const std::string& bad :
-       std::vector<std::string>{"slack://xoxb-1234-SECRET/#general", "slack://T1/B1",
-                                "slack://T1/B1/C1/#a/#b", "slack://T1/B1/C1?channel=x"}) {
-    auto e = channels::testing::FromUrl(kKind, bad, &http_);
-    ASSERT_FALSE(e.ok()) << bad;
-    EXPECT_NE(e.error().message().find("channels.team.url: "), std::string::npos);
-    EXPECT_EQ(e.error().message().find("SECRET"), std::string::npos);
-  }
+  ExpectUrlsRefused(kKind,
+                    {"slack://xoxb-1234-SECRET/#general", "slack://T1/B1", "slack://T1/B1/C1/#a/#b",
+                     "slack://T1/B1/C1?channel=x"},
+                    "channels.team.url: ", {"SECRET"});
 }
 
 TEST_F(SlackTest, Length) {
@@ -98,16 +84,6 @@ TEST_F(SlackTest, Length) {
   EXPECT_FALSE((*ch)->Check(Message(std::string(40001, 'a'))).ok());
   // Escapes count: Slack measures the text it receives.
   EXPECT_FALSE((*ch)->Check(Message(std::string(10000, '&'))).ok());
-}
-
-HttpResponse Answered(int status, std::string body,
-                      std::vector<std::pair<std::string, std::string>> headers = {}) {
-  HttpResponse r;
-  r.transport = Transport::kAnswered;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
 }
 
 TEST(SlackClassify, EveryAnswer) {
@@ -128,9 +104,8 @@ TEST(SlackClassify, EveryAnswer) {
   r = Classify(Answered(410, "channel_is_archived"));
   EXPECT_EQ(r.outcome, Outcome::kFailed);
   EXPECT_EQ(Classify(Answered(500, "rollup_error")).outcome, Outcome::kRetry);
-  HttpResponse lost;
-  lost.transport = Transport::kLost;
-  EXPECT_EQ(Classify(lost).outcome, Outcome::kUnconfirmed);
+  EXPECT_EQ(Classify(channels::testing::NoAnswer(HttpResponse::Transport::kLost)).outcome,
+            Outcome::kUnconfirmed);
 }
 
 }  // namespace

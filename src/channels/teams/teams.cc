@@ -16,30 +16,19 @@ using core::Status;
 
 namespace {
 
-class TeamsChannel final : public Channel {
+class TeamsChannel final : public adapter::HttpChannel<Config> {
  public:
   TeamsChannel(std::string name, Config config, HttpClient* http, std::chrono::milliseconds timeout)
-      : config_(std::move(config)), http_(http), timeout_(timeout) {
-    info_.name = std::move(name);
-    info_.kind = "teams";
-    info_.platform = "";  // Teams is not in the platform catalog
-    info_.recipient = "Teams workflow";
-    // A nominal figure for templates; Check measures the real limit (kMaxPayloadBytes).
-    info_.traits.max_chars = 20000;
-    // Teams throttles a webhook past four requests a second; flows have their own run quotas.
-    info_.traits.rate_per_second = 1;
-    info_.traits.burst = 4;
+      : HttpChannel(std::move(config), http, timeout) {
+    // Teams is not in the platform catalog. max_chars is a nominal figure for templates; Check
+    // measures the real limit (kMaxPayloadBytes). Teams throttles a webhook past four requests a
+    // second; flows have their own run quotas.
+    info_ = adapter::MakeInfo(std::move(name), "teams", /*platform=*/"", "Teams workflow",
+                              {.max_chars = 20000, .rate_per_second = 1, .burst = 4});
   }
 
-  const Info& info() const override { return info_; }
-
   Status Check(const OutgoingMessage& m) const override {
-    if (m.text.empty() && m.subject.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the message is empty", info_.name);
-    }
-    if (!adapter::IsValidUtf8(m.subject) || !adapter::IsValidUtf8(m.text)) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the text is not valid UTF-8", info_.name);
-    }
+    LL_TRY(adapter::CheckText(info_.name, m));
     std::size_t bytes = Payload(m).size();
     if (bytes > kMaxPayloadBytes) {
       return MakeError(ErrorCode::kInvalidArgument,
@@ -49,21 +38,10 @@ class TeamsChannel final : public Channel {
     return core::Ok();
   }
 
-  DeliveryResult Send(const OutgoingMessage& m) override {
-    if (auto s = Check(m); !s.ok()) {
-      DeliveryResult r;
-      r.outcome = Outcome::kFailed;
-      r.reason = s.error().message();
-      return r;
-    }
+ private:
+  DeliveryResult Deliver(const OutgoingMessage& m) override {
     return Classify(http_->Do(BuildRequest(config_, m, timeout_)));
   }
-
- private:
-  Info info_;
-  const Config config_;
-  HttpClient* http_;
-  const std::chrono::milliseconds timeout_;
 };
 
 Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
@@ -82,9 +60,7 @@ Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseU
                             "workflows://HOST/WORKFLOW/SIGNATURE (or give its https URL as "
                             "webhook:)");
   }
-  if (auto s = adapter::CheckQueryKeys(url, {"ver", "api-version"}); !s.ok()) {
-    return adapter::FailUrl(ctx, s.error().message());
-  }
+  LL_TRY(adapter::CheckUrlQuery(ctx, url, {"ver", "api-version"}));
   if (url.host.empty() || url.path.size() != 2) {
     return adapter::FailUrl(ctx,
                             "expected workflows://HOST[:PORT]/WORKFLOW/SIGNATURE (the host, the id "
@@ -145,27 +121,24 @@ HttpRequest BuildRequest(const Config& config, const OutgoingMessage& m,
 }
 
 DeliveryResult Classify(const HttpResponse& response) {
-  if (response.transport != HttpResponse::Transport::kAnswered) {
-    // A flow run cannot be deduplicated or looked up by our message.
-    return adapter::NotAnswered(response, /*deduplicates=*/false);
-  }
   std::string code, message;
   if (auto j = adapter::ParseJson(response.body); j && j->contains("error")) {
     code = adapter::MemberText((*j)["error"], "code");
     message = adapter::OneLine(adapter::MemberText((*j)["error"], "message"));
   }
   std::string detail = code.empty() ? message : message.empty() ? code : code + ": " + message;
-  DeliveryResult r = adapter::ByStatus(response, detail);
-  r.far_code = code;
-  if (r.outcome == Outcome::kDelivered) {
+  adapter::Reading reading{.detail = detail, .far_code = code};
+  if (adapter::StatusOutcome(response.status) == Outcome::kDelivered) {
     // The trigger answers 202 Accepted: the flow run started (its id says which run).
-    r.remote_id = std::string(response.Header("x-ms-workflow-run-id"));
-    r.reason = fmt::format("the workflow accepted it (HTTP {})", response.status);
+    reading.verdict = adapter::Verdict::kDelivered;
+    reading.remote_id = std::string(response.Header("x-ms-workflow-run-id"));
+    reading.reason = fmt::format("the workflow accepted it (HTTP {})", response.status);
   } else if (response.status == 404) {
-    r.reason = fmt::format("the workflow does not exist or is turned off (HTTP 404{}{})",
-                           detail.empty() ? "" : ": ", detail);
+    reading.reason = fmt::format("the workflow does not exist or is turned off (HTTP 404{}{})",
+                                 detail.empty() ? "" : ": ", detail);
   }
-  return r;
+  // A flow run cannot be deduplicated or looked up by our message.
+  return adapter::Classify(response, /*deduplicates=*/false, reading);
 }
 
 std::unique_ptr<Channel> Make(std::string name, Config config, HttpClient* http,

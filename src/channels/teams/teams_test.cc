@@ -3,7 +3,6 @@
 #include "channels/teams/teams.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <nlohmann/json.hpp>
 
@@ -12,19 +11,16 @@
 namespace lifeline::channels::teams {
 namespace {
 
-using channels::testing::FakeHttp;
+using channels::testing::Answered;
 using channels::testing::Message;
-using Transport = HttpResponse::Transport;
 
-class TeamsTest : public ::testing::Test {
+class TeamsTest : public channels::testing::AdapterTest {
  protected:
-  void SetUp() override {
-    setenv("LL_TEST_TEAMS_URL",
-           "https://prod-00.westus.logic.azure.com:443/workflows/abc123/triggers/manual/paths/"
-           "invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=SECRETSIG",
-           1);
-  }
-  FakeHttp http_;
+  TeamsTest()
+      : AdapterTest({{"LL_TEST_TEAMS_URL",
+                      "https://prod-00.westus.logic.azure.com:443/workflows/abc123/triggers/manual/"
+                      "paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&"
+                      "sig=SECRETSIG"}}) {}
 };
 
 TEST_F(TeamsTest, YamlGoodAndCard) {
@@ -81,14 +77,6 @@ TEST_F(TeamsTest, SizeLimit) {
   EXPECT_NE(s.error().message().find("Teams allows 28,672 bytes"), std::string::npos);
 }
 
-HttpResponse Answered(int status, std::string body) {
-  HttpResponse r;
-  r.transport = Transport::kAnswered;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
 TEST(TeamsClassify, EveryAnswer) {
   DeliveryResult r = Classify(Answered(
       401, R"({"error":{"code":"DirectApiInvalidAuthorizationSignature","message":"bad sig"}})"));
@@ -103,9 +91,8 @@ TEST(TeamsClassify, EveryAnswer) {
   EXPECT_EQ(Classify(Answered(400, R"({"error":{"code":"InvalidRequestContent"}})")).outcome,
             Outcome::kFailed);
   EXPECT_EQ(Classify(Answered(502, "")).outcome, Outcome::kRetry);
-  HttpResponse lost;
-  lost.transport = Transport::kLost;
-  EXPECT_EQ(Classify(lost).outcome, Outcome::kUnconfirmed);
+  EXPECT_EQ(Classify(channels::testing::NoAnswer(HttpResponse::Transport::kLost)).outcome,
+            Outcome::kUnconfirmed);
 }
 
 }  // namespace

@@ -19,15 +19,10 @@ using core::Status;
 
 namespace {
 
-bool IsDigits(std::string_view s) {
-  return !s.empty() &&
-         std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit((unsigned char)c); });
-}
-
 // "123456789:AAH...": the bot's numeric id, a colon, the secret part. Never echoed.
 bool LooksLikeToken(std::string_view token) {
   auto colon = token.find(':');
-  if (colon == std::string_view::npos || !IsDigits(token.substr(0, colon))) return false;
+  if (colon == std::string_view::npos || !adapter::IsDigits(token.substr(0, colon))) return false;
   std::string_view secret = token.substr(colon + 1);
   return secret.size() >= 20 && std::all_of(secret.begin(), secret.end(), [](char c) {
            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
@@ -63,19 +58,14 @@ Traits TraitsFor(const Config& c) {
   return t;
 }
 
-class TelegramChannel final : public Channel {
+class TelegramChannel final : public adapter::HttpChannel<Config> {
  public:
   TelegramChannel(std::string name, Config config, HttpClient* http,
                   std::chrono::milliseconds timeout)
-      : config_(std::move(config)), http_(http), timeout_(timeout) {
-    info_.name = std::move(name);
-    info_.kind = "telegram";
-    info_.platform = "telegram";
-    info_.recipient = config_.chat;
-    info_.traits = TraitsFor(config_);
+      : HttpChannel(std::move(config), http, timeout) {
+    info_ = adapter::MakeInfo(std::move(name), "telegram", "telegram", config_.chat,
+                              TraitsFor(config_));
   }
-
-  const Info& info() const override { return info_; }
 
   Status Check(const OutgoingMessage& m) const override {
     const std::string& chat = m.to.empty() ? config_.chat : m.to;
@@ -88,37 +78,17 @@ class TelegramChannel final : public Channel {
       return MakeError(ErrorCode::kInvalidArgument, "{}: recipient: {}", info_.name,
                        s.error().message());
     }
-    if (m.text.empty() && m.subject.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the message is empty", info_.name);
-    }
-    if (!adapter::IsValidUtf8(m.subject) || !adapter::IsValidUtf8(m.text)) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the text is not valid UTF-8", info_.name);
-    }
+    LL_TRY(adapter::CheckText(info_.name, m));
     // Telegram counts what is shown (markup and escapes excluded) in UTF-16 code units.
     std::size_t shown = adapter::Utf16Units(m.text);
     if (!m.subject.empty()) shown += adapter::Utf16Units(m.subject) + 1;
-    if (shown > kMaxChars) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: {} characters; Telegram allows {}",
-                       info_.name, adapter::Thousands(shown), adapter::Thousands(kMaxChars));
-    }
-    return core::Ok();
-  }
-
-  DeliveryResult Send(const OutgoingMessage& m) override {
-    if (auto s = Check(m); !s.ok()) {
-      DeliveryResult r;
-      r.outcome = Outcome::kFailed;
-      r.reason = s.error().message();
-      return r;
-    }
-    return Classify(http_->Do(BuildRequest(config_, m, timeout_)));
+    return adapter::CheckLimit(info_.name, shown, kMaxChars, "characters", "Telegram");
   }
 
  private:
-  Info info_;
-  const Config config_;
-  HttpClient* http_;
-  const std::chrono::milliseconds timeout_;
+  DeliveryResult Deliver(const OutgoingMessage& m) override {
+    return Classify(http_->Do(BuildRequest(config_, m, timeout_)));
+  }
 };
 
 Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
@@ -148,19 +118,12 @@ Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::F
   c.silent = silent.value_or(false);
   LL_ASSIGN(auto preview, adapter::OptionalBool(ctx, fields, "link_preview"));
   c.link_preview = preview.value_or(false);
-  if (const yaml::Field* f = fields.Find("api_base")) {
-    LL_ASSIGN(std::string base, yaml::GetNonEmpty(ctx.doc, f->value, f->where, "a URL"));
-    auto checked = adapter::CheckSecureBase(base);
-    if (!checked.ok()) return adapter::FailAt(ctx, *f, checked.error().message());
-    c.api_base = *checked;
-  }
+  LL_ASSIGN(c.api_base, adapter::OptionalSecureBase(ctx, fields, "api_base", c.api_base));
   return Make(ctx.name, std::move(c), ctx.http, ctx.timeout);
 }
 
 Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseUrl& url) {
-  if (auto s = adapter::CheckQueryKeys(url, {"format", "silent", "preview", "api_base"}); !s.ok()) {
-    return adapter::FailUrl(ctx, s.error().message());
-  }
+  LL_TRY(adapter::CheckUrlQuery(ctx, url, {"format", "silent", "preview", "api_base"}));
   Config c;
   c.token = url.host;
   if (url.port != 0) c.token += ":" + std::to_string(url.port);  // a token whose secret is digits
@@ -190,11 +153,7 @@ Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseU
   auto preview = adapter::QueryBool(url, "preview");
   if (!preview.ok()) return adapter::FailUrl(ctx, preview.error().message());
   c.link_preview = preview->value_or(false);
-  if (std::string base = adapter::QueryValue(url, "api_base"); !base.empty()) {
-    auto checked = adapter::CheckSecureBase(base);
-    if (!checked.ok()) return adapter::FailUrl(ctx, "api_base: " + checked.error().message());
-    c.api_base = *checked;
-  }
+  LL_ASSIGN(c.api_base, adapter::QuerySecureBase(ctx, url, "api_base", c.api_base));
   return Make(ctx.name, std::move(c), ctx.http, ctx.timeout);
 }
 
@@ -217,7 +176,7 @@ Status CheckChat(std::string_view chat) {
                      chat);
   }
   std::string_view digits = chat.starts_with("-") ? chat.substr(1) : chat;
-  if (IsDigits(digits) && digits.size() <= 19 && digits[0] != '0') return core::Ok();
+  if (adapter::IsDigits(digits) && digits.size() <= 19 && digits[0] != '0') return core::Ok();
   return MakeError(ErrorCode::kInvalidArgument,
                    "'{}' is not a chat id (a whole number such as 123456789 or -1001234567890) "
                    "or an @channelname",
@@ -282,72 +241,68 @@ HttpRequest BuildRequest(const Config& config, const OutgoingMessage& m,
                            adapter::Dump(body), timeout);
 }
 
-DeliveryResult Classify(const HttpResponse& response) {
-  if (response.transport != HttpResponse::Transport::kAnswered) {
-    // The Bot API has no idempotency key and no way to look a sent message up.
-    return adapter::NotAnswered(response, /*deduplicates=*/false);
-  }
+namespace {
+
+// What a Bot API answer ({"ok": ..., "error_code": ..., "parameters": ...}) says.
+adapter::Reading Read(const HttpResponse& response) {
   auto j = adapter::ParseJson(response.body);
+  adapter::Reading reading;
   if (!j || !j->is_object() || !j->contains("ok") || !(*j)["ok"].is_boolean()) {
-    if (response.status >= 200 && response.status < 300) {
+    if (adapter::StatusOutcome(response.status) == Outcome::kDelivered) {
       // Over https a 2xx comes from Telegram or an intercepting proxy; either way this is not
       // the Bot API's answer, so whether the message went out is unknown.
-      DeliveryResult r;
-      r.outcome = Outcome::kUnconfirmed;
-      r.http_status = response.status;
-      r.reason =
+      reading.verdict = adapter::Verdict::kUnconfirmed;
+      reading.reason =
           fmt::format("HTTP {} without the Bot API's answer: delivery unknown", response.status);
-      return r;
     }
-    return adapter::ByStatus(response, "");
+    return reading;
   }
-  DeliveryResult r;
-  r.http_status = response.status;
   if ((*j)["ok"].get<bool>()) {
-    r.outcome = Outcome::kDelivered;
-    if (j->contains("result")) r.remote_id = adapter::MemberText((*j)["result"], "message_id");
-    r.reason = "sent";
-    return r;
+    reading.verdict = adapter::Verdict::kDelivered;
+    if (j->contains("result")) {
+      reading.remote_id = adapter::MemberText((*j)["result"], "message_id");
+    }
+    reading.reason = "sent";
+    return reading;
   }
   long long code = adapter::MemberInt(*j, "error_code").value_or(response.status);
   std::string description = adapter::OneLine(adapter::MemberText(*j, "description"));
   const nlohmann::json empty = nlohmann::json::object();
   const nlohmann::json& params =
       j->contains("parameters") && (*j)["parameters"].is_object() ? (*j)["parameters"] : empty;
-  r.far_code = std::to_string(code);
+  reading.far_code = std::to_string(code);
+  reading.verdict = adapter::Verdict::kFailed;
   if (code == 429) {
-    r.outcome = Outcome::kRetry;
-    r.rate_limited = true;
+    reading.verdict = adapter::Verdict::kRateLimited;
     if (auto s = adapter::MemberInt(params, "retry_after")) {
-      r.retry_after = std::chrono::seconds(std::max(0LL, *s));
-    } else {
-      r.retry_after = adapter::RetryAfter(response);
+      reading.wait.stated = std::chrono::seconds(std::max(0LL, *s));
     }
-    r.reason = fmt::format("rate limited by Telegram: {}", description);
+    reading.reason = fmt::format("rate limited by Telegram: {}", description);
   } else if (auto moved = adapter::MemberText(params, "migrate_to_chat_id"); !moved.empty()) {
-    r.outcome = Outcome::kFailed;
-    r.reason = fmt::format("the group became a supergroup with chat id {}: update the chat ({})",
-                           moved, description);
+    reading.reason = fmt::format(
+        "the group became a supergroup with chat id {}: update the chat ({})", moved, description);
   } else if (code == 401) {
-    r.outcome = Outcome::kFailed;
-    r.reason = fmt::format("Telegram refused the bot token: {}", description);
+    reading.reason = fmt::format("Telegram refused the bot token: {}", description);
   } else if (code == 404) {
-    r.outcome = Outcome::kFailed;
-    r.reason = fmt::format("Telegram does not know this bot (token malformed or revoked): {}",
-                           description);
+    reading.reason = fmt::format("Telegram does not know this bot (token malformed or revoked): {}",
+                                 description);
   } else if (code == 403) {
-    r.outcome = Outcome::kFailed;
-    r.reason = fmt::format("the bot may not write to this chat: {}", description);
+    reading.reason = fmt::format("the bot may not write to this chat: {}", description);
   } else if (code >= 500) {
-    r.outcome = Outcome::kRetry;
-    r.retry_after = adapter::RetryAfter(response);
-    r.reason = fmt::format("Telegram failed: {}", description);
+    reading.verdict = adapter::Verdict::kRetry;
+    reading.reason = fmt::format("Telegram failed: {}", description);
   } else {
     // 400: chat not found, message is too long, can't parse entities...
-    r.outcome = Outcome::kFailed;
-    r.reason = fmt::format("Telegram refused the message: {}", description);
+    reading.reason = fmt::format("Telegram refused the message: {}", description);
   }
-  return r;
+  return reading;
+}
+
+}  // namespace
+
+DeliveryResult Classify(const HttpResponse& response) {
+  // The Bot API has no idempotency key and no way to look a sent message up.
+  return adapter::Classify(response, /*deduplicates=*/false, Read(response));
 }
 
 std::unique_ptr<Channel> Make(std::string name, Config config, HttpClient* http,

@@ -3,7 +3,6 @@
 #include "channels/telegram/telegram.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <nlohmann/json.hpp>
 
@@ -12,16 +11,14 @@
 namespace lifeline::channels::telegram {
 namespace {
 
-using channels::testing::FakeHttp;
+using channels::testing::Answered;
 using channels::testing::Message;
-using Transport = HttpResponse::Transport;
 
 constexpr const char* kToken = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 
-class TelegramTest : public ::testing::Test {
+class TelegramTest : public channels::testing::AdapterTest {
  protected:
-  void SetUp() override { setenv("LL_TEST_TG_TOKEN", kToken, 1); }
-  FakeHttp http_;
+  TelegramTest() : AdapterTest({{"LL_TEST_TG_TOKEN", kToken}}) {}
 };
 
 TEST_F(TelegramTest, YamlGood) {
@@ -45,10 +42,7 @@ TEST_F(TelegramTest, YamlGood) {
 }
 
 TEST_F(TelegramTest, YamlErrorsNameFileLineKey) {
-  struct Case {
-    std::string yaml;
-    std::string want;
-  } cases[] = {
+  const channels::testing::BadConfig cases[] = {
       {"type: telegram\nchat: \"@lifeline_status\"\n",
        "test.yaml:3: channels.team: missing 'token'"},
       {"type: telegram\ntoken: { env: LL_TEST_UNSET_VAR }\n",
@@ -65,12 +59,7 @@ TEST_F(TelegramTest, YamlErrorsNameFileLineKey) {
       {"type: telegram\ntoken: { env: LL_TEST_TG_TOKEN }\napi_base: http://example.com\n",
        "channels.team.api_base: the URL must be https://"},
   };
-  for (const Case& c : cases) {
-    auto ch = channels::testing::FromYaml(kKind, c.yaml, &http_);
-    ASSERT_FALSE(ch.ok()) << c.yaml;
-    EXPECT_NE(ch.error().message().find(c.want), std::string::npos)
-        << "got: " << ch.error().message() << "\nwant: " << c.want;
-  }
+  ExpectRefused(kKind, cases);
 }
 
 TEST_F(TelegramTest, BadTokenIsNeverEchoed) {
@@ -107,17 +96,11 @@ TEST_F(TelegramTest, UrlForms) {
 }
 
 TEST_F(TelegramTest, UrlErrorsNeverQuoteTheUrl) {
-  for (const std::string& url :
-       std::vector<std::string>{"tgram://SECRETPART/123", std::string("tgram://") + kToken + "/1/2",
-                                std::string("tgram://") + kToken + "/12ab",
-                                std::string("tgram://") + kToken + "/1?fromat=html"}) {
-    auto ch = channels::testing::FromUrl(kKind, url, &http_);
-    ASSERT_FALSE(ch.ok()) << url;
-    EXPECT_NE(ch.error().message().find("test.yaml:2: channels.team.url: "), std::string::npos)
-        << ch.error().message();
-    EXPECT_EQ(ch.error().message().find("SECRETPART"), std::string::npos);
-    EXPECT_EQ(ch.error().message().find("AAHdq"), std::string::npos);
-  }
+  ExpectUrlsRefused(kKind,
+                    {"tgram://SECRETPART/123", std::string("tgram://") + kToken + "/1/2",
+                     std::string("tgram://") + kToken + "/12ab",
+                     std::string("tgram://") + kToken + "/1?fromat=html"},
+                    "test.yaml:2: channels.team.url: ", {"SECRETPART", "AAHdq"});
 }
 
 TEST(TelegramText, Escaping) {
@@ -168,16 +151,6 @@ TEST_F(TelegramTest, RequestShape) {
   EXPECT_EQ(req.timeout, std::chrono::milliseconds(3000));
 }
 
-HttpResponse Answered(int status, std::string body,
-                      std::vector<std::pair<std::string, std::string>> headers = {}) {
-  HttpResponse r;
-  r.transport = Transport::kAnswered;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
-}
-
 TEST(TelegramClassify, EveryAnswer) {
   DeliveryResult r = Classify(Answered(
       429, R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7",
@@ -222,15 +195,11 @@ TEST(TelegramClassify, EveryAnswer) {
   r = Classify(Answered(200, "<html>proxy</html>"));
   EXPECT_EQ(r.outcome, Outcome::kUnconfirmed);
 
-  HttpResponse lost;
-  lost.transport = Transport::kLost;
-  lost.error = "api.telegram.org:443: Operation timed out";
-  r = Classify(lost);
+  r = Classify(channels::testing::NoAnswer(HttpResponse::Transport::kLost,
+                                           "api.telegram.org:443: Operation timed out"));
   EXPECT_EQ(r.outcome, Outcome::kUnconfirmed);
-  HttpResponse not_sent;
-  not_sent.transport = Transport::kNotSent;
-  not_sent.error = "api.telegram.org:443: Could not resolve host";
-  r = Classify(not_sent);
+  r = Classify(channels::testing::NoAnswer(HttpResponse::Transport::kNotSent,
+                                           "api.telegram.org:443: Could not resolve host"));
   EXPECT_EQ(r.outcome, Outcome::kRetry);
   EXPECT_NE(r.reason.find("not sent"), std::string::npos);
 }

@@ -29,8 +29,7 @@ bool IsSid(std::string_view s, std::string_view prefix) {
 // A sender: an E.164 number, a short code (5-6 digits), or an alphanumeric sender id (up to 11
 // letters, digits and spaces, with at least one letter). Returns the normalized form.
 std::optional<std::string> NormalizeSender(std::string_view s) {
-  if (s.size() >= 5 && s.size() <= 6 &&
-      std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit((unsigned char)c); })) {
+  if (s.size() >= 5 && s.size() <= 6 && adapter::IsDigits(s)) {
     return std::string(s);
   }
   if (auto e164 = adapter::NormalizeE164(s)) return e164;
@@ -64,39 +63,27 @@ std::u32string ToCodePoints(std::string_view s) {
   return out;
 }
 
-class TwilioChannel final : public Channel {
+class TwilioChannel final : public adapter::HttpChannel<Config> {
  public:
   TwilioChannel(std::string name, Config config, HttpClient* http,
                 std::chrono::milliseconds timeout)
-      : config_(std::move(config)), http_(http), timeout_(timeout) {
-    info_.name = std::move(name);
-    info_.kind = "twilio";
-    info_.platform = "";  // SMS is not a platform the catalog watches
-    info_.recipient = config_.to;
-    info_.traits.max_chars = kMaxChars;
-    info_.traits.needs_recipient = config_.to.empty();
-    // A long code sends about one segment a second; Twilio queues the rest for up to 4 hours.
-    info_.traits.rate_per_second = 1;
-    info_.traits.burst = 10;
+      : HttpChannel(std::move(config), http, timeout) {
+    // SMS is not a platform the catalog watches. A long code sends about one segment a second;
+    // Twilio queues the rest for up to 4 hours.
+    info_ = adapter::MakeInfo(std::move(name), "twilio", /*platform=*/"", config_.to,
+                              {.max_chars = kMaxChars,
+                               .rate_per_second = 1,
+                               .burst = 10,
+                               .needs_recipient = config_.to.empty()});
   }
-
-  const Info& info() const override { return info_; }
 
   Status Check(const OutgoingMessage& m) const override {
     auto to = Recipient(m);
     if (!to.ok()) return to.error();
-    if (m.text.empty() && m.subject.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the message is empty", info_.name);
-    }
-    if (!adapter::IsValidUtf8(m.subject) || !adapter::IsValidUtf8(m.text)) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the text is not valid UTF-8", info_.name);
-    }
+    LL_TRY(adapter::CheckText(info_.name, m));
     std::string body = Render(m);
-    std::size_t n = adapter::CodePoints(body);
-    if (n > kMaxChars) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: {} characters; SMS allows {}", info_.name,
-                       adapter::Thousands(n), adapter::Thousands(kMaxChars));
-    }
+    LL_TRY(
+        adapter::CheckLimit(info_.name, adapter::CodePoints(body), kMaxChars, "characters", "SMS"));
     Segments s = CountSegments(body);
     if (s.count > static_cast<std::size_t>(config_.max_segments)) {
       return MakeError(ErrorCode::kInvalidArgument,
@@ -107,13 +94,8 @@ class TwilioChannel final : public Channel {
     return core::Ok();
   }
 
-  DeliveryResult Send(const OutgoingMessage& m) override {
-    if (auto s = Check(m); !s.ok()) {
-      DeliveryResult r;
-      r.outcome = Outcome::kFailed;
-      r.reason = s.error().message();
-      return r;
-    }
+ private:
+  DeliveryResult Deliver(const OutgoingMessage& m) override {
     DeliveryResult r = Classify(http_->Do(BuildRequest(config_, *Recipient(m), m, timeout_)));
     if (r.outcome == Outcome::kDelivered) {
       Segments s = CountSegments(Render(m));
@@ -123,21 +105,12 @@ class TwilioChannel final : public Channel {
     return r;
   }
 
- private:
   Result<std::string> Recipient(const OutgoingMessage& m) const {
     return adapter::RecipientE164(info_.name, m.to, config_.to);
   }
-
-  Info info_;
-  const Config config_;
-  HttpClient* http_;
-  const std::chrono::milliseconds timeout_;
 };
 
-struct Problem {
-  std::string key;
-  std::string what;
-};
+using adapter::Problem;
 
 std::optional<Problem> Validate(Config& c) {
   if (!IsSid(c.account_sid, "AC")) {
@@ -191,23 +164,13 @@ Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::F
     LL_ASSIGN(long long n, yaml::GetInt(ctx.doc, f->value, f->where, 1, 10));
     c.max_segments = static_cast<int>(n);
   }
-  if (const yaml::Field* f = fields.Find("api_base")) {
-    LL_ASSIGN(std::string base, yaml::GetNonEmpty(ctx.doc, f->value, f->where, "a URL"));
-    auto checked = adapter::CheckSecureBase(base);
-    if (!checked.ok()) return adapter::FailAt(ctx, *f, checked.error().message());
-    c.api_base = *checked;
-  }
-  if (auto p = Validate(c)) {
-    const yaml::Field* at = fields.Find(p->key);
-    return at != nullptr ? adapter::FailAt(ctx, *at, p->what) : adapter::FailChannel(ctx, p->what);
-  }
+  LL_ASSIGN(c.api_base, adapter::OptionalSecureBase(ctx, fields, "api_base", c.api_base));
+  if (auto p = Validate(c)) return adapter::FailProblem(ctx, fields, *p);
   return Make(ctx.name, std::move(c), ctx.http, ctx.timeout);
 }
 
 Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseUrl& url) {
-  if (auto s = adapter::CheckQueryKeys(url, {"max_segments", "api_base", "to", "from"}); !s.ok()) {
-    return adapter::FailUrl(ctx, s.error().message());
-  }
+  LL_TRY(adapter::CheckUrlQuery(ctx, url, {"max_segments", "api_base", "to", "from"}));
   Config c;
   c.account_sid = url.user;
   c.auth_token = url.password;
@@ -229,17 +192,12 @@ Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseU
   if (!url.path.empty()) c.to = url.path[0];
   if (std::string to = adapter::QueryValue(url, "to"); !to.empty()) c.to = to;
   if (std::string n = adapter::QueryValue(url, "max_segments"); !n.empty()) {
-    if (n.size() > 2 ||
-        !std::all_of(n.begin(), n.end(), [](char ch) { return std::isdigit((unsigned char)ch); })) {
+    if (n.size() > 2 || !adapter::IsDigits(n)) {
       return adapter::FailUrl(ctx, "max_segments must be a number from 1 to 10");
     }
     c.max_segments = std::stoi(n);
   }
-  if (std::string b = adapter::QueryValue(url, "api_base"); !b.empty()) {
-    auto checked = adapter::CheckSecureBase(b);
-    if (!checked.ok()) return adapter::FailUrl(ctx, "api_base: " + checked.error().message());
-    c.api_base = *checked;
-  }
+  LL_ASSIGN(c.api_base, adapter::QuerySecureBase(ctx, url, "api_base", c.api_base));
   if (auto p = Validate(c)) return adapter::FailUrl(ctx, p->key + ": " + p->what);
   return Make(ctx.name, std::move(c), ctx.http, ctx.timeout);
 }
@@ -304,57 +262,55 @@ HttpRequest BuildRequest(const Config& config, const std::string& to, const Outg
   return req;
 }
 
-DeliveryResult Classify(const HttpResponse& response) {
-  if (response.transport != HttpResponse::Transport::kAnswered) {
-    // Twilio's Messages API takes no idempotency key: a resend may text the person twice.
-    return adapter::NotAnswered(response, /*deduplicates=*/false);
-  }
+namespace {
+
+// What an answer of the Messages API says: the message's sid, or Twilio's {"code", "message"}.
+adapter::Reading Read(const HttpResponse& response) {
   auto j = adapter::ParseJson(response.body);
-  if (response.status >= 200 && response.status < 300) {
-    DeliveryResult r;
-    r.http_status = response.status;
-    std::string sid = j ? adapter::MemberText(*j, "sid") : std::string();
-    if (sid.empty()) {
-      r.outcome = Outcome::kUnconfirmed;
-      r.reason = fmt::format("HTTP {} without a message sid: delivery unknown", response.status);
-      return r;
-    }
-    r.outcome = Outcome::kDelivered;
-    r.remote_id = sid;
-    std::string status = adapter::MemberText(*j, "status");
-    r.reason = fmt::format("{} by Twilio", status.empty() ? "accepted" : status);
-    return r;
+  adapter::Reading reading;
+  if (adapter::StatusOutcome(response.status) == Outcome::kDelivered) {
+    std::string status = j ? adapter::MemberText(*j, "status") : std::string();
+    return adapter::Accepted(
+        j ? adapter::MemberText(*j, "sid") : std::string(),
+        fmt::format("{} by Twilio", status.empty() ? "accepted" : status),
+        fmt::format("HTTP {} without a message sid: delivery unknown", response.status));
   }
   long long code = j ? adapter::MemberInt(*j, "code").value_or(0) : 0;
   std::string message = j ? adapter::OneLine(adapter::MemberText(*j, "message")) : std::string();
-  DeliveryResult r = adapter::ByStatus(response, message);
-  if (code != 0) r.far_code = std::to_string(code);
+  reading.detail = message;
+  if (code != 0) reading.far_code = std::to_string(code);
   switch (code) {
     case 20429:  // too many requests
     case 14107:  // SMS send rate limit exceeded
     case 21611:  // the sender's queue is full
     case 30001:  // queue overflow
-      r.outcome = Outcome::kRetry;
-      r.rate_limited = true;
-      r.retry_after = adapter::RetryAfter(response);
-      r.reason = fmt::format("Twilio rate limit ({}): {}", code, message);
+      reading.verdict = adapter::Verdict::kRateLimited;
+      reading.reason = fmt::format("Twilio rate limit ({}): {}", code, message);
       break;
     case 20003:  // authentication
-      r.outcome = Outcome::kFailed;
-      r.reason = fmt::format("Twilio refused the Account SID or Auth Token (20003): {}", message);
+      reading.outcome = Outcome::kFailed;
+      reading.reason =
+          fmt::format("Twilio refused the Account SID or Auth Token (20003): {}", message);
       break;
     case 21610:  // the recipient replied STOP
-      r.outcome = Outcome::kFailed;
-      r.reason =
+      reading.outcome = Outcome::kFailed;
+      reading.reason =
           fmt::format("the recipient has unsubscribed (21610: they replied STOP): {}", message);
       break;
     default:
-      if (code != 0 && r.outcome == Outcome::kFailed) {
-        r.reason = fmt::format("Twilio refused the message ({}): {}", code, message);
+      if (code != 0 && adapter::StatusOutcome(response.status) == Outcome::kFailed) {
+        reading.reason = fmt::format("Twilio refused the message ({}): {}", code, message);
       }
       break;
   }
-  return r;
+  return reading;
+}
+
+}  // namespace
+
+DeliveryResult Classify(const HttpResponse& response) {
+  // Twilio's Messages API takes no idempotency key: a resend may text the person twice.
+  return adapter::Classify(response, /*deduplicates=*/false, Read(response));
 }
 
 std::unique_ptr<Channel> Make(std::string name, Config config, HttpClient* http,

@@ -3,23 +3,20 @@
 #include "channels/twilio/twilio.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include "channels/testing_http.h"
 
 namespace lifeline::channels::twilio {
 namespace {
 
-using channels::testing::FakeHttp;
+using channels::testing::Answered;
 using channels::testing::Message;
-using Transport = HttpResponse::Transport;
 
 constexpr const char* kSid = "AC0123456789abcdef0123456789abcdef";
 
-class TwilioTest : public ::testing::Test {
+class TwilioTest : public channels::testing::AdapterTest {
  protected:
-  void SetUp() override { setenv("LL_TEST_TWILIO_TOKEN", "authtoken123", 1); }
-  FakeHttp http_;
+  TwilioTest() : AdapterTest({{"LL_TEST_TWILIO_TOKEN", "authtoken123"}}) {}
 };
 
 TEST(TwilioSegments, Gsm7AndUcs2) {
@@ -96,9 +93,7 @@ TEST_F(TwilioTest, LengthAndSegmentBudget) {
 
 TEST_F(TwilioTest, ConfigErrors) {
   std::string auth = "\nauth_token: { env: LL_TEST_TWILIO_TOKEN }\n";
-  struct Case {
-    std::string yaml, want;
-  } cases[] = {
+  const channels::testing::BadConfig cases[] = {
       {"type: twilio\naccount_sid: AC12\nauth_token: { env: LL_TEST_TWILIO_TOKEN }\nfrom: "
        "\"+15017122661\"\n",
        "test.yaml:4: channels.team.account_sid: an Account SID is AC followed by 32 hex digits"},
@@ -114,12 +109,7 @@ TEST_F(TwilioTest, ConfigErrors) {
       {std::string("type: twilio\naccount_sid: ") + kSid + "\nfrom: Lifeline\n",
        "channels.team: missing 'auth_token'"},
   };
-  for (const Case& c : cases) {
-    auto ch = channels::testing::FromYaml(kKind, c.yaml, &http_);
-    ASSERT_FALSE(ch.ok()) << c.yaml;
-    EXPECT_NE(ch.error().message().find(c.want), std::string::npos)
-        << "got: " << ch.error().message() << "\nwant: " << c.want;
-  }
+  ExpectRefused(kKind, cases);
 }
 
 TEST_F(TwilioTest, UrlForms) {
@@ -130,26 +120,13 @@ TEST_F(TwilioTest, UrlForms) {
   (*ch)->Send(Message("x"));
   EXPECT_EQ(http_.last().basic_auth, std::string(kSid) + ":authtok");
   EXPECT_NE(http_.last().body.find("From=%2B15017122661"), std::string::npos);
-  for (const std::string& u : std::vector<std::string>{
-           "twilio://ACbad:tok@15017122661/15558675310",
-           std::string("twilio://") + kSid + "@15017122661/15558675310",
-           std::string("twilio://") + kSid + ":tok@15017122661/1555/1666",
-           std::string("twilio://") + kSid + ":tok@15017122661/15558675310?max_segments=x"}) {
-    auto e = channels::testing::FromUrl(kKind, u, &http_);
-    ASSERT_FALSE(e.ok()) << u;
-    EXPECT_NE(e.error().message().find("channels.team.url: "), std::string::npos);
-    EXPECT_EQ(e.error().message().find("tok@"), std::string::npos);
-  }
-}
-
-HttpResponse Answered(int status, std::string body,
-                      std::vector<std::pair<std::string, std::string>> headers = {}) {
-  HttpResponse r;
-  r.transport = Transport::kAnswered;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
+  ExpectUrlsRefused(
+      kKind,
+      {"twilio://ACbad:tok@15017122661/15558675310",
+       std::string("twilio://") + kSid + "@15017122661/15558675310",
+       std::string("twilio://") + kSid + ":tok@15017122661/1555/1666",
+       std::string("twilio://") + kSid + ":tok@15017122661/15558675310?max_segments=x"},
+      "channels.team.url: ", {"tok@"});
 }
 
 std::string TwilioError(int code, int status, const std::string& message) {
@@ -175,9 +152,8 @@ TEST(TwilioClassify, EveryAnswer) {
   EXPECT_EQ(Classify(Answered(400, TwilioError(14107, 400, "rate"))).outcome, Outcome::kRetry);
   EXPECT_EQ(Classify(Answered(500, TwilioError(20500, 500, "Internal"))).outcome, Outcome::kRetry);
   EXPECT_EQ(Classify(Answered(201, "{}")).outcome, Outcome::kUnconfirmed);
-  HttpResponse lost;
-  lost.transport = Transport::kLost;
-  EXPECT_EQ(Classify(lost).outcome, Outcome::kUnconfirmed);
+  EXPECT_EQ(Classify(channels::testing::NoAnswer(HttpResponse::Transport::kLost)).outcome,
+            Outcome::kUnconfirmed);
 }
 
 }  // namespace

@@ -42,24 +42,18 @@ std::string Origin(std::string_view endpoint) {
                       : fmt::format("{}://{}:{}", parts->scheme, host, parts->port);
 }
 
-class WebhookChannel final : public Channel {
+class WebhookChannel final : public adapter::HttpChannel<Config> {
  public:
   WebhookChannel(std::string name, Config config, HttpClient* http,
                  std::chrono::milliseconds timeout)
-      : config_(std::move(config)), http_(http), timeout_(timeout) {
-    info_.name = std::move(name);
-    info_.kind = "webhook";
-    info_.platform = "";
-    info_.recipient = config_.to.empty() ? Origin(config_.endpoint) : config_.to;
+      : HttpChannel(std::move(config), http, timeout) {
     // The receiver is the operator's own: no documented limit. `rate:` in the config lowers it.
-    info_.traits.rate_per_second = 1000;
-    info_.traits.burst = 1000;
     // Every attempt carries the same Idempotency-Key, and receivers are told to deduplicate by
     // it (docs/channels.md): a lost answer can be retried.
-    info_.traits.deduplicates = true;
+    info_ = adapter::MakeInfo(std::move(name), "webhook", /*platform=*/"",
+                              config_.to.empty() ? Origin(config_.endpoint) : config_.to,
+                              {.rate_per_second = 1000, .burst = 1000, .deduplicates = true});
   }
-
-  const Info& info() const override { return info_; }
 
   Status Check(const OutgoingMessage& m) const override {
     if (m.text.empty() && m.subject.empty()) {
@@ -68,24 +62,13 @@ class WebhookChannel final : public Channel {
     return core::Ok();
   }
 
-  DeliveryResult Send(const OutgoingMessage& m) override {
-    if (auto s = Check(m); !s.ok()) {
-      DeliveryResult r;
-      r.outcome = Outcome::kFailed;
-      r.reason = s.error().message();
-      return r;
-    }
+ private:
+  DeliveryResult Deliver(const OutgoingMessage& m) override {
     OutgoingMessage to_send = m;
     if (to_send.to.empty()) to_send.to = config_.to;
     return Classify(http_->Do(
         BuildRequest(config_, info_.name, to_send, std::chrono::system_clock::now(), timeout_)));
   }
-
- private:
-  Info info_;
-  const Config config_;
-  HttpClient* http_;
-  const std::chrono::milliseconds timeout_;
 };
 
 Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
@@ -206,29 +189,26 @@ HttpRequest BuildRequest(const Config& config, std::string_view channel, const O
 }
 
 DeliveryResult Classify(const HttpResponse& response) {
-  if (response.transport != HttpResponse::Transport::kAnswered) {
-    return adapter::NotAnswered(response, /*deduplicates=*/true);
-  }
   // A receiver's body may echo what it got: only its status and an "id" are used.
-  DeliveryResult r = adapter::ByStatus(response, "");
+  adapter::Reading reading;
   if (response.status == 409) {
     // A receiver still working on the same Idempotency-Key (the convention Stripe set): ask again.
-    r.outcome = Outcome::kRetry;
-    r.retry_after = adapter::RetryAfter(response);
-    r.reason = "the receiver is still handling this idempotency key (HTTP 409)";
-  }
-  if (r.outcome == Outcome::kDelivered) {
-    if (auto j = adapter::ParseJson(response.body)) r.remote_id = adapter::MemberText(*j, "id");
-    r.reason = fmt::format("the receiver accepted it (HTTP {})", response.status);
-  }
-  if (response.status >= 300 && response.status < 400) {
-    r.outcome = Outcome::kFailed;
-    r.reason = fmt::format(
+    reading.verdict = adapter::Verdict::kRetry;
+    reading.reason = "the receiver is still handling this idempotency key (HTTP 409)";
+  } else if (adapter::StatusOutcome(response.status) == Outcome::kDelivered) {
+    reading.verdict = adapter::Verdict::kDelivered;
+    if (auto j = adapter::ParseJson(response.body)) {
+      reading.remote_id = adapter::MemberText(*j, "id");
+    }
+    reading.reason = fmt::format("the receiver accepted it (HTTP {})", response.status);
+  } else if (response.status >= 300 && response.status < 400) {
+    reading.reason = fmt::format(
         "the receiver redirects (HTTP {}); redirects are not followed: update "
         "the endpoint",
         response.status);
   }
-  return r;
+  // The receiver deduplicates by the Idempotency-Key: a lost answer is retried.
+  return adapter::Classify(response, /*deduplicates=*/true, reading);
 }
 
 std::unique_ptr<Channel> Make(std::string name, Config config, HttpClient* http,

@@ -3,7 +3,6 @@
 #include "channels/webhook/webhook.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <nlohmann/json.hpp>
 
@@ -12,24 +11,14 @@
 namespace lifeline::channels::webhook {
 namespace {
 
-using channels::testing::FakeHttp;
+using channels::testing::Answered;
+using channels::testing::HeaderOf;
 using channels::testing::Message;
-using Transport = HttpResponse::Transport;
 
-std::string HeaderOf(const HttpRequest& r, std::string_view name) {
-  for (const auto& [n, v] : r.headers) {
-    if (n == name) return v;
-  }
-  return "";
-}
-
-class WebhookTest : public ::testing::Test {
+class WebhookTest : public channels::testing::AdapterTest {
  protected:
-  void SetUp() override {
-    setenv("LL_TEST_HOOK_SECRET", "whsec_test", 1);
-    setenv("LL_TEST_HOOK_AUTH", "tok123", 1);
-  }
-  FakeHttp http_;
+  WebhookTest()
+      : AdapterTest({{"LL_TEST_HOOK_SECRET", "whsec_test"}, {"LL_TEST_HOOK_AUTH", "tok123"}}) {}
 };
 
 TEST_F(WebhookTest, YamlRequestIsSignedAndCarriesTheKey) {
@@ -84,10 +73,7 @@ TEST(WebhookSign, MatchesOpenSslCommandLine) {
 }
 
 TEST_F(WebhookTest, YamlErrors) {
-  struct Case {
-    std::string yaml;
-    std::string want;
-  } cases[] = {
+  const channels::testing::BadConfig cases[] = {
       {"type: webhook\nsecret: { env: LL_TEST_HOOK_SECRET }\n",
        "test.yaml:3: channels.team: missing 'endpoint'"},
       {"type: webhook\nendpoint: https://h.example.com/x\n",
@@ -100,12 +86,7 @@ TEST_F(WebhookTest, YamlErrors) {
        "header: {}\n",
        "channels.team.header: unknown key 'header' (did you mean 'headers'?)"},
   };
-  for (const Case& c : cases) {
-    auto ch = channels::testing::FromYaml(kKind, c.yaml, &http_);
-    ASSERT_FALSE(ch.ok()) << c.yaml;
-    EXPECT_NE(ch.error().message().find(c.want), std::string::npos)
-        << "got: " << ch.error().message() << "\nwant: " << c.want;
-  }
+  ExpectRefused(kKind, cases);
 }
 
 TEST_F(WebhookTest, UrlForms) {
@@ -127,20 +108,9 @@ TEST_F(WebhookTest, UrlForms) {
   (*plain)->Send(Message("hi"));
   EXPECT_EQ(http_.last().url, "http://127.0.0.1:9000/hook");
 
-  for (const std::string& bad : std::vector<std::string>{
-           "json://h/x", "json://h/x?secret=k&method=GET", "json://h/x?secret=k&-id="}) {
-    auto e = channels::testing::FromUrl(kKind, bad, &http_);
-    ASSERT_FALSE(e.ok()) << bad;
-    EXPECT_NE(e.error().message().find("channels.team.url: "), std::string::npos);
-  }
-}
-
-HttpResponse Answered(int status, std::string body = "") {
-  HttpResponse r;
-  r.transport = Transport::kAnswered;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
+  ExpectUrlsRefused(kKind,
+                    {"json://h/x", "json://h/x?secret=k&method=GET", "json://h/x?secret=k&-id="},
+                    "channels.team.url: ");
 }
 
 TEST(WebhookClassify, EveryAnswer) {
@@ -156,11 +126,11 @@ TEST(WebhookClassify, EveryAnswer) {
   EXPECT_EQ(Classify(Answered(400, "the text was: SECRET PLAN")).reason.find("SECRET"),
             std::string::npos);
   EXPECT_EQ(Classify(Answered(301)).outcome, Outcome::kFailed);
-  HttpResponse lost;
-  lost.transport = Transport::kLost;
-  lost.error = "hooks.example.com:443: Operation timed out";
   // The receiver deduplicates by Idempotency-Key: a lost answer is retried, not unconfirmed.
-  EXPECT_EQ(Classify(lost).outcome, Outcome::kRetry);
+  EXPECT_EQ(Classify(channels::testing::NoAnswer(HttpResponse::Transport::kLost,
+                                                 "hooks.example.com:443: Operation timed out"))
+                .outcome,
+            Outcome::kRetry);
 }
 
 }  // namespace

@@ -13,18 +13,10 @@
 namespace lifeline::channels::whatsapp {
 
 namespace yaml = config::yaml;
-using core::ErrorCode;
-using core::MakeError;
 using core::Result;
 using core::Status;
 
 namespace {
-
-bool IsDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c));
-  });
-}
 
 // Template names are lowercase letters, digits and underscores.
 bool IsTemplateName(std::string_view s) {
@@ -49,14 +41,6 @@ bool IsLanguage(std::string_view s) {
                      [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
 }
 
-bool IsVersion(std::string_view s) {
-  // "v21.0"
-  if (s.size() < 4 || s[0] != 'v') return false;
-  auto dot = s.find('.');
-  return dot != std::string_view::npos && IsDigits(s.substr(1, dot - 1)) &&
-         IsDigits(s.substr(dot + 1));
-}
-
 // Pair rate: one message every 6 seconds to the same person. Throughput: 80 a second per number.
 Traits TraitsFor(const Config& c) {
   Traits t;
@@ -72,44 +56,25 @@ Traits TraitsFor(const Config& c) {
   return t;
 }
 
-class WhatsAppChannel final : public Channel {
+class WhatsAppChannel final : public adapter::HttpChannel<Config> {
  public:
   WhatsAppChannel(std::string name, Config config, HttpClient* http,
                   std::chrono::milliseconds timeout)
-      : config_(std::move(config)), http_(http), timeout_(timeout) {
-    info_.name = std::move(name);
-    info_.kind = "whatsapp";
-    info_.platform = "whatsapp";
-    info_.recipient = config_.to;
-    info_.traits = TraitsFor(config_);
+      : HttpChannel(std::move(config), http, timeout) {
+    info_ =
+        adapter::MakeInfo(std::move(name), "whatsapp", "whatsapp", config_.to, TraitsFor(config_));
   }
-
-  const Info& info() const override { return info_; }
 
   Status Check(const OutgoingMessage& m) const override {
     auto to = Recipient(m);
     if (!to.ok()) return to.error();
-    if (m.text.empty() && m.subject.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the message is empty", info_.name);
-    }
-    if (!adapter::IsValidUtf8(m.subject) || !adapter::IsValidUtf8(m.text)) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: the text is not valid UTF-8", info_.name);
-    }
-    std::size_t n = adapter::CodePoints(Render(m));
-    if (n > kMaxChars) {
-      return MakeError(ErrorCode::kInvalidArgument, "{}: {} characters; WhatsApp allows {}",
-                       info_.name, adapter::Thousands(n), adapter::Thousands(kMaxChars));
-    }
-    return core::Ok();
+    LL_TRY(adapter::CheckText(info_.name, m));
+    return adapter::CheckLimit(info_.name, adapter::CodePoints(Render(m)), kMaxChars, "characters",
+                               "WhatsApp");
   }
 
-  DeliveryResult Send(const OutgoingMessage& m) override {
-    if (auto s = Check(m); !s.ok()) {
-      DeliveryResult r;
-      r.outcome = Outcome::kFailed;
-      r.reason = s.error().message();
-      return r;
-    }
+ private:
+  DeliveryResult Deliver(const OutgoingMessage& m) override {
     std::string to = *Recipient(m);
     DeliveryResult r = Classify(http_->Do(BuildTextRequest(config_, to, m, timeout_)));
     if (r.far_code != "131047") return r;
@@ -133,24 +98,15 @@ class WhatsAppChannel final : public Channel {
     return t;
   }
 
- private:
   Result<std::string> Recipient(const OutgoingMessage& m) const {
     return adapter::RecipientE164(info_.name, m.to, config_.to);
   }
-
-  Info info_;
-  const Config config_;
-  HttpClient* http_;
-  const std::chrono::milliseconds timeout_;
 };
 
-struct Problem {
-  std::string key;   // the YAML key it belongs to ("template.name")
-  std::string what;  // what is wrong, for a person
-};
+using adapter::Problem;
 
 std::optional<Problem> Validate(const Config& c) {
-  if (!IsDigits(c.phone_number_id)) {
+  if (!adapter::IsDigits(c.phone_number_id)) {
     return Problem{"phone_number_id",
                    "the phone number id is digits (the id WhatsApp Manager shows for the "
                    "number, not the number itself)"};
@@ -169,7 +125,7 @@ std::optional<Problem> Validate(const Config& c) {
         "template.language",
         fmt::format("'{}' is not a language code (en, en_US, pt_BR...)", c.template_language)};
   }
-  if (!IsVersion(c.api_version)) {
+  if (!adapter::IsGraphVersion(c.api_version)) {
     return Problem{"api_version",
                    fmt::format("'{}' is not a Graph API version (v21.0)", c.api_version)};
   }
@@ -204,25 +160,14 @@ Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::F
   }
   LL_ASSIGN(std::string version, adapter::OptionalString(ctx, fields, "api_version", "v21.0"));
   if (!version.empty()) c.api_version = version;
-  if (const yaml::Field* f = fields.Find("api_base")) {
-    LL_ASSIGN(std::string base, yaml::GetNonEmpty(ctx.doc, f->value, f->where, "a URL"));
-    auto checked = adapter::CheckSecureBase(base);
-    if (!checked.ok()) return adapter::FailAt(ctx, *f, checked.error().message());
-    c.api_base = *checked;
-  }
-  if (auto p = Validate(c)) {
-    const yaml::Field* at = fields.Find(p->key);
-    return at != nullptr ? adapter::FailAt(ctx, *at, p->what) : adapter::FailChannel(ctx, p->what);
-  }
+  LL_ASSIGN(c.api_base, adapter::OptionalSecureBase(ctx, fields, "api_base", c.api_base));
+  if (auto p = Validate(c)) return adapter::FailProblem(ctx, fields, *p);
   if (!c.to.empty()) c.to = *adapter::NormalizeE164(c.to);
   return Make(ctx.name, std::move(c), ctx.http, ctx.timeout);
 }
 
 Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseUrl& url) {
-  if (auto s = adapter::CheckQueryKeys(url, {"template", "lang", "api_base", "api_version", "to"});
-      !s.ok()) {
-    return adapter::FailUrl(ctx, s.error().message());
-  }
+  LL_TRY(adapter::CheckUrlQuery(ctx, url, {"template", "lang", "api_base", "api_version", "to"}));
   Config c;
   // Apprise: whatsapp://TOKEN@FROM_PHONE_ID/... or whatsapp://TEMPLATE:TOKEN@FROM_PHONE_ID/...
   if (!url.password.empty()) {
@@ -245,11 +190,7 @@ Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseU
   if (std::string t = adapter::QueryValue(url, "template"); !t.empty()) c.template_name = t;
   if (std::string l = adapter::QueryValue(url, "lang"); !l.empty()) c.template_language = l;
   if (std::string v = adapter::QueryValue(url, "api_version"); !v.empty()) c.api_version = v;
-  if (std::string b = adapter::QueryValue(url, "api_base"); !b.empty()) {
-    auto checked = adapter::CheckSecureBase(b);
-    if (!checked.ok()) return adapter::FailUrl(ctx, "api_base: " + checked.error().message());
-    c.api_base = *checked;
-  }
+  LL_ASSIGN(c.api_base, adapter::QuerySecureBase(ctx, url, "api_base", c.api_base));
   if (auto p = Validate(c)) return adapter::FailUrl(ctx, p->what);
   if (!c.to.empty()) c.to = *adapter::NormalizeE164(c.to);
   return Make(ctx.name, std::move(c), ctx.http, ctx.timeout);
@@ -338,31 +279,28 @@ HttpRequest BuildTemplateRequest(const Config& config, const std::string& to,
   return Post(config, body, timeout);
 }
 
-DeliveryResult Classify(const HttpResponse& response) {
-  if (response.transport != HttpResponse::Transport::kAnswered) {
-    // The Cloud API takes no idempotency key: a resend may reach the person twice.
-    return adapter::NotAnswered(response, /*deduplicates=*/false);
-  }
+namespace {
+
+// What a Cloud API answer says: the accepted message, or WhatsApp's error code.
+adapter::Reading Read(const HttpResponse& response) {
   auto j = adapter::ParseJson(response.body);
-  DeliveryResult r;
-  r.http_status = response.status;
-  if (response.status >= 200 && response.status < 300) {
+  adapter::Reading reading;
+  if (adapter::StatusOutcome(response.status) == Outcome::kDelivered) {
     if (j && j->contains("messages") && (*j)["messages"].is_array() && !(*j)["messages"].empty()) {
       const nlohmann::json& first = (*j)["messages"][0];
-      r.outcome = Outcome::kDelivered;
-      r.remote_id = adapter::MemberText(first, "id");
+      reading.verdict = adapter::Verdict::kDelivered;
+      reading.remote_id = adapter::MemberText(first, "id");
       std::string status = adapter::MemberText(first, "message_status");
-      r.reason = status.empty() ? "accepted by WhatsApp" : "accepted by WhatsApp (" + status + ")";
-      return r;
+      reading.reason =
+          status.empty() ? "accepted by WhatsApp" : "accepted by WhatsApp (" + status + ")";
+      return reading;
     }
-    r.outcome = Outcome::kUnconfirmed;
-    r.reason =
+    reading.verdict = adapter::Verdict::kUnconfirmed;
+    reading.reason =
         fmt::format("HTTP {} without the Cloud API's answer: delivery unknown", response.status);
-    return r;
+    return reading;
   }
-  if (!j || !j->contains("error") || !(*j)["error"].is_object()) {
-    return adapter::ByStatus(response, "");
-  }
+  if (!j || !j->contains("error") || !(*j)["error"].is_object()) return reading;
   const nlohmann::json& e = (*j)["error"];
   long long code = adapter::MemberInt(e, "code").value_or(0);
   std::string message = adapter::OneLine(adapter::MemberText(e, "message"));
@@ -371,62 +309,67 @@ DeliveryResult Classify(const HttpResponse& response) {
     details = adapter::OneLine(adapter::MemberText(e["error_data"], "details"));
   }
   std::string words = details.empty() ? message : message + " (" + details + ")";
-  r.far_code = std::to_string(code);
+  reading.far_code = std::to_string(code);
   switch (code) {
     case 130429:  // throughput: the number's messages per second
     case 80007:   // the business account's rate limit
     case 4:       // the app's call rate
     case 80008:
-      r.outcome = Outcome::kRetry;
-      r.rate_limited = true;
-      r.retry_after = adapter::RetryAfter(response);
-      r.reason = fmt::format("WhatsApp rate limit ({}): {}", code, words);
-      return r;
+      reading.verdict = adapter::Verdict::kRateLimited;
+      reading.reason = fmt::format("WhatsApp rate limit ({}): {}", code, words);
+      return reading;
     case 131056:  // pair rate: one message every 6 seconds to the same person
-      r.outcome = Outcome::kRetry;
-      r.rate_limited = true;
-      r.retry_after = std::chrono::seconds(6);
-      r.reason = fmt::format("WhatsApp pair rate limit (131056): {}", words);
-      return r;
+      reading.verdict = adapter::Verdict::kRateLimited;
+      reading.wait.stated = std::chrono::seconds(6);
+      reading.reason = fmt::format("WhatsApp pair rate limit (131056): {}", words);
+      return reading;
     case 131048:  // spam rate limit: held back for a while, not for good
-      r.outcome = Outcome::kRetry;
-      r.rate_limited = true;
-      r.reason = fmt::format("WhatsApp spam rate limit (131048): {}", words);
-      return r;
+      reading.verdict = adapter::Verdict::kRateLimited;
+      reading.wait.retry_after_header = false;
+      reading.reason = fmt::format("WhatsApp spam rate limit (131048): {}", words);
+      return reading;
     case 1:       // API unknown
     case 2:       // API service (temporary)
     case 131000:  // something went wrong
     case 131016:  // service unavailable
     case 133004:  // server temporarily unavailable
-      r.outcome = Outcome::kRetry;
-      r.retry_after = adapter::RetryAfter(response);
-      r.reason = fmt::format("WhatsApp failed ({}), try later: {}", code, words);
-      return r;
+      reading.verdict = adapter::Verdict::kRetry;
+      reading.reason = fmt::format("WhatsApp failed ({}), try later: {}", code, words);
+      return reading;
     case 131047:
-      r.outcome = Outcome::kFailed;
-      r.reason = fmt::format("the 24-hour customer-service window is closed (131047): {}", words);
-      return r;
+      reading.verdict = adapter::Verdict::kFailed;
+      reading.reason =
+          fmt::format("the 24-hour customer-service window is closed (131047): {}", words);
+      return reading;
     case 0:
     case 190:
-      r.outcome = Outcome::kFailed;
-      r.reason = fmt::format("WhatsApp refused the access token ({}): {}", code, words);
-      return r;
+      reading.verdict = adapter::Verdict::kFailed;
+      reading.reason = fmt::format("WhatsApp refused the access token ({}): {}", code, words);
+      return reading;
     case 131026:
-      r.outcome = Outcome::kFailed;
-      r.reason = fmt::format(
+      reading.verdict = adapter::Verdict::kFailed;
+      reading.reason = fmt::format(
           "undeliverable (131026: not on WhatsApp, an old app, or the person "
           "has not accepted the terms): {}",
           words);
-      return r;
+      return reading;
     default:
       break;
   }
   // Every other code (100 invalid parameter, 131009, 131021, 131030 not an allowed number,
   // 131031 account locked, 131042 payment, 132xxx template problems, 133010 number not
   // registered, 368 policy block, 10 and 200-299 permissions...) needs a person to act.
-  r.outcome = response.status >= 500 ? Outcome::kRetry : Outcome::kFailed;
-  r.reason = fmt::format("WhatsApp refused the message ({}): {}", code, words);
-  return r;
+  reading.verdict = response.status >= 500 ? adapter::Verdict::kRetry : adapter::Verdict::kFailed;
+  reading.wait.retry_after_header = false;
+  reading.reason = fmt::format("WhatsApp refused the message ({}): {}", code, words);
+  return reading;
+}
+
+}  // namespace
+
+DeliveryResult Classify(const HttpResponse& response) {
+  // The Cloud API takes no idempotency key: a resend may reach the person twice.
+  return adapter::Classify(response, /*deduplicates=*/false, Read(response));
 }
 
 std::unique_ptr<Channel> Make(std::string name, Config config, HttpClient* http,

@@ -3,7 +3,6 @@
 #include "channels/whatsapp/whatsapp.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <nlohmann/json.hpp>
 
@@ -12,9 +11,9 @@
 namespace lifeline::channels::whatsapp {
 namespace {
 
-using channels::testing::FakeHttp;
+using channels::testing::Answered;
+using channels::testing::HeaderOf;
 using channels::testing::Message;
-using Transport = HttpResponse::Transport;
 
 std::string GraphError(int code, const std::string& message, const std::string& details = "") {
   nlohmann::json e = {
@@ -29,9 +28,9 @@ std::string GraphError(int code, const std::string& message, const std::string& 
 const char* kOk = R"({"messaging_product":"whatsapp","contacts":[{"input":"+15551234567",
   "wa_id":"15551234567"}],"messages":[{"id":"wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBI"}]})";
 
-class WhatsAppTest : public ::testing::Test {
+class WhatsAppTest : public channels::testing::AdapterTest {
  protected:
-  void SetUp() override { setenv("LL_TEST_WA_TOKEN", "EAAGtesttoken", 1); }
+  WhatsAppTest() : AdapterTest({{"LL_TEST_WA_TOKEN", "EAAGtesttoken"}}) {}
   std::unique_ptr<Channel> Build(const std::string& extra = "") {
     auto ch = channels::testing::FromYaml(kKind,
                                           "type: whatsapp\n"
@@ -43,7 +42,6 @@ class WhatsAppTest : public ::testing::Test {
     EXPECT_TRUE(ch.ok()) << ch.error().message();
     return ch.ok() ? std::move(*ch) : nullptr;
   }
-  FakeHttp http_;
 };
 
 TEST_F(WhatsAppTest, TextRequest) {
@@ -58,10 +56,7 @@ TEST_F(WhatsAppTest, TextRequest) {
   EXPECT_EQ(r.remote_id, "wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBI");
   HttpRequest req = http_.last();
   EXPECT_EQ(req.url, "https://graph.facebook.com/v21.0/106540352242922/messages");
-  bool auth = false;
-  for (const auto& [n, v] : req.headers)
-    auth |= n == "Authorization" && v == "Bearer EAAGtesttoken";
-  EXPECT_TRUE(auth);
+  EXPECT_EQ(HeaderOf(req, "Authorization"), "Bearer EAAGtesttoken");
   auto body = nlohmann::json::parse(req.body);
   EXPECT_EQ(body["messaging_product"], "whatsapp");
   EXPECT_EQ(body["to"], "+15551234567");
@@ -110,9 +105,7 @@ TEST(WhatsAppText, TemplateParameterIsFlattenedAndCut) {
 }
 
 TEST_F(WhatsAppTest, ConfigErrors) {
-  struct Case {
-    std::string yaml, want;
-  } cases[] = {
+  const channels::testing::BadConfig cases[] = {
       {"type: whatsapp\nphone_number_id: \"1\"\n", "test.yaml:3: channels.team: missing 'token'"},
       {"type: whatsapp\ntoken: { env: LL_TEST_WA_TOKEN }\n",
        "channels.team: missing 'phone_number_id'"},
@@ -134,12 +127,7 @@ TEST_F(WhatsAppTest, ConfigErrors) {
        "template: { name: ok, lang: en }\n",
        "channels.team.template.lang: unknown key 'lang'"},
   };
-  for (const Case& c : cases) {
-    auto ch = channels::testing::FromYaml(kKind, c.yaml, &http_);
-    ASSERT_FALSE(ch.ok()) << c.yaml;
-    EXPECT_NE(ch.error().message().find(c.want), std::string::npos)
-        << "got: " << ch.error().message() << "\nwant: " << c.want;
-  }
+  ExpectRefused(kKind, cases);
 }
 
 TEST_F(WhatsAppTest, UrlForms) {
@@ -163,21 +151,10 @@ TEST_F(WhatsAppTest, UrlForms) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message().find("E.164"), std::string::npos);
 
-  for (const std::string& u : std::vector<std::string>{
-           "whatsapp://106540352242922/1555", "whatsapp://tok@abc/15551234567",
-           "whatsapp://tok@123/15551234567/15557654321", "whatsapp://tok@123?langg=en"}) {
-    auto e = channels::testing::FromUrl(kKind, u, &http_);
-    ASSERT_FALSE(e.ok()) << u;
-    EXPECT_NE(e.error().message().find("channels.team.url: "), std::string::npos);
-  }
-}
-
-HttpResponse Answered(int status, std::string body) {
-  HttpResponse r;
-  r.transport = Transport::kAnswered;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
+  ExpectUrlsRefused(kKind,
+                    {"whatsapp://106540352242922/1555", "whatsapp://tok@abc/15551234567",
+                     "whatsapp://tok@123/15551234567/15557654321", "whatsapp://tok@123?langg=en"},
+                    "channels.team.url: ");
 }
 
 TEST(WhatsAppClassify, ErrorCodes) {
@@ -205,9 +182,8 @@ TEST(WhatsAppClassify, ErrorCodes) {
             std::chrono::milliseconds(6000));
   EXPECT_EQ(Classify(Answered(502, "<html>")).outcome, Outcome::kRetry);
   EXPECT_EQ(Classify(Answered(200, "{}")).outcome, Outcome::kUnconfirmed);
-  HttpResponse lost;
-  lost.transport = Transport::kLost;
-  EXPECT_EQ(Classify(lost).outcome, Outcome::kUnconfirmed);
+  EXPECT_EQ(Classify(channels::testing::NoAnswer(HttpResponse::Transport::kLost)).outcome,
+            Outcome::kUnconfirmed);
 }
 
 }  // namespace

@@ -81,33 +81,21 @@ std::string ErrorText(const HttpResponse& r) {
   return adapter::OneLine(detail);
 }
 
-// When X lets us post again: Retry-After if given, else the latest reset of a window that is
-// spent (the 15-minute window, or the per-user / per-app 24-hour caps).
+// When a spent X window ends, for a 429 without Retry-After: the latest reset of the 15-minute
+// window and of the per-user / per-app 24-hour caps that are spent.
 std::optional<std::chrono::milliseconds> ResetIn(const HttpResponse& r,
                                                  std::chrono::system_clock::time_point now) {
-  if (auto after = adapter::RetryAfter(r)) return after;
-  auto epoch = [&](std::string_view name) -> std::optional<long long> {
-    std::string_view v = r.Header(name);
-    if (v.empty() || !std::all_of(v.begin(), v.end(), [](char c) {
-          return std::isdigit(static_cast<unsigned char>(c));
-        })) {
-      return std::nullopt;
-    }
-    return std::stoll(std::string(v));
-  };
-  std::optional<long long> latest;
+  std::optional<std::chrono::system_clock::time_point> latest;
   for (std::string_view prefix : {"x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour"}) {
-    auto reset = epoch(std::string(prefix) + "-reset");
-    auto remaining = epoch(std::string(prefix) + "-remaining");
+    auto reset = adapter::EpochHeader(r, std::string(prefix) + "-reset");
+    auto remaining = adapter::NumberHeader(r, std::string(prefix) + "-remaining");
     if (!reset) continue;
     // The 15-minute window's reset applies to a 429 as it is; a 24-hour cap's only when spent.
     bool applies = prefix == "x-rate-limit" || (remaining && *remaining == 0);
     if (applies && (!latest || *reset > *latest)) latest = *reset;
   }
   if (!latest) return std::nullopt;
-  auto at = std::chrono::system_clock::from_time_t(static_cast<std::time_t>(*latest));
-  return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(at - now),
-                  std::chrono::milliseconds(0));
+  return adapter::Until(*latest, now);
 }
 
 Result<std::size_t> ParseMaxLength(std::string_view v) {
@@ -184,9 +172,7 @@ Result<XConfig> ConfigFromYaml(const BuildContext& ctx, const yaml::Fields& fiel
   LL_TRY(adapter::CheckKeys(ctx, fields,
                             {"consumer_key", "consumer_secret", "access_token",
                              "access_token_secret", "bearer_token", "api", "max_length"}));
-  XConfig c;
-  c.timeout = ctx.timeout;
-  if (!ctx.platform.empty()) c.platform = ctx.platform;
+  auto c = adapter::ConfigFor<XConfig>(ctx);
   const yaml::Field* bearer = fields.Find("bearer_token");
   bool any_oauth1 = fields.Find("consumer_key") || fields.Find("consumer_secret") ||
                     fields.Find("access_token") || fields.Find("access_token_secret");
@@ -215,12 +201,7 @@ Result<XConfig> ConfigFromYaml(const BuildContext& ctx, const yaml::Fields& fiel
               adapter::RequiredSecret(ctx, fields, "access_token_secret",
                                       "the posting account's access token secret"));
   }
-  if (const yaml::Field* f = fields.Find("api")) {
-    LL_ASSIGN(std::string api, yaml::GetNonEmpty(ctx.doc, f->value, f->where, "a URL"));
-    auto base = adapter::CheckSecureBase(api);
-    if (!base.ok()) return FailAt(ctx, *f, base.error().message());
-    c.api = *base;
-  }
+  LL_ASSIGN(c.api, adapter::OptionalSecureBase(ctx, fields, "api", c.api));
   if (const yaml::Field* f = fields.Find("max_length")) {
     LL_ASSIGN(long long n, yaml::GetInt(ctx.doc, f->value, f->where, 1, 25000));
     c.max_length = static_cast<std::size_t>(n);
@@ -229,9 +210,7 @@ Result<XConfig> ConfigFromYaml(const BuildContext& ctx, const yaml::Fields& fiel
 }
 
 Result<XConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& url) {
-  if (auto s = adapter::CheckQueryKeys(url, {"mode", "api", "max_length"}); !s.ok()) {
-    return FailUrl(ctx, s.error().message());
-  }
+  LL_TRY(adapter::CheckUrlQuery(ctx, url, {"mode", "api", "max_length"}));
   std::string mode = adapter::QueryValue(url, "mode");
   for (char& ch : mode) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (mode.empty() || !std::string_view("tweet").starts_with(mode)) {
@@ -239,9 +218,7 @@ Result<XConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& url) {
                    "add mode=tweet: without it Apprise sends a private direct message, and this "
                    "channel posts publicly");
   }
-  XConfig c;
-  c.timeout = ctx.timeout;
-  if (!ctx.platform.empty()) c.platform = ctx.platform;
+  auto c = adapter::ConfigFor<XConfig>(ctx);
   if (url.path.size() == 3 && !url.host.empty()) {
     c.oauth1 = {url.host, url.path[0], url.path[1], url.path[2]};
   } else if (url.path.empty() && !url.host.empty() && url.user.empty()) {
@@ -252,11 +229,7 @@ Result<XConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& url) {
         "expected x://CONSUMER_KEY/CONSUMER_SECRET/ACCESS_TOKEN/ACCESS_SECRET?mode=tweet "
         "or x://USER_ACCESS_TOKEN?mode=tweet (DM targets are not supported)");
   }
-  if (std::string api = adapter::QueryValue(url, "api"); !api.empty()) {
-    auto base = adapter::CheckSecureBase(api);
-    if (!base.ok()) return FailUrl(ctx, "api: " + base.error().message());
-    c.api = *base;
-  }
+  LL_ASSIGN(c.api, adapter::QuerySecureBase(ctx, url, "api", c.api));
   if (std::string m = adapter::QueryValue(url, "max_length"); !m.empty()) {
     auto n = ParseMaxLength(m);
     if (!n.ok()) return FailUrl(ctx, "max_length: " + n.error().message());
@@ -266,37 +239,24 @@ Result<XConfig> ConfigFromUrl(const BuildContext& ctx, const AppriseUrl& url) {
 }
 
 XChannel::XChannel(std::string name, XConfig config, HttpClient* http)
-    : config_(std::move(config)), http_(http) {
-  info_.name = std::move(name);
-  info_.kind = "x";
-  info_.platform = config_.platform;
-  info_.recipient = config_.api;
-  // Code points are a lower bound of the weighted count; Check applies the real rule.
-  info_.traits.max_chars = config_.max_length;
+    : HttpChannel(std::move(config), http) {
+  // max_chars: code points are a lower bound of the weighted count; Check applies the real rule.
   // POST /2/tweets: 200 per 15 minutes and 300 per 3 hours per user (shared with retweets). A
-  // token bucket of 250 per 3 hours with a burst of 50 never passes 300 in any 3 hours.
-  info_.traits.rate_per_second = 250.0 / (3 * 3600);
-  info_.traits.burst = 50;
-  info_.traits.deduplicates = false;  // no idempotency key: a lost answer is unconfirmed
-  info_.traits.public_post = true;
-  info_.traits.needs_recipient = false;
+  // token bucket of 250 per 3 hours with a burst of 50 never passes 300 in any 3 hours. No
+  // idempotency key: a lost answer is unconfirmed.
+  info_ = adapter::MakeInfo(std::move(name), "x", config_.platform, config_.api,
+                            {.max_chars = config_.max_length,
+                             .rate_per_second = 250.0 / (3 * 3600),
+                             .burst = 50,
+                             .deduplicates = false,
+                             .public_post = true});
 }
 
 Status XChannel::Check(const OutgoingMessage& message) const {
-  if (message.text.empty()) {
-    return Error(ErrorCode::kInvalidArgument, fmt::format("{}: the post has no text", info_.name));
-  }
-  if (!adapter::IsValidUtf8(message.text)) {
-    return Error(ErrorCode::kInvalidArgument, fmt::format("{}: the text is not UTF-8", info_.name));
-  }
-  std::size_t n = post_text::XWeightedLength(message.text);
-  if (n > config_.max_length) {
-    return Error(
-        ErrorCode::kInvalidArgument,
-        fmt::format("{}: {} by X's count (links 23, CJK and emoji 2 each); X allows {}", info_.name,
-                    adapter::Thousands(n), adapter::Thousands(config_.max_length)));
-  }
-  return core::Ok();
+  LL_TRY(adapter::CheckPostText(info_.name, message.text, "post"));
+  return adapter::CheckLimit(info_.name, post_text::XWeightedLength(message.text),
+                             config_.max_length, "by X's count (links 23, CJK and emoji 2 each)",
+                             "X");
 }
 
 HttpRequest XChannel::BuildRequest(const OutgoingMessage& message) const {
@@ -327,89 +287,68 @@ HttpRequest XChannel::BuildRequest(const OutgoingMessage& message) const {
 
 DeliveryResult ClassifyAnswer(const HttpResponse& r, int attempt, bool bearer,
                               std::chrono::system_clock::time_point now) {
-  if (r.transport != HttpResponse::Transport::kAnswered) {
-    return adapter::NotAnswered(r, /*deduplicates=*/false);
-  }
-  DeliveryResult out;
-  out.http_status = r.status;
+  adapter::Reading reading;
   if (r.status == 200 || r.status == 201) {
     auto j = adapter::ParseJson(r.body);
     std::string id;
     if (j && j->contains("data") && (*j)["data"].is_object()) {
       id = adapter::MemberText((*j)["data"], "id");
     }
-    if (!id.empty()) {
-      out.outcome = Outcome::kDelivered;
-      out.remote_id = id;
-      out.reason = fmt::format("posted {}", id);
-      return out;
+    reading = adapter::Accepted(
+        id, fmt::format("posted {}", id),
+        fmt::format("HTTP {} without data.id: the post may or may not exist", r.status));
+  } else {
+    reading.detail = ErrorText(r);
+    const std::string& detail = reading.detail;
+    if (r.status == 403 && detail.find("duplicate content") != std::string::npos) {
+      reading.far_code = "duplicate";
+      if (attempt > 1) {
+        // X refuses the same text twice in a row. After an earlier attempt whose answer was
+        // lost, that refusal is the sign the earlier attempt posted it: a person should look.
+        reading.verdict = adapter::Verdict::kUnconfirmed;
+        reading.reason = fmt::format(
+            "X refuses it as duplicate content: an earlier attempt probably posted it ({})",
+            detail);
+      } else {
+        reading.verdict = adapter::Verdict::kFailed;
+        reading.reason = fmt::format(
+            "X refuses duplicate content: the same text was posted recently ({})", detail);
+      }
+    } else if (r.status == 429) {
+      reading.wait.reset = ResetIn(r, now);
+    } else if (r.status == 401) {
+      reading.reason =
+          bearer ? fmt::format(
+                       "X refused the OAuth 2.0 token (HTTP 401; user tokens "
+                       "expire after 2 hours unless refreshed): {}",
+                       detail)
+                 : fmt::format("X refused the OAuth 1.0a credentials (HTTP 401): {}", detail);
+    } else if (r.status == 403) {
+      reading.reason = fmt::format(
+          "X forbids it (HTTP 403; the app needs Read and Write permission, and a project with "
+          "posting access): {}",
+          detail);
+    } else if (r.status == 400) {
+      reading.reason = fmt::format("X refused the post (HTTP 400): {}", detail);
     }
-    out.outcome = Outcome::kUnconfirmed;
-    out.reason = fmt::format("HTTP {} without data.id: the post may or may not exist", r.status);
-    return out;
   }
-  std::string detail = ErrorText(r);
-  if (r.status == 403 && detail.find("duplicate content") != std::string::npos) {
-    out.far_code = "duplicate";
-    if (attempt > 1) {
-      // X refuses the same text twice in a row. After an earlier attempt whose answer was lost,
-      // that refusal is the sign the earlier attempt posted it: a person should look.
-      out.outcome = Outcome::kUnconfirmed;
-      out.reason = fmt::format(
-          "X refuses it as duplicate content: an earlier attempt probably posted it ({})", detail);
-    } else {
-      out.outcome = Outcome::kFailed;
-      out.reason = fmt::format(
-          "X refuses duplicate content: the same text was posted recently ({})", detail);
-    }
-    return out;
-  }
-  out = adapter::ByStatus(r, detail);
-  if (r.status == 429) {
-    if (!out.retry_after) out.retry_after = ResetIn(r, now);
-  } else if (r.status == 401) {
-    out.reason = bearer
-                     ? fmt::format(
-                           "X refused the OAuth 2.0 token (HTTP 401; user tokens "
-                           "expire after 2 hours unless refreshed): {}",
-                           detail)
-                     : fmt::format("X refused the OAuth 1.0a credentials (HTTP 401): {}", detail);
-  } else if (r.status == 403) {
-    out.reason = fmt::format(
-        "X forbids it (HTTP 403; the app needs Read and Write permission, and a project with "
-        "posting access): {}",
-        detail);
-  } else if (r.status == 400) {
-    out.reason = fmt::format("X refused the post (HTTP 400): {}", detail);
-  }
-  return out;
+  // POST /2/tweets takes no idempotency key.
+  return adapter::Classify(r, /*deduplicates=*/false, reading);
 }
 
-DeliveryResult XChannel::Send(const OutgoingMessage& message) {
-  if (auto s = Check(message); !s.ok()) {
-    DeliveryResult r;
-    r.outcome = Outcome::kFailed;
-    r.reason = s.error().message();
-    return r;
-  }
+DeliveryResult XChannel::Deliver(const OutgoingMessage& message) {
   return ClassifyAnswer(http_->Do(BuildRequest(message)), message.attempt,
                         !config_.bearer_token.empty(), std::chrono::system_clock::now());
 }
 
 namespace {
 
-Result<std::unique_ptr<Channel>> Make(const BuildContext& ctx, Result<XConfig> c) {
-  if (!c.ok()) return c.error();
-  if (ctx.http == nullptr) return Error(ErrorCode::kInternal, "x: no HTTP client given");
-  return std::unique_ptr<Channel>(std::make_unique<XChannel>(ctx.name, std::move(*c), ctx.http));
-}
-
 Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::Fields& fields) {
-  return Make(ctx, ConfigFromYaml(ctx, fields));
+  return adapter::MakeChannel<XChannel>("x", ctx, ConfigFromYaml(ctx, fields));
 }
 
 Result<std::unique_ptr<Channel>> FromUrl(const BuildContext& ctx, const AppriseUrl& url) {
-  return Make(ctx, ConfigFromUrl(ctx, url));
+  return adapter::MakeChannel<XChannel>("x", ctx, ConfigFromUrl(ctx, url));
 }
 
 }  // namespace

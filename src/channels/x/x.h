@@ -12,6 +12,7 @@
 
 #include "channels/channel.h"
 #include "channels/http.h"
+#include "channels/http_adapter.h"
 #include "channels/registry.h"
 
 namespace lifeline::channels::x {
@@ -56,21 +57,16 @@ std::string OAuth1Header(std::string_view method, std::string_view url,
                          const OAuth1Credentials& creds, std::string_view nonce,
                          long long timestamp);
 
-class XChannel : public Channel {
+class XChannel : public adapter::HttpChannel<XConfig> {
  public:
   XChannel(std::string name, XConfig config, HttpClient* http);
 
-  const Info& info() const override { return info_; }
-  const XConfig& config() const { return config_; }
   core::Status Check(const OutgoingMessage& message) const override;
-  DeliveryResult Send(const OutgoingMessage& message) override;
 
   HttpRequest BuildRequest(const OutgoingMessage& message) const;
 
  private:
-  Info info_;
-  XConfig config_;  // immutable after construction
-  HttpClient* http_;
+  DeliveryResult Deliver(const OutgoingMessage& message) override;
 };
 
 // X's answer to POST /2/tweets. `attempt` matters for 403 duplicate content: on a retry it means

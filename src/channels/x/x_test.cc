@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -15,24 +14,9 @@
 namespace lifeline::channels::x {
 namespace {
 
-using testing::FakeHttp;
-
-std::string Header(const HttpRequest& req, std::string_view name) {
-  for (const auto& [k, v] : req.headers) {
-    if (k == name) return v;
-  }
-  return "";
-}
-
-HttpResponse Answer(int status, std::string body,
-                    std::vector<std::pair<std::string, std::string>> headers = {}) {
-  HttpResponse r;
-  r.transport = HttpResponse::Transport::kAnswered;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
-}
+using testing::Answered;
+using testing::HeaderOf;
+using testing::NoAnswer;
 
 TEST(OAuth1, MatchesTheDocumentedSignatureExample) {
   // X's "Creating a signature" walk-through: its inputs and its resulting oauth_signature.
@@ -55,14 +39,13 @@ TEST(OAuth1, PercentEncodesPerRfc3986) {
   EXPECT_EQ(PercentEncode("☃"), "%E2%98%83");
 }
 
-class XTest : public ::testing::Test {
+class XTest : public testing::AdapterTest {
  protected:
-  void SetUp() override {
-    setenv("LL_TEST_X_CK", "ck", 1);
-    setenv("LL_TEST_X_CS", "cs", 1);
-    setenv("LL_TEST_X_AT", "at", 1);
-    setenv("LL_TEST_X_AS", "as", 1);
-  }
+  XTest()
+      : AdapterTest({{"LL_TEST_X_CK", "ck"},
+                     {"LL_TEST_X_CS", "cs"},
+                     {"LL_TEST_X_AT", "at"},
+                     {"LL_TEST_X_AS", "as"}}) {}
   static std::string OAuth1Keys() {
     return "consumer_key: { env: LL_TEST_X_CK }\nconsumer_secret: { env: LL_TEST_X_CS }\n"
            "access_token: { env: LL_TEST_X_AT }\naccess_token_secret: { env: LL_TEST_X_AS }\n";
@@ -70,7 +53,6 @@ class XTest : public ::testing::Test {
   core::Result<std::unique_ptr<Channel>> Make(const std::string& keys) {
     return testing::FromYaml(kKind, "type: x\n" + keys, &http_, "brand-x");
   }
-  FakeHttp http_;
 };
 
 TEST_F(XTest, SignsWithOAuth1ByDefault) {
@@ -85,7 +67,7 @@ TEST_F(XTest, SignsWithOAuth1ByDefault) {
   HttpRequest req = http_.last();
   EXPECT_EQ(req.url, "https://api.x.com/2/tweets");
   EXPECT_EQ(nlohmann::json::parse(req.body)["text"], "WhatsApp is down");
-  std::string auth = Header(req, "Authorization");
+  std::string auth = HeaderOf(req, "Authorization");
   EXPECT_EQ(auth.rfind("OAuth ", 0), 0u);
   EXPECT_NE(auth.find("oauth_consumer_key=\"ck\""), std::string::npos);
   EXPECT_NE(auth.find("oauth_token=\"at\""), std::string::npos);
@@ -102,10 +84,10 @@ TEST_F(XTest, BearerTokenFileIsReadBeforeEveryPost) {
   http_.Answer(201, R"({"data":{"id":"1"}})");
   http_.Answer(201, R"({"data":{"id":"2"}})");
   ASSERT_EQ((*ch)->Send(testing::Message("one")).outcome, Outcome::kDelivered);
-  EXPECT_EQ(Header(http_.last(), "Authorization"), "Bearer first-token");
+  EXPECT_EQ(HeaderOf(http_.last(), "Authorization"), "Bearer first-token");
   std::ofstream(token_file) << "refreshed-token\n";
   ASSERT_EQ((*ch)->Send(testing::Message("two")).outcome, Outcome::kDelivered);
-  EXPECT_EQ(Header(http_.last(), "Authorization"), "Bearer refreshed-token");
+  EXPECT_EQ(HeaderOf(http_.last(), "Authorization"), "Bearer refreshed-token");
 }
 
 TEST_F(XTest, BadConfig) {
@@ -160,7 +142,7 @@ TEST_F(XTest, CheckUsesTheWeightedCount) {
 
 TEST(XClassify, Answers) {
   auto now = std::chrono::system_clock::from_time_t(1733360000);
-  auto duplicate = Answer(
+  auto duplicate = Answered(
       403,
       R"({"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403})");
   EXPECT_EQ(ClassifyAnswer(duplicate, 1, false, now).outcome, Outcome::kFailed);
@@ -169,26 +151,26 @@ TEST(XClassify, Answers) {
                                                      "means the lost attempt posted";
 
   auto limited = ClassifyAnswer(
-      Answer(429, R"({"title":"Too Many Requests","detail":"Too Many Requests","status":429})",
-             {{"x-rate-limit-limit", "200"},
-              {"x-rate-limit-remaining", "0"},
-              {"x-rate-limit-reset", "1733360300"}}),
+      Answered(429, R"({"title":"Too Many Requests","detail":"Too Many Requests","status":429})",
+               {{"x-rate-limit-limit", "200"},
+                {"x-rate-limit-remaining", "0"},
+                {"x-rate-limit-reset", "1733360300"}}),
       1, false, now);
   EXPECT_EQ(limited.outcome, Outcome::kRetry);
   EXPECT_TRUE(limited.rate_limited);
   ASSERT_TRUE(limited.retry_after.has_value());
   EXPECT_EQ(*limited.retry_after, std::chrono::seconds(300));
 
-  auto daily = ClassifyAnswer(Answer(429, "{}",
-                                     {{"x-rate-limit-reset", "1733360300"},
-                                      {"x-user-limit-24hour-remaining", "0"},
-                                      {"x-user-limit-24hour-reset", "1733400000"}}),
+  auto daily = ClassifyAnswer(Answered(429, "{}",
+                                       {{"x-rate-limit-reset", "1733360300"},
+                                        {"x-user-limit-24hour-remaining", "0"},
+                                        {"x-user-limit-24hour-reset", "1733400000"}}),
                               1, false, now);
   ASSERT_TRUE(daily.retry_after.has_value());
   EXPECT_EQ(*daily.retry_after, std::chrono::seconds(40000)) << "the spent 24-hour cap";
 
   auto expired = ClassifyAnswer(
-      Answer(
+      Answered(
           401,
           R"({"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"})"),
       1, true, now);
@@ -196,18 +178,17 @@ TEST(XClassify, Answers) {
   EXPECT_NE(expired.reason.find("expire after 2 hours"), std::string::npos);
 
   auto too_long = ClassifyAnswer(
-      Answer(
+      Answered(
           400,
           R"({"errors":[{"message":"Your Tweet text is too long."}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid."})"),
       1, false, now);
   EXPECT_EQ(too_long.outcome, Outcome::kFailed);
   EXPECT_NE(too_long.reason.find("too long"), std::string::npos);
 
-  EXPECT_EQ(ClassifyAnswer(Answer(503, "Service Unavailable"), 1, false, now).outcome,
+  EXPECT_EQ(ClassifyAnswer(Answered(503, "Service Unavailable"), 1, false, now).outcome,
             Outcome::kRetry);
-  HttpResponse lost;
-  lost.transport = HttpResponse::Transport::kLost;
-  EXPECT_EQ(ClassifyAnswer(lost, 1, false, now).outcome, Outcome::kUnconfirmed);
+  EXPECT_EQ(ClassifyAnswer(NoAnswer(HttpResponse::Transport::kLost), 1, false, now).outcome,
+            Outcome::kUnconfirmed);
 }
 
 }  // namespace
