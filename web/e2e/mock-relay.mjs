@@ -294,5 +294,5 @@ export function createMockRelay({ broadcast, iso, whatsappFailing }) {
     return send(res, 200, { message: view(m) });
   }
 
-  return { handles, handle, onIncident, channels, messages };
+  return { handles, handle, onIncident, sendToContact, channels, messages };
 }

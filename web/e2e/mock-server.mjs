@@ -6,18 +6,21 @@
 //        [--anonymous-role viewer|operator|none] [--token SECRET] [--dist DIR]
 // Mock-only controls (for tests of what the real demo cannot script):
 //   POST /__mock/observer {"connectivity": "local_network"}   POST /__mock/drop-streams
-//   POST /__mock/anonymous-role {"role": "viewer"}
+//   POST /__mock/anonymous-role {"role": "viewer"}   POST /__mock/plan {"loaded": false}
+// The contingency plan (e2e/mock-playbook.mjs) runs its response on the WhatsApp incident;
+// --monitor-window SECONDS (default 10) is its monitoring window after the restoration.
 
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createMockPlaybook } from "./mock-playbook.mjs";
 import { createMockRelay } from "./mock-relay.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
-  const o = { listen: "127.0.0.1:8090", outageAfter: 5, outageFor: 20, interval: 5, anonymousRole: "operator", token: "", dist: resolve(here, "../dist"), ping: 15 };
+  const o = { listen: "127.0.0.1:8090", outageAfter: 5, outageFor: 20, interval: 5, anonymousRole: "operator", token: "", dist: resolve(here, "../dist"), ping: 15, monitorWindow: 10 };
   const secs = (v) => {
     const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v);
     if (!m) throw new Error(`bad duration ${v}`);
@@ -35,6 +38,7 @@ function parseArgs(argv) {
     else if (a === "--token") o.token = v();
     else if (a === "--dist") o.dist = resolve(v());
     else if (a === "--ping") o.ping = secs(v());
+    else if (a === "--monitor-window") o.monitorWindow = secs(v());
     else throw new Error(`unknown flag ${a}`);
   }
   return o;
@@ -165,13 +169,25 @@ setInterval(() => {
 
 const relay = createMockRelay({ broadcast, iso, whatsappFailing: () => outageNow(Date.now()) });
 
-function addEvent(incId, type, message, data = {}) {
+function addEvent(incId, type, message, data = {}, { live = true } = {}) {
   const list = events.get(incId) ?? [];
   const ev = { seq: list.length + 1, at: iso(Date.now()), type, message, data };
   list.push(ev);
   events.set(incId, list);
-  broadcast("incident_event", { incident_id: incId, event: ev });
+  if (live) broadcast("incident_event", { incident_id: incId, event: ev });
 }
+
+let baseUrl = `http://${opt.listen}`;
+const playbook = createMockPlaybook({
+  iso,
+  // As the real engine: the plan's entries are stored, not pushed live.
+  timeline: (incId, type, message, data) => addEvent(incId, type, message, data, { live: false }),
+  sendToContact: (contact, fields) => relay.sendToContact(contact, fields),
+  base: () => baseUrl,
+  incident: (id) => incidents.get(id),
+  events: (id) => events.get(id) ?? [],
+  monitorWindowS: opt.monitorWindow,
+});
 
 let openIncident = null;
 function round() {
@@ -187,6 +203,7 @@ function round() {
         incidents.set(incId, openIncident);
         broadcast("incident", openIncident);
         relay.onIncident(openIncident);
+        playbook.onIncident(openIncident);
         addEvent(incId, "opened", "WhatsApp: outage (tcp/refused) confirmed by 2 of 2 vantage points");
         addEvent(incId, "evidence", "here: connect to 127.0.0.1:8443 refused");
       } else if (v.verdict === "outage" && openIncident) {
@@ -201,6 +218,7 @@ function round() {
         addEvent(inc.id, "closed", `WhatsApp recovered: ${v.reason}`);
         broadcast("incident", inc);
         relay.onIncident(inc);
+        playbook.onIncident(inc);
         openIncident = null;
       }
       v.incident_id = openIncident?.id ?? null;
@@ -287,6 +305,11 @@ const server = createServer(async (req, res) => {
       opt.anonymousRole = (await body(req)).role;
       return send(res, 200, { anonymous_role: opt.anonymousRole });
     }
+    if (p === "/__mock/plan" && req.method === "POST") {
+      const b = (await body(req)) ?? {};
+      playbook.setLoaded(b.loaded !== false);
+      return send(res, 200, { loaded: b.loaded !== false });
+    }
     if (p === "/__mock/drop-streams" && req.method === "POST") {
       const n = streams.size;
       for (const s of streams) s.destroy();
@@ -319,6 +342,7 @@ const server = createServer(async (req, res) => {
       return send(res, 200, { checked_at: iso(t), exit_code: platforms.some((x) => x.verdict !== "up") ? 1 : 0, observer, platforms, domains: [], vantage_points: [], notes: [] });
     }
     if (relay.handles(p)) return relay.handle(req, res, url, { need, send, err, body });
+    if (playbook.handles(p)) return playbook.handle(req, res, url, { need, send, err, body });
     if (req.method !== "GET") return err(res, 405, "invalid_argument", "method not allowed");
     if (!need(req, res, 1)) return;
     if (p === "/v1/events") {
@@ -368,6 +392,7 @@ const server = createServer(async (req, res) => {
 const [host, port] = opt.listen.split(/:(?=\d+$)/);
 server.listen(Number(port), host, () => {
   const a = server.address();
+  baseUrl = `http://${a.address}:${a.port}`;
   console.log(`mock lifeline listening on http://${a.address}:${a.port} (outage of ${OUTAGE} after ${opt.outageAfter}s for ${opt.outageFor}s, interval ${opt.interval}s)`);
 });
 for (const s of ["SIGTERM", "SIGINT"]) process.on(s, () => process.exit(0));

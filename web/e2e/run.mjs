@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ARTIFACTS, MOCK_OPERATOR_TOKEN, WEB, Runner, Server, assert, freePort, launchBrowser, prepareArtifacts, sleep } from "./harness.mjs";
 import { registerOutboxTests } from "./outbox.mjs";
+import { registerConsoleTests } from "./console.mjs";
 
 const OBSERVER_DOWN_TITLE =
   "The problem is on this side: this machine's connection is down — platforms cannot be judged";
@@ -374,6 +375,10 @@ t.test("nothing left this machine and no script error happened", async (ctx) => 
 // The relay's views (channel strip, outbox page): after the restart above, on its outage script.
 registerOutboxTests(t, { outageAfter, outageFor, interval });
 
+// The contingency plan's views (incident console, plan page, acknowledgement links): last, as
+// they leave the dashboard for a link's own page.
+registerConsoleTests(t, { outageAfter, outageFor, interval });
+
 // ---- main ---------------------------------------------------------------------------------
 
 async function main() {
@@ -396,7 +401,7 @@ async function main() {
   const ctx = { page, server, target, external: [], pageErrors: [] };
   page.on("request", (r) => {
     const u = r.url();
-    if (!u.startsWith(server.base) && !u.startsWith("data:")) ctx.external.push(u);
+    if (!u.startsWith(server.base) && !u.startsWith("data:") && !u.startsWith("blob:")) ctx.external.push(u);
   });
   page.on("pageerror", (e) => ctx.pageErrors.push(String(e)));
   let result = { passed: 0, failed: 1, skipped: 0 };

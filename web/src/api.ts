@@ -2,17 +2,22 @@
 // localStorage and goes out as a Bearer header on every call.
 
 import type {
+  Assignment,
   ChannelHealth,
   CheckReport,
   ContactView,
   History,
   Incident,
   IncidentEvent,
+  IncidentResponse,
   IncidentsBody,
+  LinkInfo,
+  LinkRedeemed,
   MessageDetail,
   OutboxMessage,
   OutboxPage,
   OutboxQuery,
+  Plan,
   PlatformView,
   PlatformsBody,
   ReportAccepted,
@@ -58,7 +63,9 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+// `auth: false` sends no token: the acknowledgement links' routes need none, and a stale token
+// saved in this browser must not make them fail.
+async function call<T>(method: string, path: string, body?: unknown, { auth = true } = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
@@ -66,7 +73,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
       headers: {
         Accept: "application/json",
         ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-        ...authHeaders(),
+        ...(auth ? authHeaders() : {}),
       },
       body: body !== undefined ? JSON.stringify(body) : undefined,
       cache: "no-store",
@@ -127,3 +134,46 @@ export const relayApi = {
   channels: () => call<{ channels: ChannelHealth[] }>("GET", "/v1/channels"),
   contacts: () => call<{ contacts: ContactView[] }>("GET", "/v1/contacts"),
 };
+
+// The contingency plan's routes (src/playbook/routes.cc). Acting on an assignment or marking an
+// incident reviewed needs the operator role and says who acts ("by").
+export type AssignmentAction = "acknowledge" | "done" | "approve" | "refuse";
+
+export const playbookApi = {
+  plan: () => call<Plan>("GET", "/v1/plan"),
+  response: (incident: string) => call<IncidentResponse>("GET", `/v1/incidents/${enc(incident)}/response`),
+  act: (id: string, action: AssignmentAction, by: string, why?: string) =>
+    call<Assignment>("POST", `/v1/assignments/${enc(id)}/${action}`, action === "refuse" && why ? { by, why } : { by }),
+  reviewed: (incident: string, by: string) =>
+    call<{ incident_id: string; state: string }>("POST", `/v1/incidents/${enc(incident)}/reviewed`, { by }),
+  // An acknowledgement link: the token is the credential (no API token is sent).
+  link: (token: string) => call<LinkInfo>("GET", `/v1/ack/${enc(token)}`, undefined, { auth: false }),
+  redeem: (token: string) => call<LinkRedeemed>("POST", `/v1/ack/${enc(token)}`, {}, { auth: false }),
+  // A bare incident for the link page, without a token (answers when anonymous viewers may read).
+  incidentAnonymous: (id: string) => call<Incident>("GET", `/v1/incidents/${enc(id)}`, undefined, { auth: false }),
+};
+
+// The incident report as a document (GET /v1/incidents/{id}/report?format=html|md), fetched with
+// the token so that a server without anonymous access serves it too.
+export async function fetchReport(incident: string, format: "html" | "md"): Promise<Blob> {
+  let res: Response;
+  try {
+    res = await fetch(`/v1/incidents/${enc(incident)}/report?format=${format}`, {
+      headers: { Accept: format === "html" ? "text/html" : "text/markdown", ...authHeaders() },
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, "unavailable", "Lifeline is not answering (is `lifeline serve` running?)");
+  }
+  if (!res.ok) {
+    let err: { code?: string; message?: string } | undefined;
+    try {
+      err = ((await res.json()) as { error?: { code?: string; message?: string } } | null)?.error;
+    } catch {
+      err = undefined;
+    }
+    throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? `HTTP ${res.status}`);
+  }
+  const type = format === "html" ? "text/html;charset=utf-8" : "text/markdown;charset=utf-8";
+  return new Blob([await res.arrayBuffer()], { type });
+}

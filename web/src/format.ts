@@ -177,10 +177,32 @@ export const EVENT_TYPES: Record<string, { icon: string; label: string }> = {
   note: { icon: "✎", label: "Note" },
   flapping: { icon: "≈", label: "Flapping" },
   suppressed: { icon: "‖", label: "Suppressed" },
+  // The contingency plan's entries (src/playbook/engine.cc).
+  playbook_lifecycle: { icon: "◆", label: "Lifecycle" },
+  playbook_response_started: { icon: "▶", label: "Plan started" },
+  playbook_response_waiting: { icon: "◷", label: "Plan waits" },
+  playbook_response_not_started: { icon: "‖", label: "Plan not started" },
+  playbook_response_finished: { icon: "■", label: "Plan finished" },
+  playbook_response_stopped: { icon: "■", label: "Plan stopped" },
+  playbook_step_started: { icon: "▷", label: "Step" },
+  playbook_step_waiting: { icon: "◷", label: "Step waits" },
+  playbook_step_done: { icon: "✓", label: "Step done" },
+  playbook_step_failed: { icon: "✕", label: "Step failed" },
+  playbook_step_skipped: { icon: "↷", label: "Step skipped" },
+  playbook_assigned: { icon: "☐", label: "Assigned" },
+  playbook_message: { icon: "✉", label: "Message" },
+  playbook_acknowledged: { icon: "☑", label: "Acknowledged" },
+  playbook_done: { icon: "☑", label: "Done" },
+  playbook_approved: { icon: "✓", label: "Approved" },
+  playbook_refused: { icon: "✕", label: "Refused" },
+  playbook_escalated: { icon: "↑", label: "Escalated" },
+  playbook_escalation_ended: { icon: "↧", label: "Escalation ended" },
+  playbook_expired: { icon: "⌛", label: "Expired" },
+  playbook_monitoring: { icon: "◉", label: "Monitoring" },
 };
 
 export function eventLook(type: string): { icon: string; label: string } {
-  return EVENT_TYPES[type] ?? { icon: "•", label: humanize(type) };
+  return EVENT_TYPES[type] ?? { icon: "•", label: humanize(type.replace(/^playbook_/, "")) };
 }
 
 // Probe timing summary for the probes table: "dns 12 · connect 30 · tls 41 · total 120 ms".

@@ -1,7 +1,9 @@
-// The incidents list (open first) and one incident's timeline, both kept live.
+// The incidents list (open first) and one incident's view: its head, the plan's response (the
+// console, src/console.ts) and its timeline, all kept live.
 
 import { app, platformName } from "./app";
 import { api, ApiError } from "./api";
+import { closeConsole, consoleSection, openConsole } from "./console";
 import { h } from "./dom";
 import { eventLook, formatClock, formatDuration, humanize, verdictLook } from "./format";
 import { mergeEvents } from "./state";
@@ -18,6 +20,7 @@ export function incidentOpenFor(): string | null {
 export function closeIncident(): void {
   if (dialog().open) dialog().close();
   openId = null;
+  closeConsole();
 }
 
 export function setIncidentsError(msg: string): void {
@@ -56,17 +59,26 @@ export async function openIncidentView(id: string, openPlatform: (id: string) =>
     h("div", { class: "sheet-head" },
       h("div", { id: "incident-head", class: "details-head" }, h("h2", { id: "incident-name" }, "Incident")),
       h("button", { type: "button", class: "close quiet", "aria-label": "Close incident", onclick: () => d.close() }, "✕")),
+    consoleSection(),
     h("section", { "aria-labelledby": "timeline-title" },
       h("h3", { id: "timeline-title" }, "Timeline"),
       h("ol", { id: "timeline", class: "timeline", "data-testid": "timeline" }, h("li", { class: "muted" }, "Loading…"))),
   );
   if (!d.open) d.showModal();
+  if (!d.dataset.wired) {
+    // Closed by the user (Esc, ✕) or by routing: the console stops polling.
+    d.dataset.wired = "1";
+    d.addEventListener("close", () => closeConsole());
+  }
   (d.querySelector(".close") as HTMLElement | null)?.focus();
+  openConsole(id, { isOpen: () => incidentOpenFor() === id, refreshTimeline: () => refreshTimeline(id) });
   try {
     const [inc, events] = await Promise.all([api.incident(id), api.incidentEvents(id)]);
     if (openId !== id) return;
+    // The server's whole timeline replaces what this page kept (a copy from before a restart of a
+    // server that reuses ids would hide newer entries from the refresh, which asks after the last).
     const timelines = new Map(app.state.timelines);
-    timelines.set(id, mergeEvents(timelines.get(id) ?? [], events.events ?? []));
+    timelines.set(id, mergeEvents([], events.events ?? []));
     const incidents = app.state.incidents.some((i) => i.id === id) ? app.state.incidents.map((i) => (i.id === id ? inc : i)) : app.state.incidents;
     app.state = { ...app.state, timelines, incidents };
     renderIncidentHead(inc, openPlatform);
@@ -75,6 +87,19 @@ export async function openIncidentView(id: string, openPlatform: (id: string) =>
     const msg = e instanceof ApiError ? e.message : String(e);
     document.getElementById("timeline")?.replaceChildren(h("li", { class: "muted" }, `Could not load this incident: ${msg}`));
   }
+}
+
+// New entries since the newest one shown: the plan writes its own to the timeline without a live
+// event, so the console asks for them while the incident is open.
+async function refreshTimeline(id: string): Promise<void> {
+  const have = app.state.timelines.get(id) ?? [];
+  const after = have.reduce((m, e) => Math.max(m, e.seq), 0);
+  const body = await api.incidentEvents(id, after);
+  if (!body.events?.length || openId !== id) return;
+  const timelines = new Map(app.state.timelines);
+  timelines.set(id, mergeEvents(timelines.get(id) ?? [], body.events));
+  app.state = { ...app.state, timelines };
+  renderTimeline(id);
 }
 
 let openPlatformFn: (id: string) => void = () => {};

@@ -1,16 +1,22 @@
 // Wires the dashboard together: loads the board, keeps it live over /v1/events, and routes
-// #/platform/<id> and #/incident/<id> to their panels (so both can be linked to).
+// #/platform/<id> and #/incident/<id> to their panels (so both can be linked to), #/plan to the
+// contingency plan and /ack/<token> (or #/ack/<token>) to an acknowledgement link's page.
 
 import "./style.css";
+import { initAck, showAck } from "./ack";
 import { ApiError, api } from "./api";
 import { app, hideNotice, initTokenDialog, openTokenDialog, showNotice, tokenProblem } from "./app";
 import { refreshAllHistories, refreshHistory, renderBoard, updateTile } from "./board";
+import { onConsoleLive } from "./console";
 import { closeDetails, detailsOpenFor, openDetails, renderHead } from "./details";
 import { byId, fill, h } from "./dom";
 import { formatDuration, formatRelative, observerBanner } from "./format";
 import { closeIncident, incidentOpenFor, openIncidentView, renderIncidentHead, renderIncidentList, renderTimeline, setIncidentsError } from "./incidents";
 import { LiveStream, type LiveState } from "./live";
 import { initRelay, onRelayMessage, onRelayResync } from "./outbox";
+import { markNav, pageFor } from "./pages";
+import { initPlan, reloadPlan, showPlan } from "./plan";
+import { ackTokenFrom } from "./playbook";
 import { fillReportPlatforms, initReportForm } from "./report";
 import { applyMessage, loadPlatforms, sortIncidents, summarize, type Arrangement } from "./state";
 
@@ -30,7 +36,18 @@ function navigate(hash: string): void {
 const openPlatform = (id: string) => navigate(`#/platform/${encodeURIComponent(id)}`);
 const openIncident = (id: string) => navigate(`#/incident/${encodeURIComponent(id)}`);
 
+// The page the address shows (the outbox routes itself, src/outbox.ts).
+function routePage(): void {
+  const page = pageFor(location);
+  document.body.dataset.page = page;
+  if (page === "board") document.title = "Lifeline — is it down for everyone?";
+  markNav(page);
+  showPlan(page === "plan");
+  showAck(page === "ack" ? ackTokenFrom(location) : "");
+}
+
 function route(): void {
+  routePage();
   const m = /^#\/(platform|incident)\/(.+)$/.exec(location.hash);
   const kind = m?.[1];
   const id = m ? decodeURIComponent(m[2]!) : "";
@@ -172,10 +189,12 @@ const stream = new LiveStream("/v1/events", {
     resyncTimer = setTimeout(() => {
       void loadAll();
       onRelayResync();
+      reloadPlan();
     }, 100);
   },
   onMessage: (m) => {
     onRelayMessage(m); // the outbox page and the channel strip
+    onConsoleLive(m); // the open incident's response
     const { state, change } = applyMessage(app.state, m);
     app.state = state;
     if (change.platform) {
@@ -213,7 +232,25 @@ function tick(): void {
   renderUpdated();
 }
 
+// An acknowledgement link opened from a message: only its page, without the board, the live
+// stream or a request for an API token (the link's token is the credential).
+function startAckOnly(): void {
+  document.body.dataset.page = "ack";
+  document.body.classList.add("ack-only");
+  initAck();
+  showAck(ackTokenFrom(location));
+  window.addEventListener("hashchange", () => {
+    const token = ackTokenFrom(location);
+    if (token) showAck(token);
+    else location.reload(); // to the dashboard: start it properly
+  });
+}
+
 function start(): void {
+  if (ackTokenFrom(location)) {
+    startAckOnly();
+    return;
+  }
   const arrangeSel = byId<HTMLSelectElement>("arrange");
   const saved = localStorage.getItem("lifeline.arrange");
   if (saved === "domain" || saved === "severity" || saved === "name") app.arrangement = saved;
@@ -232,9 +269,13 @@ function start(): void {
   initTokenDialog();
   initReportForm();
   initRelay();
+  initPlan();
+  initAck();
+  routePage();
   app.onTokenChanged = () => {
     hideNotice();
     void loadAll();
+    reloadPlan();
     stream.start();
   };
   setInterval(tick, 5000);

@@ -9,6 +9,7 @@ import { openTokenDialog, tokenProblem } from "./app";
 import { knownChannels, onChannelsChanged, refreshChannels, scheduleChannelRefresh, startChannelStrip } from "./channels";
 import { byId, fill, h, relTime } from "./dom";
 import { formatClock, formatRelative, humanize } from "./format";
+import { markNav, pageFor } from "./pages";
 import {
   ACTION_LABELS,
   ATTENTION_STATES,
@@ -342,11 +343,7 @@ function renderEmptyHints(): void {
 
 function routeRelay(): void {
   const m = /^#\/outbox(?:\/([^?]*))?(?:\?(.*))?$/.exec(location.hash);
-  const nav = document.querySelectorAll<HTMLAnchorElement>("[data-nav]");
-  for (const a of nav) {
-    if (a.dataset.nav === (m ? "outbox" : "board")) a.setAttribute("aria-current", "page");
-    else a.removeAttribute("aria-current");
-  }
+  markNav(pageFor(location));
   if (!m) {
     closeDetail();
     showPage(false);
@@ -372,14 +369,15 @@ function showPage(show: boolean): void {
   const was = pageVisible;
   pageVisible = show;
   page.hidden = !show;
-  document.body.dataset.page = show ? "outbox" : "board";
+  const now = pageFor(location);
+  document.body.dataset.page = now;
   if (show && !was) {
     document.title = "Outbox — Lifeline";
     void loadAttention();
     renderAttention();
     renderList();
     if (!detail.id) byId("outbox-title").focus();
-  } else if (!show && was) {
+  } else if (!show && was && now === "board") {
     document.title = "Lifeline — is it down for everyone?";
   }
 }

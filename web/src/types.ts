@@ -285,3 +285,203 @@ export interface SendMessage {
   incident_id?: string;
   dry_run?: boolean;
 }
+
+// ---- the contingency plan (/v1/plan, /v1/incidents/{id}/response, /v1/assignments, /v1/ack;
+// src/playbook/routes.cc) ----
+
+export type LifecycleState = "detected" | "acknowledged" | "mitigating" | "monitoring" | "resolved" | "reviewed";
+
+export interface LifecycleTransition {
+  seq: number;
+  from: LifecycleState | string | null; // null for the first
+  to: LifecycleState | string;
+  by: string; // "ana (through the API)", "lifeline" for the engine's own moves
+  note: string;
+  at: string;
+}
+
+export interface ResponseRun {
+  response: string;
+  state: "running" | "stopped" | "finished" | string;
+  reason: string;
+  started_at: string;
+  ended_at: string | null;
+}
+
+export type StepState = "pending" | "running" | "done" | "failed" | "skipped" | "waiting";
+
+export interface StepRecord {
+  response: string;
+  step_id: string;
+  state: StepState | string;
+  attempts: number;
+  last_error: string;
+  note: string;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+export type AssignmentKind = "task" | "approval" | "notification";
+export type AssignmentState = "open" | "acknowledged" | "done" | "approved" | "refused" | "expired";
+
+export interface Assignment {
+  id: string;
+  incident_id: string;
+  response: string;
+  step_id: string;
+  kind: AssignmentKind | string;
+  title: string;
+  role: string;
+  assignee: string;
+  notified: string[];
+  escalation: string;
+  escalation_level: number; // -1 = nobody asked beyond the first
+  state: AssignmentState | string;
+  acknowledged_by: string;
+  acknowledged_at: string | null;
+  ended_by: string;
+  ended_at: string | null;
+  note: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IncidentResponse {
+  incident_id: string;
+  lifecycle: {
+    state: LifecycleState | string;
+    platforms: string[];
+    monitor_round: number;
+    transitions: LifecycleTransition[];
+  };
+  runs: ResponseRun[];
+  steps: StepRecord[]; // a plan step absent here has not started
+  assignments: Assignment[];
+}
+
+export interface PlanTarget {
+  kind: "role" | "person" | string;
+  name: string;
+}
+
+export interface PlanMessage {
+  template?: string;
+  text?: string;
+  subject?: string;
+}
+
+// One step of a response; which fields are set depends on `kind`.
+export interface PlanStep {
+  id: string;
+  kind: "notify" | "post" | "move_conversations" | "pause" | "wait" | "approve" | "task" | "parallel" | string;
+  on_error: string;
+  to?: PlanTarget[] | string; // notify: targets; move_conversations: the channel ("" = each backup)
+  message?: PlanMessage;
+  escalation?: string;
+  on?: string[]; // post: "" = the surviving inventory channels
+  ads?: boolean;
+  scheduled_posts?: boolean;
+  duration_s?: number;
+  role?: string;
+  what?: string;
+  timeout_s?: number;
+  on_timeout?: string;
+  title?: string;
+  steps?: PlanStep[];
+}
+
+export interface PlanRole {
+  name: string;
+  description: string;
+  holders: string[]; // team ids
+}
+
+export interface HoursWindow {
+  days: number[]; // 0 = Sunday
+  from: string; // "09:00"
+  to: string;
+}
+
+export interface PlanPerson {
+  id: string;
+  name: string;
+  contact: string;
+  roles: string[];
+  hours: { zone: string; windows: HoursWindow[] } | null; // null: always reachable
+}
+
+export interface InventoryChannel {
+  id: string;
+  name: string;
+  platform: string;
+  domain: string;
+  channel: string; // the relay channel Lifeline posts through; "" = counted only
+  audience: number;
+  primary: boolean;
+  backup: string; // another inventory id
+  link: string;
+}
+
+export interface EscalationPolicy {
+  name: string;
+  after_s: number;
+  to: PlanTarget[];
+  repeat: number;
+}
+
+export interface PlanResponse {
+  name: string;
+  description: string;
+  trigger: { platforms: string[]; domains: string[]; verdicts: string[]; for_s: number; severity: string };
+  escalation: string;
+  steps: PlanStep[];
+  after_restoration: {
+    checklist: { id: string; title: string; role: string }[];
+    monitor_window_s: number;
+    probe_interval_s: number;
+  };
+}
+
+// What one failure domain (or platform) failing leaves reachable (`lifeline plan advise`).
+export interface Exposure {
+  kind: "domain" | "platform" | string;
+  id: string;
+  name: string;
+  reachable: number;
+  total: number;
+  share: number; // 0..1
+  cut_off: string[];
+  surviving: string[];
+  suggestions: string[];
+  advice: string;
+}
+
+export interface Plan {
+  name: string;
+  on_call: string;
+  roles: PlanRole[];
+  team: PlanPerson[];
+  inventory: InventoryChannel[];
+  escalation: EscalationPolicy[];
+  responses: PlanResponse[];
+  advice: { total: number; domains: Exposure[]; platforms: Exposure[]; notes: string[] };
+}
+
+export type LinkAction = "acknowledge" | "done" | "approve" | "refuse";
+
+// GET /v1/ack/{token}: what the link would do; never acts.
+export interface LinkInfo {
+  action: LinkAction | string;
+  person: string;
+  expires_at: string;
+  used_at: string | null;
+  usable: boolean;
+  problem: string; // why it is not usable ("this link was already used at ...")
+  assignment: { id: string; kind: string; title: string; state: string; incident_id: string };
+}
+
+export interface LinkRedeemed {
+  action: LinkAction | string;
+  by: string;
+  assignment: Assignment;
+}

@@ -1,0 +1,21 @@
+// Which page an address shows, and the header's page links. The board is home; the outbox, the
+// plan and an acknowledgement link each replace it (the header and banners stay).
+
+import { ackTokenFrom } from "./playbook";
+
+export type Page = "board" | "outbox" | "plan" | "ack";
+
+export function pageFor(loc: { hash: string; pathname: string }): Page {
+  if (ackTokenFrom(loc)) return "ack";
+  if (/^#\/outbox(?:[/?]|$)/.test(loc.hash)) return "outbox";
+  if (/^#\/plan(?:[/?]|$)/.test(loc.hash)) return "plan";
+  return "board";
+}
+
+// Marks the header link of `page` as the current one.
+export function markNav(page: Page): void {
+  for (const a of document.querySelectorAll<HTMLAnchorElement>("[data-nav]")) {
+    if (a.dataset.nav === page) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
