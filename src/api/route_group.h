@@ -35,6 +35,10 @@ struct PartRequest {
 struct PartResponse {
   int status = 200;  // 200, 201, 202, ...
   nlohmann::json body;
+  // An answer that is not JSON (a Markdown or HTML document): when content_type is set, raw_body
+  // is sent as is with that Content-Type and `body` is ignored.
+  std::string content_type;
+  std::string raw_body;
 };
 
 enum class PartBody { kNone, kOptional, kRequired };

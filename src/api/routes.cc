@@ -318,6 +318,13 @@ Response RunPart(const PartRoute& part, Request& request) {
     }
   }();
   if (!answer.ok()) return ErrorResponse(answer.error());
+  if (!answer->content_type.empty()) {
+    Response r;
+    r.status = static_cast<http::status>(answer->status);
+    r.content_type = std::move(answer->content_type);
+    r.body = std::move(answer->raw_body);
+    return r;
+  }
   return JsonResponse(static_cast<http::status>(answer->status), answer->body);
 }
 

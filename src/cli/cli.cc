@@ -15,6 +15,7 @@
 #include "cli/check.h"
 #include "cli/plan.h"
 #include "cli/relay.h"
+#include "cli/report.h"
 #include "cli/token.h"
 #include "config/config.h"
 #include "diagnose/report_json.h"
@@ -214,6 +215,8 @@ int Main(int argc, char** argv) {
   auto run_outbox = AddOutboxCommand(app, &outbox_cmd);
   CLI::App* plan_cmd = nullptr;
   auto run_plan = AddPlanCommand(app, &plan_cmd);
+  CLI::App* report_cmd = nullptr;
+  auto run_report = AddReportCommand(app, &report_cmd);
 
   try {
     app.parse(argc, argv);
@@ -235,6 +238,7 @@ int Main(int argc, char** argv) {
   if (*send_cmd) return run_send();
   if (*outbox_cmd) return run_outbox();
   if (*plan_cmd) return run_plan();
+  if (*report_cmd) return run_report();
   return kExitUsage;
 }
 

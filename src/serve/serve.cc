@@ -19,6 +19,7 @@
 #include "api/tokens.h"
 #include "channels/routes.h"
 #include "channels/runtime.h"
+#include "report/routes.h"
 #include "store/store.h"
 
 namespace lifeline::serve {
@@ -125,7 +126,8 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   auto role = api::ParseRole(config.api.anonymous_role);
   sopts.anonymous_role = role ? *role : api::Role::kViewer;
   sopts.web_root = FindWebRoot(config);
-  sopts.groups = {&relay_routes};
+  report::ReportRoutes report_routes(*store);  // GET /v1/incidents/{id}/report
+  sopts.groups = {&relay_routes, &report_routes};
   api::Server server(engine, sopts);
   if (auto s = server.Start(); !s.ok()) {
     relay_watch.reset();
