@@ -143,7 +143,7 @@ const Keys kServeKeys = {"interval",        "jitter",
                          "close_after",     "flapping_transitions",
                          "flapping_window", "status_page_interval",
                          "data_dir",        "database"};
-const Keys kApiKeys = {"listen", "anonymous_role", "web_root"};
+const Keys kApiKeys = {"listen", "anonymous_role", "web_root", "public_url"};
 const Keys kCrowdKeys = {"window", "weeks", "factor", "min_count", "floor", "method", "trim"};
 const Keys kSilenceKeys = {"name", "platforms", "domains", "start", "end", "weekly"};
 const Keys kWeeklyKeys = {"days", "start", "duration", "zone"};
@@ -356,6 +356,20 @@ class Loader {
         LL_ASSIGN(std::string raw,
                   GetNonEmpty(doc, g.value, g.where, "the folder of the built dashboard"));
         a.web_root = ResolvePath(doc, raw);
+      } else if (g.key == "public_url") {
+        LL_ASSIGN(std::string url, GetNonEmpty(doc, g.value, g.where, "an http(s) URL"));
+        const std::size_t scheme = url.rfind("https://", 0) == 0  ? 8
+                                   : url.rfind("http://", 0) == 0 ? 7
+                                                                  : 0;
+        while (scheme > 0 && url.size() > scheme && url.back() == '/') url.pop_back();
+        if (scheme == 0 || url.size() <= scheme || url[scheme] == '/' ||
+            url.find_first_of(" \t\r\n") != std::string::npos) {
+          return Fail(doc, At(g.where, g.value),
+                      fmt::format("'{}' is not an http:// or https:// URL (e.g. "
+                                  "https://lifeline.example.com)",
+                                  g.value.Scalar()));
+        }
+        a.public_url = url;
       }
     }
     return core::Ok();

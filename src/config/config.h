@@ -58,6 +58,9 @@ struct ApiConfig {
   std::string listen = "127.0.0.1:8080";  // "ADDR:PORT"; IPv6 in brackets
   std::string anonymous_role = "viewer";  // role of requests without a token: none|viewer|operator
   std::string web_root;                   // the dashboard's files; "" = found at start-up
+  // How people reach this server from outside ("https://lifeline.example.com"): the start of the
+  // acknowledgement links in alerts. "" = the listen address.
+  std::string public_url;
 };
 
 // A top-level section that belongs to a response part (`channels:`, `contacts:`, ...). The loader

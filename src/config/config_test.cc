@@ -741,10 +741,20 @@ platforms:
      "lifeline.yaml:3: control[1]: duplicate control id 'a.example' (first at line 2"},
     {"ca_file_missing", "ca_file: /nonexistent/ca.pem\n",
      "lifeline.yaml:1: ca_file: cannot read '/nonexistent/ca.pem': No such file or directory"},
+    {"public_url_scheme", "api:\n  public_url: lifeline.example.com\n",
+     "lifeline.yaml:2: api.public_url: 'lifeline.example.com' is not an http:// or https:// URL"},
+    {"public_url_no_host", "api:\n  public_url: https://\n",
+     "lifeline.yaml:2: api.public_url: 'https://' is not an http:// or https:// URL"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Table, LoadErrors, ::testing::ValuesIn(kErrorCases),
                          [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Load, ApiPublicUrlStartsTheLinksWithoutTrailingSlash) {
+  Config c = MustLoad("api:\n  public_url: https://lifeline.example.com/\n");
+  EXPECT_EQ(c.api.public_url, "https://lifeline.example.com");
+  EXPECT_EQ(MustLoad("timeout: 5s\n").api.public_url, "") << "none: the listen address";
+}
 
 TEST(LoadErrors, UseTheGivenFileName) {
   EXPECT_EQ(

@@ -30,6 +30,7 @@
 
 #include "agent/probe_options.h"
 #include "agent/server.h"
+#include "serve/demo_plan.h"
 #include "serve/demo_relay.h"
 #include "serve/serve.h"
 
@@ -350,6 +351,7 @@ core::Status RunDemo(const DemoOptions& options) {
   DemoMessaging messaging(sim_io);
   if (auto s = messaging.Start(); !s.ok()) return s;
   if (auto s = messaging.Configure(config, data_dir); !s.ok()) return s;
+  if (auto s = AddDemoPlan(config); !s.ok()) return s;
 
   // The outage script, on the simulators' event loop.
   SimServer& victim = *sims.at(kOutagePlatform);
@@ -410,9 +412,20 @@ core::Status RunDemo(const DemoOptions& options) {
     LogLine(fmt::format(
         "demo:   then  the team alert cannot go by WhatsApp (its circuit opens with the WhatsApp "
         "incident): the relay sends it by Telegram and e-mail instead (dashboard: Outbox)"));
+    LogLine(fmt::format(
+        "demo:   then  once the incident has lasted {}, the contingency plan runs: the team is "
+        "alerted on channels that still work, the holding statement goes out on the brand's "
+        "Telegram channel, tasks go to the community manager and the head of comms is asked to "
+        "approve pausing the ads; nobody acknowledges the tasks, so {} later they escalate to "
+        "the head of comms (dashboard: the incident's timeline)",
+        Human(kDemoPlanAfter), Human(kDemoEscalateAfter)));
     LogLine(fmt::format("demo:   +{}  {} comes back: after {} good rounds the incident closes",
                         Human(options.outage_after + options.outage_for), victim_name,
                         config.serve.machine.close_after));
+    LogLine(
+        fmt::format("demo:   then  the plan watches {} for {} more (its monitoring window), "
+                    "then marks the incident resolved",
+                    victim_name, Human(kDemoMonitorWindow)));
     LogLine(fmt::format("demo: open the dashboard at {} (Ctrl-C to stop)", url));
   };
   run.on_stop = [&] {

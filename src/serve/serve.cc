@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -19,6 +20,9 @@
 #include "api/tokens.h"
 #include "channels/routes.h"
 #include "channels/runtime.h"
+#include "playbook/check.h"
+#include "playbook/routes.h"
+#include "playbook/runtime.h"
 #include "report/routes.h"
 #include "store/store.h"
 
@@ -103,6 +107,11 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
     }
   }
 
+  // The contingency plan (plan:), checked against the relay's contacts and channels.
+  auto playbook = playbook::PlaybookRuntime::Create(
+      config, *store, **relay, {.data_dir = fs::path(db_path).parent_path().string(), .log = log});
+  if (!playbook.ok()) return playbook.error();
+
   Engine engine(config, *store, eopts);
   if (auto s = engine.Start(); !s.ok()) return s;
   // The relay's circuits follow the engine's incidents (a channel whose platform is down is not
@@ -128,6 +137,13 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   sopts.web_root = FindWebRoot(config);
   report::ReportRoutes report_routes(*store);  // GET /v1/incidents/{id}/report
   sopts.groups = {&relay_routes, &report_routes};
+  // /v1/plan, /v1/assignments, /v1/incidents/{id}/response, /v1/ack/{token}: with a plan only.
+  std::optional<playbook::PlaybookRoutes> plan_routes;
+  if (!(*playbook)->empty()) {
+    plan_routes.emplace(*(*playbook)->engine(), *store,
+                        playbook::Advise(*(*playbook)->plan(), config, (*relay)->setup()));
+    sopts.groups.push_back(&*plan_routes);
+  }
   api::Server server(engine, sopts);
   if (auto s = server.Start(); !s.ok()) {
     relay_watch.reset();
@@ -136,6 +152,16 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
     return s;
   }
   const std::string url = BaseUrl(server.endpoint());
+  // The plan follows the incidents after the relay's circuits; its links point at this server.
+  auto playbook_watch = (*playbook)->Watch(engine);
+  if (auto s = (*playbook)->Start(url); !s.ok()) {
+    server.Stop();
+    playbook_watch.reset();
+    relay_watch.reset();
+    (*relay)->Stop();
+    engine.Stop();
+    return s;
+  }
   std::size_t watched = 0;
   for (const auto& p : config.platforms) watched += p.enabled;
   log(fmt::format("lifeline {}: watching {} platforms every {} s; database {}", options.what,
@@ -171,6 +197,8 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
 
   if (options.on_stop) options.on_stop();
   server.Stop();
+  playbook_watch.reset();
+  (*playbook)->Stop();  // it sends through the relay: stopped first
   // Messages being sent finish and are stored; the rest stay queued for the next start.
   relay_watch.reset();
   (*relay)->Stop();

@@ -12,6 +12,7 @@
 
 #include "core/result.h"
 #include "store/outbox.h"
+#include "store/playbook.h"
 #include "store/records.h"
 #include "store/timers.h"
 
@@ -161,6 +162,8 @@ class Store {
   virtual OutboxStore& Outbox() = 0;
   // Durable timers, work due later that one scheduler runs (timers.h; src/timers/scheduler.h).
   virtual TimerStore& Timers() = 0;
+  // The contingency plan's state: lifecycles, runs, steps, assignments, link tokens (playbook.h).
+  virtual PlaybookStore& Playbook() = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` and its directory, and migrates it to

@@ -16,6 +16,7 @@
 #include "store/sqlite/db.h"
 #include "store/sqlite/migrate.h"
 #include "store/sqlite/outbox.h"
+#include "store/sqlite/playbook.h"
 #include "store/sqlite/preflight.h"
 #include "store/sqlite/timers.h"
 #include "store/store.h"
@@ -81,12 +82,14 @@ class SqliteStore final : public Store {
       : conns_(std::move(writer), std::move(reader)),
         outbox_(NewSqliteOutbox(&conns_)),
         timers_(NewSqliteTimers(&conns_)),
+        playbook_(NewSqlitePlaybook(&conns_)),
         options_(options) {}
 
   Status Init();
 
   OutboxStore& Outbox() override { return *outbox_; }
   TimerStore& Timers() override { return *timers_; }
+  PlaybookStore& Playbook() override { return *playbook_; }
 
   Status AddProbeSamples(std::span<const ProbeSample> samples) override;
   Result<std::vector<ProbeSample>> ListProbeSamples(const SampleQuery& query) override;
@@ -147,9 +150,10 @@ class SqliteStore final : public Store {
   Status InsertPlatforms(Db& db, std::string_view id, const std::vector<std::string>& platforms);
   Result<IncidentEvent> AppendLocked(Db& db, std::string_view id, const NewEvent& event);
 
-  Connections conns_;                    // the writer and the reader, each behind its own mutex
-  std::unique_ptr<OutboxStore> outbox_;  // shares conns_
-  std::unique_ptr<TimerStore> timers_;   // shares conns_
+  Connections conns_;                        // the writer and the reader, each behind its own mutex
+  std::unique_ptr<OutboxStore> outbox_;      // shares conns_
+  std::unique_ptr<TimerStore> timers_;       // shares conns_
+  std::unique_ptr<PlaybookStore> playbook_;  // shares conns_
 
   std::mutex used_mu_;                                 // guards last_marked_
   std::unordered_map<std::string, Time> last_marked_;  // MarkTokenUsed throttle, per token id
