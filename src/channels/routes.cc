@@ -179,7 +179,7 @@ Result<api::PartResponse> RelayRoutes::Show(const api::PartRequest& r) {
 
 Result<api::PartResponse> RelayRoutes::Send(const api::PartRequest& r) {
   auto body = api::ParseObjectBody(r.body, {"channel", "contact", "to", "subject", "text", "html",
-                                 "idempotency_key", "incident_id", "dry_run"});
+                                            "idempotency_key", "incident_id", "dry_run"});
   if (!body.ok()) return body.error();
   SendRequest req;
   std::string contact;
