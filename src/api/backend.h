@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/listeners.h"
 #include "core/result.h"
 
 namespace lifeline::api {
@@ -64,10 +65,7 @@ class Backend {
 
   // Live updates. The callback runs on the engine's thread: it must only queue. Unsubscribes when
   // the returned handle is destroyed.
-  class Subscription {
-   public:
-    virtual ~Subscription() = default;
-  };
+  using Subscription = core::Subscription;
   virtual std::unique_ptr<Subscription> Subscribe(std::function<void(const LiveEvent&)> sink) = 0;
 
   // Bearer token -> role; kUnauthenticated for an unknown or revoked token.

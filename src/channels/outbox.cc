@@ -426,29 +426,12 @@ Result<OutboxMessage> Relay::Decide(std::string_view id, bool delivered, std::st
 
 std::unique_ptr<Relay::Subscription> Relay::Subscribe(
     std::function<void(const OutboxChange&)> sink) {
-  class Sub final : public Subscription {
-   public:
-    Sub(Relay* relay, std::uint64_t id) : relay_(relay), id_(id) {}
-    ~Sub() override {
-      std::lock_guard lock(relay_->subs_mu_);
-      relay_->subs_.erase(id_);
-    }
-
-   private:
-    Relay* relay_;
-    std::uint64_t id_;
-  };
-  std::lock_guard lock(subs_mu_);
-  std::uint64_t id = next_sub_++;
-  subs_[id] = std::move(sink);
-  return std::make_unique<Sub>(this, id);
+  return subs_.Add(std::move(sink));
 }
 
 void Relay::Publish(std::string_view type, const OutboxMessage& m) {
-  std::lock_guard lock(subs_mu_);
   if (subs_.empty()) return;
-  OutboxChange c{std::string(type), m};
-  for (auto& [id, sink] : subs_) sink(c);
+  subs_.Publish(OutboxChange{std::string(type), m});
 }
 
 void Relay::PublishAll(const std::vector<OutboxMessage>& ms, std::string_view type) {

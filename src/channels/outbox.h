@@ -23,6 +23,7 @@
 #include "channels/config.h"
 #include "core/clock.h"
 #include "core/incident_feed.h"
+#include "core/listeners.h"
 #include "core/result.h"
 #include "store/outbox.h"
 
@@ -188,10 +189,7 @@ class Relay {
   // True when the channel exists and its circuit is not open (closed or half-open).
   bool Accepting(std::string_view channel) const;
 
-  class Subscription {
-   public:
-    virtual ~Subscription() = default;
-  };
+  using Subscription = core::Subscription;
   // `sink` runs on a relay thread after each stored change; it must only queue (never call back
   // into the relay or block). Unsubscribes when the handle is destroyed.
   [[nodiscard]] std::unique_ptr<Subscription> Subscribe(
@@ -265,9 +263,7 @@ class Relay {
   double latency_sum_ = 0;
   std::uint64_t latency_count_ = 0;
 
-  std::mutex subs_mu_;  // guards subs_ and next_sub_
-  std::map<std::uint64_t, std::function<void(const OutboxChange&)>> subs_;
-  std::uint64_t next_sub_ = 1;
+  core::Listeners<OutboxChange> subs_;
 
   std::vector<std::thread> threads_;
 };

@@ -38,15 +38,6 @@ std::string Who(const api::PartRequest& r, std::string_view action) {
   return fmt::format("{} through the API ({})", action, role);
 }
 
-class RelaySubscription final : public api::Backend::Subscription {
- public:
-  explicit RelaySubscription(std::unique_ptr<Relay::Subscription> inner)
-      : inner_(std::move(inner)) {}
-
- private:
-  std::unique_ptr<Relay::Subscription> inner_;
-};
-
 }  // namespace
 
 json MessageJson(const store::OutboxMessage& m) {
@@ -127,10 +118,9 @@ std::string RelayRoutes::Metrics() { return relay_.Metrics(); }
 
 std::unique_ptr<api::Backend::Subscription> RelayRoutes::Subscribe(
     std::function<void(const api::LiveEvent&)> sink) {
-  auto inner = relay_.Subscribe([sink = std::move(sink)](const OutboxChange& change) {
+  return relay_.Subscribe([sink = std::move(sink)](const OutboxChange& change) {
     sink({"outbox", {{"type", change.type}, {"message", MessageJson(change.message)}}});
   });
-  return std::make_unique<RelaySubscription>(std::move(inner));
 }
 
 Result<api::PartResponse> RelayRoutes::List(const api::PartRequest& r) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/listeners.h"
 #include "core/types.h"
 
 namespace lifeline::core {
@@ -35,10 +36,7 @@ class IncidentFeed {
  public:
   virtual ~IncidentFeed() = default;
 
-  class Subscription {
-   public:
-    virtual ~Subscription() = default;
-  };
+  using Subscription = core::Subscription;
 
   // `sink` first receives every incident open right now (as kOpened), then each change as it
   // happens, in order. It runs on the publisher's thread and must only queue or update a little

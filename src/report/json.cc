@@ -1,6 +1,7 @@
 // The report as JSON (render.h): what GET /v1/incidents/{id}/report?format=json answers.
 #include <utility>
 
+#include "api/store_json.h"
 #include "report/render.h"
 #include "report/text.h"
 
@@ -15,19 +16,6 @@ json OptTime(const std::optional<store::Time>& t) { return t ? Time(*t) : json(n
 json Span(const std::optional<Duration>& d) {
   if (!d) return {{"ms", nullptr}, {"text", nullptr}};
   return {{"ms", d->count()}, {"text", HumanDuration(*d)}};
-}
-
-json Data(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  return j.is_discarded() ? json::object() : j;
-}
-
-json EventJson(const store::IncidentEvent& e) {
-  return {{"seq", e.seq},
-          {"at", Time(e.at)},
-          {"type", e.type},
-          {"message", e.message},
-          {"data", Data(e.data_json)}};
 }
 
 json First(const std::optional<FirstMessage>& f) {
@@ -57,9 +45,9 @@ json ReportJson(const Report& r) {
                    {"duration", Span(r.duration)}};
 
   json timeline = json::array();
-  for (const auto& e : r.timeline) timeline.push_back(EventJson(e));
+  for (const auto& e : r.timeline) timeline.push_back(api::EventJson(e));
   json notes = json::array();
-  for (const auto& e : r.notes) notes.push_back(EventJson(e));
+  for (const auto& e : r.notes) notes.push_back(api::EventJson(e));
 
   json lifecycle = nullptr;
   if (r.lifecycle) {

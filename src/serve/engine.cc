@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "agent/probe_options.h"
+#include "api/store_json.h"
 #include "api/tokens.h"
 #include "diagnose/report_json.h"
 #include "serve/metrics.h"
@@ -225,7 +226,7 @@ struct Engine::State {
     NotifyIncident(inc, ev);
     Publish({"incident", IncidentJson(inc)});
     if (ev) {
-      Publish({"incident_event", {{"incident_id", inc.id}, {"event", EventJson(*ev)}}});
+      Publish({"incident_event", {{"incident_id", inc.id}, {"event", api::EventJson(*ev)}}});
     }
   }
 
@@ -1268,7 +1269,7 @@ core::Result<json> Engine::IncidentEvents(std::string_view id, std::int64_t afte
   auto events = state_->store.ListEvents(id, std::max<std::int64_t>(after, 0), 10000);
   if (!events.ok()) return events.error();
   json list = json::array();
-  for (const auto& e : *events) list.push_back(EventJson(e));
+  for (const auto& e : *events) list.push_back(api::EventJson(e));
   return json{{"incident_id", id}, {"events", std::move(list)}};
 }
 

@@ -118,16 +118,6 @@ json IncidentJson(const store::Incident& inc) {
           {"last_seq", inc.last_seq}};
 }
 
-json EventJson(const store::IncidentEvent& e) {
-  json data = json::parse(e.data_json, nullptr, /*allow_exceptions=*/false);
-  if (data.is_discarded()) data = json::object();
-  return {{"seq", e.seq},
-          {"at", FormatStoreTime(e.at)},
-          {"type", e.type},
-          {"message", e.message},
-          {"data", std::move(data)}};
-}
-
 json HistoryJson(std::string_view platform, const std::vector<store::MinuteAggregate>& aggregates) {
   // Per minute: counts add up; a percentile over several probes cannot be recombined exactly, so
   // p50 is the count-weighted mean of the probes' medians and p95/p99 the worst probe's (a chart

@@ -68,7 +68,6 @@ struct PlatformView {
 nlohmann::json PlatformJson(const PlatformView& v, bool with_probes = false);
 nlohmann::json ObserverJson(const diagnose::Observer& o);
 nlohmann::json IncidentJson(const store::Incident& inc);
-nlohmann::json EventJson(const store::IncidentEvent& e);
 // {"platform", "points": [{"t","count","availability","p50_ms","p95_ms","p99_ms"}]}: one point per
 // minute over the aggregates given (every probe of the platform from one place, combined).
 nlohmann::json HistoryJson(std::string_view platform,
