@@ -709,10 +709,18 @@ void Engine::Timeline(const std::string& incident, std::string_view type, std::s
   e.type = std::string(type);
   e.message = std::move(message);
   e.data_json = std::move(data_json);
-  if (auto s = store_.AppendEvent(incident, e); !s.ok()) {
+  auto stored = store_.AppendEvent(incident, e);
+  if (!stored.ok()) {
     Log(fmt::format("playbook: timeline of {}: {} not recorded: {}", incident, e.message,
-                    s.error().message()));
+                    stored.error().message()));
+    return;
   }
+  timeline_listeners_.Publish(*stored);
+}
+
+std::unique_ptr<core::Subscription> Engine::Subscribe(
+    std::function<void(const store::IncidentEvent&)> sink) {
+  return timeline_listeners_.Add(std::move(sink));
 }
 
 TimePoint Engine::Now() const { return clock_.Now(); }

@@ -22,6 +22,7 @@
 
 #include "core/clock.h"
 #include "core/incident_feed.h"
+#include "core/listeners.h"
 #include "core/result.h"
 #include "playbook/links.h"
 #include "playbook/messenger.h"
@@ -179,6 +180,12 @@ class Engine {
   // unused).
   [[nodiscard]] core::Result<Redeemed> Redeem(std::string_view token);
 
+  // Every entry the engine adds to an incident's timeline, once stored: a step, a message, an
+  // assignment, an acknowledgement, a decision, an escalation, a lifecycle move. The sink runs
+  // under the engine's lock: it must only queue. Unsubscribes when the handle is destroyed.
+  [[nodiscard]] std::unique_ptr<core::Subscription> Subscribe(
+      std::function<void(const store::IncidentEvent&)> sink);
+
   // The incident's lifecycle, runs, steps and assignments. kNotFound when no response ran.
   [[nodiscard]] core::Result<IncidentResponse> Describe(std::string_view incident);
 
@@ -187,6 +194,8 @@ class Engine {
   [[nodiscard]] core::Status SetLinkBase(std::string base);
 
   const Plan& plan() const { return plan_; }
+  // The scheduler its timers run on (for /metrics: timers/metrics.h).
+  const timers::Scheduler& scheduler() const { return scheduler_; }
 
  private:
   struct Ctx;
@@ -277,6 +286,7 @@ class Engine {
   // cleared when the engine is destroyed, so a late timer finds no engine instead of a dangling
   // one.
   std::shared_ptr<HandlerGate> gate_;
+  core::Listeners<store::IncidentEvent> timeline_listeners_;
 
   std::mutex mu_;         // guards the durable state's read-decide-write sequences (one at a time)
   bool running_ = false;  // under mu_: Start ran and Stop did not

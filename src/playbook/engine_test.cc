@@ -893,6 +893,34 @@ TEST_F(EngineTest, AcknowledgingATaskStopsItsEscalationAndMovesTheLifecycle) {
   EXPECT_EQ(engine_->Acknowledge("asg_nope", "ana").error().code(), core::ErrorCode::kNotFound);
 }
 
+TEST_F(EngineTest, EveryTimelineEntryIsPublishedLiveAsStored) {
+  ASSERT_NO_FATAL_FAILURE(Load(PlanYaml(R"yaml(
+        - notify: { to: [community_manager], template: team-alert }
+        - task: { title: Answer the complaints, role: community_manager }
+)yaml")));
+  std::mutex mu;
+  std::vector<store::IncidentEvent> live;
+  auto sub = engine_->Subscribe([&](const store::IncidentEvent& e) {
+    std::lock_guard lock(mu);
+    live.push_back(e);
+  });
+  const std::string inc = Open();
+  ASSERT_TRUE(engine_->Acknowledge(AssignmentOf(inc, store::AssignmentKind::kTask).id, "ana").ok());
+  std::vector<store::IncidentEvent> stored;
+  for (const auto& e : Events(inc)) {
+    if (e.type.rfind("playbook", 0) == 0) stored.push_back(e);
+  }
+  std::lock_guard lock(mu);
+  ASSERT_EQ(live.size(), stored.size()) << Timeline(inc);
+  for (std::size_t i = 0; i < live.size(); ++i) {
+    EXPECT_EQ(live[i].incident_id, inc);
+    EXPECT_EQ(live[i].seq, stored[i].seq) << "published as stored, with its place on the timeline";
+    EXPECT_EQ(live[i].type, stored[i].type);
+    EXPECT_EQ(live[i].message, stored[i].message);
+  }
+  EXPECT_EQ(live.back().type, "playbook_lifecycle") << "the acknowledgement moved the lifecycle";
+}
+
 TEST_F(EngineTest, ALinkWorksOnceAndIsRefusedWhenReusedForgedOrExpired) {
   ASSERT_NO_FATAL_FAILURE(Load(PlanYaml(R"yaml(
         - task: { title: Answer the complaints, role: community_manager }

@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 
 #include "api/part_body.h"
+#include "api/store_json.h"
 #include "core/types.h"
 #include "playbook/links.h"
+#include "timers/metrics.h"
 
 namespace lifeline::playbook {
 namespace {
@@ -316,6 +318,13 @@ std::vector<api::PartRoute> PlaybookRoutes::Routes() {
   return routes;
 }
 
+std::unique_ptr<api::Backend::Subscription> PlaybookRoutes::Subscribe(
+    std::function<void(const api::LiveEvent&)> sink) {
+  return engine_.Subscribe([sink = std::move(sink)](const store::IncidentEvent& e) {
+    sink({"incident_event", {{"incident_id", e.incident_id}, {"event", api::EventJson(e)}}});
+  });
+}
+
 Result<api::PartResponse> PlaybookRoutes::Plan_(const api::PartRequest&) {
   return api::PartResponse{200, PlanJson(engine_.plan(), advice_)};
 }
@@ -432,5 +441,8 @@ Result<api::PartResponse> PlaybookRoutes::LinkRedeem(const api::PartRequest& r) 
                             {"by", done.by},
                             {"assignment", AssignmentJson(done.assignment)}}};
 }
+
+// The playbook's timers (escalations, approval timeouts, waits): how late they fire.
+std::string PlaybookRoutes::Metrics() { return timers::SchedulerMetrics(engine_.scheduler()); }
 
 }  // namespace lifeline::playbook

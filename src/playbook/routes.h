@@ -35,6 +35,12 @@ class PlaybookRoutes final : public api::RouteGroup {
   PlaybookRoutes(Engine& engine, store::Store& store, Advice advice, core::Clock* clock = nullptr);
 
   std::vector<api::PartRoute> Routes() override;
+  // Live "incident_event"s (the object GET /v1/incidents/{id} lists) for each entry the engine
+  // adds to a timeline: the console and the incident page follow the response without polling.
+  std::unique_ptr<api::Backend::Subscription> Subscribe(
+      std::function<void(const api::LiveEvent&)> sink) override;
+  // lifeline_timer_lateness_seconds and the other timer lines (timers/metrics.h).
+  std::string Metrics() override;
 
  private:
   core::Result<api::PartResponse> Plan_(const api::PartRequest& r);

@@ -2,8 +2,8 @@
 // lifecycle as a stepper with who moved it and when, the current step and every step's state,
 // the team's tasks, approvals and alerts with their buttons, "Mark reviewed" once resolved, and
 // the incident report (HTML in a new tab, Markdown as a download). Kept fresh on the incident's
-// live events and by a poll every few seconds while open (the plan's own entries are not pushed
-// over /v1/events). Rules in src/playbook.ts.
+// live events (each entry the plan adds to the timeline is pushed as an incident_event), with a
+// slow poll as a safety net for a connection that drops events. Rules in src/playbook.ts.
 
 import "./playbook.css";
 import { ApiError, fetchReport, playbookApi } from "./api";
@@ -31,8 +31,8 @@ import type { SseMessage } from "./sse";
 import type { Assignment, IncidentResponse, Plan } from "./types";
 import { askName, currentName, onNameChanged, suggestNames } from "./whoami";
 
-const POLL_MS = 4000; // while the incident is open on screen
-const POLL_IDLE_MS = 10_000; // while it has no response (one may start once its trigger's time is up)
+const POLL_MS = 20_000; // while the incident is open on screen (live events do the rest)
+const POLL_IDLE_MS = 20_000; // while it has no response (its start is pushed too)
 const MIN_GAP_MS = 1000; // live events never refresh faster than this
 
 interface Hooks {
