@@ -41,8 +41,8 @@ inline constexpr std::string_view kApprovalTimer = "playbook.approval";  // appr
 inline constexpr std::string_view kEscalateTimer = "playbook.escalate";  // the next level
 inline constexpr std::string_view kMonitorTimer = "playbook.monitor";    // the window ends
 
-// The monitoring window of an incident's platforms, for the part that probes them (the watch
-// could probe them every `probe_interval` while it lasts).
+// The monitoring window of an incident's platforms, for the part that probes them (serve probes
+// them every `probe_interval` while it lasts).
 struct MonitorWindow {
   std::string incident_id;
   std::vector<std::string> platforms;

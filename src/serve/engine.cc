@@ -1157,6 +1157,21 @@ void Engine::Stop() { state_->Stop(); }
 
 std::uint64_t Engine::rounds_completed() const { return state_->rounds.load(); }
 
+void Engine::SetProbeInterval(std::string_view platform,
+                              std::optional<std::chrono::milliseconds> interval) {
+  State& s = *state_;
+  asio::post(s.io, [&s, id = std::string(platform), interval] {
+    auto it = s.index.find(id);
+    if (it == s.index.end() || !s.scheduler) return;
+    s.scheduler->OverrideInterval(it->second, interval, SteadyClock::now());
+    s.Log(interval ? fmt::format("{}: probed every {} ms for the monitoring window", id,
+                                 interval->count())
+                   : fmt::format("{}: back to its interval ({} ms)", id,
+                                 s.scheduler->interval(it->second).count()));
+    s.Poke();
+  });
+}
+
 std::shared_ptr<const std::string> Engine::PlatformsBody() {
   {
     std::lock_guard build(state_->body_build_mu);

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -112,6 +113,12 @@ class Engine final : public api::Backend, public core::IncidentFeed {
   // ---- core::IncidentFeed ----
   std::unique_ptr<core::IncidentFeed::Subscription> SubscribeIncidents(
       std::function<void(const core::IncidentNotice&)> sink) override;
+
+  // While set, `platform` is probed every `interval` instead of its configured interval (the
+  // contingency plan's monitoring window after restoration); nullopt restores it. Only queues
+  // (safe from another part's callback under its own lock); an unknown platform is ignored.
+  void SetProbeInterval(std::string_view platform,
+                        std::optional<std::chrono::milliseconds> interval);
 
   // Rounds finished so far (confirmations included); for tests and the demo.
   std::uint64_t rounds_completed() const;

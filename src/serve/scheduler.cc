@@ -51,16 +51,31 @@ std::vector<Scheduler::Due> Scheduler::Take(TimePoint now) {
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     Slot& s = slots_[i];
     if (s.running || s.due > now + batch_window_) continue;
-    auto [it, inserted] = factor.try_emplace({s.entry.interval, s.group}, 1.0);
+    const std::chrono::milliseconds every = interval(i);
+    auto [it, inserted] = factor.try_emplace({every, s.group}, 1.0);
     if (inserted && jitter_ > 0) it->second = 1.0 + u(rng_);
     auto late = now - s.due;
     out.push_back(Due{i, late > std::chrono::nanoseconds(0) ? late : std::chrono::nanoseconds(0)});
     s.running = true;
     s.due =
         now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(
-                  static_cast<double>(s.entry.interval.count()) * it->second));
+                  static_cast<double>(every.count()) * it->second));
   }
   return out;
+}
+
+void Scheduler::OverrideInterval(std::size_t index,
+                                 std::optional<std::chrono::milliseconds> interval, TimePoint now) {
+  if (index >= slots_.size()) return;
+  Slot& s = slots_[index];
+  s.override = interval;
+  const auto every = this->interval(index);
+  if (s.due > now + every) s.due = now + every;
+}
+
+std::chrono::milliseconds Scheduler::interval(std::size_t index) const {
+  const Slot& s = slots_.at(index);
+  return s.override ? std::min(*s.override, s.entry.interval) : s.entry.interval;
 }
 
 void Scheduler::Finished(std::size_t index) {

@@ -54,6 +54,16 @@ class Scheduler {
   // running and sets their next due time. Empty when nothing is due.
   std::vector<Due> Take(TimePoint now);
 
+  // While set, platform `index` runs every `interval` when that is shorter than its own (a
+  // contingency plan's monitoring window after restoration probes the platform more often; it
+  // never slows one down); when its next round would come later than `now + interval`, it comes
+  // then. nullopt gives it its own interval back from its next round on. An unknown index is
+  // ignored.
+  void OverrideInterval(std::size_t index, std::optional<std::chrono::milliseconds> interval,
+                        TimePoint now);
+  // The interval platform `index` runs at now (the shorter of its override and its own).
+  std::chrono::milliseconds interval(std::size_t index) const;
+
   // The platform's round (with its confirmations) is over: it may be taken again.
   void Finished(std::size_t index);
 
@@ -77,6 +87,7 @@ class Scheduler {
     TimePoint due{};
     bool running = false;
     std::size_t group = 0;  // within its interval
+    std::optional<std::chrono::milliseconds> override;
   };
   std::vector<Slot> slots_;
   std::map<std::chrono::milliseconds, std::size_t> groups_;  // groups per interval

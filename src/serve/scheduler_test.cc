@@ -181,5 +181,35 @@ TEST(Scheduler, WithoutAGroupLimitEverythingStartsTogether) {
   EXPECT_EQ(s.Take(t0).size(), 1000u);
 }
 
+// A monitoring window after restoration: the platform is probed every 10 s instead of 5 min while
+// it lasts (its next round is brought forward), then goes back to its own interval.
+TEST(Scheduler, AnOverriddenIntervalBringsTheNextRoundForwardAndIsUndone) {
+  Scheduler s({{"a", 300s}, {"b", 300s}}, 0.0, 1);
+  TP t0{};
+  s.Start(t0);
+  ASSERT_EQ(s.Take(t0).size(), 2u);
+  s.Finished(0);
+  s.Finished(1);
+  ASSERT_EQ(s.NextWake(), t0 + 300s);
+
+  s.OverrideInterval(0, 10s, t0 + 20s);
+  EXPECT_EQ(s.interval(0), 10s);
+  EXPECT_EQ(s.due(0), t0 + 30s) << "brought forward to now + the shorter interval";
+  EXPECT_EQ(s.due(1), t0 + 300s) << "the other platform keeps its own";
+  auto due = s.Take(t0 + 30s);
+  ASSERT_EQ(Indices(due), (std::set<std::size_t>{0}));
+  s.Finished(0);
+  EXPECT_EQ(s.due(0), t0 + 40s) << "every 10 s while the window lasts";
+
+  s.OverrideInterval(0, std::nullopt, t0 + 35s);
+  EXPECT_EQ(s.interval(0), 300s);
+  ASSERT_EQ(s.Take(t0 + 40s).size(), 1u) << "the round already due still runs";
+  s.Finished(0);
+  EXPECT_EQ(s.due(0), t0 + 340s) << "then its own interval again";
+  s.OverrideInterval(1, 900s, t0 + 40s);
+  EXPECT_EQ(s.interval(1), 300s) << "a window never slows a platform down";
+  s.OverrideInterval(7, 10s, t0);  // unknown: ignored
+}
+
 }  // namespace
 }  // namespace lifeline::serve
