@@ -16,6 +16,7 @@
 #include "cli/plan.h"
 #include "cli/relay.h"
 #include "cli/report.h"
+#include "cli/response.h"
 #include "cli/token.h"
 #include "config/config.h"
 #include "diagnose/report_json.h"
@@ -217,6 +218,8 @@ int Main(int argc, char** argv) {
   auto run_plan = AddPlanCommand(app, &plan_cmd);
   CLI::App* report_cmd = nullptr;
   auto run_report = AddReportCommand(app, &report_cmd);
+  CLI::App* response_cmd = nullptr;
+  auto run_response = AddResponseCommand(app, &response_cmd);
 
   try {
     app.parse(argc, argv);
@@ -239,6 +242,7 @@ int Main(int argc, char** argv) {
   if (*outbox_cmd) return run_outbox();
   if (*plan_cmd) return run_plan();
   if (*report_cmd) return run_report();
+  if (*response_cmd) return run_response();
   return kExitUsage;
 }
 
