@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --preset release >/dev/null
 cmake --build --preset release --target probe_load lifeline api_fake_server relay_load \
-  outbox_fill
+  outbox_fill playbook_timers
 echo "== CPU per probe vs blackbox_exporter"
 bash bench/compare_blackbox.sh build/release "${RUNS:-5}"
 echo "== 1,000 targets at once: peak RSS"
@@ -18,6 +18,8 @@ echo "== the relay: enqueue to delivered on SQLite, durable, beside a bare HTTP 
 build/release/bench/relay_load --runs "${RUNS:-5}"
 echo "== the relay: an incident opening in serve to the first message on the backup channel"
 bash bench/relay_failover.sh build/release "${RUNS:-5}"
+echo "== the playbook: notice to first step; 100 platforms at once: timer lateness beside a bare scheduler"
+build/release/bench/playbook_timers --runs "${RUNS:-5}"
 if [[ $(id -u) == 0 ]]; then
   echo "== the relay: 1,000,000 messages queued: serve's RSS and the outbox API"
   bash bench/relay_backlog.sh build/release 1000000

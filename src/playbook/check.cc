@@ -294,6 +294,13 @@ class Checker {
   // ---- escalation ----
 
   void CheckPolicy(const EscalationPolicy& p) {
+    if (p.after < std::chrono::minutes(1)) {
+      Warn(p.source.Of("after"),
+           fmt::format("escalation policy {} asks the next level after only {}: people need a "
+                       "moment to acknowledge (at least 1m, unless this plan is for a drill "
+                       "or a test)",
+                       p.name, DurationText(p.after)));
+    }
     for (std::size_t i = 0; i < p.to.size(); ++i) {
       NeedTarget(p.to[i], ItemPlace(p.source, "to", i),
                  fmt::format("escalation policy {}", p.name));

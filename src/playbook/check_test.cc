@@ -205,6 +205,22 @@ TEST(PlanCheck, EscalatingWithoutAPolicy) {
                          "nobody is chased if this task is not acknowledged"));
 }
 
+TEST(PlanCheck, AnEscalationUnderAMinuteIsAWarning) {
+  std::string yaml = With("{ after: 10m, to:", "{ after: 20s, to:");
+  EXPECT_THAT(
+      Findings(yaml),
+      ElementsAre(
+          AllOf(HasSubstr(fmt::format("warning: lifeline.yaml:{}: plan.escalation.standard.after: ",
+                                      LineOf(yaml, "after: 20s"))),
+                HasSubstr("escalation policy standard asks the next level after only 20s: people "
+                          "need a moment to acknowledge (at least 1m"))));
+  // A plan with only warnings loads: a drill or a test may escalate in seconds.
+  auto loaded = Read(yaml, /*load=*/true);
+  ASSERT_TRUE(loaded.plan.ok()) << loaded.plan.error().message();
+  EXPECT_EQ(loaded.plan->FindPolicy("standard")->after, std::chrono::seconds(20));
+  EXPECT_THAT(Findings(With("{ after: 10m, to:", "{ after: 1m, to:")), IsEmpty());
+}
+
 // ---- triggers ----
 
 TEST(PlanCheck, TriggersThatCanNeverFire) {

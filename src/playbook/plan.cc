@@ -727,10 +727,8 @@ class Reader {
       LL_ASSIGN(p.to, Targets(doc, *to, p.source));
       if (const Field* a = pf.Find("after")) {
         LL_ASSIGN(p.after, yaml::GetDuration(doc, a->value, a->where));
-        if (p.after < std::chrono::minutes(1)) {
-          return Fail(doc, yaml::At(a->where, a->value),
-                      "at least 1m (people need a moment to acknowledge)");
-        }
+        // Under 1m is only a warning of CheckPlan: a drill or a test may want seconds.
+        Note(p.source, "after", doc, yaml::At(a->where, a->value));
       }
       if (const Field* r = pf.Find("repeat")) {
         LL_ASSIGN(auto n, yaml::GetInt(doc, r->value, r->where, 1, 10));

@@ -211,6 +211,17 @@ TEST(PlanRead, ValuesAreChecked) {
   EXPECT_THAT(ErrorOf(With("window: 4h, probe_interval: 30s", "window: 4h, probe_interval: 1s")),
               HasSubstr("at least 5s"));
   EXPECT_THAT(ErrorOf(With("repeat: 2", "repeat: 20")), HasSubstr("out of range"));
+  EXPECT_THAT(ErrorOf(With("after: 10m", "after: soon")),
+              HasSubstr("plan.escalation.standard.after: "));
+}
+
+TEST(PlanRead, AnEscalationUnderAMinuteIsReadForCheckToWarnAbout) {
+  auto r = Read(With("after: 10m", "after: 5s"));
+  ASSERT_TRUE(r.plan.ok()) << r.plan.error().message();
+  const EscalationPolicy* pol = r.plan->FindPolicy("standard");
+  ASSERT_NE(pol, nullptr);
+  EXPECT_EQ(pol->after, 5s);
+  EXPECT_EQ(pol->source.Of("after").key, "plan.escalation.standard.after");
 }
 
 TEST(PlanRead, OnErrorForms) {
