@@ -27,6 +27,9 @@ struct PartRequest {
   std::vector<std::pair<std::string, std::string>> query;   // decoded, each name at most once
   std::string body;                                         // raw JSON text; empty when none
   Role role = Role::kNone;
+  // A SHA-256 of the client's address, for parts that limit per client (the device check's
+  // measured reports); never the address itself. Pass it through Store::ClientKey before storing.
+  std::string client_key;
 
   std::string_view Param(std::string_view name) const;
   const std::string* Query(std::string_view name) const;  // null when absent

@@ -308,6 +308,7 @@ Response RunPart(const PartRoute& part, Request& request) {
   pr.query = request.query;
   pr.body = request.body;
   pr.role = request.role;
+  pr.client_key = ReportClientKey(request.peer_address);
   core::Result<PartResponse> answer = [&]() -> core::Result<PartResponse> {
     try {
       return part.handle(pr);

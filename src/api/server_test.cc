@@ -730,6 +730,17 @@ TEST_F(StaticServerTest, ServesIndexAssetsAndClientRoutes) {
   EXPECT_EQ(Client(port).Send(http::verb::post, "/").status, 405u);
 }
 
+TEST_F(StaticServerTest, ServesTheServiceWorkerFromTheRootAsJavaScript) {
+  Start();
+  EXPECT_EQ(Get(port, "/sw.js").status, 404u) << "without a built worker: 404, not index.html";
+  Write(root / "web" / "sw.js", "self.addEventListener('fetch', () => {});");
+  Reply sw = Get(port, "/sw.js");
+  EXPECT_EQ(sw.status, 200u);
+  EXPECT_EQ(sw.Header("content-type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(sw.Header("cache-control"), "no-cache") << "a new build's worker is found at once";
+  EXPECT_THAT(sw.body, HasSubstr("addEventListener"));
+}
+
 TEST_F(StaticServerTest, PathTraversalIsRefused) {
   Start();
   for (const char* target :

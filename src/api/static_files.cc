@@ -123,6 +123,10 @@ StaticReply StaticFiles::Get(std::string_view raw_path) const {
   }
   const fs::path root(root_);
   const bool asset = decoded->starts_with("/assets/");
+  // The service worker: served from the root so its scope is the whole dashboard, as JavaScript,
+  // revalidated on every update check (no-cache, below). When a build has none, a 404: never
+  // index.html, which a browser would refuse to register anyway.
+  const bool service_worker = *decoded == "/sw.js";
   fs::path file;
   if (*decoded != "/") {
     std::error_code ec;
@@ -134,7 +138,7 @@ StaticReply StaticFiles::Get(std::string_view raw_path) const {
     if (fs::is_regular_file(candidate, ec)) file = candidate;
   }
   if (file.empty()) {
-    if (asset) return Error(status::not_found, "not_found", "no such file");
+    if (asset || service_worker) return Error(status::not_found, "not_found", "no such file");
     file = root / "index.html";
   }
   std::error_code ec;

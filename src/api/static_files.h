@@ -28,8 +28,8 @@ class StaticFiles {
 
   // `raw_path` is the request target's path, still %-encoded, without the query. A path with a
   // ".." segment, a backslash or a NUL, or one that leads outside the root through a symbolic
-  // link, is refused (400); a missing file under /assets/ is 404; any other missing path answers
-  // index.html (the dashboard routes on the client).
+  // link, is refused (400); a missing file under /assets/ or a missing /sw.js (the service worker)
+  // is 404; any other missing path answers index.html (the dashboard routes on the client).
   StaticReply Get(std::string_view raw_path) const;
 
   bool built() const;

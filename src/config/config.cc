@@ -21,6 +21,7 @@
 
 #include <fmt/core.h>
 
+#include "config/device_probes.h"
 #include "config/values.h"
 #include "config/yaml_read.h"
 #include "core/listen_address.h"
@@ -136,8 +137,8 @@ const Keys kTopKeys = {"timeout",     "slow_threshold", "concurrency", "ca_file"
                        "resolv_conf", "resolvers",      "control",     "vantage_points",
                        "agent",       "platforms",      "serve",       "api",
                        "crowd",       "maintenance",    "silences"};
-const Keys kPlatformKeys = {"name",        "domain",  "dns",     "probes",
-                            "status_page", "enabled", "interval"};
+const Keys kPlatformKeys = {"name",        "domain",  "dns",      "probes",
+                            "status_page", "enabled", "interval", "device_probes"};
 const Keys kServeKeys = {"interval",        "jitter",
                          "open_after",      "open_after_confirmed",
                          "close_after",     "flapping_transitions",
@@ -154,7 +155,8 @@ constexpr std::chrono::milliseconds kMinInterval{5000};
 constexpr std::chrono::milliseconds kMaxInterval{3600000};
 const Keys kProbeKeys = {"id",  "enabled", "url",    "tcp",           "method",
                          "api", "headers", "expect", "max_redirects", "max_body"};
-const Keys kControlKeys = {"id", "url", "method", "headers", "expect", "max_redirects", "max_body"};
+const Keys kControlKeys = {"id",     "url",           "method",   "headers",
+                           "expect", "max_redirects", "max_body", "device_probes"};
 const Keys kExpectKeys = {"status", "body_contains", "body_regex", "json_pointer", "json_equals"};
 const Keys kSecretKeys = {"env", "file", "prefix"};
 const Keys kStatusPageKeys = {"url", "kind", "window"};
@@ -211,7 +213,8 @@ class Loader {
                                              return core::Ok();
                                            }));
     } else if (f.key == "control") {
-      LL_ASSIGN(c.control, ParseControl(doc, f));
+      c.device_controls.clear();
+      LL_ASSIGN(c.control, ParseControl(doc, f, &c.device_controls));
     } else if (f.key == "vantage_points") {
       LL_ASSIGN(c.vantage_points, ParseVantagePoints(doc, f));
     } else if (f.key == "agent") {
@@ -644,7 +647,9 @@ class Loader {
     return url;
   }
 
-  Result<std::vector<core::ProbeSpec>> ParseControl(const Doc& doc, const Field& f) {
+  // Also collects each endpoint's `device_probes` (device_probes.h) into `device`.
+  Result<std::vector<core::ProbeSpec>> ParseControl(const Doc& doc, const Field& f,
+                                                    std::vector<DeviceControl>* device) {
     if (!f.value.IsSequence()) {
       return Fail(doc, f.where,
                   fmt::format("expected a list of control endpoints (- url: ...), got {}",
@@ -668,6 +673,10 @@ class Loader {
         if (auto parts = ParseUrl(url->value.Scalar()); parts.ok()) id = parts->host;
       }
       LL_ASSIGN(core::ProbeSpec spec, ParseProbe(doc, fields, iw, id, /*control=*/true));
+      if (const Field* dp = fields.Find("device_probes")) {
+        LL_ASSIGN(std::vector<std::string> urls, ParseDeviceProbes(doc, *dp));
+        if (!urls.empty()) device->push_back({spec.id, std::move(urls)});
+      }
       for (std::size_t j = 0; j < out.size(); ++j) {
         if (out[j].id == spec.id) {
           return Fail(doc, iw,
@@ -995,6 +1004,8 @@ class Loader {
         LL_ASSIGN(p.enabled, GetBool(doc, g.value, g.where));
       } else if (g.key == "probes") {
         LL_TRY(MergeProbes(doc, g, &p));
+      } else if (g.key == "device_probes") {
+        LL_ASSIGN(p.device_probes, ParseDeviceProbes(doc, g));
       } else if (g.key == "interval") {
         LL_ASSIGN(auto interval, GetInterval(doc, g.value, g.where));
         auto& intervals = config_->serve.intervals;

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/device_probes.h"
 #include "config/yaml_read.h"
 #include "core/address_policy.h"
 #include "core/result.h"
@@ -81,7 +82,10 @@ struct Config {
   std::string source;                     // the user's file (as given), or "<bundled>"
   std::vector<core::Platform> platforms;  // catalog merged with the user's, catalog order first
   std::vector<core::ProbeSpec> control;   // independent control endpoints (http probes)
-  std::vector<std::string> resolvers;     // resolvers queried directly: "IP" or "IP:PORT"
+  // The control endpoints' `device_probes` (those that have some), in control order: what a
+  // person's browser fetches to tell whether its own connection works (device_probes.h).
+  std::vector<DeviceControl> device_controls;
+  std::vector<std::string> resolvers;  // resolvers queried directly: "IP" or "IP:PORT"
   std::vector<core::VantagePoint> vantage_points;
   std::string ca_file;                             // "" = system CAs
   std::string resolv_conf;                         // "" = /etc/resolv.conf

@@ -157,6 +157,9 @@ struct Platform {
   std::vector<ProbeSpec> probes;       // http/tcp probes here and from vantage points
   std::optional<StatusPageRef> status_page;
   bool enabled = true;  // checked when no platform is named; a disabled one can still be named
+  // Small public resources a person's own browser fetches in the dashboard's device check
+  // (config `device_probes`: https URLs, at most a few).
+  std::vector<std::string> device_probes;
 };
 
 // A remote agent (`lifeline agent`) that probes on our behalf from elsewhere.

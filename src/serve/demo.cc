@@ -213,10 +213,15 @@ config::Config DemoConfig(const std::vector<std::pair<std::string, std::string>>
     web.expect.status = {200};
     web.expect.body_contains = {sim.name + " is working"};
     sim.probes = {web};
+    // The dashboard's device check fetches the simulator too (it answers every path), so the
+    // person's browser sees the scripted outage and nothing leaves the machine. Not a favicon
+    // path: browsers (and their automation) treat /favicon.ico requests apart.
+    sim.device_probes = {url + "static/device-check.gif"};
     platforms.push_back(std::move(sim));
   }
   c.platforms = std::move(platforms);
   c.control.clear();
+  c.device_controls.clear();
   for (std::size_t i = 0; i < control_urls.size(); ++i) {
     core::ProbeSpec ctl;
     ctl.id = fmt::format("control-{}", i + 1);
@@ -224,6 +229,7 @@ config::Config DemoConfig(const std::vector<std::pair<std::string, std::string>>
     ctl.url = control_urls[i];
     ctl.expect.status = {200};
     ctl.expect.body_contains = {"is working"};
+    c.device_controls.push_back({ctl.id, {control_urls[i]}});
     c.control.push_back(std::move(ctl));
   }
   c.resolvers.clear();

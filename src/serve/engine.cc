@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <future>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -31,6 +32,7 @@
 #include "serve/views.h"
 #include "watch/crowd.h"
 #include "watch/incidents.h"
+#include "watch/measured.h"
 #include "watch/silence.h"
 #include "watch/state_machine.h"
 
@@ -638,6 +640,7 @@ struct Engine::State {
     PlatformView& v = views[i];
     v.evidence = base_evidence[i];
     if (v.crowd.flagged) v.evidence.push_back("crowd reports: " + v.crowd.evidence);
+    if (!v.crowd.measured_evidence.empty()) v.evidence.push_back(v.crowd.measured_evidence);
     if (v.suppressed) {
       v.evidence.push_back(
           fmt::format("{} — evidence is recorded, no incident opens", v.suppressed->message));
@@ -926,15 +929,52 @@ struct Engine::State {
     if (!StoreOk(hours, "counting crowd reports")) return;
     std::set<std::string, std::less<>> reported;
     for (const auto& h : *hours) reported.insert(h.platform);
-    for (auto i : which) RefreshCrowd(i, now, /*publish=*/false, !reported.count(platforms[i].id));
+    // Measured reports of the last hour, every platform at once (device_reports.h).
+    auto measured = MeasuredLastHour("", now);
+    if (!StoreOk(measured, "counting measured reports")) return;
+    static const watch::MeasuredCounts kNone;
+    for (auto i : which) {
+      auto m = measured->find(platforms[i].id);
+      RefreshCrowd(i, now, /*publish=*/false, !reported.count(platforms[i].id),
+                   m == measured->end() ? &kNone : &m->second);
+    }
+  }
+
+  // Measured reports in the hour up to `now`, by platform id ("" = every platform).
+  core::Result<std::map<std::string, watch::MeasuredCounts, std::less<>>> MeasuredLastHour(
+      std::string_view platform, std::chrono::system_clock::time_point now) {
+    using std::chrono::milliseconds;
+    auto counts = store.DeviceReports().Count(
+        platform, {store::FromSystem(now - std::chrono::hours(1)) + milliseconds(1),
+                   store::FromSystem(now) + milliseconds(1)});
+    if (!counts.ok()) return counts.error();
+    std::map<std::string, watch::MeasuredCounts, std::less<>> out;
+    for (const auto& c : *counts) {
+      watch::MeasuredCounts& m = out[c.platform];
+      m.unreachable = static_cast<int>(c.unreachable);
+      m.reachable = static_cast<int>(c.reachable);
+      for (const auto& [type, n] : c.unreachable_by_connection) {
+        m.unreachable_by_connection.emplace_back(type, static_cast<int>(n));
+      }
+    }
+    return out;
   }
 
   // Engine thread. Records a newly flagged spike on the platform's open incident.
+  // `measured`: the platform's measured reports of the last hour, when the caller counted them.
   void RefreshCrowd(std::size_t i, std::chrono::system_clock::time_point now, bool publish,
-                    bool quiet = false) {
+                    bool quiet = false, const watch::MeasuredCounts* measured = nullptr) {
     const std::string& id = platforms[i].id;
     auto crowd = AssessCrowd(id, now, quiet);
     if (!StoreOk(crowd, "counting crowd reports for " + id)) return;
+    if (measured != nullptr) {
+      crowd->measured = *measured;
+    } else {
+      auto counted = MeasuredLastHour(id, now);
+      if (!StoreOk(counted, "counting measured reports for " + id)) return;
+      if (auto m = counted->find(id); m != counted->end()) crowd->measured = m->second;
+    }
+    crowd->measured_evidence = watch::MeasuredEvidence(platforms[i].name, crowd->measured);
     const bool newly_flagged = crowd->flagged && !crowd_flagged[i];
     crowd_flagged[i] = crowd->flagged;
     json view;

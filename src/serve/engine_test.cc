@@ -785,6 +785,56 @@ TEST(Engine, ACrowdSpikeIsEvidenceOnThePlatformAndItsIncident) {
   EXPECT_EQ(h.View("x")["crowd"]["flagged"], false);
 }
 
+// Measured reports (the dashboard's device check, store/device_reports.h): the failing ones count
+// with the typed reports, and all of them show as their own evidence line.
+TEST(Engine, MeasuredReportsCountWithTheCrowdAndAreTheirOwnEvidenceLine) {
+  TempDir dir;
+  Harness h(TestConfig(), dir.File("l.db"));
+  ASSERT_TRUE(h.engine->Start().ok());
+  const auto now = store::FromSystem(std::chrono::system_clock::now());
+  auto key = [&](std::string what) {
+    auto k = h.store->ClientKey(what, now);
+    EXPECT_TRUE(k.ok());
+    return k.ok() ? *k : std::string();
+  };
+  store::MeasuredReport down;
+  down.platform = "whatsapp";
+  down.device_key = key("device:phone-1");
+  down.address_key = key("address:a");
+  down.at = now;
+  down.reached = false;
+  down.controls_ok = down.controls_total = 3;
+  down.connection = "cellular";
+  store::MeasuredReport up = down;
+  up.device_key = key("device:phone-2");
+  up.reached = true;
+  up.best_ms = 80;
+  up.connection = "wifi";
+  ASSERT_TRUE(h.store->DeviceReports().Add(down, 20).ok());
+  ASSERT_TRUE(h.store->DeviceReports().Add(up, 20).ok());
+  ASSERT_TRUE(h.engine->SubmitReport("whatsapp", "messages", std::string(64, 'a')).ok());
+  const std::string line =
+      "2 measured reports from devices in the last hour: 1 could not reach WhatsApp while "
+      "reaching other sites (1 on mobile data), 1 reached it";
+  ASSERT_TRUE(WaitFor([&] {
+    json v = h.View("whatsapp");
+    for (const auto& e : v["evidence"]) {
+      if (e == line) return true;
+    }
+    return false;
+  })) << h.View("whatsapp").dump();
+  json crowd = h.View("whatsapp")["crowd"];
+  EXPECT_EQ(crowd["reports_last_hour"], 2) << "one typed and the measured one that failed";
+  EXPECT_EQ(crowd["measured"]["reports"], 2);
+  EXPECT_EQ(crowd["measured"]["unreachable"], 1);
+  EXPECT_EQ(crowd["measured"]["evidence"], line);
+  // Other platforms have none, and say nothing about it.
+  EXPECT_EQ(h.View("x")["crowd"]["measured"]["reports"], 0);
+  for (const auto& e : h.View("x")["evidence"]) {
+    EXPECT_EQ(e.get<std::string>().find("measured"), std::string::npos) << e;
+  }
+}
+
 TEST(Engine, AMaintenanceWindowKeepsTheIncidentClosedAndSaysWhy) {
   TempDir dir;
   config::Config cfg = TestConfig();

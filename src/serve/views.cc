@@ -63,7 +63,13 @@ json PlatformJson(const PlatformView& v, bool with_probes) {
         {"baseline", Round(v.crowd.baseline, 0.01)},
         {"ratio", Round(v.crowd.ratio, 0.01)},
         {"flagged", v.crowd.flagged},
-        {"evidence", v.crowd.evidence}}},
+        {"evidence", v.crowd.evidence},
+        // Measured reports of the last hour (the dashboard's device check), apart from typed.
+        {"measured",
+         {{"reports", v.crowd.measured.total()},
+          {"unreachable", v.crowd.measured.unreachable},
+          {"reachable", v.crowd.measured.reachable},
+          {"evidence", v.crowd.measured_evidence}}}}},
   };
   if (v.suppressed) {
     j["suppressed"] = {{"name", v.suppressed->name},

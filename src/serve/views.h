@@ -14,6 +14,7 @@
 #include "diagnose/diagnose.h"
 #include "sources/statuspage.h"
 #include "store/records.h"
+#include "watch/measured.h"
 #include "watch/silence.h"
 
 namespace lifeline::serve {
@@ -27,6 +28,10 @@ struct CrowdView {
   double ratio = 0;
   bool flagged = false;
   std::string evidence;
+  // Measured reports (the dashboard's device check) in the last hour, and their evidence line
+  // ("" when there is none). The unreachable ones are also counted in `reports` above.
+  watch::MeasuredCounts measured;
+  std::string measured_evidence;
 };
 
 struct SuppressedView {

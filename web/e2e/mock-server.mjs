@@ -7,6 +7,7 @@
 // Mock-only controls (for tests of what the real demo cannot script):
 //   POST /__mock/observer {"connectivity": "local_network"}   POST /__mock/drop-streams
 //   POST /__mock/anonymous-role {"role": "viewer"}   POST /__mock/plan {"loaded": false}
+// The device check (e2e/mock-device.mjs) answers its device probes at /__mock/device/....
 // The contingency plan (e2e/mock-playbook.mjs) runs its response on the WhatsApp incident;
 // --monitor-window SECONDS (default 10) is its monitoring window after the restoration.
 
@@ -14,6 +15,7 @@ import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createMockDevice } from "./mock-device.mjs";
 import { createMockPlaybook } from "./mock-playbook.mjs";
 import { createMockRelay } from "./mock-relay.mjs";
 
@@ -113,8 +115,10 @@ function makeView(id, name, domain, t, prev) {
     incident_id: null,
     suppressed: id === "tumblr" ? { name: "weekly db upgrade", kind: "maintenance", until: iso(started + 3600_000) } : null,
     status_page: id === "discord" ? { indicator: "minor", description: "Degraded voice connectivity in EU", fetched_at: iso(t) } : { indicator: "none", description: "All Systems Operational", fetched_at: iso(t) },
-    crowd: { reports_last_hour: reportCounts.get(id) ?? 0, baseline: 2, flagged: (reportCounts.get(id) ?? 0) >= 10 },
+    crowd: { reports_last_hour: (reportCounts.get(id) ?? 0) + device.unreachable(id), baseline: 2, flagged: (reportCounts.get(id) ?? 0) >= 10 },
   };
+  const measured = device.evidence(id, name);
+  if (measured) v.evidence.push(measured);
   return v;
 }
 
@@ -168,6 +172,9 @@ setInterval(() => {
 }, opt.ping * 1000).unref();
 
 const relay = createMockRelay({ broadcast, iso, whatsappFailing: () => outageNow(Date.now()) });
+// The device check: defined before the first round, whose views carry its evidence line.
+let baseUrl = `http://${opt.listen}`;
+const device = createMockDevice({ catalog: CATALOG, base: () => baseUrl, failing: (id) => id === OUTAGE && outageNow(Date.now()) });
 
 function addEvent(incId, type, message, data = {}, { live = true } = {}) {
   const list = events.get(incId) ?? [];
@@ -177,7 +184,6 @@ function addEvent(incId, type, message, data = {}, { live = true } = {}) {
   if (live) broadcast("incident_event", { incident_id: incId, event: ev });
 }
 
-let baseUrl = `http://${opt.listen}`;
 const playbook = createMockPlaybook({
   iso,
   // As the real engine: the plan's entries are stored, not pushed live.
@@ -316,6 +322,7 @@ const server = createServer(async (req, res) => {
       streams.clear();
       return send(res, 200, { dropped: n });
     }
+    if (device.handles(p)) return device.handle(req, res, url, { send, err });
     if (!p.startsWith("/v1/")) return serveStatic(req, res, p);
     if (p === "/v1/reports" && req.method === "POST") {
       const b = await body(req);

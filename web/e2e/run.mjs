@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { ARTIFACTS, MOCK_OPERATOR_TOKEN, WEB, Runner, Server, assert, freePort, launchBrowser, prepareArtifacts, sleep } from "./harness.mjs";
 import { registerOutboxTests } from "./outbox.mjs";
 import { registerConsoleTests } from "./console.mjs";
+import { registerDeviceTests } from "./device.mjs";
 
 const OBSERVER_DOWN_TITLE =
   "The problem is on this side: this machine's connection is down — platforms cannot be judged";
@@ -378,6 +379,10 @@ registerOutboxTests(t, { outageAfter, outageFor, interval });
 // The contingency plan's views (incident console, plan page, acknowledgement links): last, as
 // they leave the dashboard for a link's own page.
 registerConsoleTests(t, { outageAfter, outageFor, interval });
+
+// The device check ("Is it my phone?"): last, as it restarts the server with an outage of its own
+// and finally stops it to open the page from the service worker alone.
+registerDeviceTests(t, { interval });
 
 // ---- main ---------------------------------------------------------------------------------
 

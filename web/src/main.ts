@@ -9,6 +9,7 @@ import { app, hideNotice, initTokenDialog, openTokenDialog, showNotice, tokenPro
 import { refreshAllHistories, refreshHistory, renderBoard, updateTile } from "./board";
 import { onConsoleLive } from "./console";
 import { closeDetails, detailsOpenFor, openDetails, renderHead } from "./details";
+import { initDevice, showDevice } from "./devicepage";
 import { byId, fill, h } from "./dom";
 import { formatDuration, formatRelative, observerBanner } from "./format";
 import { closeIncident, incidentOpenFor, openIncidentView, renderIncidentHead, renderIncidentList, renderTimeline, setIncidentsError } from "./incidents";
@@ -43,6 +44,7 @@ function routePage(): void {
   if (page === "board") document.title = "Lifeline — is it down for everyone?";
   markNav(page);
   showPlan(page === "plan");
+  showDevice(page === "device");
   showAck(page === "ack" ? ackTokenFrom(location) : "");
 }
 
@@ -270,6 +272,7 @@ function start(): void {
   initReportForm();
   initRelay();
   initPlan();
+  initDevice();
   initAck();
   routePage();
   app.onTokenChanged = () => {
@@ -283,6 +286,17 @@ function start(): void {
   setInterval(() => void refreshAllHistories(), 120_000);
   void loadAll();
   stream.start();
+  registerServiceWorker();
+}
+
+// The service worker (sw.js, built by vite.config.ts) keeps the dashboard's files, never the API's
+// answers, so the device check still opens on a device that cannot reach Lifeline. Browsers allow
+// it on https and on localhost only; elsewhere the page simply works online.
+function registerServiceWorker(): void {
+  if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {
+    // A server without the built file (an old build): the page works online.
+  });
 }
 
 start();

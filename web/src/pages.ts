@@ -1,14 +1,15 @@
 // Which page an address shows, and the header's page links. The board is home; the outbox, the
-// plan and an acknowledgement link each replace it (the header and banners stay).
+// plan, the device check and an acknowledgement link each replace it (the header stays).
 
 import { ackTokenFrom } from "./playbook";
 
-export type Page = "board" | "outbox" | "plan" | "ack";
+export type Page = "board" | "outbox" | "plan" | "device" | "ack";
 
 export function pageFor(loc: { hash: string; pathname: string }): Page {
   if (ackTokenFrom(loc)) return "ack";
   if (/^#\/outbox(?:[/?]|$)/.test(loc.hash)) return "outbox";
   if (/^#\/plan(?:[/?]|$)/.test(loc.hash)) return "plan";
+  if (/^#\/device(?:[/?]|$)/.test(loc.hash)) return "device";
   return "board";
 }
 
