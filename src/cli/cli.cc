@@ -13,6 +13,7 @@
 #include "agent/server.h"
 #include "check/check.h"
 #include "cli/check.h"
+#include "cli/drill.h"
 #include "cli/plan.h"
 #include "cli/relay.h"
 #include "cli/report.h"
@@ -220,6 +221,8 @@ int Main(int argc, char** argv) {
   auto run_report = AddReportCommand(app, &report_cmd);
   CLI::App* response_cmd = nullptr;
   auto run_response = AddResponseCommand(app, &response_cmd);
+  CLI::App* drill_cmd = nullptr;
+  auto run_drill = AddDrillCommand(app, &drill_cmd);
 
   try {
     app.parse(argc, argv);
@@ -243,6 +246,7 @@ int Main(int argc, char** argv) {
   if (*plan_cmd) return run_plan();
   if (*report_cmd) return run_report();
   if (*response_cmd) return run_response();
+  if (*drill_cmd) return run_drill();
   return kExitUsage;
 }
 

@@ -519,6 +519,11 @@ Status Engine::StartMonitoring(const std::string& incident, const store::Inciden
 }
 
 Result<std::string> Engine::OpenOverlapping(const store::IncidentLifecycle& lc) {
+  // A drill's platforms are not really down: a real incident does not hold a drill in mitigating
+  // (and listings leave drills out, so a drill never holds a real one).
+  if (auto self = store_.GetIncident(lc.incident_id); self.ok() && self->drill) {
+    return std::string();
+  }
   for (const std::string& p : lc.platforms) {
     store::IncidentQuery q;
     q.state = store::IncidentState::kOpen;
@@ -533,9 +538,12 @@ Result<std::string> Engine::OpenOverlapping(const store::IncidentLifecycle& lc) 
 }
 
 Status Engine::CheckRelapse(const store::Incident& inc) {
+  if (inc.drill) return core::Ok();  // a drill fails nothing: no response relapses because of it
   LL_ASSIGN(auto watching, store_.Playbook().ListLifecycles(Lifecycle::kMonitoring, 1000));
   for (const store::IncidentLifecycle& lc : watching) {
     if (lc.incident_id == inc.id) continue;
+    // Nor does a drill's response relapse because of a real incident.
+    if (auto other = store_.GetIncident(lc.incident_id); other.ok() && other->drill) continue;
     bool overlap = false;
     for (const std::string& p : lc.platforms) {
       if (std::find(inc.platforms.begin(), inc.platforms.end(), p) != inc.platforms.end()) {

@@ -294,8 +294,9 @@ std::vector<const InventoryChannel*> Plan::Surviving(const Failure& failure) con
 
 namespace {
 
-const yaml::Keys kPlanKeys = {"name",      "on_call",    "roles",    "team",
-                              "inventory", "escalation", "responses"};
+const yaml::Keys kPlanKeys = {"name",      "on_call",    "roles",     "team",
+                              "inventory", "escalation", "responses", "drill"};
+const yaml::Keys kDrillKeys = {"audience"};
 const yaml::Keys kPersonKeys = {"name", "contact", "roles", "hours"};
 const yaml::Keys kHoursKeys = {"zone", "days", "from", "to", "windows"};
 const yaml::Keys kWindowKeys = {"days", "from", "to"};
@@ -432,6 +433,7 @@ class Reader {
     if (const Field* f = fields.Find("inventory")) LL_TRY(Inventory(doc, *f));
     if (const Field* f = fields.Find("escalation")) LL_TRY(Policies(doc, *f));
     if (const Field* f = fields.Find("responses")) LL_TRY(Responses(doc, *f));
+    if (const Field* f = fields.Find("drill")) LL_TRY(Drill(doc, *f));
     return std::move(plan_);
   }
 
@@ -631,6 +633,46 @@ class Reader {
       h.windows.push_back(std::move(w));
     }
     return h;
+  }
+
+  // ---- drill ----
+
+  // drill: { audience: [CHANNEL, ...] }: relay channels of a test audience, never the real one.
+  Status Drill(const Doc& doc, const Field& section) {
+    LL_ASSIGN(Fields df, yaml::ReadMap(doc, section.value, section.where, kDrillKeys,
+                                       "the drill settings ({ audience: [CHANNEL, ...] })"));
+    DrillSettings& d = plan_.drill;
+    d.source.at = PlaceOf(doc, section.where);
+    const Field* a = df.Find("audience");
+    if (a == nullptr) return core::Ok();
+    std::vector<std::string> names;
+    for (const channels::ChannelSetup& c : relay_.channels) names.push_back(c.name);
+    LL_ASSIGN(
+        d.audience,
+        yaml::GetStringList(
+            doc, a->value, a->where, "a relay channel",
+            [&](const std::string& s, const Where& at) -> Status {
+              Note(d.source, fmt::format("audience[{}]", d.source.keys.size()), doc, at);
+              if (relay_.FindChannel(s) == nullptr) {
+                auto near = config::Closest(s, names);
+                return Fail(
+                    doc, at,
+                    near ? fmt::format("unknown relay channel '{}' (did you mean '{}'?)", s, *near)
+                         : fmt::format("unknown relay channel '{}' (channels: {})", s,
+                                       names.empty() ? "none" : yaml::Join(names)));
+              }
+              for (const InventoryChannel& c : plan_.inventory) {
+                if (c.channel == s) {
+                  return Fail(doc, at,
+                              fmt::format("channel '{}' is the real audience's (inventory {}): a "
+                                          "drill posts only to a test audience; name a channel "
+                                          "that is not in the inventory",
+                                          s, c.id));
+                }
+              }
+              return core::Ok();
+            }));
+    return core::Ok();
   }
 
   // ---- inventory ----

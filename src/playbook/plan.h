@@ -322,6 +322,15 @@ struct Response {
   const Step* FindStep(std::string_view id) const;
 };
 
+// drill: how `lifeline drill` runs this plan for real (docs/playbook.md, "Drills").
+struct DrillSettings {
+  // Relay channels of the test audience: a drill's audience posts (the holding statement) go here
+  // instead of the inventory's channels. Empty: a drill posts nothing to any audience (the posts
+  // are recorded as skipped). Never a channel of the inventory: that is the real audience.
+  std::vector<std::string> audience;
+  Source source;
+};
+
 struct Plan {
   std::string name;  // "" when not given
   // The role off-hours messages go to (`on_call:`; default "on_call" when that role is declared,
@@ -332,6 +341,7 @@ struct Plan {
   std::vector<InventoryChannel> inventory;
   std::vector<EscalationPolicy> escalation;
   std::vector<Response> responses;
+  DrillSettings drill;
   // Catalog platform -> failure domain, from the relay setup the plan was loaded against.
   std::map<std::string, std::string, std::less<>> platform_domains;
   // CheckPlan's warnings, kept by LoadPlan for the caller to log.

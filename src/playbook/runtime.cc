@@ -33,18 +33,32 @@ core::Result<std::unique_ptr<PlaybookRuntime>> PlaybookRuntime::Create(
   LL_ASSIGN(rt->secret_,
             LoadOrCreateLinkSecret((std::filesystem::path(dir) / "link.secret").string()));
   rt->messenger_ = std::make_unique<RelayMessenger>(relay.router());
-  timers::SchedulerOptions so;
-  so.clock = rt->options_.clock;
-  so.log = rt->options_.log;
-  rt->scheduler_ = std::make_unique<timers::Scheduler>(&store.Timers(), so);
+  rt->drill_messenger_ = std::make_unique<DrillMessenger>(*rt->messenger_, relay.relay(),
+                                                          relay.router(), store, *rt->plan_);
+  if (rt->options_.scheduler != nullptr) {
+    rt->scheduler_ = rt->options_.scheduler;
+  } else {
+    timers::SchedulerOptions so;
+    so.clock = rt->options_.clock;
+    so.log = rt->options_.log;
+    rt->own_scheduler_ = std::make_unique<timers::Scheduler>(&store.Timers(), so);
+    rt->scheduler_ = rt->own_scheduler_.get();
+  }
   EngineOptions eo;
   eo.clock = rt->options_.clock;
   eo.platform_names = std::move(names);
   eo.link_secret = rt->secret_;
   eo.handlers = &rt->handlers_;
   eo.log = rt->options_.log;
-  rt->engine_ =
-      std::make_unique<Engine>(*rt->plan_, store, *rt->scheduler_, *rt->messenger_, std::move(eo));
+  if (rt->options_.on_monitor) {
+    eo.on_monitor = [&store, f = rt->options_.on_monitor](const MonitorWindow& w) {
+      // A drill's platforms are not down: their probing does not change for it.
+      if (auto inc = store.GetIncident(w.incident_id); inc.ok() && inc->drill) return;
+      f(w);
+    };
+  }
+  rt->engine_ = std::make_unique<Engine>(*rt->plan_, store, *rt->scheduler_, *rt->drill_messenger_,
+                                         std::move(eo));
   return rt;
 }
 
@@ -59,7 +73,7 @@ core::Status PlaybookRuntime::Start(std::string_view base_url) {
   if (empty()) return core::Ok();
   LL_TRY(engine_->SetLinkBase(public_url_.empty() ? std::string(base_url) : public_url_));
   LL_TRY(engine_->Start());
-  LL_TRY(scheduler_->Start());
+  if (own_scheduler_) LL_TRY(own_scheduler_->Start());  // a shared one: its owner starts it
   if (options_.log) {
     options_.log(fmt::format("playbook: plan {} loaded: {} responses, {} people",
                              plan_->name.empty() ? "(unnamed)" : plan_->name,
@@ -69,8 +83,9 @@ core::Status PlaybookRuntime::Start(std::string_view base_url) {
 }
 
 void PlaybookRuntime::Stop() {
-  // The scheduler first: its handlers call into the engine.
-  if (scheduler_) scheduler_->Stop();
+  // The scheduler first: its handlers call into the engine. A shared one is its owner's to stop
+  // (before this); after Stop the engine's handlers do nothing.
+  if (own_scheduler_) own_scheduler_->Stop();
   if (engine_) engine_->Stop();
 }
 

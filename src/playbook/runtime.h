@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/incident_feed.h"
 #include "core/result.h"
+#include "playbook/drill_messenger.h"
 #include "playbook/engine.h"
 #include "playbook/messenger.h"
 #include "playbook/plan.h"
@@ -29,6 +30,13 @@ struct RuntimeOptions {
   std::string data_dir;
   core::Clock* clock = nullptr;  // null = the real clock
   std::function<void(std::string_view)> log;
+  // A monitoring window starts or ends (EngineOptions::on_monitor): serve probes the platforms
+  // every probe_interval while it lasts. Only queue.
+  std::function<void(const MonitorWindow&)> on_monitor;
+  // The process's one timer scheduler, shared with the other parts (the ads guard); not owned:
+  // whoever made it starts it after every part registered its handlers and stops it first. Null:
+  // the runtime makes, starts and stops a scheduler of its own.
+  timers::Scheduler* scheduler = nullptr;
 };
 
 class PlaybookRuntime {
@@ -59,6 +67,9 @@ class PlaybookRuntime {
   Engine* engine() { return engine_.get(); }
   // Where move_conversations and pause handlers plug in (before Start).
   StepHandlers& handlers() { return handlers_; }
+  // The scheduler the engine's timers run on (drills register their end timer here before
+  // Start). Null when empty.
+  timers::Scheduler* scheduler() { return scheduler_; }
 
  private:
   PlaybookRuntime() = default;
@@ -68,8 +79,12 @@ class PlaybookRuntime {
   std::string secret_;
   std::unique_ptr<Plan> plan_;
   std::unique_ptr<RelayMessenger> messenger_;
+  // What the engine sends through: a drill's messages marked and kept from the real audience,
+  // everything else handed to messenger_ unchanged.
+  std::unique_ptr<DrillMessenger> drill_messenger_;
   StepHandlers handlers_;
-  std::unique_ptr<timers::Scheduler> scheduler_;
+  std::unique_ptr<timers::Scheduler> own_scheduler_;  // when RuntimeOptions::scheduler is null
+  timers::Scheduler* scheduler_ = nullptr;            // own_scheduler_ or the shared one
   std::unique_ptr<Engine> engine_;
 };
 

@@ -139,6 +139,10 @@ struct Incident {
   Time updated_at;  // the newest event's time (never earlier than opened_at)
   std::optional<Time> closed_at;
   std::int64_t last_seq = 0;  // the newest event's seq
+  // A drill (`lifeline drill`): a simulated outage that only the playbook engine runs. Nothing
+  // failed: listings leave it out unless asked (IncidentQuery::drills), and it is never published
+  // to the parts that react to real outages.
+  bool drill = false;
 };
 
 // Common event types; the set is open (playbook steps add their own, lower_snake_case).
@@ -177,6 +181,7 @@ struct NewIncident {
   Time opened_at;
   std::string message;
   std::string data_json = "{}";
+  bool drill = false;  // Incident::drill
 };
 
 // Fields of an open incident that change as it develops; unset fields stay.
@@ -189,11 +194,16 @@ struct IncidentPatch {
   std::optional<std::string> domain;
 };
 
+// Which incidents a listing holds: real ones (the default: every reader of real outages), drills
+// only, or both.
+enum class DrillFilter { kExclude, kOnly, kInclude };
+
 struct IncidentQuery {
   std::optional<IncidentState> state;  // unset: both
-  std::string platform;                // non-empty: incidents listing this platform
-  std::size_t limit = 50;              // 1..1000
-  std::string cursor;                  // IncidentPage::next_cursor of the previous page
+  DrillFilter drills = DrillFilter::kExclude;
+  std::string platform;    // non-empty: incidents listing this platform
+  std::size_t limit = 50;  // 1..1000
+  std::string cursor;      // IncidentPage::next_cursor of the previous page
 };
 
 struct IncidentPage {

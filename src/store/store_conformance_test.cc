@@ -455,6 +455,31 @@ TEST_P(StoreConformance, IncidentsListOpenFirstThenNewestWithACursor) {
   EXPECT_EQ(store_->ListIncidents({.limit = 0}).error().code(), core::ErrorCode::kInvalidArgument);
 }
 
+// A drill is an incident only the playbook sees: listings leave it out unless they ask for it.
+TEST_P(StoreConformance, DrillsAreListedOnlyWhenAskedFor) {
+  auto real = Must(store_->OpenIncident(Outage({"whatsapp"}, kT0, "real")));
+  NewIncident d = Outage({"whatsapp"}, kT0 + seconds(1), "drill");
+  d.drill = true;
+  auto drill = Must(store_->OpenIncident(d));
+  EXPECT_TRUE(drill.drill);
+  EXPECT_FALSE(real.drill);
+  EXPECT_TRUE(Must(store_->GetIncident(drill.id)).drill);
+
+  auto titles = [&](IncidentQuery q) {
+    std::vector<std::string> out;
+    for (const auto& inc : Must(store_->ListIncidents(q)).incidents) out.push_back(inc.title);
+    return out;
+  };
+  EXPECT_THAT(titles({}), ElementsAre("real"));
+  EXPECT_THAT(titles({.state = IncidentState::kOpen, .platform = "whatsapp"}), ElementsAre("real"));
+  EXPECT_THAT(titles({.drills = DrillFilter::kOnly}), ElementsAre("drill"));
+  EXPECT_THAT(titles({.drills = DrillFilter::kInclude}), ElementsAre("drill", "real"));
+  ASSERT_OK(store_->CloseIncident(drill.id, {kT0 + seconds(5), "", "drill ended", "{}"}));
+  auto closed = Must(store_->GetIncident(drill.id));
+  EXPECT_TRUE(closed.drill);
+  EXPECT_EQ(closed.state, IncidentState::kClosed);
+}
+
 TEST_P(StoreConformance, DeleteIncidentRemovesItsTimeline) {
   auto a = Must(store_->OpenIncident(Outage({"instagram"}, kT0)));
   auto b = Must(store_->OpenIncident(Outage({"instagram"}, kT0 + seconds(1))));

@@ -46,7 +46,7 @@ std::int64_t FloorTo(std::int64_t ms, std::int64_t unit) {
 }
 
 constexpr const char* kIncidentColumns =
-    "id, kind, domain, verdict, state, title, opened_at, updated_at, closed_at, last_seq";
+    "id, kind, domain, verdict, state, title, opened_at, updated_at, closed_at, last_seq, drill";
 
 Incident IncidentFromRow(const Stmt& s) {
   Incident i;
@@ -60,6 +60,7 @@ Incident IncidentFromRow(const Stmt& s) {
   i.updated_at = s.ColTime(7);
   i.closed_at = s.ColOptTime(8);
   i.last_seq = s.ColInt(9);
+  i.drill = s.ColInt(10) != 0;
   return i;
 }
 
@@ -593,14 +594,15 @@ Result<Incident> SqliteStore::OpenIncident(const NewIncident& ni) {
   return Write(Sync::kFull, "opening an incident", [&](Db& db) -> Result<Incident> {
     auto ins = db.Prepare(
         "INSERT INTO incidents (id, kind, domain, verdict, state, title, opened_at, updated_at, "
-        "closed_at, last_seq) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?6, NULL, 0)");
+        "closed_at, last_seq, drill) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?6, NULL, 0, ?7)");
     if (!ins) return ins.error();
     ins->Text(1, *id)
         .Text(2, IncidentKindName(ni.kind))
         .Text(3, ni.domain)
         .Text(4, core::VerdictName(ni.verdict))
         .Text(5, ni.title)
-        .Time(6, ni.opened_at);
+        .Time(6, ni.opened_at)
+        .Int(7, ni.drill ? 1 : 0);
     if (auto s = ins->Run(); !s) return s.error();
     if (auto s = InsertPlatforms(db, *id, ni.platforms); !s) return s.error();
     NewEvent opened{ni.opened_at, std::string(event_type::kOpened), ni.message, ni.data_json};
@@ -634,6 +636,7 @@ Result<IncidentPage> SqliteStore::ListIncidents(const IncidentQuery& q) {
                      "AND (?3 = 0 OR (CASE state WHEN 'open' THEN 0 ELSE 1 END) > ?4 "
                      "OR ((CASE state WHEN 'open' THEN 0 ELSE 1 END) = ?4 "
                      "AND (opened_at < ?5 OR (opened_at = ?5 AND id < ?6)))) "
+                     "AND (?8 = 2 OR drill = ?8) "
                      "ORDER BY (CASE state WHEN 'open' THEN 0 ELSE 1 END), opened_at DESC, id DESC "
                      "LIMIT ?7");
       if (!sel) return sel.error();
@@ -643,7 +646,10 @@ Result<IncidentPage> SqliteStore::ListIncidents(const IncidentQuery& q) {
           .Int(4, cursor.closed)
           .Int(5, cursor.opened_at)
           .Text(6, cursor.id)
-          .Int(7, static_cast<std::int64_t>(q.limit) + 1);  // one more: is there a next page?
+          .Int(7, static_cast<std::int64_t>(q.limit) + 1)  // one more: is there a next page?
+          .Int(8, q.drills == DrillFilter::kExclude ? 0
+                  : q.drills == DrillFilter::kOnly  ? 1
+                                                    : 2);
       while (true) {
         auto row = sel->Step();
         if (!row) return row.error();
