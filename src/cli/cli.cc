@@ -12,6 +12,7 @@
 
 #include "agent/server.h"
 #include "check/check.h"
+#include "cli/ads.h"
 #include "cli/check.h"
 #include "cli/drill.h"
 #include "cli/plan.h"
@@ -223,6 +224,8 @@ int Main(int argc, char** argv) {
   auto run_response = AddResponseCommand(app, &response_cmd);
   CLI::App* drill_cmd = nullptr;
   auto run_drill = AddDrillCommand(app, &drill_cmd);
+  CLI::App* ads_cmd = nullptr;
+  auto run_ads = AddAdsCommand(app, &ads_cmd);
 
   try {
     app.parse(argc, argv);
@@ -247,6 +250,7 @@ int Main(int argc, char** argv) {
   if (*report_cmd) return run_report();
   if (*response_cmd) return run_response();
   if (*drill_cmd) return run_drill();
+  if (*ads_cmd) return run_ads();
   return kExitUsage;
 }
 

@@ -10,21 +10,31 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "ads/config.h"
+#include "ads/guard.h"
+#include "ads/pause_step.h"
+#include "ads/routes.h"
+#include "api/device_routes.h"
 #include "api/server.h"
 #include "api/tokens.h"
 #include "channels/routes.h"
 #include "channels/runtime.h"
 #include "playbook/check.h"
+#include "playbook/drill.h"
+#include "playbook/drill_routes.h"
 #include "playbook/routes.h"
 #include "playbook/runtime.h"
 #include "report/routes.h"
 #include "store/store.h"
+#include "timers/scheduler.h"
 
 namespace lifeline::serve {
 namespace {
@@ -36,6 +46,55 @@ bool HasIndex(const fs::path& dir) {
   std::error_code ec;
   return fs::is_regular_file(dir / "index.html", ec);
 }
+
+// What the dashboard's device check fetches (GET /v1/device/probes): the enabled platforms'
+// and the control endpoints' `device_probes`.
+api::DeviceCatalog DeviceCatalogFor(const config::Config& config) {
+  api::DeviceCatalog c;
+  for (const auto& p : config.platforms) {
+    if (p.enabled && !p.device_probes.empty()) {
+      c.platforms.push_back({p.id, p.name, p.domain, p.device_probes});
+    }
+  }
+  for (const auto& d : config.device_controls) c.controls.push_back({d.id, d.urls});
+  c.timeout = config.timeout;
+  c.slow = config.slow_threshold;
+  c.public_url = config.api.public_url;
+  return c;
+}
+
+// The order in which serve's parts stop, whichever of them started: requests first, then the
+// timers (their handlers call into the parts), each part's incident subscription before the part,
+// the parts that send through the relay before the relay, the engine last.
+enum class Stage {
+  kServer,
+  kScheduler,
+  kAdsWatch,
+  kAds,
+  kPlaybookWatch,
+  kPlaybook,  // it sends through the relay: stopped before it
+  kRelayWatch,
+  kRelay,
+  kEngine,
+};
+
+// What has started, stopped in Stage order by Run(), or by Abort() when a later part fails to
+// start. (Not from a destructor: the stops refer to parts declared after it.)
+class Shutdown {
+ public:
+  void Add(Stage stage, std::function<void()> stop) { stops_.emplace(stage, std::move(stop)); }
+  void Run() {
+    for (auto& [stage, stop] : stops_) stop();
+    stops_.clear();
+  }
+  core::Status Abort(core::Status why) {
+    Run();
+    return why;
+  }
+
+ private:
+  std::multimap<Stage, std::function<void()>> stops_;
+};
 
 std::string BaseUrl(const boost::asio::ip::tcp::endpoint& ep) {
   auto addr = ep.address();
@@ -107,22 +166,66 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
     }
   }
 
-  // The contingency plan (plan:), checked against the relay's contacts and channels.
-  auto playbook = playbook::PlaybookRuntime::Create(
-      config, *store, **relay, {.data_dir = fs::path(db_path).parent_path().string(), .log = log});
-  if (!playbook.ok()) return playbook.error();
-
   Engine engine(config, *store, eopts);
+  // The process's one scheduler of durable timers (DESIGN.md): the plan's escalations and waits,
+  // the drills' ends, the ads guard's pauses and resumes. Started once every part registered its
+  // handlers; stopped before any part.
+  timers::SchedulerOptions timer_opts;
+  timer_opts.log = log;
+  timers::Scheduler scheduler(&store->Timers(), timer_opts);
+  // The contingency plan (plan:), checked against the relay's contacts and channels. During a
+  // monitoring window after restoration the engine probes the platform at the plan's interval.
+  auto playbook = playbook::PlaybookRuntime::Create(
+      config, *store, **relay,
+      {.data_dir = fs::path(db_path).parent_path().string(),
+       .log = log,
+       .on_monitor =
+           [&engine](const playbook::MonitorWindow& w) {
+             using Interval = std::optional<std::chrono::milliseconds>;
+             const bool faster = w.active && w.probe_interval.count() > 0;
+             for (const std::string& p : w.platforms) {
+               engine.SetProbeInterval(
+                   p, faster ? Interval(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   w.probe_interval))
+                             : std::nullopt);
+             }
+           },
+       .scheduler = &scheduler});
+  if (!playbook.ok()) return playbook.error();
+  // The ads guard (ads:): pauses the campaigns on a failed platform and resumes what it paused;
+  // the plan's `pause: ads` steps run through it.
+  auto ads_config = ads::LoadAdsConfig(config);
+  if (!ads_config.ok()) return ads_config.error();
+  auto guard = ads::Guard::Create(std::move(*ads_config), config, *store, scheduler, {.log = log});
+  if (!guard.ok()) return guard.error();
+  if (!(*guard)->empty() && !(*playbook)->empty()) {
+    if (auto s = (*playbook)->handlers().Register(
+            playbook::StepKind::kPause, std::make_shared<ads::PauseStepHandler>(**guard, *store));
+        !s.ok()) {
+      return s;
+    }
+  }
+  // Drills (POST /v1/drills): fed to the playbook engine only, never to the incident feed.
+  std::optional<playbook::DrillService> drills;
+  if (!(*playbook)->empty()) {
+    playbook::DrillOptions dopts;
+    for (const auto& p : config.platforms) dopts.platform_names[p.id] = p.name;
+    dopts.log = log;
+    drills.emplace(*(*playbook)->plan(), *(*playbook)->engine(), *store, *(*playbook)->scheduler(),
+                   std::move(dopts));
+    if (auto s = drills->Register(); !s.ok()) return s;
+  }
   if (auto s = engine.Start(); !s.ok()) return s;
+  Shutdown shutdown;  // what started, to stop in its order
+  shutdown.Add(Stage::kEngine, [&] { engine.Stop(); });
   // The relay's circuits follow the engine's incidents (a channel whose platform is down is not
   // tried); it starts delivering once it has seen the incidents open now.
   std::unique_ptr<core::IncidentFeed::Subscription> relay_watch = (*relay)->Watch(engine);
+  shutdown.Add(Stage::kRelayWatch, [&] { relay_watch.reset(); });
   if (!(*relay)->empty()) {
-    if (auto s = (*relay)->Start(); !s.ok()) {
-      relay_watch.reset();
-      engine.Stop();
-      return s;
-    }
+    if (auto s = (*relay)->Start(); !s.ok()) return shutdown.Abort(s);
+    // Messages being sent finish and are stored; the rest stay queued for the next start.
+    shutdown.Add(Stage::kRelay, [&] { (*relay)->Stop(); });
   }
   channels::RelayRoutes relay_routes((*relay)->relay(), (*relay)->setup(),
                                      (*relay)->SenderToContacts());
@@ -136,7 +239,11 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   sopts.anonymous_role = role ? *role : api::Role::kViewer;
   sopts.web_root = FindWebRoot(config);
   report::ReportRoutes report_routes(*store);  // GET /v1/incidents/{id}/report
-  sopts.groups = {&relay_routes, &report_routes};
+  // /v1/device/probes and /v1/device/reports: the dashboard's device check and its measured
+  // crowd reports.
+  api::DeviceRoutes device_routes(DeviceCatalogFor(config), *store);
+  ads::AdsRoutes ads_routes(**guard, *store);  // /v1/ads
+  sopts.groups = {&relay_routes, &report_routes, &device_routes, &ads_routes};
   // /v1/plan, /v1/assignments, /v1/incidents/{id}/response, /v1/ack/{token}: with a plan only.
   std::optional<playbook::PlaybookRoutes> plan_routes;
   if (!(*playbook)->empty()) {
@@ -144,23 +251,30 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
                         playbook::Advise(*(*playbook)->plan(), config, (*relay)->setup()));
     sopts.groups.push_back(&*plan_routes);
   }
-  api::Server server(engine, sopts);
-  if (auto s = server.Start(); !s.ok()) {
-    relay_watch.reset();
-    (*relay)->Stop();
-    engine.Stop();
-    return s;
+  std::optional<playbook::DrillRoutes> drill_routes;  // /v1/drills: with a plan only
+  if (drills) {
+    drill_routes.emplace(*drills);
+    sopts.groups.push_back(&*drill_routes);
   }
+  api::Server server(engine, sopts);
+  if (auto s = server.Start(); !s.ok()) return shutdown.Abort(s);
+  shutdown.Add(Stage::kServer, [&] { server.Stop(); });
   const std::string url = BaseUrl(server.endpoint());
   // The plan follows the incidents after the relay's circuits; its links point at this server.
   auto playbook_watch = (*playbook)->Watch(engine);
-  if (auto s = (*playbook)->Start(url); !s.ok()) {
-    server.Stop();
-    playbook_watch.reset();
-    relay_watch.reset();
-    (*relay)->Stop();
-    engine.Stop();
-    return s;
+  shutdown.Add(Stage::kPlaybookWatch, [&] { playbook_watch.reset(); });
+  if (auto s = (*playbook)->Start(url); !s.ok()) return shutdown.Abort(s);
+  shutdown.Add(Stage::kPlaybook, [&] { (*playbook)->Stop(); });
+  // The ads guard follows the incidents too; then the shared scheduler runs everyone's timers.
+  auto ads_watch = (*guard)->Watch(engine);
+  shutdown.Add(Stage::kAdsWatch, [&] { ads_watch.reset(); });
+  if (auto s = (*guard)->Start(); !s.ok()) return shutdown.Abort(s);
+  shutdown.Add(Stage::kAds, [&] { (*guard)->Stop(); });
+  if (auto s = scheduler.Start(); !s.ok()) return shutdown.Abort(s);
+  shutdown.Add(Stage::kScheduler, [&] { scheduler.Stop(); });
+  if (drills) {
+    drills->SetConsoleBase(config.api.public_url.empty() ? url : config.api.public_url);
+    if (auto s = drills->Resume(); !s.ok()) log("drills: resuming: " + s.error().message());
   }
   std::size_t watched = 0;
   for (const auto& p : config.platforms) watched += p.enabled;
@@ -196,13 +310,7 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   std::thread second([&] { signal_io.run(); });
 
   if (options.on_stop) options.on_stop();
-  server.Stop();
-  playbook_watch.reset();
-  (*playbook)->Stop();  // it sends through the relay: stopped first
-  // Messages being sent finish and are stored; the rest stay queued for the next start.
-  relay_watch.reset();
-  (*relay)->Stop();
-  engine.Stop();
+  shutdown.Run();
   store.reset();
   signals.cancel();
   signal_io.stop();

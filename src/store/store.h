@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "core/result.h"
+#include "store/ads.h"
+#include "store/device_reports.h"
 #include "store/outbox.h"
 #include "store/playbook.h"
 #include "store/records.h"
@@ -73,8 +75,9 @@ class Store {
   [[nodiscard]] virtual core::Result<RollupStats> RollupPending(Time now) = 0;
   [[nodiscard]] virtual core::Result<std::vector<MinuteAggregate>> ListAggregates(
       const AggregateQuery& query) = 0;
-  // Deletes samples, aggregates and crowd reports older than their Retention relative to `now`.
-  // Rolls up pending minutes first, so no sample is deleted before it counted in an aggregate.
+  // Deletes samples, aggregates and crowd reports (typed and measured) older than their Retention
+  // relative to `now`. Rolls up pending minutes first, so no sample is deleted before it counted in
+  // an aggregate.
   [[nodiscard]] virtual core::Result<PruneStats> Prune(Time now) = 0;
 
   // ---- Platform state ----
@@ -123,10 +126,13 @@ class Store {
   // holds under concurrency). Clock hours, not a sliding window, so an hourly count is exactly the
   // number of distinct clients that hour. kInvalidArgument when client_key is not a 64-hex key.
   [[nodiscard]] virtual core::Status AddReport(const CrowdReport& report) = 0;
+  // Crowd reports in `range`: the typed ones plus the measured reports (DeviceReports()) whose
+  // device could not reach the platform, which count towards the spike alike.
   [[nodiscard]] virtual core::Result<std::int64_t> CountReports(std::string_view platform,
                                                                 TimeRange range) = 0;
   // Reports per UTC hour in `range` (rounded out to whole hours), oldest first; hours without
   // reports are absent. An empty `platform` means every platform (ordered by hour, platform).
+  // Counted as CountReports counts.
   [[nodiscard]] virtual core::Result<std::vector<HourlyCount>> HourlyReportCounts(
       std::string_view platform, TimeRange range) = 0;
 
@@ -164,6 +170,10 @@ class Store {
   virtual TimerStore& Timers() = 0;
   // The contingency plan's state: lifecycles, runs, steps, assignments, link tokens (playbook.h).
   virtual PlaybookStore& Playbook() = 0;
+  // Measured crowd reports from the dashboard's device check (device_reports.h).
+  virtual DeviceReportStore& DeviceReports() = 0;
+  // The ads guard: campaigns Lifeline changed, their prior state, every call (ads.h).
+  virtual AdsStore& Ads() = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` and its directory, and migrates it to

@@ -12,8 +12,10 @@
 
 #include "store/common.h"
 #include "store/migrations/migrations.h"
+#include "store/sqlite/ads.h"
 #include "store/sqlite/conns.h"
 #include "store/sqlite/db.h"
+#include "store/sqlite/device_reports.h"
 #include "store/sqlite/migrate.h"
 #include "store/sqlite/outbox.h"
 #include "store/sqlite/playbook.h"
@@ -84,6 +86,8 @@ class SqliteStore final : public Store {
         outbox_(NewSqliteOutbox(&conns_)),
         timers_(NewSqliteTimers(&conns_)),
         playbook_(NewSqlitePlaybook(&conns_)),
+        device_reports_(NewSqliteDeviceReports(&conns_)),
+        ads_(NewSqliteAds(&conns_)),
         options_(options) {}
 
   Status Init();
@@ -91,6 +95,8 @@ class SqliteStore final : public Store {
   OutboxStore& Outbox() override { return *outbox_; }
   TimerStore& Timers() override { return *timers_; }
   PlaybookStore& Playbook() override { return *playbook_; }
+  DeviceReportStore& DeviceReports() override { return *device_reports_; }
+  AdsStore& Ads() override { return *ads_; }
 
   Status AddProbeSamples(std::span<const ProbeSample> samples) override;
   Result<std::vector<ProbeSample>> ListProbeSamples(const SampleQuery& query) override;
@@ -155,6 +161,8 @@ class SqliteStore final : public Store {
   std::unique_ptr<OutboxStore> outbox_;      // shares conns_
   std::unique_ptr<TimerStore> timers_;       // shares conns_
   std::unique_ptr<PlaybookStore> playbook_;  // shares conns_
+  std::unique_ptr<DeviceReportStore> device_reports_;  // shares conns_
+  std::unique_ptr<AdsStore> ads_;                      // shares conns_
 
   std::mutex used_mu_;                                 // guards last_marked_
   std::unordered_map<std::string, Time> last_marked_;  // MarkTokenUsed throttle, per token id
@@ -431,13 +439,14 @@ Result<PruneStats> SqliteStore::Prune(Time now) {
         {"DELETE FROM probe_samples WHERE at < ?1", keep.samples, &stats.samples},
         {"DELETE FROM probe_minutes WHERE minute < ?1", keep.aggregates, &stats.aggregates},
         {"DELETE FROM crowd_reports WHERE at < ?1", keep.reports, &stats.reports},
+        {"DELETE FROM device_reports WHERE at < ?1", keep.reports, &stats.reports},
     };
     for (const auto& step : steps) {
       auto del = db.Prepare(step.sql);
       if (!del) return del.error();
       del->Time(1, now - step.keep);
       if (auto s = del->Run(); !s) return s.error();
-      *step.count = db.Changes();
+      *step.count += db.Changes();
     }
     return stats;
   });
@@ -843,8 +852,11 @@ Status SqliteStore::AddReport(const CrowdReport& r) {
 Result<std::int64_t> SqliteStore::CountReports(std::string_view platform, TimeRange range) {
   if (auto v = internal::ValidateRange(range); !v) return v.error();
   return Read("counting crowd reports", [&](Db& db) -> Result<std::int64_t> {
+    // Measured reports count when the device could not reach the platform (device_reports.h).
     auto sel = db.Prepare(
-        "SELECT count(*) FROM crowd_reports WHERE platform = ?1 AND at >= ?2 AND at < ?3");
+        "SELECT (SELECT count(*) FROM crowd_reports WHERE platform = ?1 AND at >= ?2 AND at < ?3) "
+        "+ (SELECT count(*) FROM device_reports WHERE platform = ?1 AND at >= ?2 AND at < ?3 "
+        "AND reached = 0)");
     if (!sel) return sel.error();
     sel->Text(1, platform).Time(2, range.begin).Time(3, range.end);
     if (auto r = sel->Step(); !r) return r.error();
@@ -857,7 +869,9 @@ Result<std::vector<HourlyCount>> SqliteStore::HourlyReportCounts(std::string_vie
   if (auto v = internal::ValidateRange(range); !v) return v.error();
   return Read("counting crowd reports per hour", [&](Db& db) -> Result<std::vector<HourlyCount>> {
     auto sel = db.Prepare(
-        "SELECT platform, hour, count(*) FROM crowd_reports "
+        "SELECT platform, hour, count(*) FROM ("
+        "SELECT platform, hour, at FROM crowd_reports UNION ALL "
+        "SELECT platform, hour, at FROM device_reports WHERE reached = 0) "
         "WHERE (?1 = '' OR platform = ?1) AND at >= ?2 AND at < ?3 "
         "GROUP BY hour, platform ORDER BY hour, platform");
     if (!sel) return sel.error();

@@ -1,0 +1,38 @@
+// The plan's pause step through the ads guard (pause_step.h).
+#include "ads/pause_step.h"
+
+#include <fmt/format.h>
+
+namespace lifeline::ads {
+
+core::Result<std::string> PauseStepHandler::Run(const playbook::StepRequest& r) {
+  const auto* body = r.step ? std::get_if<playbook::PauseStep>(&r.step->body) : nullptr;
+  const bool ads = body == nullptr || body->ads;
+  const bool posts = body != nullptr && body->scheduled_posts;
+  std::string line;
+  if (ads) {
+    if (guard_.empty()) {
+      line = "ads: no ad accounts configured (ads: in the config), nothing paused";
+    } else {
+      PauseRequest p;
+      p.incident_id = r.incident_id;
+      p.failed = guard_.Expand(r.failure.platforms, r.failure.domain, r.failure.domain_wide);
+      p.domain = r.failure.domain;
+      p.verdict = r.failure.verdict;
+      p.policy = "plan:" + r.response;
+      p.by = "plan";
+      // A drill never touches the real campaigns: it shows what would be paused.
+      auto inc = store_.GetIncident(r.incident_id);
+      p.dry_run = inc.ok() && inc->drill;
+      LL_ASSIGN(line, guard_.PauseNow(p, r.key + "/ads"));
+      line = "ads: " + line;
+    }
+  }
+  if (posts) {
+    line += std::string(line.empty() ? "" : "; ") +
+            "scheduled posts: waiting for the content calendar (not available yet)";
+  }
+  return line;
+}
+
+}  // namespace lifeline::ads
