@@ -131,6 +131,16 @@ class Guard {
     core::IncidentNotice notice;
   };
 
+  // A pause or resume by hand: the account and the named campaigns as the platform answers now.
+  struct HandTarget {
+    const AccountConfig* account = nullptr;
+    AdPlatform* client = nullptr;
+    std::map<std::string, Campaign, std::less<>> by_id;
+  };
+  core::Result<HandTarget> ReadForHand(std::string_view account,
+                                       const std::vector<std::string>& campaigns,
+                                       std::string_view by, std::string_view verb);
+
   void Run();
   void Handle(const core::IncidentNotice& n);
   std::vector<std::string> Failed(const core::IncidentNotice& n) const;

@@ -55,11 +55,14 @@ Result<std::vector<Guard::AccountCampaigns>> Guard::List(std::string_view platfo
   return out;
 }
 
-Result<std::vector<HandResult>> Guard::PauseByHand(std::string_view account,
-                                                   const std::vector<std::string>& campaigns,
-                                                   std::string_view by, bool dry_run) {
-  const AccountConfig* a = config_.FindAccount(account);
-  if (a == nullptr) {
+// Under mu_. The account, and every named campaign as the platform answers now; an unknown
+// account or campaign id is an error before anything changes.
+Result<Guard::HandTarget> Guard::ReadForHand(std::string_view account,
+                                             const std::vector<std::string>& campaigns,
+                                             std::string_view by, std::string_view verb) {
+  HandTarget t;
+  t.account = config_.FindAccount(account);
+  if (t.account == nullptr) {
     std::vector<std::string> names;
     for (const auto& x : config_.accounts) names.push_back(x.name);
     auto near = config::Closest(account, names);
@@ -67,35 +70,48 @@ Result<std::vector<HandResult>> Guard::PauseByHand(std::string_view account,
                      near ? fmt::format("did you mean '{}'?", *near) : AccountNames(config_));
   }
   if (campaigns.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "name at least one campaign id to pause");
+    return MakeError(ErrorCode::kInvalidArgument, "name at least one campaign id to {}", verb);
   }
-  if (by.empty()) return MakeError(ErrorCode::kInvalidArgument, "say who pauses (by)");
-  std::lock_guard lock(mu_);
-  AdPlatform* client = Client(a->name);
-  auto now = client->GetCampaigns(campaigns);
-  RecordCalls("", a->name, "read", now.calls, now.failure);
+  if (by.empty()) return MakeError(ErrorCode::kInvalidArgument, "say who {}s (by)", verb);
+  const AccountConfig& a = *t.account;
+  t.client = Client(a.name);
+  auto now = t.client->GetCampaigns(campaigns);
+  RecordCalls("", a.name, "read", now.calls, now.failure);
   if (!now.ok()) {
     return MakeError(now.failure.kind == FailureKind::kPermission ? ErrorCode::kPermissionDenied
                                                                   : ErrorCode::kUnavailable,
-                     "{} ({}) answered {}: {}", a->name, a->kind, FailureKindName(now.failure.kind),
+                     "{} ({}) answered {}: {}", a.name, a.kind, FailureKindName(now.failure.kind),
                      now.failure.message);
   }
-  std::map<std::string, const Campaign*> by_id;
-  for (const Campaign& c : *now.value) by_id[c.id] = &c;
+  for (Campaign& c : *now.value) {
+    std::string id = c.id;
+    t.by_id.emplace(std::move(id), std::move(c));
+  }
   std::vector<std::string> unknown;
   for (const auto& id : campaigns) {
-    if (!by_id.count(id)) unknown.push_back(id);
+    if (!t.by_id.count(id)) unknown.push_back(id);
   }
   if (!unknown.empty()) {
     return MakeError(ErrorCode::kNotFound,
                      "{} has no campaign {} (nothing was changed; `lifeline ads list --platform "
                      "{}` shows its campaigns)",
-                     a->name, fmt::join(unknown, ", "), a->name);
+                     a.name, fmt::join(unknown, ", "), a.name);
   }
+  return t;
+}
+
+Result<std::vector<HandResult>> Guard::PauseByHand(std::string_view account,
+                                                   const std::vector<std::string>& campaigns,
+                                                   std::string_view by, bool dry_run) {
+  std::lock_guard lock(mu_);
+  LL_ASSIGN(HandTarget t, ReadForHand(account, campaigns, by, "pause"));
+  const AccountConfig* a = t.account;
+  AdPlatform* client = t.client;
+  const auto& by_id = t.by_id;
   LL_ASSIGN(auto open, store_.Ads().List({.account = a->name, .open_only = true, .limit = 100000}));
   std::vector<HandResult> out;
   for (const auto& id : campaigns) {
-    const Campaign& c = *by_id[id];
+    const Campaign& c = by_id.at(id);
     HandResult hr{a->name, id, "", ""};
     // What Lifeline paused for an incident stays paused: a person decided.
     int kept = 0;
@@ -165,44 +181,15 @@ Result<std::vector<HandResult>> Guard::PauseByHand(std::string_view account,
 Result<std::vector<HandResult>> Guard::ResumeByHand(std::string_view account,
                                                     const std::vector<std::string>& campaigns,
                                                     std::string_view by, bool dry_run) {
-  const AccountConfig* a = config_.FindAccount(account);
-  if (a == nullptr) {
-    std::vector<std::string> names;
-    for (const auto& x : config_.accounts) names.push_back(x.name);
-    auto near = config::Closest(account, names);
-    return MakeError(ErrorCode::kNotFound, "no ad account '{}' ({})", account,
-                     near ? fmt::format("did you mean '{}'?", *near) : AccountNames(config_));
-  }
-  if (campaigns.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "name at least one campaign id to resume");
-  }
-  if (by.empty()) return MakeError(ErrorCode::kInvalidArgument, "say who resumes (by)");
   std::lock_guard lock(mu_);
-  AdPlatform* client = Client(a->name);
-  auto now = client->GetCampaigns(campaigns);
-  RecordCalls("", a->name, "read", now.calls, now.failure);
-  if (!now.ok()) {
-    return MakeError(now.failure.kind == FailureKind::kPermission ? ErrorCode::kPermissionDenied
-                                                                  : ErrorCode::kUnavailable,
-                     "{} ({}) answered {}: {}", a->name, a->kind, FailureKindName(now.failure.kind),
-                     now.failure.message);
-  }
-  std::map<std::string, const Campaign*> by_id;
-  for (const Campaign& c : *now.value) by_id[c.id] = &c;
-  std::vector<std::string> unknown;
-  for (const auto& id : campaigns) {
-    if (!by_id.count(id)) unknown.push_back(id);
-  }
-  if (!unknown.empty()) {
-    return MakeError(ErrorCode::kNotFound,
-                     "{} has no campaign {} (nothing was changed; `lifeline ads list --platform "
-                     "{}` shows its campaigns)",
-                     a->name, fmt::join(unknown, ", "), a->name);
-  }
+  LL_ASSIGN(HandTarget t, ReadForHand(account, campaigns, by, "resume"));
+  const AccountConfig* a = t.account;
+  AdPlatform* client = t.client;
+  const auto& by_id = t.by_id;
   LL_ASSIGN(auto open, store_.Ads().List({.account = a->name, .open_only = true, .limit = 100000}));
   std::vector<HandResult> out;
   for (const auto& id : campaigns) {
-    const Campaign& c = *by_id[id];
+    const Campaign& c = by_id.at(id);
     HandResult hr{a->name, id, "", ""};
     Failure f;
     if (c.status == CampaignStatus::kActive) {

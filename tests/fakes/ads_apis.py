@@ -233,11 +233,15 @@ class Handler(BaseHTTPRequestHandler):
                     camp = acc["campaigns"][str(change["id"])]
                     if "status" in change:
                         set_status(c["platform"], key[1], camp, change["status"], by="hand")
+                        # An edit: its stamp is never the second of Lifeline's own change.
+                        camp["updated"] = now_iso(time.time() + 1)
                     if "issues" in change:
+                        # The platform's review, not an edit of the campaign: no new stamp.
                         camp["issues"] = list(change["issues"])
-                    camp["updated"] = now_iso(time.time() + 1)
             if "fault" in c:
                 FAULTS.append(dict(c["fault"]))
+            if "hourly" in c:
+                HOURLY.extend(dict(h) for h in c["hourly"])
         return self.answer(200, {"ok": True})
 
     # ---- Meta Marketing API (Graph) ----
