@@ -16,6 +16,7 @@
 #include "cli/check.h"
 #include "cli/drill.h"
 #include "cli/plan.h"
+#include "cli/recovery.h"
 #include "cli/relay.h"
 #include "cli/report.h"
 #include "cli/response.h"
@@ -226,6 +227,8 @@ int Main(int argc, char** argv) {
   auto run_drill = AddDrillCommand(app, &drill_cmd);
   CLI::App* ads_cmd = nullptr;
   auto run_ads = AddAdsCommand(app, &ads_cmd);
+  CLI::App* recovery_cmd = nullptr;
+  auto run_recovery = AddRecoveryCommand(app, &recovery_cmd);
 
   try {
     app.parse(argc, argv);
@@ -251,6 +254,7 @@ int Main(int argc, char** argv) {
   if (*response_cmd) return run_response();
   if (*drill_cmd) return run_drill();
   if (*ads_cmd) return run_ads();
+  if (*recovery_cmd) return run_recovery();
   return kExitUsage;
 }
 

@@ -32,6 +32,8 @@
 #include "playbook/drill_routes.h"
 #include "playbook/routes.h"
 #include "playbook/runtime.h"
+#include "recovery/routes.h"
+#include "recovery/service.h"
 #include "report/routes.h"
 #include "store/store.h"
 #include "timers/scheduler.h"
@@ -205,6 +207,12 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
       return s;
     }
   }
+  // The recovery checklist (GET /v1/recovery/{incident}): after restoration, the campaigns'
+  // figures over the plan's monitoring window against the same hours of the 4 prior weeks.
+  auto recovery_service = recovery::RecoveryService::Create(
+      (*guard)->config(), config, *store,
+      {.monitor_window = recovery::PlanMonitorWindow((*playbook)->plan(), *store)});
+  if (!recovery_service.ok()) return recovery_service.error();
   // Drills (POST /v1/drills): fed to the playbook engine only, never to the incident feed.
   std::optional<playbook::DrillService> drills;
   if (!(*playbook)->empty()) {
@@ -242,8 +250,9 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   // /v1/device/probes and /v1/device/reports: the dashboard's device check and its measured
   // crowd reports.
   api::DeviceRoutes device_routes(DeviceCatalogFor(config), *store);
-  ads::AdsRoutes ads_routes(**guard, *store);  // /v1/ads
-  sopts.groups = {&relay_routes, &report_routes, &device_routes, &ads_routes};
+  ads::AdsRoutes ads_routes(**guard, *store);                    // /v1/ads
+  recovery::RecoveryRoutes recovery_routes(**recovery_service);  // /v1/recovery/{incident}
+  sopts.groups = {&relay_routes, &report_routes, &device_routes, &ads_routes, &recovery_routes};
   // /v1/plan, /v1/assignments, /v1/incidents/{id}/response, /v1/ack/{token}: with a plan only.
   std::optional<playbook::PlaybookRoutes> plan_routes;
   if (!(*playbook)->empty()) {

@@ -31,6 +31,11 @@ LAG = {"seconds": 0.0}
 RECEIVED = []  # every request
 WRITES = []  # every status/budget change that took effect
 FAULTS = []  # pending one-shot faults {"platform", "status", "body", "count"}
+# Hourly figures that differ from the synthetic pattern (history control for the recovery checks):
+# {"platform", "campaign", "from": "2026-11-30T10", "to": "2026-11-30T16" (local hours, "to"
+# excluded), and "impressions"/"clicks"/"spend" (absolute), "factor" (all three scaled),
+# "spend_factor" (spend only: a dearer CPM), or "omit": true (no row: no delivery)}.
+HOURLY = []
 MINOR = {"JPY": 1, "KRW": 1, "CLP": 1, "VND": 1, "IDR": 1, "HUF": 1, "TWD": 1, "ISK": 1}
 
 
@@ -110,6 +115,29 @@ def usage_pct(platform, account):
     hits = [h for h in r["hits"] if t - h < r["window"]]
     reset = int(r["window"] - (t - hits[0]) + 0.999) if hits else 0
     return min(100, int(100 * len(hits) / r["calls"])), reset
+
+
+def adjust_hour(platform, campaign, row):
+    """Applies HOURLY to one synthetic row; False when the hour has no row at all."""
+    label = "%sT%02d" % (row["date"], row["hour"])
+    for o in HOURLY:
+        if o.get("platform") != platform or str(o.get("campaign")) != campaign:
+            continue
+        if not o.get("from", "") <= label < o.get("to", "~"):
+            continue
+        if o.get("omit"):
+            return False
+        if "factor" in o:
+            for k in ("impressions", "clicks", "spend_micros"):
+                row[k] = int(row[k] * float(o["factor"]))
+        if "spend_factor" in o:
+            row["spend_micros"] = int(row["spend_micros"] * float(o["spend_factor"]))
+        for k in ("impressions", "clicks"):
+            if k in o:
+                row[k] = int(o[k])
+        if "spend" in o:
+            row["spend_micros"] = micros_of(o["spend"])
+    return True
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -209,6 +237,7 @@ class Handler(BaseHTTPRequestHandler):
                 RECEIVED.clear()
                 WRITES.clear()
                 FAULTS.clear()
+                HOURLY.clear()
                 LAG["seconds"] = 0.0
             if "lag" in c:
                 LAG["seconds"] = float(c["lag"])
@@ -389,8 +418,10 @@ class Handler(BaseHTTPRequestHandler):
             for h in range(24):
                 imp = 1000 + (seed * 7 + h * 13) % 500
                 spend_micros = imp * 4000  # 4.00 CPM
-                rows.append({"date": day, "hour": h, "impressions": imp, "clicks": imp // 100,
-                             "spend_micros": spend_micros})
+                row = {"date": day, "hour": h, "impressions": imp, "clicks": imp // 100,
+                       "spend_micros": spend_micros}
+                if adjust_hour(platform, c["id"], row):
+                    rows.append(row)
             t = time.strptime(day, "%Y-%m-%d")
             day = time.strftime("%Y-%m-%d", time.gmtime(time.mktime(t) + 86400 + 3600))
         if platform == "meta":
