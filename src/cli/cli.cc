@@ -13,6 +13,7 @@
 #include "agent/server.h"
 #include "check/check.h"
 #include "cli/ads.h"
+#include "cli/calendar.h"
 #include "cli/check.h"
 #include "cli/drill.h"
 #include "cli/plan.h"
@@ -227,6 +228,8 @@ int Main(int argc, char** argv) {
   auto run_drill = AddDrillCommand(app, &drill_cmd);
   CLI::App* ads_cmd = nullptr;
   auto run_ads = AddAdsCommand(app, &ads_cmd);
+  CLI::App* calendar_cmd = nullptr;
+  auto run_calendar = AddCalendarCommand(app, &calendar_cmd);
   CLI::App* recovery_cmd = nullptr;
   auto run_recovery = AddRecoveryCommand(app, &recovery_cmd);
 
@@ -254,6 +257,7 @@ int Main(int argc, char** argv) {
   if (*response_cmd) return run_response();
   if (*drill_cmd) return run_drill();
   if (*ads_cmd) return run_ads();
+  if (*calendar_cmd) return run_calendar();
   if (*recovery_cmd) return run_recovery();
   return kExitUsage;
 }

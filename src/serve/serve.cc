@@ -25,6 +25,8 @@
 #include "api/device_routes.h"
 #include "api/server.h"
 #include "api/tokens.h"
+#include "calendar/calendar.h"
+#include "calendar/routes.h"
 #include "channels/routes.h"
 #include "channels/runtime.h"
 #include "playbook/check.h"
@@ -73,6 +75,8 @@ enum class Stage {
   kScheduler,
   kAdsWatch,
   kAds,
+  kCalendarWatch,
+  kCalendar,  // it sends through the relay: stopped before it
   kPlaybookWatch,
   kPlaybook,  // it sends through the relay: stopped before it
   kRelayWatch,
@@ -213,6 +217,17 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
       (*guard)->config(), config, *store,
       {.monitor_window = recovery::PlanMonitorWindow((*playbook)->plan(), *store)});
   if (!recovery_service.ok()) return recovery_service.error();
+  // The content calendar (calendar:): scheduled posts through the relay's channels, held during
+  // an incident on a channel's platform and released by policy afterwards.
+  std::unique_ptr<calendar::Publisher> publisher = calendar::MakeRelayPublisher((*relay)->relay());
+  auto calendar_config = calendar::LoadCalendarConfig(
+      config, {.channels = (*relay)->relay().ChannelNames(),
+               .check = [&publisher](const std::string& channel, const std::string& text) {
+                 return publisher->Check(channel, text);
+               }});
+  if (!calendar_config.ok()) return calendar_config.error();
+  calendar::Calendar content_calendar(std::move(*calendar_config), *publisher, *store, scheduler,
+                                      {.log = log});
   // Drills (POST /v1/drills): fed to the playbook engine only, never to the incident feed.
   std::optional<playbook::DrillService> drills;
   if (!(*playbook)->empty()) {
@@ -253,6 +268,8 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   ads::AdsRoutes ads_routes(**guard, *store);                    // /v1/ads
   recovery::RecoveryRoutes recovery_routes(**recovery_service);  // /v1/recovery/{incident}
   sopts.groups = {&relay_routes, &report_routes, &device_routes, &ads_routes, &recovery_routes};
+  calendar::CalendarRoutes calendar_routes(content_calendar, *store);  // /v1/calendar
+  sopts.groups.push_back(&calendar_routes);
   // /v1/plan, /v1/assignments, /v1/incidents/{id}/response, /v1/ack/{token}: with a plan only.
   std::optional<playbook::PlaybookRoutes> plan_routes;
   if (!(*playbook)->empty()) {
@@ -279,6 +296,12 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   shutdown.Add(Stage::kAdsWatch, [&] { ads_watch.reset(); });
   if (auto s = (*guard)->Start(); !s.ok()) return shutdown.Abort(s);
   shutdown.Add(Stage::kAds, [&] { (*guard)->Stop(); });
+  // The calendar follows the incidents after the relay's circuits: it asks the relay which
+  // channels an incident stops.
+  auto calendar_watch = content_calendar.Watch(engine);
+  shutdown.Add(Stage::kCalendarWatch, [&] { calendar_watch.reset(); });
+  if (auto s = content_calendar.Start(); !s.ok()) return shutdown.Abort(s);
+  shutdown.Add(Stage::kCalendar, [&] { content_calendar.Stop(); });
   if (auto s = scheduler.Start(); !s.ok()) return shutdown.Abort(s);
   shutdown.Add(Stage::kScheduler, [&] { scheduler.Stop(); });
   if (drills) {

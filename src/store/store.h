@@ -12,6 +12,7 @@
 
 #include "core/result.h"
 #include "store/ads.h"
+#include "store/calendar.h"
 #include "store/device_reports.h"
 #include "store/outbox.h"
 #include "store/playbook.h"
@@ -174,6 +175,8 @@ class Store {
   virtual DeviceReportStore& DeviceReports() = 0;
   // The ads guard: campaigns Lifeline changed, their prior state, every call (ads.h).
   virtual AdsStore& Ads() = 0;
+  // The content calendar: scheduled posts and their parts per channel (calendar.h).
+  virtual CalendarStore& Calendar() = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` and its directory, and migrates it to

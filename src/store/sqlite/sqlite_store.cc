@@ -13,6 +13,7 @@
 #include "store/common.h"
 #include "store/migrations/migrations.h"
 #include "store/sqlite/ads.h"
+#include "store/sqlite/calendar.h"
 #include "store/sqlite/conns.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/device_reports.h"
@@ -88,6 +89,7 @@ class SqliteStore final : public Store {
         playbook_(NewSqlitePlaybook(&conns_)),
         device_reports_(NewSqliteDeviceReports(&conns_)),
         ads_(NewSqliteAds(&conns_)),
+        calendar_(NewSqliteCalendar(&conns_)),
         options_(options) {}
 
   Status Init();
@@ -97,6 +99,7 @@ class SqliteStore final : public Store {
   PlaybookStore& Playbook() override { return *playbook_; }
   DeviceReportStore& DeviceReports() override { return *device_reports_; }
   AdsStore& Ads() override { return *ads_; }
+  CalendarStore& Calendar() override { return *calendar_; }
 
   Status AddProbeSamples(std::span<const ProbeSample> samples) override;
   Result<std::vector<ProbeSample>> ListProbeSamples(const SampleQuery& query) override;
@@ -163,6 +166,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<PlaybookStore> playbook_;  // shares conns_
   std::unique_ptr<DeviceReportStore> device_reports_;  // shares conns_
   std::unique_ptr<AdsStore> ads_;                      // shares conns_
+  std::unique_ptr<CalendarStore> calendar_;            // shares conns_
 
   std::mutex used_mu_;                                 // guards last_marked_
   std::unordered_map<std::string, Time> last_marked_;  // MarkTokenUsed throttle, per token id
