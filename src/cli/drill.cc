@@ -2,7 +2,6 @@
 // through serve's API (/v1/drills), the wait for acknowledgements, and the report.
 #include "cli/drill.h"
 
-#include <date/date.h>
 #include <signal.h>
 
 #include <atomic>
@@ -13,13 +12,13 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "api/http_util.h"
 #include "cli/api_client.h"
 #include "config/config.h"
 #include "playbook/drill.h"
@@ -103,15 +102,14 @@ int Emit(const DrillFlags& f, const std::string& text, const std::string& what) 
   return 0;
 }
 
+// RFC 3339 ("2026-11-28T03:00:00Z", any offset), also with a space for the T and without
+// seconds or zone (then UTC).
 core::Result<std::chrono::system_clock::time_point> ParseAt(const std::string& text) {
-  for (const char* format : {"%FT%TZ", "%FT%RZ", "%F %T", "%F %R"}) {
-    std::istringstream in(text);
-    date::sys_seconds tp;
-    in >> date::parse(format, tp);
-    if (!in.fail() && in.peek() == std::char_traits<char>::eof()) {
-      return std::chrono::system_clock::time_point(tp);
-    }
-  }
+  std::string t = text;
+  if (t.size() > 10 && t[10] == ' ') t[10] = 'T';
+  if (t.size() == 16) t += ":00";  // 2026-11-28T03:00
+  if (t.size() == 19) t += "Z";    // 2026-11-28T03:00:00
+  if (auto at = api::internal::ParseRfc3339(t); at.ok()) return *at;
   return core::MakeError(ErrorCode::kInvalidArgument,
                          "--at {}: write a UTC time such as 2026-11-28T03:00:00Z", text);
 }
