@@ -292,6 +292,14 @@ std::vector<const AccountConfig*> Guard::AccountsFor(const std::vector<std::stri
   return out;
 }
 
+std::string Guard::PolicyFor(const std::vector<std::string>& failed, const std::string& domain,
+                             core::Verdict verdict) const {
+  for (const Policy& p : config_.policies) {
+    if (PolicyMatches(p, failed, domain, verdict)) return p.name;
+  }
+  return "";
+}
+
 const Policy* Guard::FindPolicy(std::string_view name) const {
   for (const Policy& p : config_.policies) {
     if (p.name == name) return &p;

@@ -101,6 +101,11 @@ class Guard {
   [[nodiscard]] core::Result<std::string> PauseNow(const PauseRequest& request,
                                                    std::string_view key);
 
+  // The name of the first configured policy that answers this failure ("" when none does): a
+  // plan step's pause follows its settle time, stagger, resume mode and accounts.
+  std::string PolicyFor(const std::vector<std::string>& failed, const std::string& domain,
+                        core::Verdict verdict) const;
+
   // The failed catalog platforms: `platforms`, and every platform of `domain` when domain_wide.
   std::vector<std::string> Expand(const std::vector<std::string>& platforms,
                                   const std::string& domain, bool domain_wide) const;

@@ -19,7 +19,10 @@ core::Result<std::string> PauseStepHandler::Run(const playbook::StepRequest& r) 
       p.failed = guard_.Expand(r.failure.platforms, r.failure.domain, r.failure.domain_wide);
       p.domain = r.failure.domain;
       p.verdict = r.failure.verdict;
-      p.policy = "plan:" + r.response;
+      // The config's policy for this failure, when there is one (its settle time and resume mode
+      // apply to what the plan paused); else the plan's own, with the defaults.
+      p.policy = guard_.PolicyFor(p.failed, p.domain, p.verdict);
+      if (p.policy.empty()) p.policy = "plan:" + r.response;
       p.by = "plan";
       // A drill never touches the real campaigns: it shows what would be paused.
       auto inc = store_.GetIncident(r.incident_id);
@@ -30,7 +33,8 @@ core::Result<std::string> PauseStepHandler::Run(const playbook::StepRequest& r) 
   }
   if (posts) {
     line += std::string(line.empty() ? "" : "; ") +
-            "scheduled posts: waiting for the content calendar (not available yet)";
+            "scheduled posts: the content calendar holds those due on the failed platforms' "
+            "channels by itself until they are back (docs/calendar.md)";
   }
   return line;
 }

@@ -30,6 +30,7 @@
 
 #include "agent/probe_options.h"
 #include "agent/server.h"
+#include "serve/demo_ads.h"
 #include "serve/demo_plan.h"
 #include "serve/demo_relay.h"
 #include "serve/serve.h"
@@ -358,6 +359,11 @@ core::Status RunDemo(const DemoOptions& options) {
   if (auto s = messaging.Start(); !s.ok()) return s;
   if (auto s = messaging.Configure(config, data_dir); !s.ok()) return s;
   if (auto s = AddDemoPlan(config); !s.ok()) return s;
+  // The ad account: the plan's approval pauses its click-to-WhatsApp campaigns; they resume
+  // kDemoAdsSettle after WhatsApp is back.
+  DemoAds ads(sim_io);
+  if (auto s = ads.Start(); !s.ok()) return s;
+  if (auto s = ads.Configure(config, data_dir, kDemoAdsSettle); !s.ok()) return s;
 
   // The outage script, on the simulators' event loop.
   SimServer& victim = *sims.at(kOutagePlatform);
@@ -422,16 +428,19 @@ core::Status RunDemo(const DemoOptions& options) {
         "demo:   then  once the incident has lasted {}, the contingency plan runs: the team is "
         "alerted on channels that still work, the holding statement goes out on the brand's "
         "Telegram channel, tasks go to the community manager and the head of comms is asked to "
-        "approve pausing the ads; nobody acknowledges the tasks, so {} later they escalate to "
-        "the head of comms (dashboard: the incident's timeline)",
+        "approve pausing the ads (approved, or after 2 min, the ads guard pauses the demo Meta "
+        "account's active campaigns: dashboard Ads); nobody acknowledges the tasks, so {} later "
+        "they escalate to the head of comms (dashboard: the incident's timeline)",
         Human(kDemoPlanAfter), Human(kDemoEscalateAfter)));
     LogLine(fmt::format("demo:   +{}  {} comes back: after {} good rounds the incident closes",
                         Human(options.outage_after + options.outage_for), victim_name,
                         config.serve.machine.close_after));
     LogLine(
         fmt::format("demo:   then  the plan watches {} for {} more (its monitoring window), "
-                    "then marks the incident resolved",
-                    victim_name, Human(kDemoMonitorWindow)));
+                    "then marks the incident resolved; {} after it is back the ads guard resumes "
+                    "the campaigns it paused, and the incident's recovery checklist compares "
+                    "their hourly figures with the last 4 weeks",
+                    victim_name, Human(kDemoMonitorWindow), Human(kDemoAdsSettle)));
     LogLine(fmt::format("demo: open the dashboard at {} (Ctrl-C to stop)", url));
   };
   run.on_stop = [&] {
@@ -452,6 +461,7 @@ core::Status RunDemo(const DemoOptions& options) {
     for (auto& sim : controls) sim->Stop();
     for (auto& a : agents) a->Stop();
     messaging.Stop();
+    ads.Stop();
   });
   sim_work.reset();
   // Connections still open end when their deadlines pass; do not wait for stragglers.

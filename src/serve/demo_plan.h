@@ -17,6 +17,8 @@ namespace lifeline::serve {
 inline constexpr std::chrono::seconds kDemoPlanAfter{15};
 inline constexpr std::chrono::seconds kDemoEscalateAfter{60};  // the plan's least
 inline constexpr std::chrono::seconds kDemoMonitorWindow{30};
+// The demo ads guard resumes what it paused once WhatsApp has been back this long.
+inline constexpr std::chrono::seconds kDemoAdsSettle{20};
 
 // Adds `plan:` to a config DemoMessaging::Configure prepared, with what the plan needs beside
 // it: the brand's Telegram channel (a copy of the team's, posting to the brand's public chat) and

@@ -19,6 +19,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "serve/demo_http.h"
+
 namespace lifeline::serve {
 namespace {
 
@@ -36,13 +38,6 @@ std::string Take(asio::streambuf& buf, std::size_t n) {
 // a WhatsApp number whose requests are never answered (unconfirmed): for trying the outbox page.
 constexpr std::string_view kUnknownChat = "@nowhere";
 constexpr std::string_view kBlackHoleNumber = "15550100099";
-
-std::string HttpAnswer(std::string_view status, const std::string& json) {
-  return fmt::format(
-      "HTTP/1.1 {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
-      "Connection: close\r\n\r\n{}",
-      status, json.size(), json);
-}
 
 }  // namespace
 
@@ -72,28 +67,10 @@ struct DemoMessaging::State : std::enable_shared_from_this<DemoMessaging::State>
   asio::awaitable<void> ServeHttp(tcp::socket socket) {
     auto self = shared_from_this();
     boost::system::error_code ec;
-    asio::streambuf buf(1 << 20);
-    asio::steady_timer deadline(socket.get_executor(), std::chrono::seconds(5));
-    deadline.async_wait([&socket](const boost::system::error_code& e) {
-      if (!e) socket.close();
-    });
-    std::size_t n = co_await asio::async_read_until(socket, buf, "\r\n\r\n",
-                                                    asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return;
-    const std::string head = Take(buf, n);
-    std::size_t length = 0;
-    for (std::string_view key : {"Content-Length: ", "content-length: "}) {
-      if (auto at = head.find(key); at != std::string::npos) {
-        length = std::strtoul(head.c_str() + at + key.size(), nullptr, 10);
-      }
-    }
-    if (length > buf.size()) {
-      co_await asio::async_read(socket, buf, asio::transfer_exactly(length - buf.size()),
-                                asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return;
-    }
-    deadline.cancel();
-    const std::string body = Take(buf, std::min(length, buf.size()));
+    std::optional<DemoRequest> request = co_await ReadDemoRequest(socket);
+    if (!request) co_return;
+    const std::string& head = request->head;
+    const std::string& body = request->body;
     std::string answer;
     if (body.find(kBlackHoleNumber) != std::string::npos) {
       // The demo's black hole: the request arrives, no answer ever leaves (the sender's timeout
@@ -104,31 +81,31 @@ struct DemoMessaging::State : std::enable_shared_from_this<DemoMessaging::State>
     }
     if (head.rfind("POST /bot", 0) == 0 && head.find("/sendMessage ") != std::string::npos &&
         body.find(kUnknownChat) != std::string::npos) {
-      answer = HttpAnswer(
+      answer = DemoAnswer(
           "400 Bad Request",
           R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})");
     } else if (head.rfind("POST /bot", 0) == 0 && head.find("/sendMessage ") != std::string::npos) {
       const int id = ++telegram;
-      answer = HttpAnswer(
+      answer = DemoAnswer(
           "200 OK",
           fmt::format(R"({{"ok":true,"result":{{"message_id":{},"chat":{{"id":-1001000000001,)"
                       R"("type":"channel"}},"date":0}}}})",
                       id));
     } else if (head.rfind("POST /v21.0/", 0) == 0 && head.find("/messages ") != std::string::npos) {
       if (whatsapp_failing.load()) {
-        answer = HttpAnswer("503 Service Unavailable",
+        answer = DemoAnswer("503 Service Unavailable",
                             R"({"error":{"message":"Service temporarily unavailable","type":)"
                             R"("OAuthException","code":2,"fbtrace_id":"demo"}})");
       } else {
         const int id = ++whatsapp;
-        answer = HttpAnswer("200 OK", fmt::format(R"({{"messaging_product":"whatsapp","contacts":)"
+        answer = DemoAnswer("200 OK", fmt::format(R"({{"messaging_product":"whatsapp","contacts":)"
                                                   R"([{{"input":"+15550100001","wa_id":)"
                                                   R"("15550100001"}}],"messages":[{{"id":)"
                                                   R"("wamid.demo{}"}}]}})",
                                                   id));
       }
     } else {
-      answer = HttpAnswer("404 Not Found", R"({"ok":false,"error_code":404})");
+      answer = DemoAnswer("404 Not Found", R"({"ok":false,"error_code":404})");
     }
     co_await asio::async_write(socket, asio::buffer(answer),
                                asio::redirect_error(asio::use_awaitable, ec));
@@ -291,19 +268,7 @@ alerts:
 )",
                                        fmt::arg("wa", *wa), fmt::arg("tg", *tg),
                                        fmt::arg("http", http), fmt::arg("smtp", smtp));
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    return core::MakeError(core::ErrorCode::kInternal, "demo relay config: {}", e.what());
-  }
-  config::yaml::Doc doc{"<demo relay>", {}};
-  for (auto it = root.begin(); it != root.end(); ++it) {
-    const std::string key = it->first.Scalar();
-    std::erase_if(config.sections, [&](const config::PartSection& s) { return s.key == key; });
-    config.sections.push_back({key, doc, {it->first.Mark(), key}, it->second});
-  }
-  return core::Ok();
+  return AddDemoSections(config, yaml, "<demo relay>");
 }
 
 }  // namespace lifeline::serve

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "config/config.h"
+#include "integration/support/lifeline_cli.h"
 #include "integration/support/process.h"
 
 namespace lifeline {
@@ -276,6 +277,61 @@ TEST(ServeDemo, OfficialStatusPageAdmitsTheOutageLateAndIsShownBesideOurVerdict)
             std::string::npos);
   // Only the failing platform's page says so.
   EXPECT_EQ(PlatformView(port, "facebook")["status_page"]["indicator"], "none");
+}
+
+// The demo's ad account: the plan's approval pauses its two active campaigns (not the one paused
+// since October), the guard resumes exactly those once WhatsApp has been back for the settle
+// time, and the incident has a recovery checklist of them.
+TEST(ServeDemo, ThePlansApprovalPausesTheDemoCampaignsAndTheGuardResumesThem) {
+  TempDir dir;
+  const auto port = testing::FreePort();
+  Process demo;
+  ASSERT_NO_FATAL_FAILURE(StartDemo(demo, dir, port, "2", "30"));
+  const std::string server = "http://127.0.0.1:" + std::to_string(port);
+  json approval;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto a = GetJson(port, "/v1/assignments?state=open&kind=approval");
+        if (!a || (*a)["assignments"].empty()) return false;
+        approval = (*a)["assignments"][0];
+        return true;
+      },
+      60s, 200ms))
+      << testing::ReadFile(dir.File("demo.log"));
+  const std::string incident = approval["incident_id"];
+  auto approved = testing::RunLifeline({"response", "approve", approval["id"].get<std::string>(),
+                                        "--as", "kim", "--server", server});
+  ASSERT_EQ(approved.code, 0) << approved.out;
+
+  auto changes = [&](const std::string& state) {
+    std::set<std::string> ids;
+    auto c = GetJson(port, "/v1/ads/changes?incident=" + incident);
+    if (!c) return ids;
+    for (const json& x : (*c)["changes"]) {
+      if (x["state"] == state) ids.insert(x["campaign_id"].get<std::string>());
+    }
+    return ids;
+  };
+  const std::set<std::string> active = {"120210000000001", "120210000000002"};
+  ASSERT_TRUE(WaitFor([&] { return changes("paused") == active; }, 20s, 200ms))
+      << testing::ReadFile(dir.File("demo.log"));
+  auto status = testing::RunLifeline({"ads", "status", "--server", server});
+  EXPECT_EQ(status.code, 0) << status.out;
+  EXPECT_NE(status.out.find("120210000000001"), std::string::npos) << status.out;
+
+  // WhatsApp comes back, the incident closes, and 20 s later both resume; the campaign paused
+  // by someone in October stays as it was.
+  ASSERT_TRUE(WaitFor([&] { return changes("resumed") == active; }, 120s, 500ms))
+      << testing::ReadFile(dir.File("demo.log"));
+  auto campaigns = GetJson(port, "/v1/ads/campaigns");
+  ASSERT_TRUE(campaigns);
+  for (const json& c : (*campaigns)["accounts"][0]["campaigns"]) {
+    EXPECT_EQ(c["status"], active.count(c["id"].get<std::string>()) ? "active" : "paused") << c;
+  }
+  auto recovery = GetJson(port, "/v1/recovery/" + incident);
+  ASSERT_TRUE(recovery) << "GET /v1/recovery/" << incident;
+  EXPECT_EQ((*recovery)["campaigns"].size(), 2u) << recovery->dump();
+  demo.Stop();
 }
 
 TEST(ServeBinary, ServesTheApiAndStopsCleanlyOnSigterm) {

@@ -1,0 +1,362 @@
+// The demo's ad account (demo_ads.h): the part of the Meta Marketing API the guard's Meta client
+// calls (src/ads/meta/meta.h), on loopback, with campaigns whose hourly figures follow a day's
+// curve and stop while a campaign is paused.
+#include "serve/demo_ads.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "api/http_util.h"
+#include "serve/demo_http.h"
+
+namespace lifeline::serve {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using nlohmann::json;
+using Clock = std::chrono::system_clock;
+
+constexpr const char* kAccount = "act_100200300";
+constexpr const char* kVersion = "/v21.0/";
+
+struct DemoCampaign {
+  std::string id;
+  std::string name;
+  bool active = true;
+  std::int64_t daily_budget_cents = 0;
+  double peak_impressions = 0;  // in the evening's busiest hour
+  double cpm_cents = 0;         // cost per 1,000 impressions
+  Clock::time_point updated;
+  // When it was paused: [from, to) intervals, `to` unset while it still is.
+  std::vector<std::pair<Clock::time_point, std::optional<Clock::time_point>>> paused;
+};
+
+std::string GraphTime(Clock::time_point t) {
+  const std::time_t s = Clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+0000", &tm);
+  return buf;
+}
+
+std::string Decimal(double cents) {
+  const auto c = static_cast<std::int64_t>(std::llround(cents));
+  return fmt::format("{}.{:02}", c / 100, c % 100);
+}
+
+// The share of the busiest hour's delivery at hour `h` (UTC): low at night, high in the evening.
+double DayCurve(int h) {
+  constexpr double kCurve[24] = {0.30, 0.22, 0.18, 0.15, 0.15, 0.20, 0.32, 0.48,
+                                 0.60, 0.66, 0.70, 0.74, 0.80, 0.78, 0.74, 0.72,
+                                 0.76, 0.82, 0.90, 0.97, 1.00, 0.92, 0.72, 0.48};
+  return kCurve[h];
+}
+
+// A stable wobble of a few percent per campaign and hour, so the figures look measured.
+double Wobble(const std::string& id, std::int64_t hour) {
+  const std::size_t h = std::hash<std::string>{}(id + std::to_string(hour));
+  return 0.95 + static_cast<double>(h % 1000) / 10000.0;
+}
+
+std::map<std::string, std::string> Params(std::string_view query) {
+  std::map<std::string, std::string> out;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view part = query.substr(0, amp);
+    const auto eq = part.find('=');
+    auto key = api::internal::PercentDecode(part.substr(0, eq), true);
+    auto value =
+        api::internal::PercentDecode(eq == std::string_view::npos ? "" : part.substr(eq + 1), true);
+    if (key && value) out[*key] = *value;
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+std::string GraphError(int code, int subcode, const std::string& message) {
+  json e = {{"message", message},
+            {"type", "GraphMethodException"},
+            {"code", code},
+            {"fbtrace_id", "demo"}};
+  if (subcode != 0) e["error_subcode"] = subcode;
+  return json{{"error", e}}.dump();
+}
+
+}  // namespace
+
+struct DemoAds::State : std::enable_shared_from_this<DemoAds::State> {
+  explicit State(asio::io_context& io) : acceptor(io) {
+    const auto now = Clock::now();
+    campaigns = {
+        {"120210000000001", "Click-to-WhatsApp: winter sale", true, 15000, 5200, 640, now, {}},
+        {"120210000000002", "Instagram reels: new collection", true, 8000, 3100, 510, now, {}},
+        {"120210000000003",
+         "Brand awareness (paused in October)",
+         false,
+         5000,
+         2000,
+         420,
+         now,
+         {{now - std::chrono::hours(24 * 60), std::nullopt}}},
+    };
+  }
+
+  tcp::acceptor acceptor;
+  mutable std::mutex mu;
+  std::vector<DemoCampaign> campaigns;
+
+  DemoCampaign* Find(const std::string& id) {
+    for (auto& c : campaigns) {
+      if (c.id == id) return &c;
+    }
+    return nullptr;
+  }
+
+  static json Json(const DemoCampaign& c) {
+    return {{"id", c.id},
+            {"name", c.name},
+            {"status", c.active ? "ACTIVE" : "PAUSED"},
+            {"effective_status", c.active ? "ACTIVE" : "PAUSED"},
+            {"daily_budget", std::to_string(c.daily_budget_cents)},
+            {"updated_time", GraphTime(c.updated)}};
+  }
+
+  // The share of hour [from, from + 1h) the campaign delivered (was not paused), until `now`.
+  static double ActiveShare(const DemoCampaign& c, Clock::time_point from, Clock::time_point now) {
+    const Clock::time_point to = std::min(from + std::chrono::hours(1), now);
+    if (to <= from) return 0;
+    auto off = Clock::duration::zero();
+    for (const auto& [a, b] : c.paused) {
+      const auto lo = std::max(a, from);
+      const auto hi = std::min(b.value_or(to), to);
+      if (hi > lo) off += hi - lo;
+    }
+    return 1.0 - std::chrono::duration<double>(off) / std::chrono::duration<double>(to - from);
+  }
+
+  json Insights(const DemoCampaign& c, const std::string& since, const std::string& until) {
+    using namespace std::chrono;
+    json rows = json::array();
+    const auto parse = [](const std::string& d) -> std::optional<sys_days> {
+      int y = 0;
+      unsigned m = 0, dd = 0;
+      if (std::sscanf(d.c_str(), "%d-%u-%u", &y, &m, &dd) != 3) return std::nullopt;
+      year_month_day ymd{year{y}, month{m}, day{dd}};
+      if (!ymd.ok()) return std::nullopt;
+      return sys_days{ymd};
+    };
+    auto from = parse(since), to = parse(until);
+    if (!from || !to || *to < *from || *to - *from > days(93)) return rows;
+    const auto now = Clock::now();
+    for (sys_days d = *from; d <= *to; d += days(1)) {
+      const year_month_day ymd{d};
+      const std::string date =
+          fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
+                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+      for (int h = 0; h < 24; ++h) {
+        const Clock::time_point start = d + hours(h);
+        if (start >= now) break;
+        const double share = ActiveShare(c, start, now);
+        const auto hour_index = duration_cast<hours>(start.time_since_epoch()).count();
+        const auto impressions = static_cast<std::int64_t>(
+            std::llround(c.peak_impressions * DayCurve(h) * Wobble(c.id, hour_index) * share));
+        const double spend = static_cast<double>(impressions) * c.cpm_cents / 1000.0;
+        const auto clicks = static_cast<std::int64_t>(std::llround(impressions * 0.012));
+        json row = {{"date_start", date},
+                    {"date_stop", date},
+                    {"hourly_stats_aggregated_by_advertiser_time_zone",
+                     fmt::format("{:02}:00:00 - {:02}:59:59", h, h)},
+                    {"spend", Decimal(spend)},
+                    {"impressions", std::to_string(impressions)},
+                    {"clicks", std::to_string(clicks)}};
+        if (impressions > 0)
+          row["cpm"] = Decimal(spend * 1000.0 / static_cast<double>(impressions));
+        rows.push_back(std::move(row));
+      }
+    }
+    return rows;
+  }
+
+  // One request of the Meta client: {status line, JSON}.
+  std::pair<std::string, std::string> Answer(const DemoRequest& r) {
+    std::string_view target = r.target;
+    if (!target.starts_with(kVersion)) {
+      return {"400 Bad Request", GraphError(2500, 0, "Unknown path components")};
+    }
+    target.remove_prefix(std::string_view(kVersion).size());
+    const auto q = target.find('?');
+    const std::string path(target.substr(0, q));
+    auto params = Params(q == std::string_view::npos ? "" : target.substr(q + 1));
+    if (params["access_token"].empty()) {
+      return {"400 Bad Request", GraphError(190, 0, "An active access token must be used")};
+    }
+    std::lock_guard lock(mu);
+    if (r.method == "GET" && path == std::string(kAccount) + "/campaigns") {
+      json data = json::array();
+      for (const auto& c : campaigns) data.push_back(Json(c));
+      return {"200 OK", json{{"data", data}, {"paging", {{"cursors", {{"after", "end"}}}}}}.dump()};
+    }
+    if (r.method == "GET" && path.empty() && params.count("ids")) {
+      json out = json::object();
+      std::string_view ids = params["ids"];
+      while (!ids.empty()) {
+        const auto comma = ids.find(',');
+        if (const DemoCampaign* c = Find(std::string(ids.substr(0, comma)))) out[c->id] = Json(*c);
+        if (comma == std::string_view::npos) break;
+        ids.remove_prefix(comma + 1);
+      }
+      return {"200 OK", out.dump()};
+    }
+    const auto slash = path.find('/');
+    DemoCampaign* c = Find(path.substr(0, slash));
+    if (c == nullptr) {
+      return {"400 Bad Request",
+              GraphError(100, 33,
+                         "Unsupported get request. Object with ID '" + path.substr(0, slash) +
+                             "' does not exist, cannot be loaded due to missing permissions, or "
+                             "does not support this operation")};
+    }
+    if (r.method == "GET" && slash == std::string::npos) return {"200 OK", Json(*c).dump()};
+    if (r.method == "GET" && path.substr(slash) == "/insights") {
+      json range = json::parse(params["time_range"], nullptr, false);
+      if (!range.is_object()) {
+        return {"400 Bad Request", GraphError(100, 0, "(#100) time_range must be an object")};
+      }
+      json rows = Insights(*c, range.value("since", ""), range.value("until", ""));
+      return {"200 OK", json{{"data", rows}, {"paging", {{"cursors", {{"after", "end"}}}}}}.dump()};
+    }
+    if (r.method == "POST" && slash == std::string::npos) {
+      auto form = Params(r.body);
+      const auto now = Clock::now();
+      if (form.count("status")) {
+        const std::string& s = form["status"];
+        if (s != "ACTIVE" && s != "PAUSED") {
+          return {"400 Bad Request", GraphError(100, 0,
+                                                "(#100) Param status must be one of "
+                                                "{ACTIVE, PAUSED, DELETED, ARCHIVED}")};
+        }
+        const bool active = s == "ACTIVE";
+        if (active != c->active) {
+          if (active && !c->paused.empty()) c->paused.back().second = now;
+          if (!active) c->paused.push_back({now, std::nullopt});
+          c->active = active;
+          c->updated = now;
+        }
+      }
+      if (form.count("daily_budget")) {
+        c->daily_budget_cents = std::atoll(form["daily_budget"].c_str());
+        c->updated = now;
+      }
+      return {"200 OK", R"({"success":true})"};
+    }
+    return {"400 Bad Request", GraphError(2500, 0, "Unknown path components: /" + path)};
+  }
+
+  asio::awaitable<void> Accept() {
+    auto self = shared_from_this();
+    while (acceptor.is_open()) {
+      boost::system::error_code ec;
+      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (!acceptor.is_open()) break;
+        continue;
+      }
+      asio::co_spawn(acceptor.get_executor(), Serve(std::move(s)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> Serve(tcp::socket socket) {
+    auto self = shared_from_this();
+    std::optional<DemoRequest> request = co_await ReadDemoRequest(socket);
+    if (!request) co_return;
+    auto [status, body] = Answer(*request);
+    const std::string answer = DemoAnswer(status, body);
+    boost::system::error_code ec;
+    co_await asio::async_write(socket, asio::buffer(answer),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+  }
+};
+
+DemoAds::DemoAds(asio::io_context& io) : state_(std::make_shared<State>(io)) {}
+DemoAds::~DemoAds() = default;
+
+core::Status DemoAds::Start() {
+  boost::system::error_code ec;
+  const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+  state_->acceptor.open(ep.protocol(), ec);
+  if (!ec) state_->acceptor.bind(ep, ec);
+  if (!ec) state_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return core::MakeError(core::ErrorCode::kUnavailable, "demo ads: cannot listen on {}: {}",
+                           "127.0.0.1", ec.message());
+  }
+  asio::co_spawn(state_->acceptor.get_executor(), state_->Accept(), asio::detached);
+  return core::Ok();
+}
+
+void DemoAds::Stop() {
+  boost::system::error_code ec;
+  state_->acceptor.close(ec);
+}
+
+int DemoAds::active_campaigns() const {
+  std::lock_guard lock(state_->mu);
+  int n = 0;
+  for (const auto& c : state_->campaigns) n += c.active;
+  return n;
+}
+
+core::Status DemoAds::Configure(config::Config& config, const std::string& data_dir,
+                                std::chrono::milliseconds settle) const {
+  const std::string token = (std::filesystem::path(data_dir) / "meta-ads.token").string();
+  {
+    std::ofstream out(token, std::ios::trunc);
+    out << "EAAdemo-marketing-api-access-token\n";
+    if (!out) return core::MakeError(core::ErrorCode::kUnavailable, "cannot write {}", token);
+  }
+  const std::string yaml =
+      fmt::format(R"(
+ads:
+  accounts:
+    demo-meta:
+      type: meta
+      account: {account}
+      currency: USD
+      token: {{ file: {token} }}
+      delivers_on: [facebook, instagram, whatsapp]
+      api_base: http://127.0.0.1:{port}
+      timeout: 3s
+  policies:
+    whatsapp:
+      platforms: [whatsapp]
+      action: ask
+      settle: {settle}s
+)",
+                  fmt::arg("account", kAccount), fmt::arg("token", token),
+                  fmt::arg("port", state_->acceptor.local_endpoint().port()),
+                  fmt::arg("settle", std::max<long long>(1, settle.count() / 1000)));
+  return AddDemoSections(config, yaml, "<demo ads>");
+}
+
+}  // namespace lifeline::serve
