@@ -20,6 +20,7 @@
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -31,6 +32,7 @@
 #include "agent/probe_options.h"
 #include "agent/server.h"
 #include "serve/demo_ads.h"
+#include "serve/demo_http.h"
 #include "serve/demo_plan.h"
 #include "serve/demo_relay.h"
 #include "serve/serve.h"
@@ -242,6 +244,34 @@ config::Config DemoConfig(const std::vector<std::pair<std::string, std::string>>
   return c;
 }
 
+// The demo calendar's `calendar:` section: posts 10 s and 25 s into the outage.
+std::string DemoCalendar(std::chrono::system_clock::time_point now, const DemoOptions& o) {
+  auto at = [&](std::chrono::seconds into) {
+    const std::time_t t = std::chrono::system_clock::to_time_t(now + o.outage_after + into);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return std::string(buf);
+  };
+  return fmt::format(R"(
+calendar:
+  release: {{ policy: publish_now }}
+  posts:
+    winter-sale:
+      text: "Our winter sale starts now: 30% off everything until Sunday."
+      media: [https://brand.example/winter-sale]
+      channels: [brand-whatsapp, brand-telegram]
+      at: {first}
+    store-hours:
+      text: "Reminder: our stores are open until 9 pm all week."
+      channels: [brand-whatsapp, brand-telegram]
+      at: {second}
+)",
+                     fmt::arg("first", at(std::chrono::seconds(10))),
+                     fmt::arg("second", at(std::chrono::seconds(25))));
+}
+
 // ---- the demo ----
 
 core::Status RunDemo(const DemoOptions& options) {
@@ -364,6 +394,13 @@ core::Status RunDemo(const DemoOptions& options) {
   DemoAds ads(sim_io);
   if (auto s = ads.Start(); !s.ok()) return s;
   if (auto s = ads.Configure(config, data_dir, kDemoAdsSettle); !s.ok()) return s;
+  // The content calendar: two posts due during the outage, to the brand's WhatsApp updates and
+  // its Telegram channel; the WhatsApp parts are held and go out as soon as it is back.
+  if (auto s = AddDemoSections(config, DemoCalendar(std::chrono::system_clock::now(), options),
+                               "<demo calendar>");
+      !s.ok()) {
+    return s;
+  }
 
   // The outage script, on the simulators' event loop.
   SimServer& victim = *sims.at(kOutagePlatform);

@@ -233,6 +233,14 @@ channels:
     to: "+15550100001"
     api_base: http://127.0.0.1:{http}
     timeout: 3s
+  brand-whatsapp:
+    # The brand's updates to customers who opted in on WhatsApp (the content calendar posts here).
+    type: whatsapp
+    token: {{ file: {wa} }}
+    phone_number_id: "106540352242922"
+    to: "+15550100002"
+    api_base: http://127.0.0.1:{http}
+    timeout: 3s
   team-telegram:
     type: telegram
     token: {{ file: {tg} }}

@@ -279,10 +279,11 @@ TEST(ServeDemo, OfficialStatusPageAdmitsTheOutageLateAndIsShownBesideOurVerdict)
   EXPECT_EQ(PlatformView(port, "facebook")["status_page"]["indicator"], "none");
 }
 
-// The demo's ad account: the plan's approval pauses its two active campaigns (not the one paused
-// since October), the guard resumes exactly those once WhatsApp has been back for the settle
-// time, and the incident has a recovery checklist of them.
-TEST(ServeDemo, ThePlansApprovalPausesTheDemoCampaignsAndTheGuardResumesThem) {
+// The demo's ad account and calendar: the plan's approval pauses its two active campaigns (not
+// the one paused since October) and the calendar holds the WhatsApp part of the posts due during
+// the outage; once WhatsApp is back the posts go out and, after the settle time, exactly those
+// campaigns resume, with a recovery checklist of them.
+TEST(ServeDemo, TheOutagePausesTheDemoCampaignsAndHoldsPostsAndRestorationUndoesBoth) {
   TempDir dir;
   const auto port = testing::FreePort();
   Process demo;
@@ -319,10 +320,33 @@ TEST(ServeDemo, ThePlansApprovalPausesTheDemoCampaignsAndTheGuardResumesThem) {
   EXPECT_EQ(status.code, 0) << status.out;
   EXPECT_NE(status.out.find("120210000000001"), std::string::npos) << status.out;
 
+  // The calendar's posts due during the outage: out on Telegram, held on WhatsApp.
+  auto part_state = [&](const std::string& post, const std::string& channel) {
+    auto posts = GetJson(port, "/v1/calendar/posts");
+    if (!posts) return std::string();
+    for (const json& p : (*posts)["posts"]) {
+      if (p["id"] != post) continue;
+      for (const json& part : p["parts"]) {
+        if (part["channel"] == channel) return part["state"].get<std::string>();
+      }
+    }
+    return std::string();
+  };
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return part_state("winter-sale", "brand-whatsapp") == "held" &&
+               part_state("winter-sale", "brand-telegram") == "published";
+      },
+      30s, 200ms))
+      << GetJson(port, "/v1/calendar/posts").value_or(json()).dump();
+
   // WhatsApp comes back, the incident closes, and 20 s later both resume; the campaign paused
   // by someone in October stays as it was.
   ASSERT_TRUE(WaitFor([&] { return changes("resumed") == active; }, 120s, 500ms))
       << testing::ReadFile(dir.File("demo.log"));
+  for (const char* post : {"winter-sale", "store-hours"}) {
+    EXPECT_EQ(part_state(post, "brand-whatsapp"), "published") << post << ": released after";
+  }
   auto campaigns = GetJson(port, "/v1/ads/campaigns");
   ASSERT_TRUE(campaigns);
   for (const json& c : (*campaigns)["accounts"][0]["campaigns"]) {
