@@ -90,7 +90,14 @@ int Run(const Flags& f) {
   }
   for (const json& err : c["errors"]) std::cout << "\nerror: " << err.get<std::string>() << "\n";
   std::cout << "\n" << Str(c["conversions"], "note") << "\n";
-  if (c["posts"].is_object() && !c["posts"].value("judged", false)) {
+  if (c["posts"].is_object() && c["posts"].value("judged", false)) {
+    std::cout << Str(c["posts"], "summary") << "\n";
+    for (const json& p : c["posts"].value("parts", json::array())) {
+      std::cout << fmt::format("  [{}] {} on {} (due {}){}\n", Str(p, "outcome"), Str(p, "post"),
+                               Str(p, "channel"), Str(p, "due"),
+                               Str(p, "note").empty() ? "" : ": " + Str(p, "note"));
+    }
+  } else if (c["posts"].is_object()) {
     std::cout << Str(c["posts"], "note") << "\n";
   }
   return code;

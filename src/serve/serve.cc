@@ -25,6 +25,7 @@
 #include "api/device_routes.h"
 #include "api/server.h"
 #include "api/tokens.h"
+#include "calendar/accounting.h"
 #include "calendar/calendar.h"
 #include "calendar/routes.h"
 #include "channels/routes.h"
@@ -213,9 +214,20 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   }
   // The recovery checklist (GET /v1/recovery/{incident}): after restoration, the campaigns'
   // figures over the plan's monitoring window against the same hours of the 4 prior weeks.
-  auto recovery_service = recovery::RecoveryService::Create(
-      (*guard)->config(), config, *store,
-      {.monitor_window = recovery::PlanMonitorWindow((*playbook)->plan(), *store)});
+  recovery::RecoveryOptions recovery_options{
+      .monitor_window = recovery::PlanMonitorWindow((*playbook)->plan(), *store)};
+  if (config.Section("calendar") != nullptr) {
+    // The posts side: what became of every post due during the incident (calendar/accounting.h).
+    recovery_options.posts =
+        [&store](const store::Incident& inc) -> core::Result<recovery::PostsSection> {
+      LL_ASSIGN(auto account,
+                calendar::AccountPosts(store->Calendar(), inc,
+                                       store::FromSystem(std::chrono::system_clock::now())));
+      return recovery::PostsSection{true, std::move(account.body), account.attention};
+    };
+  }
+  auto recovery_service = recovery::RecoveryService::Create((*guard)->config(), config, *store,
+                                                            std::move(recovery_options));
   if (!recovery_service.ok()) return recovery_service.error();
   // The content calendar (calendar:): scheduled posts through the relay's channels, held during
   // an incident on a channel's platform and released by policy afterwards.

@@ -355,6 +355,13 @@ TEST(ServeDemo, TheOutagePausesTheDemoCampaignsAndHoldsPostsAndRestorationUndoes
   auto recovery = GetJson(port, "/v1/recovery/" + incident);
   ASSERT_TRUE(recovery) << "GET /v1/recovery/" << incident;
   EXPECT_EQ((*recovery)["campaigns"].size(), 2u) << recovery->dump();
+  // And the posts due during the outage are accounted for: the WhatsApp parts were held and
+  // released, the Telegram ones went out as planned.
+  const json& posts = (*recovery)["posts"];
+  EXPECT_EQ(posts["judged"], true) << posts.dump();
+  EXPECT_EQ(posts["released"], 2) << posts.dump();
+  EXPECT_EQ(posts["published"], 2) << posts.dump();
+  EXPECT_EQ(posts["attention"], false) << posts.dump();
   demo.Stop();
 }
 
