@@ -286,7 +286,7 @@ TEST_F(CliDrill, TheDryRunNeedsNoServeAndRefusesAnUnknownPlatform) {
       << out;
   ASSERT_EQ(testing::RunCommand(
                 {LIFELINE_BINARY, "drill", "telegram", "--dry-run", "--config", config_}, &out),
-            1)
+            2)
       << out;
   EXPECT_NE(out.find("no response of the plan answers an outage of Telegram"), std::string::npos)
       << out;
