@@ -194,8 +194,6 @@ class Engine {
   [[nodiscard]] core::Status SetLinkBase(std::string base);
 
   const Plan& plan() const { return plan_; }
-  // The scheduler its timers run on (for /metrics: timers/metrics.h).
-  const timers::Scheduler& scheduler() const { return scheduler_; }
 
  private:
   struct Ctx;

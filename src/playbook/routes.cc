@@ -8,7 +8,6 @@
 #include "api/store_json.h"
 #include "core/types.h"
 #include "playbook/links.h"
-#include "timers/metrics.h"
 
 namespace lifeline::playbook {
 namespace {
@@ -441,8 +440,5 @@ Result<api::PartResponse> PlaybookRoutes::LinkRedeem(const api::PartRequest& r) 
                             {"by", done.by},
                             {"assignment", AssignmentJson(done.assignment)}}};
 }
-
-// The playbook's timers (escalations, approval timeouts, waits): how late they fire.
-std::string PlaybookRoutes::Metrics() { return timers::SchedulerMetrics(engine_.scheduler()); }
 
 }  // namespace lifeline::playbook

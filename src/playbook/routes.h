@@ -39,8 +39,6 @@ class PlaybookRoutes final : public api::RouteGroup {
   // adds to a timeline: the console and the incident page follow the response without polling.
   std::unique_ptr<api::Backend::Subscription> Subscribe(
       std::function<void(const api::LiveEvent&)> sink) override;
-  // lifeline_timer_lateness_seconds and the other timer lines (timers/metrics.h).
-  std::string Metrics() override;
 
  private:
   core::Result<api::PartResponse> Plan_(const api::PartRequest& r);

@@ -39,6 +39,7 @@
 #include "recovery/service.h"
 #include "report/routes.h"
 #include "store/store.h"
+#include "timers/metrics.h"
 #include "timers/scheduler.h"
 
 namespace lifeline::serve {
@@ -67,6 +68,17 @@ api::DeviceCatalog DeviceCatalogFor(const config::Config& config) {
   c.public_url = config.api.public_url;
   return c;
 }
+
+// /metrics for the process's one timer scheduler (timers/metrics.h), whichever parts use it.
+class TimerMetrics final : public api::RouteGroup {
+ public:
+  explicit TimerMetrics(const timers::Scheduler& scheduler) : scheduler_(scheduler) {}
+  std::vector<api::PartRoute> Routes() override { return {}; }
+  std::string Metrics() override { return timers::SchedulerMetrics(scheduler_); }
+
+ private:
+  const timers::Scheduler& scheduler_;
+};
 
 // The order in which serve's parts stop, whichever of them started: requests first, then the
 // timers (their handlers call into the parts), each part's incident subscription before the part,
@@ -282,6 +294,8 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   sopts.groups = {&relay_routes, &report_routes, &device_routes, &ads_routes, &recovery_routes};
   calendar::CalendarRoutes calendar_routes(content_calendar, *store);  // /v1/calendar
   sopts.groups.push_back(&calendar_routes);
+  TimerMetrics timer_metrics(scheduler);  // lifeline_timer_* on /metrics
+  sopts.groups.push_back(&timer_metrics);
   // /v1/plan, /v1/assignments, /v1/incidents/{id}/response, /v1/ack/{token}: with a plan only.
   std::optional<playbook::PlaybookRoutes> plan_routes;
   if (!(*playbook)->empty()) {

@@ -362,6 +362,13 @@ TEST(ServeDemo, TheOutagePausesTheDemoCampaignsAndHoldsPostsAndRestorationUndoes
   EXPECT_EQ(posts["released"], 2) << posts.dump();
   EXPECT_EQ(posts["published"], 2) << posts.dump();
   EXPECT_EQ(posts["attention"], false) << posts.dump();
+  // The timers all this ran on (the plan's, the guard's, the calendar's) are on /metrics.
+  auto metrics = Get(port, "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("lifeline_timer_lateness_seconds_count"), std::string::npos);
+  EXPECT_NE(metrics->body.find("lifeline_timer_runs_total{outcome=\"completed\"}"),
+            std::string::npos)
+      << metrics->body.substr(0, 2000);
   demo.Stop();
 }
 
