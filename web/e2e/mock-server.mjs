@@ -10,11 +10,15 @@
 // The device check (e2e/mock-device.mjs) answers its device probes at /__mock/device/....
 // The contingency plan (e2e/mock-playbook.mjs) runs its response on the WhatsApp incident;
 // --monitor-window SECONDS (default 10) is its monitoring window after the restoration.
+// The ads guard and the recovery checklist (e2e/mock-ads.mjs) pause the simulated Meta campaigns
+// on the WhatsApp incident (--ads-min-duration, default 3 s) and resume them --ads-settle seconds
+// (default 12) after it closes.
 
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createMockAds } from "./mock-ads.mjs";
 import { createMockDevice } from "./mock-device.mjs";
 import { createMockPlaybook } from "./mock-playbook.mjs";
 import { createMockRelay } from "./mock-relay.mjs";
@@ -22,7 +26,7 @@ import { createMockRelay } from "./mock-relay.mjs";
 const here = dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
-  const o = { listen: "127.0.0.1:8090", outageAfter: 5, outageFor: 20, interval: 5, anonymousRole: "operator", token: "", dist: resolve(here, "../dist"), ping: 15, monitorWindow: 10 };
+  const o = { listen: "127.0.0.1:8090", outageAfter: 5, outageFor: 20, interval: 5, anonymousRole: "operator", token: "", dist: resolve(here, "../dist"), ping: 15, monitorWindow: 10, adsSettle: 12, adsMinDuration: 3 };
   const secs = (v) => {
     const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v);
     if (!m) throw new Error(`bad duration ${v}`);
@@ -41,6 +45,8 @@ function parseArgs(argv) {
     else if (a === "--dist") o.dist = resolve(v());
     else if (a === "--ping") o.ping = secs(v());
     else if (a === "--monitor-window") o.monitorWindow = secs(v());
+    else if (a === "--ads-settle") o.adsSettle = secs(v());
+    else if (a === "--ads-min-duration") o.adsMinDuration = secs(v());
     else throw new Error(`unknown flag ${a}`);
   }
   return o;
@@ -195,6 +201,15 @@ const playbook = createMockPlaybook({
   monitorWindowS: opt.monitorWindow,
 });
 
+// The ads guard: its ads_* timeline entries go out live as incident_event messages.
+const ads = createMockAds({
+  iso,
+  timeline: (incId, type, message, data) => addEvent(incId, type, message, data),
+  incident: (id) => incidents.get(id),
+  minDurationS: opt.adsMinDuration,
+  settleS: opt.adsSettle,
+});
+
 let openIncident = null;
 function round() {
   const t = Date.now();
@@ -210,6 +225,7 @@ function round() {
         broadcast("incident", openIncident);
         relay.onIncident(openIncident);
         playbook.onIncident(openIncident);
+        ads.onIncident(openIncident);
         addEvent(incId, "opened", "WhatsApp: outage (tcp/refused) confirmed by 2 of 2 vantage points");
         addEvent(incId, "evidence", "here: connect to 127.0.0.1:8443 refused");
       } else if (v.verdict === "outage" && openIncident) {
@@ -225,6 +241,7 @@ function round() {
         broadcast("incident", inc);
         relay.onIncident(inc);
         playbook.onIncident(inc);
+        ads.onIncident(inc);
         openIncident = null;
       }
       v.incident_id = openIncident?.id ?? null;
@@ -350,6 +367,7 @@ const server = createServer(async (req, res) => {
     }
     if (relay.handles(p)) return relay.handle(req, res, url, { need, send, err, body });
     if (playbook.handles(p)) return playbook.handle(req, res, url, { need, send, err, body });
+    if (ads.handles(p)) return ads.handle(req, res, url, { need, send, err, body });
     if (req.method !== "GET") return err(res, 405, "invalid_argument", "method not allowed");
     if (!need(req, res, 1)) return;
     if (p === "/v1/events") {

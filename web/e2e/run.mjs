@@ -12,6 +12,7 @@ import { ARTIFACTS, MOCK_OPERATOR_TOKEN, WEB, Runner, Server, assert, freePort, 
 import { registerOutboxTests } from "./outbox.mjs";
 import { registerConsoleTests } from "./console.mjs";
 import { registerDeviceTests } from "./device.mjs";
+import { registerAdsTests } from "./ads.mjs";
 
 const OBSERVER_DOWN_TITLE =
   "The problem is on this side: this machine's connection is down — platforms cannot be judged";
@@ -379,6 +380,10 @@ registerOutboxTests(t, { outageAfter, outageFor, interval });
 // The contingency plan's views (incident console, plan page, acknowledgement links): last, as
 // they leave the dashboard for a link's own page.
 registerConsoleTests(t, { outageAfter, outageFor, interval });
+
+// The ads page and the recovery checklist: they restart the server for an outage of their own and
+// follow the ad campaigns through it (a server without ad accounts: nothing to show).
+registerAdsTests(t, { outageAfter, outageFor, interval });
 
 // The device check ("Is it my phone?"): last, as it restarts the server with an outage of its own
 // and finally stops it to open the page from the service worker alone.

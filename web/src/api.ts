@@ -2,6 +2,11 @@
 // localStorage and goes out as a Bearer header on every call.
 
 import type {
+  AdAccountCampaigns,
+  AdCall,
+  AdChange,
+  AdHandResult,
+  AdsOverview,
   Assignment,
   ChannelHealth,
   CheckReport,
@@ -20,6 +25,7 @@ import type {
   Plan,
   PlatformView,
   PlatformsBody,
+  RecoveryChecklist,
   ReportAccepted,
   SendMessage,
   StatusPageFull,
@@ -177,3 +183,33 @@ export async function fetchReport(incident: string, format: "html" | "md"): Prom
   const type = format === "html" ? "text/html;charset=utf-8" : "text/markdown;charset=utf-8";
   return new Blob([await res.arrayBuffer()], { type });
 }
+
+// The ads guard's routes (src/ads/routes.cc). GET /v1/ads/campaigns and the actions call the ad
+// platforms (seconds, and their rate limits); pause and resume need the operator role.
+export interface AdChangesQuery {
+  incident?: string;
+  state?: string;
+  open?: boolean;
+  account?: string;
+  limit?: number;
+}
+
+export const adsApi = {
+  overview: () => call<AdsOverview>("GET", "/v1/ads"),
+  campaigns: (platform = "") => call<{ accounts: AdAccountCampaigns[] }>("GET", `/v1/ads/campaigns${platform ? `?platform=${enc(platform)}` : ""}`),
+  changes: (q: AdChangesQuery = {}) => {
+    const parts = Object.entries(q).filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => `${k}=${enc(String(v))}`);
+    return call<{ changes: AdChange[] }>("GET", `/v1/ads/changes${parts.length ? `?${parts.join("&")}` : ""}`);
+  },
+  calls: (incident: string, after = 0) => {
+    const parts = [incident ? `incident=${enc(incident)}` : "", after ? `after=${after}` : ""].filter(Boolean);
+    return call<{ calls: AdCall[] }>("GET", `/v1/ads/calls${parts.length ? `?${parts.join("&")}` : ""}`);
+  },
+  act: (action: "pause" | "resume", body: { account: string; campaigns: string[]; by: string; dry_run?: boolean }) =>
+    call<{ results: AdHandResult[]; dry_run: boolean }>("POST", `/v1/ads/${action}`, body),
+};
+
+// The recovery checklist (src/recovery/routes.cc): answers are reused for 60 s unless `fresh`.
+export const recoveryApi = {
+  checklist: (incident: string, fresh = false) => call<RecoveryChecklist>("GET", `/v1/recovery/${enc(incident)}${fresh ? "?fresh=true" : ""}`),
+};

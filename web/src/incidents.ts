@@ -1,12 +1,14 @@
 // The incidents list (open first) and one incident's view: its head, the plan's response (the
-// console, src/console.ts) and its timeline, all kept live.
+// console, src/console.ts), the recovery checklist once closed (src/recoveryview.ts) and its
+// timeline, all kept live.
 
 import { app, platformName } from "./app";
 import { api, ApiError } from "./api";
 import { closeConsole, consoleSection, openConsole } from "./console";
 import { h } from "./dom";
 import { eventLook, formatClock, formatDuration, humanize, verdictLook } from "./format";
-import { mergeEvents } from "./state";
+import { closeRecovery, openRecovery, recoverySection, setRecoveryIncident } from "./recoveryview";
+import { mergeEvents, timelineAfter } from "./state";
 import type { Incident } from "./types";
 
 const dialog = () => document.getElementById("incident") as HTMLDialogElement;
@@ -21,6 +23,7 @@ export function closeIncident(): void {
   if (dialog().open) dialog().close();
   openId = null;
   closeConsole();
+  closeRecovery();
 }
 
 export function setIncidentsError(msg: string): void {
@@ -60,6 +63,7 @@ export async function openIncidentView(id: string, openPlatform: (id: string) =>
       h("div", { id: "incident-head", class: "details-head" }, h("h2", { id: "incident-name" }, "Incident")),
       h("button", { type: "button", class: "close quiet", "aria-label": "Close incident", onclick: () => d.close() }, "✕")),
     consoleSection(),
+    recoverySection(),
     h("section", { "aria-labelledby": "timeline-title" },
       h("h3", { id: "timeline-title" }, "Timeline"),
       h("ol", { id: "timeline", class: "timeline", "data-testid": "timeline" }, h("li", { class: "muted" }, "Loading…"))),
@@ -68,10 +72,14 @@ export async function openIncidentView(id: string, openPlatform: (id: string) =>
   if (!d.dataset.wired) {
     // Closed by the user (Esc, ✕) or by routing: the console stops polling.
     d.dataset.wired = "1";
-    d.addEventListener("close", () => closeConsole());
+    d.addEventListener("close", () => {
+      closeConsole();
+      closeRecovery();
+    });
   }
   (d.querySelector(".close") as HTMLElement | null)?.focus();
   openConsole(id, { isOpen: () => incidentOpenFor() === id, refreshTimeline: () => refreshTimeline(id) });
+  openRecovery(id, () => incidentOpenFor() === id);
   try {
     const [inc, events] = await Promise.all([api.incident(id), api.incidentEvents(id)]);
     if (openId !== id) return;
@@ -89,11 +97,12 @@ export async function openIncidentView(id: string, openPlatform: (id: string) =>
   }
 }
 
-// New entries since the newest one shown: the plan writes its own to the timeline without a live
-// event, so the console asks for them while the incident is open.
+// New entries since the last one shown before a gap: some parts (the ads guard, the calendar)
+// write to the timeline without a live event, so the console asks for them while the incident is
+// open.
 async function refreshTimeline(id: string): Promise<void> {
   const have = app.state.timelines.get(id) ?? [];
-  const after = have.reduce((m, e) => Math.max(m, e.seq), 0);
+  const after = timelineAfter(have);
   const body = await api.incidentEvents(id, after);
   if (!body.events?.length || openId !== id) return;
   const timelines = new Map(app.state.timelines);
@@ -108,6 +117,7 @@ export function renderIncidentHead(inc: Incident | undefined, openPlatform: (id:
   openPlatformFn = openPlatform;
   const head = document.getElementById("incident-head");
   if (!inc || !head || inc.id !== openId) return;
+  setRecoveryIncident(inc);
   const look = verdictLook(inc.verdict);
   const open = inc.state === "open";
   const now = Date.now();

@@ -1,9 +1,11 @@
 // Wires the dashboard together: loads the board, keeps it live over /v1/events, and routes
-// #/platform/<id> and #/incident/<id> to their panels (so both can be linked to), #/plan to the
-// contingency plan and /ack/<token> (or #/ack/<token>) to an acknowledgement link's page.
+// #/platform/<id> and #/incident/<id> to their panels (so both can be linked to), #/ads to the ads
+// guard's page, #/plan to the contingency plan and /ack/<token> (or #/ack/<token>) to an
+// acknowledgement link's page.
 
 import "./style.css";
 import { initAck, showAck } from "./ack";
+import { initAds, onAdsLive, reloadAds, showAds } from "./adspage";
 import { ApiError, api } from "./api";
 import { app, hideNotice, initTokenDialog, openTokenDialog, showNotice, tokenProblem } from "./app";
 import { refreshAllHistories, refreshHistory, renderBoard, updateTile } from "./board";
@@ -16,6 +18,7 @@ import { closeIncident, incidentOpenFor, openIncidentView, renderIncidentHead, r
 import { LiveStream, type LiveState } from "./live";
 import { initRelay, onRelayMessage, onRelayResync } from "./outbox";
 import { markNav, pageFor } from "./pages";
+import { onRecoveryLive } from "./recoveryview";
 import { initPlan, reloadPlan, showPlan } from "./plan";
 import { ackTokenFrom } from "./playbook";
 import { fillReportPlatforms, initReportForm } from "./report";
@@ -44,6 +47,7 @@ function routePage(): void {
   if (page === "board") document.title = "Lifeline — is it down for everyone?";
   markNav(page);
   showPlan(page === "plan");
+  showAds(page === "ads");
   showDevice(page === "device");
   showAck(page === "ack" ? ackTokenFrom(location) : "");
 }
@@ -192,11 +196,14 @@ const stream = new LiveStream("/v1/events", {
       void loadAll();
       onRelayResync();
       reloadPlan();
+      reloadAds();
     }, 100);
   },
   onMessage: (m) => {
     onRelayMessage(m); // the outbox page and the channel strip
     onConsoleLive(m); // the open incident's response
+    onAdsLive(m); // the ads page (the guard's ads_* timeline entries)
+    onRecoveryLive(m); // the open incident's recovery checklist
     const { state, change } = applyMessage(app.state, m);
     app.state = state;
     if (change.platform) {
@@ -271,6 +278,7 @@ function start(): void {
   initTokenDialog();
   initReportForm();
   initRelay();
+  initAds();
   initPlan();
   initDevice();
   initAck();
@@ -279,6 +287,7 @@ function start(): void {
     hideNotice();
     void loadAll();
     reloadPlan();
+    reloadAds();
     stream.start();
   };
   setInterval(tick, 5000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyMessage, arrange, emptyState, loadPlatforms, mergeEvents, sortIncidents, summarize, upsertIncident } from "./state";
+import { applyMessage, arrange, emptyState, loadPlatforms, mergeEvents, sortIncidents, summarize, timelineAfter, upsertIncident } from "./state";
 import type { Incident, PlatformView } from "./types";
 
 function view(id: string, domain: string, verdict = "up", extra: Partial<PlatformView> = {}): PlatformView {
@@ -116,5 +116,15 @@ describe("incidents and timelines", () => {
   it("merges events by seq", () => {
     const e = (seq: number, message = "") => ({ seq, at: "t", type: "evidence", message });
     expect(mergeEvents([e(1), e(3)], [e(2), e(3, "again")]).map((x) => [x.seq, x.message])).toEqual([[1, ""], [2, ""], [3, "again"]]);
+  });
+});
+
+describe("timelineAfter", () => {
+  const ev = (seq: number) => ({ seq, at: "", type: "x", message: "" });
+  it("asks after the last entry before the first gap, so entries stored without a live event are not skipped", () => {
+    expect(timelineAfter([])).toBe(0);
+    expect(timelineAfter([ev(1), ev(2), ev(3)])).toBe(3);
+    // 4 and 5 were stored without a live event; 6 was pushed live.
+    expect(timelineAfter([ev(1), ev(2), ev(3), ev(6)])).toBe(3);
   });
 });

@@ -115,6 +115,16 @@ export function mergeEvents(have: IncidentEvent[], more: IncidentEvent[]): Incid
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
+// Where to ask for more of a timeline (GET .../events?after=N): the last entry before the first
+// gap. Entries stored without a live event (the ads guard's, the calendar's) can sit between
+// entries that were pushed, and asking after the newest one shown would skip them for good.
+export function timelineAfter(events: IncidentEvent[]): number {
+  const seqs = new Set(events.map((e) => e.seq));
+  let n = 0;
+  while (seqs.has(n + 1)) n++;
+  return n;
+}
+
 export type Arrangement = "domain" | "severity" | "name";
 
 export interface Group {

@@ -485,3 +485,167 @@ export interface LinkRedeemed {
   by: string;
   assignment: Assignment;
 }
+
+// ---- the ads guard (src/ads/routes.cc; docs/ads.md "The API") ---------------------------------
+
+export interface AdAccount {
+  name: string;
+  platform: "meta" | "google" | "tiktok" | string; // the ad platform's kind
+  account: string;
+  currency: string;
+  delivers_on: string[]; // catalog platforms
+}
+
+export interface AdPolicy {
+  name: string;
+  platforms: string[];
+  domains: string[];
+  verdicts: string[];
+  min_duration_ms: number;
+  action: "pause" | "ask" | "none" | string;
+  settle_ms: number;
+  stagger_ms: number;
+  resume: "auto" | "manual" | string;
+  accounts: string[];
+}
+
+export type AdChangeState = "pausing" | "paused" | "resuming" | "resumed" | "kept" | "failed" | "dry_run";
+
+// One campaign Lifeline set out to pause, with its state before.
+export interface AdChange {
+  id: number;
+  incident_id: string | null; // null: paused by hand outside any incident
+  account: string;
+  platform: string;
+  campaign_id: string;
+  campaign_name: string;
+  policy: string; // a guard policy, "plan:<response>", or "hand"
+  by: string; // "lifeline", "plan", "api:ana", "cli:ana", or a name
+  state: AdChangeState | string;
+  prior: { status: string; effective_status: string; budget: string | null; budget_kind: string; currency: string };
+  note: string;
+  paused_at: string | null;
+  resume_due: string | null;
+  resumed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AdsOverview {
+  configured: boolean;
+  dry_run: boolean;
+  accounts: AdAccount[];
+  policies: AdPolicy[];
+  open: AdChange[]; // pausing, paused, resuming
+}
+
+export interface AdCampaign {
+  id: string;
+  name: string;
+  status: "active" | "paused" | "other" | string;
+  platform_status: string;
+  effective_status: string;
+  issues: string[];
+  budget: string | null; // decimal, in `currency`
+  currency?: string;
+  budget_kind: string;
+  updated: string;
+}
+
+export interface AdFailure {
+  kind: string;
+  code: string;
+  message: string;
+  retry_after_ms?: number;
+}
+
+export interface AdAccountCampaigns {
+  account: string;
+  platform: string;
+  delivers_on: string[];
+  campaigns: AdCampaign[];
+  error: AdFailure | null;
+}
+
+export interface AdCall {
+  id: number;
+  incident_id: string | null;
+  account: string;
+  op: string;
+  method: string;
+  path: string;
+  request: string;
+  status: number;
+  answer: string;
+  usage: string;
+  took_ms: number;
+  failure: string | null;
+  at: string;
+}
+
+export interface AdHandResult {
+  account: string;
+  campaign_id: string;
+  outcome: string; // "paused", "resumed", "already paused", "kept paused", "would pause", "failed", ...
+  detail: string;
+}
+
+// ---- the recovery checklist (src/recovery/service.cc ChecklistJson; docs/recovery.md) ----------
+
+export interface RecoveryHour {
+  hour: string; // "2026-11-27T10:00" in the account's local time
+  expected: number;
+  low: number;
+  high: number;
+  actual: number | null;
+  z: number | null;
+  flag: "high" | "low" | null;
+  p?: number;
+}
+
+export interface RecoveryMetric {
+  expected: number;
+  actual: number;
+  high_hours: number;
+  low_hours: number;
+  hours: RecoveryHour[];
+}
+
+export type RecoveryVerdict = "ok" | "attention" | "pending" | "not_judged";
+
+export interface RecoveryCampaign {
+  account: string;
+  platform: string;
+  campaign_id: string;
+  name: string;
+  source: "paused_by_lifeline" | "active_on_failed_platform" | string;
+  change_state: string | null;
+  status: string;
+  effective_status: string;
+  resumed_at: string | null;
+  time_zone: string;
+  currency: string;
+  budget: { daily: number | null; overdelivery_allowance: number | null; days: { day: string; spent: number; cap: number; projected: number }[] };
+  verdict: RecoveryVerdict | string;
+  flags: { kind: string; message: string }[];
+  sentence: string;
+  history_weeks: number;
+  judged_hours: number;
+  pending_hours: number;
+  metrics: Partial<Record<"spend" | "impressions" | "clicks" | "cpm", RecoveryMetric>>;
+  conversions: { judged: boolean; note: string };
+  error: string | null;
+}
+
+export interface RecoveryChecklist {
+  incident_id: string;
+  title: string;
+  checked_at: string;
+  status: "ok" | "attention" | "pending" | "open" | "no_campaigns" | string;
+  summary: string;
+  window: { from: string | null; until: string | null; hours: number; source: string };
+  campaigns: RecoveryCampaign[];
+  conversions: { judged: boolean; note: string };
+  posts: { judged: boolean; attention: boolean; note?: string; [k: string]: unknown };
+  errors: string[];
+}
