@@ -212,7 +212,8 @@ TEST(ServeDemo, TheIncidentAlertFailsOverAroundWhatsAppWithoutTryingIt) {
   auto health = GetJson(port, "/v1/channels");
   ASSERT_TRUE(health);
   for (const auto& c : (*health)["channels"]) {
-    EXPECT_EQ(c["circuit"], c["name"] == "team-whatsapp" ? "open" : "closed") << c.dump();
+    // Every channel riding WhatsApp (the team's and the brand's updates), and only those.
+    EXPECT_EQ(c["circuit"], c["platform"] == "whatsapp" ? "open" : "closed") << c.dump();
   }
   // The route is on the incident's timeline too.
   ASSERT_TRUE(WaitFor(
