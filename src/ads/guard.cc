@@ -335,10 +335,18 @@ void Guard::Timeline(const std::string& incident, std::string_view type, std::st
   e.type = std::string(type);
   e.message = std::move(message);
   e.data_json = data.dump();
-  if (auto r = store_.AppendEvent(incident, e); !r.ok()) {
+  auto stored = store_.AppendEvent(incident, e);
+  if (!stored.ok()) {
     Log(fmt::format("ads guard: cannot add to the timeline of {}: {}", incident,
-                    r.error().message()));
+                    stored.error().message()));
+    return;
   }
+  timeline_listeners_.Publish(*stored);
+}
+
+std::unique_ptr<core::Subscription> Guard::Subscribe(
+    std::function<void(const store::IncidentEvent&)> sink) {
+  return timeline_listeners_.Add(std::move(sink));
 }
 
 void Guard::RecordCalls(const std::string& incident, const std::string& account,

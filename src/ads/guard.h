@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/incident_feed.h"
+#include "core/listeners.h"
 #include "core/result.h"
 #include "store/store.h"
 #include "timers/scheduler.h"
@@ -95,6 +96,11 @@ class Guard {
   void OnIncident(const core::IncidentNotice& notice);  // queues
   // Waits (real time) until every queued notice was handled. For tests.
   bool WaitIdle(std::chrono::milliseconds timeout);
+
+  // Every entry the guard adds to an incident's timeline, once stored (ads_paused, ads_call, ...).
+  // The sink must only queue. Unsubscribes when the handle is destroyed.
+  [[nodiscard]] std::unique_ptr<core::Subscription> Subscribe(
+      std::function<void(const store::IncidentEvent&)> sink);
 
   // Starts pausing for an incident now (the plan's `pause: ads` step): schedules the work as a
   // durable timer keyed by `key` and returns at once with one line for the timeline.
@@ -186,6 +192,8 @@ class Guard {
   // Cleared when the guard goes, so a late timer finds no guard instead of a dangling one.
   struct Gate;
   std::shared_ptr<Gate> gate_;
+
+  core::Listeners<store::IncidentEvent> timeline_listeners_;
 
   std::mutex mu_;  // serialises decisions on the durable state (timers, hand actions)
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "api/part_body.h"
+#include "api/store_json.h"
 #include "core/types.h"
 
 namespace lifeline::ads {
@@ -256,6 +257,13 @@ Result<PartResponse> AdsRoutes::Act(const PartRequest& r, bool pause) {
                    {"detail", h.detail}});
   }
   return PartResponse{200, {{"results", out}, {"dry_run", dry}}};
+}
+
+std::unique_ptr<api::Backend::Subscription> AdsRoutes::Subscribe(
+    std::function<void(const api::LiveEvent&)> sink) {
+  return guard_.Subscribe([sink = std::move(sink)](const store::IncidentEvent& e) {
+    sink({"incident_event", {{"incident_id", e.incident_id}, {"event", api::EventJson(e)}}});
+  });
 }
 
 }  // namespace lifeline::ads

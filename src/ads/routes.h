@@ -26,6 +26,10 @@ class AdsRoutes final : public api::RouteGroup {
   // `guard` and `store` must outlive the routes.
   AdsRoutes(Guard& guard, store::Store& store) : guard_(guard), store_(store) {}
   std::vector<api::PartRoute> Routes() override;
+  // Live "incident_event"s for the guard's timeline entries (ads_paused, ads_resumed, ...): the
+  // Ads page and the incident's timeline follow without polling.
+  std::unique_ptr<api::Backend::Subscription> Subscribe(
+      std::function<void(const api::LiveEvent&)> sink) override;
 
  private:
   core::Result<api::PartResponse> Overview(const api::PartRequest& r);

@@ -163,6 +163,13 @@ class AdsGuard : public ::testing::Test {
 
 TEST_F(AdsGuard, OutagePausesOnlyActiveCampaignsAndResumesOnlyWhatItPaused) {
   StartGuard();
+  // What the guard stores on the timeline is also pushed live, as stored (the dashboard's feed).
+  std::mutex live_mu;
+  std::vector<store::IncidentEvent> live;
+  auto live_sub = guard_->Subscribe([&](const store::IncidentEvent& e) {
+    std::lock_guard lock(live_mu);
+    live.push_back(e);
+  });
   const std::string inc = OpenOutage();
   ASSERT_TRUE(WaitFor([&] {
     return fake_.StatusOf("meta", "m1") == "paused" && fake_.StatusOf("meta", "m2") == "paused" &&
@@ -220,6 +227,17 @@ TEST_F(AdsGuard, OutagePausesOnlyActiveCampaignsAndResumesOnlyWhatItPaused) {
   EXPECT_THAT(types, ::testing::Contains("ads_paused"));
   EXPECT_THAT(types, ::testing::Contains("ads_resume_scheduled"));
   EXPECT_THAT(types, ::testing::Contains("ads_resumed"));
+  {
+    std::lock_guard lock(live_mu);
+    std::vector<std::string> live_types;
+    for (const auto& e : live) {
+      EXPECT_EQ(e.incident_id, inc);
+      EXPECT_GT(e.seq, 0) << "published once stored";
+      live_types.push_back(e.type);
+    }
+    EXPECT_THAT(live_types, ::testing::Contains("ads_paused"));
+    EXPECT_THAT(live_types, ::testing::Contains("ads_resumed"));
+  }
   EXPECT_THAT(types, ::testing::Contains("ads_kept_paused"));
   auto calls = store_->Ads().ListCalls(inc, 0, 1000);
   ASSERT_TRUE(calls.ok());
