@@ -18,10 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-json OptTime(const std::optional<store::Time>& t) {
-  return t ? json(core::FormatTime(*t)) : json(nullptr);
-}
-
 json FailureJson(const Failure& f) {
   if (f.kind == FailureKind::kNone) return nullptr;
   json j{{"kind", FailureKindName(f.kind)}, {"code", f.code}, {"message", f.message}};
@@ -66,9 +62,9 @@ json ChangeJson(const store::AdChange& c) {
               {"state", store::AdChangeStateName(c.state)},
               {"prior", prior},
               {"note", c.note},
-              {"paused_at", OptTime(c.paused_at)},
-              {"resume_due", OptTime(c.resume_due)},
-              {"resumed_at", OptTime(c.resumed_at)},
+              {"paused_at", api::OptTimeJson(c.paused_at)},
+              {"resume_due", api::OptTimeJson(c.resume_due)},
+              {"resumed_at", api::OptTimeJson(c.resumed_at)},
               {"created_at", core::FormatTime(c.created_at)},
               {"updated_at", core::FormatTime(c.updated_at)}};
 }

@@ -18,4 +18,8 @@ nlohmann::json EventJson(const store::IncidentEvent& e) {
           {"data", std::move(data)}};
 }
 
+nlohmann::json OptTimeJson(const std::optional<store::Time>& t) {
+  return t ? nlohmann::json(core::FormatTime(*t)) : nlohmann::json(nullptr);
+}
+
 }  // namespace lifeline::api

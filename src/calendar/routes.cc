@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "api/part_body.h"
+#include "api/store_json.h"
 #include "config/values.h"
 #include "core/types.h"
 
@@ -20,10 +21,6 @@ using core::Result;
 using nlohmann::json;
 
 namespace {
-
-json OptTime(const std::optional<store::Time>& t) {
-  return t ? json(core::FormatTime(*t)) : json(nullptr);
-}
 
 json Text(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
@@ -84,14 +81,14 @@ json PostJson(const store::Post& p, Publisher& publisher) {
                      {"message_id", Text(part.message_id)},
                      {"remote_id", Text(part.remote_id)},
                      {"note", part.note},
-                     {"published_at", OptTime(part.published_at)},
+                     {"published_at", api::OptTimeJson(part.published_at)},
                      {"updated_at", core::FormatTime(part.updated_at)}});
   }
   return {{"id", p.id},
           {"text", p.text},
           {"media", p.media},
           {"at", core::FormatTime(p.at)},
-          {"expires", OptTime(p.expires)},
+          {"expires", api::OptTimeJson(p.expires)},
           {"state", store::PostStateName(p.state)},
           {"source", p.source},
           {"by", p.by},

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "api/part_body.h"
+#include "api/store_json.h"
 
 namespace lifeline::playbook {
 namespace {
@@ -15,10 +16,6 @@ using core::ErrorCode;
 using core::MakeError;
 using core::Result;
 using json = nlohmann::json;
-
-json OptTime(const std::optional<store::Time>& t) {
-  return t ? json(core::FormatTime(*t)) : json(nullptr);
-}
 
 // Who acts: {"by": "ana"}; optional here, one line of at most 100 characters.
 Result<std::string> By(const json& body) {
@@ -64,8 +61,8 @@ Result<json> DrillRoutes::DrillJsonOf(const store::Incident& inc, bool with_stat
               {"domain_wide", inc.kind == store::IncidentKind::kDomain},
               {"state", inc.state == store::IncidentState::kOpen ? "running" : "ended"},
               {"started_at", core::FormatTime(inc.opened_at)},
-              {"ended_at", OptTime(inc.closed_at)},
-              {"ends_at", OptTime(drills_.EndsAt(inc))},
+              {"ended_at", api::OptTimeJson(inc.closed_at)},
+              {"ends_at", api::OptTimeJson(drills_.EndsAt(inc))},
               {"console_url", drills_.ConsoleUrl(inc.id)}};
   if (with_status) {
     LL_ASSIGN(DrillReport r, drills_.Report(inc.id));

@@ -17,10 +17,6 @@ using core::MakeError;
 using core::Result;
 using json = nlohmann::json;
 
-json OptTime(const std::optional<store::Time>& t) {
-  return t ? json(core::FormatTime(*t)) : json(nullptr);
-}
-
 double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
 json TargetJson(const Target& t) {
@@ -215,9 +211,9 @@ json AssignmentJson(const store::Assignment& a) {
           {"escalation_level", a.escalation_level},
           {"state", store::AssignmentStateName(a.state)},
           {"acknowledged_by", a.acknowledged_by},
-          {"acknowledged_at", OptTime(a.acknowledged_at)},
+          {"acknowledged_at", api::OptTimeJson(a.acknowledged_at)},
           {"ended_by", a.ended_by},
-          {"ended_at", OptTime(a.ended_at)},
+          {"ended_at", api::OptTimeJson(a.ended_at)},
           {"note", a.note},
           {"created_at", core::FormatTime(a.created_at)},
           {"updated_at", core::FormatTime(a.updated_at)}};
@@ -239,7 +235,7 @@ json ResponseJson(const IncidentResponse& r) {
                     {"state", store::RunStateName(run.state)},
                     {"reason", run.reason},
                     {"started_at", core::FormatTime(run.started_at)},
-                    {"ended_at", OptTime(run.ended_at)}});
+                    {"ended_at", api::OptTimeJson(run.ended_at)}});
   }
   json steps = json::array();
   for (const auto& s : r.steps) {
@@ -249,8 +245,8 @@ json ResponseJson(const IncidentResponse& r) {
                      {"attempts", s.attempts},
                      {"last_error", s.last_error},
                      {"note", s.note},
-                     {"started_at", OptTime(s.started_at)},
-                     {"ended_at", OptTime(s.ended_at)}});
+                     {"started_at", api::OptTimeJson(s.started_at)},
+                     {"ended_at", api::OptTimeJson(s.ended_at)}});
   }
   json assignments = json::array();
   for (const auto& a : r.assignments) assignments.push_back(AssignmentJson(a));
@@ -420,7 +416,7 @@ Result<api::PartResponse> PlaybookRoutes::LinkInfo(const api::PartRequest& r) {
                            {{"action", stored->purpose},
                             {"person", stored->person},
                             {"expires_at", core::FormatTime(stored->expires_at)},
-                            {"used_at", OptTime(stored->used_at)},
+                            {"used_at", api::OptTimeJson(stored->used_at)},
                             {"usable", problem.empty()},
                             {"problem", problem},
                             {"assignment",
