@@ -21,12 +21,14 @@ using yaml::Field;
 using yaml::Fields;
 using yaml::Where;
 
-const yaml::Keys kTopKeys = {"dry_run", "accounts", "policies"};
+const yaml::Keys kTopKeys = {"dry_run", "accounts", "policies", "transfers"};
 const yaml::Keys kAccountKeys = {
     "type",        "account",  "currency",    "token",  "developer_token", "login_customer_id",
     "delivers_on", "api_base", "api_version", "timeout"};
 const yaml::Keys kPolicyKeys = {"platforms", "domains", "verdicts", "min_duration", "action",
                                 "settle",    "stagger", "resume",   "accounts"};
+const yaml::Keys kTransferKeys = {"from",  "campaigns",  "to",         "campaign",
+                                  "share", "max_budget", "min_budget", "approval"};
 
 std::string Suggest(std::string_view word, const std::vector<std::string>& valid) {
   if (auto near = config::Closest(word, valid)) return fmt::format("did you mean '{}'?", *near);
@@ -73,6 +75,7 @@ class Reader {
     }
     for (const Field& f : fields.items) {
       if (f.key == "policies") LL_TRY(Policies(doc, f));
+      if (f.key == "transfers") LL_TRY(Transfers(doc, f));
     }
     return std::move(out_);
   }
@@ -312,6 +315,124 @@ class Reader {
     return core::Ok();
   }
 
+  Status Transfers(const Doc& doc, const Field& section) {
+    LL_ASSIGN(Fields all, yaml::ReadMap(doc, section.value, section.where, {}, "budget transfers"));
+    std::vector<std::string> account_names;
+    for (const auto& a : out_.accounts) account_names.push_back(a.name);
+    auto account = [&](const Field& x, std::string* name) -> Status {
+      LL_ASSIGN(*name, yaml::GetNonEmpty(doc, x.value, x.where, "an ad account"));
+      if (out_.FindAccount(*name) != nullptr) return core::Ok();
+      return Fail(
+          doc, yaml::At(x.where, x.value),
+          fmt::format("unknown ad account '{}' ({})", *name, Suggest(*name, account_names)));
+    };
+    for (const Field& f : all.items) {
+      LL_TRY(CheckName(doc, f.where, f.key, "transfer"));
+      LL_ASSIGN(Fields fields,
+                yaml::ReadMap(doc, f.value, f.where, kTransferKeys, "a budget transfer"));
+      Transfer t;
+      t.name = f.key;
+      t.line = static_cast<int>(f.where.mark.line) + 1;
+      const Field* max_field = nullptr;
+      const Field* min_field = nullptr;
+      for (const Field& x : fields.items) {
+        if (x.key == "from") {
+          LL_TRY(account(x, &t.from));
+        } else if (x.key == "to") {
+          LL_TRY(account(x, &t.to));
+        } else if (x.key == "campaigns") {
+          LL_ASSIGN(t.campaigns, yaml::GetStringList(
+                                     doc, x.value, x.where, "a campaign id",
+                                     [](const std::string&, const Where&) { return core::Ok(); }));
+          if (t.campaigns.empty()) {
+            return Fail(doc, yaml::At(x.where, x.value),
+                        "expected at least one campaign id (the urgent campaigns)");
+          }
+        } else if (x.key == "campaign") {
+          LL_ASSIGN(t.campaign, yaml::GetNonEmpty(doc, x.value, x.where, "a campaign id"));
+        } else if (x.key == "share") {
+          LL_ASSIGN(std::string v, yaml::GetNonEmpty(doc, x.value, x.where, "a percentage"));
+          if (v.ends_with('%')) v.pop_back();
+          int pct = 0;
+          const bool digits =
+              !v.empty() && v.size() <= 3 &&
+              std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+          if (digits) pct = std::stoi(v);
+          if (!digits || pct < 1 || pct > 100) {
+            return Fail(doc, yaml::At(x.where, x.value),
+                        "expected a whole percentage from 1% to 100% (of the paused campaigns' "
+                        "daily budgets)");
+          }
+          t.share_percent = pct;
+        } else if (x.key == "max_budget") {
+          max_field = &x;
+        } else if (x.key == "min_budget") {
+          min_field = &x;
+        } else if (x.key == "approval") {
+          LL_ASSIGN(std::string a, yaml::GetNonEmpty(doc, x.value, x.where, "required or none"));
+          if (a == "required") {
+            t.needs_approval = true;
+          } else if (a == "none") {
+            t.needs_approval = false;
+          } else {
+            return Fail(
+                doc, yaml::At(x.where, x.value),
+                fmt::format("unknown approval '{}' ({})", a, Suggest(a, {"required", "none"})));
+          }
+        }
+      }
+      for (const char* key : {"from", "campaigns", "to", "campaign"}) {
+        if (fields.Find(key) == nullptr) {
+          return Fail(doc, f.where, fmt::format("{}: required", key));
+        }
+      }
+      const AccountConfig* from = out_.FindAccount(t.from);
+      const AccountConfig* to = out_.FindAccount(t.to);
+      if (t.from == t.to) {
+        return Fail(doc, fields.Find("to")->where,
+                    "a transfer moves budget to another platform's account, not within " + t.from);
+      }
+      if (from->currency != to->currency) {
+        return Fail(doc, fields.Find("to")->where,
+                    fmt::format("{} pays in {} and {} in {}: a transfer moves money within one "
+                                "currency",
+                                from->name, from->currency, to->name, to->currency));
+      }
+      auto amount = [&](const Field* x, std::optional<Money>* out) -> Status {
+        if (x == nullptr) return core::Ok();
+        LL_ASSIGN(std::string v, yaml::GetNonEmpty(doc, x->value, x->where, "an amount"));
+        auto m = FromDecimal(to->currency, v);
+        if (!m.ok() || m->micros <= 0) {
+          return Fail(doc, yaml::At(x->where, x->value),
+                      fmt::format("'{}' is not an amount of {} above zero (a decimal: 250 or "
+                                  "99.50)",
+                                  v, to->currency));
+        }
+        *out = *m;
+        return core::Ok();
+      };
+      LL_TRY(amount(max_field, &t.max_budget));
+      LL_TRY(amount(min_field, &t.min_budget));
+      if (t.max_budget && t.min_budget && t.min_budget->micros > t.max_budget->micros) {
+        return Fail(doc, min_field->where, "min_budget is above max_budget");
+      }
+      for (const Transfer& other : out_.transfers) {
+        if (other.from != t.from) continue;
+        for (const auto& c : t.campaigns) {
+          if (std::find(other.campaigns.begin(), other.campaigns.end(), c) !=
+              other.campaigns.end()) {
+            return Fail(doc, fields.Find("campaigns")->where,
+                        fmt::format("campaign {} of {} is already urgent in transfer {} (line "
+                                    "{}): one campaign's budget moves once",
+                                    c, t.from, other.name, other.line));
+          }
+        }
+      }
+      out_.transfers.push_back(std::move(t));
+    }
+    return core::Ok();
+  }
+
   const config::Config& config_;
   std::vector<std::string> platform_ids_;
   std::vector<std::string> domains_;
@@ -337,6 +458,13 @@ std::string_view ResumeName(Resume r) { return r == Resume::kAuto ? "auto" : "ma
 const AccountConfig* AdsConfig::FindAccount(std::string_view name) const {
   for (const auto& a : accounts) {
     if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+const Transfer* AdsConfig::FindTransfer(std::string_view name) const {
+  for (const auto& t : transfers) {
+    if (t.name == name) return &t;
   }
   return nullptr;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,14 +47,34 @@ struct Policy {
   int line = 0;  // where it is declared, for messages
 };
 
+// ads.transfers.NAME: while urgent campaigns are paused for an incident, their daily budget (a
+// share of it) is added to a campaign on another platform, and taken back after the outage.
+struct Transfer {
+  std::string name;
+  std::string from;                    // the account of the urgent campaigns
+  std::vector<std::string> campaigns;  // the urgent campaigns' ids
+  std::string to;                      // the receiving account (same currency)
+  std::string campaign;                // the receiving campaign's id (a daily budget)
+  int share_percent = 100;             // of the paused campaigns' daily budgets
+  // The receiving campaign's daily budget never goes above this (the team's spend cap).
+  std::optional<Money> max_budget;
+  // Moving back never sets the receiving campaign's budget below this; default: the platform's
+  // documented minimum (MinimumDailyBudget).
+  std::optional<Money> min_budget;
+  bool needs_approval = true;  // approval: required (default) | none
+  int line = 0;
+};
+
 struct AdsConfig {
   bool configured = false;  // the config has an `ads:` section
   bool dry_run = false;     // log and record what would be done; change nothing
   std::vector<AccountConfig> accounts;
   std::vector<Policy> policies;
+  std::vector<Transfer> transfers;
   std::string file;  // the config file, for messages
 
   const AccountConfig* FindAccount(std::string_view name) const;
+  const Transfer* FindTransfer(std::string_view name) const;
 };
 
 // Reads `ads:` from `config` (an empty AdsConfig without one). kInvalidArgument

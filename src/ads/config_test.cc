@@ -127,6 +127,76 @@ TEST_F(AdsConfigTest, MistakesNameFileLineAndKey) {
               HasSubstr("unknown ad account 'nope'"));
 }
 
+constexpr const char* kTwoUsdAccounts = R"(ads:
+  accounts:
+    brand-meta: { type: meta, account: act_1, currency: USD, token: { env: LL_TEST_META } }
+    brand-google:
+      type: google
+      account: 123-456-7890
+      currency: USD
+      token: { env: LL_TEST_GOOGLE }
+      developer_token: { env: LL_TEST_DEV }
+  transfers:
+)";
+
+TEST_F(AdsConfigTest, TransfersMoveUrgentBudgetsWithinOneCurrency) {
+  auto c = Load(std::string(kTwoUsdAccounts) +
+                "    keep-sale:\n      from: brand-meta\n      campaigns: ['120', '121']\n"
+                "      to: brand-google\n      campaign: '2222'\n      share: 50%\n"
+                "      max_budget: 400\n      min_budget: 10.50\n      approval: none\n");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  ASSERT_EQ(c->transfers.size(), 1u);
+  const Transfer& t = c->transfers[0];
+  EXPECT_EQ(t.from, "brand-meta");
+  EXPECT_THAT(t.campaigns, ::testing::ElementsAre("120", "121"));
+  EXPECT_EQ(t.campaign, "2222");
+  EXPECT_EQ(t.share_percent, 50);
+  EXPECT_EQ(t.max_budget->micros, 400'000'000);
+  EXPECT_EQ(t.min_budget->micros, 10'500'000);
+  EXPECT_FALSE(t.needs_approval);
+  EXPECT_EQ(c->FindTransfer("keep-sale"), &c->transfers[0]);
+
+  // Default: a person approves it, and the whole budget moves.
+  auto d = Load(std::string(kTwoUsdAccounts) +
+                "    t: { from: brand-meta, campaigns: ['1'], to: brand-google, campaign: '2' }\n");
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  EXPECT_TRUE(d->transfers[0].needs_approval);
+  EXPECT_EQ(d->transfers[0].share_percent, 100);
+}
+
+TEST_F(AdsConfigTest, TransferMistakesNameFileLineAndKey) {
+  const std::string base = kTwoUsdAccounts;
+  EXPECT_THAT(ErrorOf(base + "    t: { from: brand-meta, campaigns: ['1'], to: brand-gogle, "
+                             "campaign: '2' }\n"),
+              HasSubstr("lifeline.yaml:11: ads.transfers.t.to: unknown ad account 'brand-gogle' "
+                        "(did you mean 'brand-google'?)"));
+  EXPECT_THAT(ErrorOf(base + "    t: { from: brand-meta, campaigns: ['1'], to: brand-google }\n"),
+              HasSubstr("lifeline.yaml:11: ads.transfers.t: campaign: required"));
+  EXPECT_THAT(ErrorOf(base + "    t: { from: brand-meta, campaigns: ['1'], to: brand-meta, "
+                             "campaign: '2' }\n"),
+              HasSubstr("not within brand-meta"));
+  EXPECT_THAT(ErrorOf(base + "    t: { from: brand-meta, campaigns: ['1'], to: brand-google, "
+                             "campaign: '2', share: 150% }\n"),
+              HasSubstr("ads.transfers.t.share: expected a whole percentage from 1% to 100%"));
+  EXPECT_THAT(ErrorOf(base + "    t: { from: brand-meta, campaigns: ['1'], to: brand-google, "
+                             "campaign: '2', max_budget: lots }\n"),
+              HasSubstr("'lots' is not an amount of USD above zero"));
+  EXPECT_THAT(ErrorOf(base + "    t: { from: brand-meta, campaigns: ['1'], to: brand-google, "
+                             "campaign: '2', approval: maybe }\n"),
+              HasSubstr("unknown approval 'maybe'"));
+  EXPECT_THAT(
+      ErrorOf(base +
+              "    a: { from: brand-meta, campaigns: ['1'], to: brand-google, campaign: '2' }\n"
+              "    b: { from: brand-meta, campaigns: ['1'], to: brand-google, campaign: '3' }\n"),
+      HasSubstr("campaign 1 of brand-meta is already urgent in transfer a (line 11)"));
+  // Two currencies: no silent conversion at some rate.
+  std::string eur = base;
+  eur.replace(eur.find("currency: USD\n      token: { env: LL_TEST_GOOGLE"), 13, "currency: EUR");
+  EXPECT_THAT(ErrorOf(eur + "    t: { from: brand-meta, campaigns: ['1'], to: brand-google, "
+                            "campaign: '2' }\n"),
+              HasSubstr("brand-meta pays in USD and brand-google in EUR"));
+}
+
 TEST_F(AdsConfigTest, SecretsNeverInMessages) {
   // A wrong key beside a token: the message names the key, never the token's value.
   const std::string e = ErrorOf(

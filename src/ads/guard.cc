@@ -84,6 +84,7 @@ Status Guard::Start() {
   };
   LL_TRY(scheduler_.On(std::string(kPauseTimer), via(&Guard::OnPauseTimer)));
   LL_TRY(scheduler_.On(std::string(kResumeTimer), via(&Guard::OnResumeTimer)));
+  LL_TRY(scheduler_.On(std::string(kTransferTimer), via(&Guard::OnTransferTimer)));
   thread_ = std::thread([this] { Run(); });
   Log(fmt::format("ads guard: {} accounts, {} policies{}", config_.accounts.size(),
                   config_.policies.size(),
@@ -163,6 +164,7 @@ void Guard::Handle(const core::IncidentNotice& n) {
   if (n.change == core::IncidentNotice::Change::kClosed) {
     // Whatever was paused for this incident resumes after the settle time (the longest of its
     // policies); a manual policy's campaigns wait for a person.
+    CloseTransfers(n.incident_id, store::FromSystem(n.at));
     auto open = store_.Ads().List({.incident_id = n.incident_id, .open_only = true});
     if (!open.ok()) return Log("ads guard: " + open.error().message());
     if (open->empty()) return;
@@ -178,6 +180,14 @@ void Guard::Handle(const core::IncidentNotice& n) {
     const store::Time due = store::FromSystem(n.at) + settle;
     if (auto s = ScheduleResume(n.incident_id, due, 0); !s.ok())
       Log("ads guard: " + s.error().message());
+    // Each change says when it is due back (the Ads page's "resumes at").
+    for (auto c : *open) {
+      const Policy* p = FindPolicy(c.policy);
+      if (p != nullptr && p->resume == Resume::kManual) continue;
+      c.resume_due = due;
+      c.updated_at = Now();
+      if (auto up = store_.Ads().Update(c); !up.ok()) Log("ads guard: " + up.error().message());
+    }
     Timeline(n.incident_id, "ads_resume_scheduled",
              fmt::format("Ads: {} paused campaign(s) resume after the platform has been healthy "
                          "for {} (from {})",
@@ -224,7 +234,7 @@ Result<std::string> Guard::PauseNow(const PauseRequest& r, std::string_view key)
   json payload{{"incident", r.incident_id}, {"failed", r.failed},
                {"domain", r.domain},        {"verdict", core::VerdictName(r.verdict)},
                {"policy", r.policy},        {"by", r.by},
-               {"dry_run", r.dry_run}};
+               {"dry_run", r.dry_run},      {"approved_by", r.approved_by}};
   store::NewTimer t;
   t.kind = std::string(kPauseTimer);
   t.key = std::string(key);

@@ -36,6 +36,8 @@ namespace lifeline::ads {
 // The timer kinds the guard registers ("ads.*").
 inline constexpr std::string_view kPauseTimer = "ads.pause";    // min_duration passed; continue
 inline constexpr std::string_view kResumeTimer = "ads.resume";  // settle time passed; next stagger
+// A budget transfer's move (once approved) or its return (after the settle time).
+inline constexpr std::string_view kTransferTimer = "ads.transfer";
 
 struct GuardOptions {
   core::Clock* clock = nullptr;  // null = the real clock
@@ -64,6 +66,9 @@ struct PauseRequest {
   std::string policy;  // a policy name, or "plan:<response>"
   std::string by = "lifeline";
   bool dry_run = false;  // on top of the config's dry_run (a drill is always dry)
+  // Who approved it in the plan (an approve step before the pause step), "" for none: a budget
+  // transfer its pause sets off needs no second approval.
+  std::string approved_by;
 };
 
 // Thread-safety: every public method may be called from any thread. The feed's sink only queues;
@@ -137,6 +142,17 @@ class Guard {
       std::string_view account, const std::vector<std::string>& campaigns, std::string_view by,
       bool dry_run);
 
+  // ---- Budget transfers (config.h Transfer) ----
+  // Approves (the move starts at once) or refuses a proposed transfer. kNotFound for an unknown
+  // id, kFailedPrecondition when it is not proposed any more.
+  [[nodiscard]] core::Result<store::AdTransfer> DecideTransfer(std::int64_t id, bool approve,
+                                                               std::string_view by,
+                                                               std::string_view why);
+  // Newest first; "" = every incident.
+  [[nodiscard]] core::Result<std::vector<store::AdTransfer>> Transfers(std::string_view incident,
+                                                                       bool open_only,
+                                                                       std::size_t limit);
+
  private:
   struct Work {
     core::IncidentNotice notice;
@@ -162,6 +178,15 @@ class Guard {
   core::Status PauseWork(const nlohmann::json& payload, int continuation);
   core::Status ResumeWork(const std::string& incident, int continuation);
   core::Status ScheduleResume(const std::string& incident, store::Time due, int continuation);
+
+  // Budget transfers (guard_transfer.cc), all under mu_.
+  core::Status ProposeTransfers(const std::string& incident, const AccountConfig& account,
+                                const std::string& by, const std::string& approved_by, bool dry);
+  core::Status ScheduleTransfer(std::int64_t id, std::string_view op, store::Time due, int n);
+  core::Status OnTransferTimer(const store::Timer& t);
+  core::Status MoveTransfer(std::int64_t id, int continuation);
+  core::Status ReturnTransfer(std::int64_t id, int continuation);
+  void CloseTransfers(const std::string& incident, store::Time closed_at);
 
   // Accounts a request acts on.
   std::vector<const AccountConfig*> AccountsFor(const std::vector<std::string>& failed,

@@ -109,6 +109,13 @@ Result<std::vector<HandResult>> Guard::PauseByHand(std::string_view account,
   AdPlatform* client = t.client;
   const auto& by_id = t.by_id;
   LL_ASSIGN(auto open, store_.Ads().List({.account = a->name, .open_only = true, .limit = 100000}));
+  // Those Lifeline left paused on purpose (kept) are closed by a resume too: they are not held
+  // any more once a person resumed them.
+  LL_ASSIGN(auto kept, store_.Ads().List(
+                           {.account = a->name, .state = AdChangeState::kKept, .limit = 100000}));
+  for (auto& k : kept) {
+    if (!k.resumed_at) open.push_back(std::move(k));
+  }
   std::vector<HandResult> out;
   for (const auto& id : campaigns) {
     const Campaign& c = by_id.at(id);
@@ -187,6 +194,13 @@ Result<std::vector<HandResult>> Guard::ResumeByHand(std::string_view account,
   AdPlatform* client = t.client;
   const auto& by_id = t.by_id;
   LL_ASSIGN(auto open, store_.Ads().List({.account = a->name, .open_only = true, .limit = 100000}));
+  // Those Lifeline left paused on purpose (kept) are closed by a resume too: they are not held
+  // any more once a person resumed them.
+  LL_ASSIGN(auto kept, store_.Ads().List(
+                           {.account = a->name, .state = AdChangeState::kKept, .limit = 100000}));
+  for (auto& k : kept) {
+    if (!k.resumed_at) open.push_back(std::move(k));
+  }
   std::vector<HandResult> out;
   for (const auto& id : campaigns) {
     const Campaign& c = by_id.at(id);

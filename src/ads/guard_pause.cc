@@ -59,6 +59,7 @@ Status Guard::PauseWork(const json& payload, int n) {
   const std::string incident = payload.value("incident", std::string());
   const std::string policy_name = payload.value("policy", std::string());
   const std::string by = payload.value("by", std::string("lifeline"));
+  const std::string approved_by = payload.value("approved_by", std::string());
   const std::vector<std::string> failed = payload.value("failed", std::vector<std::string>());
   bool dry = payload.value("dry_run", false) || config_.dry_run;
 
@@ -191,6 +192,7 @@ Status Guard::PauseWork(const json& payload, int n) {
                              would, a->name),
                  {{"account", a->name}, {"count", would}, {"by", by}});
       }
+      LL_TRY(ProposeTransfers(incident, *a, by, approved_by, true));
       continue;
     }
     int paused = 0, failed_n = 0;
@@ -287,6 +289,7 @@ Status Guard::PauseWork(const json& payload, int n) {
                            already ? fmt::format(", {} handled before", already) : ""),
                {{"account", a->name}, {"paused", paused}, {"failed", failed_n}, {"by", by}});
     }
+    LL_TRY(ProposeTransfers(incident, *a, by, approved_by, false));
   }
   return core::Ok();
 }

@@ -27,6 +27,18 @@ core::Result<std::string> PauseStepHandler::Run(const playbook::StepRequest& r) 
       // A drill never touches the real campaigns: it shows what would be paused.
       auto inc = store_.GetIncident(r.incident_id);
       p.dry_run = inc.ok() && inc->drill;
+      // An approve step of this response that was approved before this step ran stands for the
+      // budget transfers this pause sets off (the plan asked the budget's owner already).
+      store::AssignmentQuery q;
+      q.incident_id = r.incident_id;
+      q.state = store::AssignmentState::kApproved;
+      q.kind = store::AssignmentKind::kApproval;
+      q.limit = 100;
+      if (auto approvals = store_.Playbook().ListAssignments(q); approvals.ok()) {
+        for (const auto& a : *approvals) {
+          if (a.response == r.response && !a.ended_by.empty()) p.approved_by = a.ended_by;
+        }
+      }
       LL_ASSIGN(line, guard_.PauseNow(p, r.key + "/ads"));
       line = "ads: " + line;
     }

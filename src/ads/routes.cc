@@ -69,6 +69,34 @@ json ChangeJson(const store::AdChange& c) {
               {"updated_at", core::FormatTime(c.updated_at)}};
 }
 
+json TransferJson(const store::AdTransfer& t) {
+  auto money = [&](const std::optional<std::int64_t>& m) -> json {
+    return m ? json(ToDecimal(Money{t.currency, *m})) : json(nullptr);
+  };
+  return json{{"id", t.id},
+              {"incident_id", t.incident_id},
+              {"name", t.name},
+              {"from_account", t.from_account},
+              {"campaigns", t.campaigns},
+              {"to_account", t.to_account},
+              {"to_campaign", t.to_campaign},
+              {"to_campaign_name", t.to_campaign_name},
+              {"currency", t.currency},
+              {"amount", ToDecimal(Money{t.currency, t.amount_micros})},
+              {"state", store::AdTransferStateName(t.state)},
+              {"by", t.by},
+              {"decided_by", t.decided_by.empty() ? json(nullptr) : json(t.decided_by)},
+              {"prior_budget", money(t.prior_budget_micros)},
+              {"set_budget", money(t.set_budget_micros)},
+              {"returned_budget", money(t.returned_budget_micros)},
+              {"note", t.note},
+              {"moved_at", api::OptTimeJson(t.moved_at)},
+              {"return_due", api::OptTimeJson(t.return_due)},
+              {"returned_at", api::OptTimeJson(t.returned_at)},
+              {"created_at", core::FormatTime(t.created_at)},
+              {"updated_at", core::FormatTime(t.updated_at)}};
+}
+
 std::vector<api::PartRoute> AdsRoutes::Routes() {
   using api::PartBody;
   using api::Role;
@@ -109,6 +137,24 @@ std::vector<api::PartRoute> AdsRoutes::Routes() {
        {},
        PartBody::kRequired,
        [this](const PartRequest& r) { return Act(r, false); }},
+      {"GET",
+       "/v1/ads/transfers",
+       Role::kViewer,
+       {"incident", "open", "limit"},
+       PartBody::kNone,
+       [this](const PartRequest& r) { return Transfers(r); }},
+      {"POST",
+       "/v1/ads/transfers/{id}/approve",
+       Role::kOperator,
+       {},
+       PartBody::kRequired,
+       [this](const PartRequest& r) { return Decide(r, true); }},
+      {"POST",
+       "/v1/ads/transfers/{id}/refuse",
+       Role::kOperator,
+       {},
+       PartBody::kRequired,
+       [this](const PartRequest& r) { return Decide(r, false); }},
   };
 }
 
@@ -253,6 +299,48 @@ Result<PartResponse> AdsRoutes::Act(const PartRequest& r, bool pause) {
                    {"detail", h.detail}});
   }
   return PartResponse{200, {{"results", out}, {"dry_run", dry}}};
+}
+
+Result<PartResponse> AdsRoutes::Transfers(const PartRequest& r) {
+  const std::string* inc = r.Query("incident");
+  bool open = false;
+  if (const auto* v = r.Query("open")) {
+    if (*v != "true" && *v != "false") {
+      return MakeError(ErrorCode::kInvalidArgument, "open: expected true or false");
+    }
+    open = *v == "true";
+  }
+  std::size_t limit = 100;
+  if (const auto* v = r.Query("limit")) {
+    char* end = nullptr;
+    long n = std::strtol(v->c_str(), &end, 10);
+    if (end == v->c_str() || *end != '\0' || n < 1 || n > 1000) {
+      return MakeError(ErrorCode::kInvalidArgument, "limit: expected 1 to 1000");
+    }
+    limit = static_cast<std::size_t>(n);
+  }
+  LL_ASSIGN(auto list, guard_.Transfers(inc ? *inc : "", open, limit));
+  json out = json::array();
+  for (const auto& t : list) out.push_back(TransferJson(t));
+  return PartResponse{200, {{"transfers", out}}};
+}
+
+Result<PartResponse> AdsRoutes::Decide(const PartRequest& r, bool approve) {
+  const std::string raw(r.Param("id"));
+  char* end = nullptr;
+  const long long id = std::strtoll(raw.c_str(), &end, 10);
+  if (raw.empty() || *end != '\0' || id < 1) {
+    return MakeError(ErrorCode::kNotFound, "no budget transfer '{}' (ids are numbers)", raw);
+  }
+  LL_ASSIGN(json body, api::ParseObjectBody(r.body, {"by", "reason"}));
+  LL_ASSIGN(std::string by, api::StringField(body, "by"));
+  LL_ASSIGN(std::string reason, api::StringField(body, "reason"));
+  if (by.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "by: required (who {})",
+                     approve ? "approves" : "refuses");
+  }
+  LL_ASSIGN(auto t, guard_.DecideTransfer(id, approve, by, reason));
+  return PartResponse{200, TransferJson(t)};
 }
 
 std::unique_ptr<api::Backend::Subscription> AdsRoutes::Subscribe(

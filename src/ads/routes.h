@@ -5,6 +5,8 @@
 //   GET  /v1/ads/calls            every call to an ad platform and its answer (?incident=&after=)
 //   POST /v1/ads/pause, /v1/ads/resume   by hand (operator): {"account", "campaigns", "by",
 //                                 "dry_run"}
+//   GET  /v1/ads/transfers        budget transfers, newest first (?incident=&open=&limit=)
+//   POST /v1/ads/transfers/{id}/approve, .../refuse   a person decides (operator): {"by", "reason"}
 // Bodies and fields: docs/openapi.json (tag ads), docs/ads.md.
 #pragma once
 
@@ -20,6 +22,7 @@ namespace lifeline::ads {
 
 nlohmann::json ChangeJson(const store::AdChange& c);
 nlohmann::json CampaignJson(const Campaign& c);
+nlohmann::json TransferJson(const store::AdTransfer& t);
 
 class AdsRoutes final : public api::RouteGroup {
  public:
@@ -37,6 +40,8 @@ class AdsRoutes final : public api::RouteGroup {
   core::Result<api::PartResponse> Changes(const api::PartRequest& r);
   core::Result<api::PartResponse> Calls(const api::PartRequest& r);
   core::Result<api::PartResponse> Act(const api::PartRequest& r, bool pause);
+  core::Result<api::PartResponse> Transfers(const api::PartRequest& r);
+  core::Result<api::PartResponse> Decide(const api::PartRequest& r, bool approve);
 
   Guard& guard_;
   store::Store& store_;

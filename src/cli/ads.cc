@@ -1,4 +1,4 @@
-// `lifeline ads list|status|pause|resume` (ads.h).
+// `lifeline ads list|status|pause|resume|transfers|transfer approve|refuse` (ads.h).
 #include "cli/ads.h"
 
 #include <cstdlib>
@@ -30,6 +30,8 @@ struct Flags {
   bool all = false;
   bool dry_run = false;
   std::string as;
+  std::string transfer;  // a budget transfer's id
+  std::string reason;
 };
 
 int Fail(const core::Error& e) {
@@ -158,6 +160,48 @@ int Act(const Flags& f, bool pause) {
   return failed ? kExitFailed : 0;
 }
 
+int Transfers(const Flags& f) {
+  auto api = ApiClient::Open(f.api);
+  if (!api.ok()) return Fail(api.error());
+  std::string path = std::string("/v1/ads/transfers?open=") + (f.all ? "false" : "true");
+  if (!f.incident.empty()) path += "&incident=" + UrlEncode(f.incident);
+  auto r = api->Get(path);
+  if (!r.ok()) return Fail(r.error());
+  if (f.json) {
+    std::cout << r->dump(2) << "\n";
+    return 0;
+  }
+  if ((*r)["transfers"].empty()) {
+    std::cout << (f.all ? "No budget transfer yet.\n"
+                        : "No budget transfer waits or holds budget moved.\n");
+    return 0;
+  }
+  for (const json& t : (*r)["transfers"]) {
+    std::cout << fmt::format("#{:<4} {:<9} {} {}/day {} -> {} campaign {} (incident {}): {}\n",
+                             t.value("id", 0), Str(t, "state"), Str(t, "name"), Str(t, "amount"),
+                             Str(t, "from_account"), Str(t, "to_account"), Str(t, "to_campaign"),
+                             Str(t, "incident_id"), Str(t, "note"));
+  }
+  return 0;
+}
+
+int Decide(const Flags& f, bool approve) {
+  auto api = ApiClient::Open(f.api);
+  if (!api.ok()) return Fail(api.error());
+  json body{{"by", Actor(f)}};
+  if (!f.reason.empty()) body["reason"] = f.reason;
+  auto r = api->Post(
+      fmt::format("/v1/ads/transfers/{}/{}", UrlEncode(f.transfer), approve ? "approve" : "refuse"),
+      body);
+  if (!r.ok()) return Fail(r.error());
+  if (f.json) {
+    std::cout << r->dump(2) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("#{} {}: {}\n", r->value("id", 0), Str(*r, "state"), Str(*r, "note"));
+  return 0;
+}
+
 }  // namespace
 
 std::function<int()> AddAdsCommand(CLI::App& app, CLI::App** command) {
@@ -193,10 +237,34 @@ std::function<int()> AddAdsCommand(CLI::App& app, CLI::App** command) {
     common(c);
     acts.emplace_back(c, pause);
   }
+  auto* transfers = cmd->add_subcommand(
+      "transfers",
+      "Budget transfers that wait for approval or hold budget moved (--all: every one)");
+  transfers->add_option("--incident", f->incident, "Only this incident's (inc_...)");
+  transfers->add_flag("--all", f->all, "Every transfer, not only open ones");
+  common(transfers);
+  auto* transfer = cmd->add_subcommand("transfer", "Approve or refuse a proposed budget transfer");
+  transfer->require_subcommand(1);
+  std::vector<std::pair<CLI::App*, bool>> decisions;
+  for (bool approve : {true, false}) {
+    auto* c = transfer->add_subcommand(
+        approve ? "approve" : "refuse",
+        approve ? "Approve it: the budget moves now, and back after the outage"
+                : "Refuse it: nothing moves");
+    c->add_option("id", f->transfer, "The transfer's number (lifeline ads transfers)")->required();
+    c->add_option("--as", f->as, "Who decides, as the timeline shows it (default cli:$USER)");
+    if (!approve) c->add_option("--reason", f->reason, "Why, for the timeline");
+    common(c);
+    decisions.emplace_back(c, approve);
+  }
   *command = cmd;
-  return [f, list, status, acts]() {
+  return [f, list, status, acts, transfers, decisions]() {
     if (*list) return List(*f);
     if (*status) return Status(*f);
+    if (*transfers) return Transfers(*f);
+    for (const auto& [c, approve] : decisions) {
+      if (*c) return Decide(*f, approve);
+    }
     for (const auto& [c, pause] : acts) {
       if (*c) return Act(*f, pause);
     }

@@ -16,7 +16,38 @@ constexpr std::array<std::pair<AdChangeState, std::string_view>, 7> kStates = {{
     {AdChangeState::kDryRun, "dry_run"},
 }};
 
+constexpr std::array<std::pair<AdTransferState, std::string_view>, 9> kTransferStates = {{
+    {AdTransferState::kProposed, "proposed"},
+    {AdTransferState::kApproved, "approved"},
+    {AdTransferState::kMoved, "moved"},
+    {AdTransferState::kReturned, "returned"},
+    {AdTransferState::kRefused, "refused"},
+    {AdTransferState::kExpired, "expired"},
+    {AdTransferState::kSkipped, "skipped"},
+    {AdTransferState::kFailed, "failed"},
+    {AdTransferState::kDryRun, "dry_run"},
+}};
+
 }  // namespace
+
+std::string_view AdTransferStateName(AdTransferState s) {
+  for (const auto& [state, name] : kTransferStates) {
+    if (state == s) return name;
+  }
+  return "failed";
+}
+
+std::optional<AdTransferState> ParseAdTransferState(std::string_view s) {
+  for (const auto& [state, name] : kTransferStates) {
+    if (name == s) return state;
+  }
+  return std::nullopt;
+}
+
+bool IsFinal(AdTransferState s) {
+  return s != AdTransferState::kProposed && s != AdTransferState::kApproved &&
+         s != AdTransferState::kMoved;
+}
 
 std::string_view AdChangeStateName(AdChangeState s) {
   for (const auto& [state, name] : kStates) {

@@ -85,6 +85,54 @@ struct AdCallRecord {
   Time at;
 };
 
+// What became of a budget transfer (ads.transfers in the config): the daily budget of urgent
+// campaigns paused for an incident, added to a campaign on another platform for the outage.
+enum class AdTransferState {
+  kProposed,  // waits for a person's approval
+  kApproved,  // approved (or needs none): the move is due or under way
+  kMoved,     // the receiving campaign's budget was raised; waits for the platform's return
+  kReturned,  // moved back after the outage: done
+  kRefused,   // a person refused it: done
+  kExpired,   // the outage ended before it was approved or made: done
+  kSkipped,   // nothing to move (cap reached, lifetime budgets, nothing paused): done
+  kFailed,    // the platform refused for good; what it says is in note: done
+  kDryRun,    // dry run: what would have been moved; nothing changed
+};
+std::string_view AdTransferStateName(AdTransferState s);
+std::optional<AdTransferState> ParseAdTransferState(std::string_view s);
+bool IsFinal(AdTransferState s);
+
+struct AdTransfer {
+  std::int64_t id = 0;      // assigned by the store
+  std::string incident_id;  // required
+  std::string name;         // ads.transfers NAME
+  std::string from_account;
+  std::vector<std::string> campaigns;  // the paused urgent campaigns whose budget moves
+  std::string to_account;
+  std::string to_campaign;
+  std::string to_campaign_name;
+  std::string currency;
+  std::int64_t amount_micros = 0;  // what the paused campaigns' daily budgets add up to (x share)
+  AdTransferState state = AdTransferState::kProposed;
+  std::string by;          // who set it off: "lifeline", "plan", "api:ana"
+  std::string decided_by;  // who approved or refused it ("config" when it needs no approval)
+  std::optional<std::int64_t> prior_budget_micros;     // the receiving campaign's before the move
+  std::optional<std::int64_t> set_budget_micros;       // what Lifeline set it to
+  std::optional<std::int64_t> returned_budget_micros;  // what Lifeline set it back to
+  std::string note;                                    // the last thing that happened, for people
+  std::optional<Time> moved_at;
+  std::optional<Time> return_due;
+  std::optional<Time> returned_at;
+  Time created_at;
+  Time updated_at;
+};
+
+struct AdTransferQuery {
+  std::string incident_id;  // "" = any
+  bool open_only = false;   // proposed, approved, moved
+  std::size_t limit = 1000;
+};
+
 // Same contract as Store (store.h): thread-safe, atomic, durable (synchronous=FULL: a recorded
 // prior state survives power loss before the pause call leaves), errors only for the store
 // failing or bad input.
@@ -101,10 +149,22 @@ class AdsStore {
   [[nodiscard]] virtual core::Result<AdChange> Get(std::string_view incident_id,
                                                    std::string_view account,
                                                    std::string_view campaign_id) = 0;
-  // Oldest first.
+  // The newest `limit` matches, oldest first.
   [[nodiscard]] virtual core::Result<std::vector<AdChange>> List(const AdChangeQuery& query) = 0;
 
   [[nodiscard]] virtual core::Status AddCalls(std::span<const AdCallRecord> calls) = 0;
+  // Inserts `transfer` unless (incident_id, name) exists; the stored row and whether it was
+  // inserted, as Record.
+  [[nodiscard]] virtual core::Result<std::pair<AdTransfer, bool>> RecordTransfer(
+      const AdTransfer& transfer) = 0;
+  // Updates a transfer by id: everything but its key (incident, name) and created_at. kNotFound
+  // for an unknown id.
+  [[nodiscard]] virtual core::Result<AdTransfer> UpdateTransfer(const AdTransfer& transfer) = 0;
+  [[nodiscard]] virtual core::Result<AdTransfer> GetTransfer(std::int64_t id) = 0;
+  // Newest first.
+  [[nodiscard]] virtual core::Result<std::vector<AdTransfer>> ListTransfers(
+      const AdTransferQuery& query) = 0;
+
   // An incident's calls ("" = those outside incidents), oldest first, after id `after`.
   [[nodiscard]] virtual core::Result<std::vector<AdCallRecord>> ListCalls(
       std::string_view incident_id, std::int64_t after, std::size_t limit) = 0;

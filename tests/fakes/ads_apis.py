@@ -264,6 +264,9 @@ class Handler(BaseHTTPRequestHandler):
                         set_status(c["platform"], key[1], camp, change["status"], by="hand")
                         # An edit: its stamp is never the second of Lifeline's own change.
                         camp["updated"] = now_iso(time.time() + 1)
+                    if "budget" in change:
+                        camp["budget_micros"] = micros_of(change["budget"])
+                        camp["updated"] = now_iso(time.time() + 1)
                     if "issues" in change:
                         # The platform's review, not an edit of the campaign: no new stamp.
                         camp["issues"] = list(change["issues"])

@@ -350,6 +350,219 @@ TEST_F(AdsGuard, ThePlansPauseStepPausesAndADrillOnlyShows) {
   EXPECT_EQ(fake_.StatusOf("tiktok", "t1"), "active");
 }
 
+// The budget of the receiving campaign as the fake has it ("130" for 130.00), "" when unknown.
+std::string BudgetOf(AdsFake& fake, const std::string& platform, const std::string& id) {
+  for (const auto& c : fake.State()) {
+    if (c.value("platform", "") == platform && c.value("id", "") == id) {
+      return c.value("budget", "");
+    }
+  }
+  return "";
+}
+
+std::optional<store::AdTransfer> OnlyTransfer(store::Store& s, const std::string& incident) {
+  auto l = s.Ads().ListTransfers({.incident_id = incident});
+  if (!l.ok() || l->size() != 1) return std::nullopt;
+  return l->front();
+}
+
+TEST_F(AdsGuard, AnApprovedTransferMovesTheUrgentBudgetWithinTheCapAndTakesBackWhatItAdded) {
+  // Meta's m1 (40.00/day, in Meta's cents) is urgent: while it is paused its budget goes to the
+  // Google campaign g1 (100.00/day, in micros), never above 130.00.
+  ASSERT_TRUE(fake_.Control(
+      {{"platform", "google"},
+       {"account", "1234567890"},
+       {"campaigns",
+        {{{"id", "2001"}, {"name", "Search – Brand"}, {"status", "active"}, {"budget", "100"}}}}}));
+  config_.accounts.push_back(fake_.Account("google", "brand-google", "123-456-7890"));
+  ads::Transfer t;
+  t.name = "keep-sale";
+  t.from = "brand-meta";
+  t.campaigns = {"m1", "m3"};  // m3 is paused already: not Lifeline's to move
+  t.to = "brand-google";
+  t.campaign = "2001";
+  t.max_budget = ads::Money{"USD", 130'000'000};
+  config_.transfers = {t};
+  StartGuard();
+  const std::string inc = OpenOutage();
+  ASSERT_TRUE(WaitFor([&] {
+    auto x = OnlyTransfer(*store_, inc);
+    return x && x->state == store::AdTransferState::kProposed;
+  }));
+  auto proposed = *OnlyTransfer(*store_, inc);
+  EXPECT_EQ(proposed.amount_micros, 40'000'000);
+  EXPECT_THAT(proposed.campaigns, ::testing::ElementsAre("m1"));
+  EXPECT_EQ(BudgetOf(fake_, "google", "2001"), "100") << "moved before anyone approved";
+  EXPECT_THAT(EventTypes(inc), ::testing::Contains("ads_transfer_proposed"));
+
+  auto approved = guard_->DecideTransfer(proposed.id, true, "ana", "");
+  ASSERT_TRUE(approved.ok()) << approved.error().message();
+  ASSERT_TRUE(WaitFor([&] { return BudgetOf(fake_, "google", "2001") == "130"; }))
+      << fake_.State().dump();
+  ASSERT_TRUE(WaitFor([&] {
+    auto x = OnlyTransfer(*store_, inc);
+    return x && x->state == store::AdTransferState::kMoved;
+  }));
+  auto moved = *OnlyTransfer(*store_, inc);
+  EXPECT_EQ(moved.prior_budget_micros, 100'000'000);
+  EXPECT_EQ(moved.set_budget_micros, 130'000'000);
+  EXPECT_EQ(moved.decided_by, "ana");
+  EXPECT_THAT(moved.note, HasSubstr("capped at the transfer's max_budget 130.00 USD"));
+  // Decided once: a second approval is refused with the reason.
+  auto again = guard_->DecideTransfer(proposed.id, true, "bob", "");
+  ASSERT_FALSE(again.ok());
+  EXPECT_THAT(again.error().message(), HasSubstr("is moved"));
+
+  // Someone raises g1 by hand during the outage: their change is kept, only the 30.00 Lifeline
+  // added is taken back, and not before the settle time.
+  ASSERT_TRUE(fake_.Control({{"platform", "google"},
+                             {"account", "1234567890"},
+                             {"set", {{{"id", "2001"}, {"budget", "150"}}}}}));
+  CloseOutage(inc);
+  ASSERT_TRUE(WaitFor([&] {
+    auto x = OnlyTransfer(*store_, inc);
+    return x && x->state == store::AdTransferState::kReturned;
+  }));
+  EXPECT_EQ(BudgetOf(fake_, "google", "2001"), "120");
+  auto back = *OnlyTransfer(*store_, inc);
+  EXPECT_EQ(back.returned_budget_micros, 120'000'000);
+  EXPECT_THAT(back.note, HasSubstr("someone set it to 150.00 USD meanwhile"));
+  const auto types = EventTypes(inc);
+  EXPECT_THAT(types, ::testing::Contains("ads_transfer_moved"));
+  EXPECT_THAT(types, ::testing::Contains("ads_transfer_return_scheduled"));
+  EXPECT_THAT(types, ::testing::Contains("ads_transfer_returned"));
+  // Exactly two budget writes on Google: up, and back.
+  EXPECT_EQ(fake_.Count("budget", "2001"), 2) << fake_.Writes().dump();
+}
+
+TEST_F(AdsGuard, ATransferConvertsBetweenPlatformsUnitsAndExpiresUnapprovedAfterTheOutage) {
+  // TikTok (decimal currency) -> Meta (minor units): 50% of 40.00 = 20.00 -> 2000 cents more.
+  ASSERT_TRUE(fake_.Control({{"platform", "meta"},
+                             {"account", "1001"},
+                             {"campaigns", {Campaign("m5", "active")}},
+                             {"set", {{{"id", "m5"}, {"budget", "10.5"}}}}}));
+  ads::Policy tiktok;
+  tiktok.name = "tiktok";
+  tiktok.platforms = {"tiktok"};
+  tiktok.min_duration = 300ms;
+  tiktok.settle = 1s;
+  config_.policies = {tiktok};
+  ads::Transfer t;
+  t.name = "to-meta";
+  t.from = "brand-tiktok";
+  t.campaigns = {"t1"};
+  t.to = "brand-meta";
+  t.campaign = "m5";
+  t.share_percent = 50;
+  t.needs_approval = false;
+  config_.transfers = {t};
+  StartGuard();
+  store::NewIncident ni;
+  ni.domain = "bytedance";
+  ni.platforms = {"tiktok"};
+  ni.title = "TikTok is down";
+  ni.opened_at = store::FromSystem(Clock::now());
+  auto opened = store_->OpenIncident(ni);
+  ASSERT_TRUE(opened.ok());
+  guard_->OnIncident(Notice(*opened, core::IncidentNotice::Change::kOpened));
+  ASSERT_TRUE(WaitFor([&] { return BudgetOf(fake_, "meta", "m5") == "30.5"; }))
+      << fake_.State().dump();
+  bool cents = false;
+  for (const auto& r : fake_.Received()) {
+    if (r.value("platform", "") == "meta" && r.value("method", "") == "POST" &&
+        r.value("path", "").find("m5") != std::string::npos) {
+      cents = cents || r.dump().find("3050") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(cents) << "Meta's budget was not written in cents: " << fake_.Received().dump();
+  ASSERT_TRUE(WaitFor([&] {
+    auto x = OnlyTransfer(*store_, opened->id);
+    return x && x->state == store::AdTransferState::kMoved;
+  }));
+  EXPECT_EQ(OnlyTransfer(*store_, opened->id)->decided_by, "config");
+  CloseOutage(opened->id);
+  ASSERT_TRUE(WaitFor([&] { return BudgetOf(fake_, "meta", "m5") == "10.5"; }))
+      << fake_.State().dump();
+
+  // A transfer that needs approval and never got it expires with the outage; nothing moves.
+  StopGuard();
+  config_.transfers[0].needs_approval = true;
+  StartGuard();
+  ni.opened_at = store::FromSystem(Clock::now());
+  auto second = store_->OpenIncident(ni);
+  ASSERT_TRUE(second.ok());
+  guard_->OnIncident(Notice(*second, core::IncidentNotice::Change::kOpened));
+  ASSERT_TRUE(WaitFor([&] {
+    auto x = OnlyTransfer(*store_, second->id);
+    return x && x->state == store::AdTransferState::kProposed;
+  }));
+  CloseOutage(second->id);
+  ASSERT_TRUE(WaitFor([&] {
+    auto x = OnlyTransfer(*store_, second->id);
+    return x && x->state == store::AdTransferState::kExpired;
+  }));
+  EXPECT_EQ(fake_.Count("budget", "m5"), 2) << fake_.Writes().dump();
+  auto late = guard_->DecideTransfer(OnlyTransfer(*store_, second->id)->id, true, "ana", "");
+  ASSERT_FALSE(late.ok());
+  EXPECT_THAT(late.error().message(), HasSubstr("only a proposed transfer"));
+}
+
+TEST_F(AdsGuard, ThePlansApprovalBeforeItsPauseStepApprovesTheTransfer) {
+  ASSERT_TRUE(fake_.Control(
+      {{"platform", "google"},
+       {"account", "1234567890"},
+       {"campaigns",
+        {{{"id", "2001"}, {"name", "Search"}, {"status", "active"}, {"budget", "100"}}}}}));
+  config_.accounts.push_back(fake_.Account("google", "brand-google", "123-456-7890"));
+  config_.policies.clear();  // only the plan acts
+  ads::Transfer t;
+  t.name = "keep-sale";
+  t.from = "brand-meta";
+  t.campaigns = {"m1"};
+  t.to = "brand-google";
+  t.campaign = "2001";
+  config_.transfers = {t};
+  StartGuard();
+  const std::string inc = OpenOutage("whatsapp");
+  // The response asked the budget's owner first, and she approved.
+  store::NewAssignment a;
+  a.key = inc + "/meta-outage/approve-budget";
+  a.incident_id = inc;
+  a.response = "meta-outage";
+  a.step_id = "approve-budget";
+  a.kind = store::AssignmentKind::kApproval;
+  a.title = "Move the Meta budget to Google";
+  a.role = "budget_owner";
+  a.created_at = store::FromSystem(Clock::now());
+  auto created = store_->Playbook().CreateAssignment(a);
+  ASSERT_TRUE(created.ok()) << created.error().message();
+  auto approved =
+      store_->Playbook().MoveAssignment({created->assignment.id, store::AssignmentState::kApproved,
+                                         "maria", "", store::FromSystem(Clock::now())});
+  ASSERT_TRUE(approved.ok()) << approved.error().message();
+
+  ads::PauseStepHandler handler(*guard_, *store_);
+  playbook::Step step;
+  step.id = "pause-ads";
+  step.body = playbook::PauseStep{.ads = true, .scheduled_posts = false};
+  playbook::StepRequest r;
+  r.incident_id = inc;
+  r.response = "meta-outage";
+  r.step = &step;
+  r.failure.platforms = {"whatsapp"};
+  r.failure.domain = "meta";
+  r.failure.domain_wide = true;
+  r.key = "playbook/" + inc + "/meta-outage/pause-ads";
+  r.now = Clock::now();
+  ASSERT_TRUE(handler.Run(r).ok());
+  ASSERT_TRUE(WaitFor([&] { return BudgetOf(fake_, "google", "2001") == "140"; }))
+      << fake_.State().dump();
+  auto moved = OnlyTransfer(*store_, inc);
+  ASSERT_TRUE(moved);
+  EXPECT_EQ(moved->decided_by, "maria");
+  EXPECT_THAT(EventTypes(inc), ::testing::Not(::testing::Contains("ads_transfer_proposed")));
+}
+
 TEST_F(AdsGuard, ByHandWithClearErrorsForBadInput) {
   StartGuard();
   auto bad_account = guard_->PauseByHand("brand-meat", {"m1"}, "ana", false);

@@ -143,6 +143,19 @@ TEST_F(AdsServe, ListPauseResumeThroughServe) {
   ASSERT_TRUE(calls && calls->status == 200);
   EXPECT_THAT(calls->body, HasSubstr("/v21.0/m1"));
   EXPECT_THAT(calls->body, ::testing::Not(HasSubstr(AdsFake::kMetaToken)));
+
+  // Budget transfers through serve: none yet; an unknown one is named; a bad body is refused.
+  auto transfers = RunLifeline({"ads", "transfers", "--all", "--server", Server()});
+  EXPECT_EQ(transfers.code, 0) << transfers.out;
+  EXPECT_THAT(transfers.out, HasSubstr("No budget transfer yet"));
+  auto unknown =
+      RunLifeline({"ads", "transfer", "approve", "999", "--as", "ana", "--server", Server()});
+  EXPECT_EQ(unknown.code, 2) << unknown.out;
+  EXPECT_THAT(unknown.out, HasSubstr("no budget transfer 999"));
+  auto body = testing::HttpCall(port_, "POST", "/v1/ads/transfers/1/approve", R"({"who":"ana"})");
+  ASSERT_TRUE(body);
+  EXPECT_EQ(body->status, 400);
+  EXPECT_THAT(body->body, HasSubstr("who"));
 }
 
 }  // namespace

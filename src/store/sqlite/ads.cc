@@ -1,6 +1,8 @@
 // The SQLite ads-guard store (store/ads.h): all of its SQL.
 #include "store/sqlite/ads.h"
 
+#include <nlohmann/json.hpp>
+
 namespace lifeline::store::sqlite {
 namespace {
 
@@ -40,6 +42,67 @@ AdChange FromRow(const Stmt& s) {
   c.created_at = s.ColTime(20);
   c.updated_at = s.ColTime(21);
   return c;
+}
+
+constexpr const char* kTransferColumns =
+    "id, incident_id, name, from_account, campaigns_json, to_account, to_campaign, "
+    "to_campaign_name, currency, amount_micros, state, by_whom, decided_by, prior_budget_micros, "
+    "set_budget_micros, returned_budget_micros, note, moved_at, return_due, returned_at, "
+    "created_at, updated_at";
+
+AdTransfer TransferFromRow(const Stmt& s) {
+  AdTransfer t;
+  t.id = s.ColInt(0);
+  t.incident_id = s.ColText(1);
+  t.name = s.ColText(2);
+  t.from_account = s.ColText(3);
+  auto campaigns = nlohmann::json::parse(s.ColText(4), nullptr, false);
+  if (campaigns.is_array()) {
+    for (const auto& c : campaigns) {
+      if (c.is_string()) t.campaigns.push_back(c.get<std::string>());
+    }
+  }
+  t.to_account = s.ColText(5);
+  t.to_campaign = s.ColText(6);
+  t.to_campaign_name = s.ColText(7);
+  t.currency = s.ColText(8);
+  t.amount_micros = s.ColInt(9);
+  t.state = ParseAdTransferState(s.ColText(10)).value_or(AdTransferState::kFailed);
+  t.by = s.ColText(11);
+  t.decided_by = s.ColText(12);
+  t.prior_budget_micros = s.ColOptInt(13);
+  t.set_budget_micros = s.ColOptInt(14);
+  t.returned_budget_micros = s.ColOptInt(15);
+  t.note = s.ColText(16);
+  t.moved_at = s.ColOptTime(17);
+  t.return_due = s.ColOptTime(18);
+  t.returned_at = s.ColOptTime(19);
+  t.created_at = s.ColTime(20);
+  t.updated_at = s.ColTime(21);
+  return t;
+}
+
+// Binds every column but id (1) and the key (2, 3) from ?4 on, in kTransferColumns' order.
+void BindTransfer(Stmt& s, const AdTransfer& t) {
+  s.Text(4, t.from_account)
+      .Text(5, nlohmann::json(t.campaigns).dump())
+      .Text(6, t.to_account)
+      .Text(7, t.to_campaign)
+      .Text(8, t.to_campaign_name)
+      .Text(9, t.currency)
+      .Int(10, t.amount_micros)
+      .Text(11, AdTransferStateName(t.state))
+      .Text(12, t.by)
+      .Text(13, t.decided_by)
+      .OptInt(14, t.prior_budget_micros)
+      .OptInt(15, t.set_budget_micros)
+      .OptInt(16, t.returned_budget_micros)
+      .Text(17, t.note)
+      .OptTime(18, t.moved_at)
+      .OptTime(19, t.return_due)
+      .OptTime(20, t.returned_at)
+      .Time(21, t.created_at)
+      .Time(22, t.updated_at);
 }
 
 Status Validate(const AdChange& c) {
@@ -157,11 +220,12 @@ class SqliteAds final : public AdsStore {
 
   Result<std::vector<AdChange>> List(const AdChangeQuery& q) override {
     return conns_->Read("listing campaign changes", [&](Db& db) -> Result<std::vector<AdChange>> {
+      // The newest `limit` matches, answered oldest first.
       auto sel = db.Prepare(
-          std::string("SELECT ") + kColumns +
+          std::string("SELECT * FROM (SELECT ") + kColumns +
           " FROM ads_changes WHERE (?1 = '' OR incident_id = ?1) AND (?2 = '' OR account = ?2) "
           "AND (?3 = '' OR state = ?3) AND (?4 = 0 OR state IN ('pausing', 'paused', "
-          "'resuming')) ORDER BY id LIMIT ?5");
+          "'resuming')) ORDER BY id DESC LIMIT ?5) ORDER BY id");
       if (!sel) return sel.error();
       sel->Text(1, q.incident_id)
           .Text(2, q.account)
@@ -173,6 +237,86 @@ class SqliteAds final : public AdsStore {
         LL_ASSIGN(bool row, sel->Step());
         if (!row) break;
         out.push_back(FromRow(*sel));
+      }
+      return out;
+    });
+  }
+
+  Result<std::pair<AdTransfer, bool>> RecordTransfer(const AdTransfer& t) override {
+    if (t.incident_id.empty() || t.name.empty() || t.from_account.empty() || t.to_account.empty() ||
+        t.to_campaign.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "a budget transfer needs its incident, name, accounts and receiving "
+                       "campaign");
+    }
+    return conns_->Write(
+        Sync::kFull, "recording a budget transfer",
+        [&](Db& db) -> Result<std::pair<AdTransfer, bool>> {
+          auto ins = db.Prepare(
+              "INSERT INTO ads_transfers (id, incident_id, name, from_account, campaigns_json, "
+              "to_account, to_campaign, to_campaign_name, currency, amount_micros, state, "
+              "by_whom, decided_by, prior_budget_micros, set_budget_micros, "
+              "returned_budget_micros, note, moved_at, return_due, returned_at, created_at, "
+              "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+              "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) ON CONFLICT (incident_id, name) DO NOTHING");
+          if (!ins) return ins.error();
+          ins->Null(1).Text(2, t.incident_id).Text(3, t.name);
+          BindTransfer(*ins, t);
+          if (auto s = ins->Run(); !s) return s.error();
+          const bool inserted = db.Changes() > 0;
+          auto sel = db.Prepare(std::string("SELECT ") + kTransferColumns +
+                                " FROM ads_transfers WHERE incident_id = ?1 AND name = ?2");
+          if (!sel) return sel.error();
+          sel->Text(1, t.incident_id).Text(2, t.name);
+          LL_ASSIGN(bool row, sel->Step());
+          if (!row) return MakeError(ErrorCode::kInternal, "budget transfer {} vanished", t.name);
+          AdTransfer out = TransferFromRow(*sel);
+          LL_TRY(sel->Run());
+          return std::pair<AdTransfer, bool>(std::move(out), inserted);
+        });
+  }
+
+  Result<AdTransfer> UpdateTransfer(const AdTransfer& t) override {
+    return conns_->Write(
+        Sync::kFull, "updating a budget transfer", [&](Db& db) -> Result<AdTransfer> {
+          auto up = db.Prepare(
+              "UPDATE ads_transfers SET from_account = ?4, campaigns_json = ?5, to_account = ?6, "
+              "to_campaign = ?7, to_campaign_name = ?8, currency = ?9, amount_micros = ?10, "
+              "state = ?11, by_whom = ?12, decided_by = ?13, prior_budget_micros = ?14, "
+              "set_budget_micros = ?15, returned_budget_micros = ?16, note = ?17, moved_at = ?18, "
+              "return_due = ?19, returned_at = ?20, updated_at = ?22 WHERE id = ?1");
+          if (!up) return up.error();
+          // ?2, ?3 (the key) and ?21 (created_at) are bound and unused: they never change.
+          up->Int(1, t.id).Text(2, t.incident_id).Text(3, t.name);
+          BindTransfer(*up, t);
+          if (auto s = up->Run(); !s) return s.error();
+          if (db.Changes() == 0) {
+            return MakeError(ErrorCode::kNotFound, "no budget transfer {}", t.id);
+          }
+          return GetTransferIn(db, t.id);
+        });
+  }
+
+  Result<AdTransfer> GetTransfer(std::int64_t id) override {
+    return conns_->Read("reading a budget transfer",
+                        [&](Db& db) -> Result<AdTransfer> { return GetTransferIn(db, id); });
+  }
+
+  Result<std::vector<AdTransfer>> ListTransfers(const AdTransferQuery& q) override {
+    return conns_->Read("listing budget transfers", [&](Db& db) -> Result<std::vector<AdTransfer>> {
+      auto sel = db.Prepare(std::string("SELECT ") + kTransferColumns +
+                            " FROM ads_transfers WHERE (?1 = '' OR incident_id = ?1) AND "
+                            "(?2 = 0 OR state IN ('proposed', 'approved', 'moved')) ORDER BY "
+                            "id DESC LIMIT ?3");
+      if (!sel) return sel.error();
+      sel->Text(1, q.incident_id)
+          .Int(2, q.open_only ? 1 : 0)
+          .Int(3, static_cast<std::int64_t>(q.limit == 0 ? 1000 : q.limit));
+      std::vector<AdTransfer> out;
+      while (true) {
+        LL_ASSIGN(bool row, sel->Step());
+        if (!row) break;
+        out.push_back(TransferFromRow(*sel));
       }
       return out;
     });
@@ -242,6 +386,18 @@ class SqliteAds final : public AdsStore {
   }
 
  private:
+  static Result<AdTransfer> GetTransferIn(Db& db, std::int64_t id) {
+    auto sel =
+        db.Prepare(std::string("SELECT ") + kTransferColumns + " FROM ads_transfers WHERE id = ?1");
+    if (!sel) return sel.error();
+    sel->Int(1, id);
+    LL_ASSIGN(bool row, sel->Step());
+    if (!row) return MakeError(ErrorCode::kNotFound, "no budget transfer {}", id);
+    AdTransfer out = TransferFromRow(*sel);
+    LL_TRY(sel->Run());
+    return out;
+  }
+
   static Result<AdChange> GetIn(Db& db, std::string_view incident, std::string_view account,
                                 std::string_view campaign) {
     auto sel = db.Prepare(std::string("SELECT ") + kColumns +

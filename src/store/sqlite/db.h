@@ -37,6 +37,7 @@ class Stmt {
   Stmt& Null(int i);
   Stmt& Time(int i, store::Time t) { return Int(i, ToMillis(t)); }
   Stmt& OptReal(int i, const std::optional<double>& v) { return v ? Real(i, *v) : Null(i); }
+  Stmt& OptInt(int i, const std::optional<std::int64_t>& v) { return v ? Int(i, *v) : Null(i); }
   Stmt& OptTime(int i, const std::optional<store::Time>& t) { return t ? Time(i, *t) : Null(i); }
 
   // true: a row is ready; false: done (the statement is then reset, ready to bind and run again).
@@ -50,6 +51,9 @@ class Stmt {
   std::string ColText(int c) const;
   bool ColNull(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
   store::Time ColTime(int c) const { return FromMillis(ColInt(c)); }
+  std::optional<std::int64_t> ColOptInt(int c) const {
+    return ColNull(c) ? std::nullopt : std::optional<std::int64_t>(ColInt(c));
+  }
   std::optional<double> ColOptReal(int c) const {
     return ColNull(c) ? std::nullopt : std::optional<double>(ColReal(c));
   }
