@@ -8,6 +8,8 @@
 #include <span>
 #include <vector>
 
+#include "core/stats.h"
+
 namespace lifeline::recovery {
 
 // 1.4826 x MAD estimates the standard deviation of normally distributed data.
@@ -17,10 +19,12 @@ inline constexpr double kZThreshold = 3.5;
 // A Poisson tail below this rejects "the count is what the expected rate gives".
 inline constexpr double kPoissonAlpha = 1e-3;
 
-// The median of `values` (the mean of the middle two for an even count); nullopt when empty.
-std::optional<double> Median(std::span<const double> values);
-// The median absolute deviation from `center`; 0 for an empty span.
-double Mad(std::span<const double> values, double center);
+// Median, MAD and the Poisson tails live in core/stats.h (listening's spike detector uses them
+// too).
+using core::Mad;
+using core::Median;
+using core::PoissonLower;
+using core::PoissonUpper;
 
 // Seasonal naive: the expected value of an hour is the median of the same hour of the week in
 // the prior weeks given (nullopt entries are weeks without data). nullopt when no week has data.
@@ -38,12 +42,6 @@ double RobustScale(std::span<const double> residuals, double floor);
 
 // (actual - expected) / scale; scale must be > 0.
 double RobustZ(double actual, double expected, double scale);
-
-// P(X >= k) and P(X <= k) for X ~ Poisson(lambda). lambda >= 0; k >= 0. Exact for small lambda,
-// a normal approximation with continuity correction beyond lambda 1e4 (where the exact sum would
-// need thousands of terms and the approximation is within 1e-3 of it).
-double PoissonUpper(double lambda, long long k);
-double PoissonLower(double lambda, long long k);
 
 // Which side an observation is out of line on.
 enum class Side { kNone, kHigh, kLow };
