@@ -1,5 +1,7 @@
-// Names of delivery outcomes (channel.h).
+// Names of delivery outcomes and lookup answers, and the default Lookup (channel.h).
 #include "channels/channel.h"
+
+#include <fmt/core.h>
 
 namespace lifeline::channels {
 
@@ -15,6 +17,26 @@ std::string_view OutcomeName(Outcome o) {
       return "unconfirmed";
   }
   return "failed";
+}
+
+std::string_view PresenceName(LookupResult::Presence p) {
+  switch (p) {
+    case LookupResult::Presence::kPresent:
+      return "present";
+    case LookupResult::Presence::kMissing:
+      return "missing";
+    case LookupResult::Presence::kUnknown:
+      return "unknown";
+    case LookupResult::Presence::kUnsupported:
+      return "unsupported";
+  }
+  return "unknown";
+}
+
+LookupResult Channel::Lookup(const std::string& remote_id) {
+  (void)remote_id;
+  return {LookupResult::Presence::kUnsupported,
+          fmt::format("{} channels cannot look a post up", info().kind), ""};
 }
 
 }  // namespace lifeline::channels

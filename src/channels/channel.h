@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -23,7 +24,11 @@ struct OutgoingMessage {
   std::string subject;          // e-mail subject; chat channels may show it as a first line
   std::string text;             // plain text, already rendered
   std::string html;             // optional rich form (e-mail's HTML part); empty: text only
-  int attempt = 1;              // 1 for the first try
+  // Absolute http(s) links to images or videos (at most 10, store::ValidateMedia). Adapters that
+  // publish media use them (a Facebook Page post's link, Instagram's image_url / video_url); the
+  // others ignore them (callers put links into `text` for those).
+  std::vector<std::string> media;
+  int attempt = 1;  // 1 for the first try
 };
 
 // What became of one attempt. A failed delivery is data, not an Error (STYLE.md habit 1).
@@ -64,6 +69,24 @@ struct Traits {
   bool needs_recipient = false;  // `to` must be given when the channel has no default recipient
 };
 
+// Whether a published post is still there, as the platform answers a lookup of its id (the
+// DeliveryResult::remote_id of the delivery). Not an error either way: a lookup that could not
+// tell is kUnknown.
+struct LookupResult {
+  enum class Presence {
+    kPresent,      // the platform shows it
+    kMissing,      // the platform positively says it is not there (404, "does not exist")
+    kUnknown,      // no answer, a 5xx, a rate limit, refused credentials: try again later
+    kUnsupported,  // this channel cannot look posts up (chat channels, e-mail)
+  };
+  Presence presence = Presence::kUnsupported;
+  std::string reason;     // one line for a person, with the platform's words; never a secret
+  std::string permalink;  // where a person can see the post, when the platform says; else ""
+};
+
+// "present", "missing", "unknown", "unsupported".
+std::string_view PresenceName(LookupResult::Presence p);
+
 // Static facts of one configured channel.
 struct Info {
   std::string name;  // the config key: "team-telegram"
@@ -93,6 +116,10 @@ class Channel {
   // One attempt. Classifies every answer: delivered, retry (with when), failed (with why), or
   // unconfirmed (the answer was lost and the far side cannot deduplicate).
   virtual DeliveryResult Send(const OutgoingMessage& message) = 0;
+
+  // Looks a delivered post up by the id its delivery returned. Blocks like Send (bounded by the
+  // channel's timeout); may be called from several threads at once. The default: kUnsupported.
+  virtual LookupResult Lookup(const std::string& remote_id);
 };
 
 }  // namespace lifeline::channels

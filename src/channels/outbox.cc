@@ -317,11 +317,16 @@ Result<store::NewMessage> Relay::Prepare(const SendRequest& r, TimePoint now) co
   if (r.text.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "{}: the message has no text", r.channel);
   }
+  if (auto v = store::ValidateMedia(r.media); !v) {
+    return core::Error(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: {}", r.channel, v.error().message()));
+  }
   OutgoingMessage probe;
   probe.to = r.to;
   probe.subject = r.subject;
   probe.text = r.text;
   probe.html = r.html;
+  probe.media = r.media;
   if (auto c = s->setup.channel->Check(probe); !c) {
     return core::Error(ErrorCode::kInvalidArgument, c.error().message());
   }
@@ -338,6 +343,7 @@ Result<store::NewMessage> Relay::Prepare(const SendRequest& r, TimePoint now) co
   m.subject = r.subject;
   m.text = r.text;
   m.html = r.html;
+  m.media = r.media;
   m.incident_id = r.incident_id;
   m.route = r.route;
   m.created_at = store::FromSystem(now);
@@ -489,6 +495,17 @@ bool Relay::Accepting(std::string_view channel) const {
   std::lock_guard lock(state_mu_);
   const ChannelState* s = StateOf(channel);
   return s != nullptr && s->Effective() != CircuitState::kOpen;
+}
+
+Result<LookupResult> Relay::Lookup(std::string_view channel, const std::string& remote_id) const {
+  // channels_ and each setup are fixed after construction: no lock needed to find the channel,
+  // and none is held while it asks the platform (adapters guard their own state).
+  const ChannelState* s = StateOf(channel);
+  if (s == nullptr) return MakeError(ErrorCode::kNotFound, "unknown channel '{}'", channel);
+  if (remote_id.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "{}: no post id to look up", channel);
+  }
+  return s->setup.channel->Lookup(remote_id);
 }
 
 // ---- delivery ----
@@ -908,6 +925,7 @@ void Relay::WorkLoop() {
     out.subject = m.subject;
     out.text = m.text;
     out.html = m.html;
+    out.media = m.media;
     out.attempt = m.attempts;
     DeliveryResult r = s->setup.channel->Send(out);
     TimePoint done = clock_.Now();

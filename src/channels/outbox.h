@@ -38,6 +38,9 @@ struct SendRequest {
   std::string subject;
   std::string text;  // required
   std::string html;
+  // Links to images or videos (absolute http(s), at most 10: store::ValidateMedia). Kept with the
+  // message; the channel's adapter decides what to do with them (OutgoingMessage::media).
+  std::vector<std::string> media;
   // Enqueueing a key that is already stored returns that message and stores nothing. "" = the
   // relay makes a unique key (the request is then not idempotent).
   std::string idempotency_key;
@@ -188,6 +191,14 @@ class Relay {
   std::vector<ChannelHealth> Health() const;  // config order
   // True when the channel exists and its circuit is not open (closed or half-open).
   bool Accepting(std::string_view channel) const;
+
+  // Asks `channel`'s platform whether the post it delivered as `remote_id` is still there
+  // (Channel::Lookup). Blocks for one or two requests (bounded by the channel's timeout): call it
+  // from a worker thread. Ignores the circuit (a lookup is how a person checks). kNotFound for an
+  // unknown channel, kInvalidArgument for an empty id; a lookup that could not tell is data
+  // (LookupResult::Presence::kUnknown), not an error.
+  [[nodiscard]] core::Result<LookupResult> Lookup(std::string_view channel,
+                                                  const std::string& remote_id) const;
 
   using Subscription = core::Subscription;
   // `sink` runs on a relay thread after each stored change; it must only queue (never call back

@@ -4,6 +4,8 @@
 #include "channels/bluesky/bluesky.h"
 #include "channels/discord/discord.h"
 #include "channels/email/email.h"
+#include "channels/facebook/facebook.h"
+#include "channels/instagram/instagram.h"
 #include "channels/mastodon/mastodon.h"
 #include "channels/messenger/messenger.h"
 #include "channels/slack/slack.h"
@@ -32,6 +34,8 @@ const std::vector<Kind>& Kinds() {
       twilio::kKind,
       messenger::kKind,
       messenger::kInstagramKind,
+      facebook::kKind,
+      instagram::kKind,
   };
   return kinds;
 }

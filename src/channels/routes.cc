@@ -38,6 +38,24 @@ std::string Who(const api::PartRequest& r, std::string_view action) {
   return fmt::format("{} through the API ({})", action, role);
 }
 
+// `media`: absent or null = none; else a list of links (the relay checks each).
+Result<std::vector<std::string>> MediaField(const json& body) {
+  std::vector<std::string> out;
+  auto it = body.find("media");
+  if (it == body.end() || it->is_null()) return out;
+  if (!it->is_array()) {
+    return MakeError(ErrorCode::kInvalidArgument, "media: expected a list of http(s) links");
+  }
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const json& v = (*it)[i];
+    if (!v.is_string()) {
+      return MakeError(ErrorCode::kInvalidArgument, "media[{}]: expected a link (a string)", i);
+    }
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
 }  // namespace
 
 json MessageJson(const store::OutboxMessage& m) {
@@ -48,6 +66,7 @@ json MessageJson(const store::OutboxMessage& m) {
           {"recipient", m.recipient},
           {"subject", m.subject},
           {"text", m.text},
+          {"media", m.media},
           {"incident_id", m.incident_id},
           {"state", store::MessageStateName(m.state)},
           {"attempts", m.attempts},
@@ -169,7 +188,7 @@ Result<api::PartResponse> RelayRoutes::Show(const api::PartRequest& r) {
 
 Result<api::PartResponse> RelayRoutes::Send(const api::PartRequest& r) {
   auto body = api::ParseObjectBody(r.body, {"channel", "contact", "to", "subject", "text", "html",
-                                            "idempotency_key", "incident_id", "dry_run"});
+                                            "media", "idempotency_key", "incident_id", "dry_run"});
   if (!body.ok()) return body.error();
   SendRequest req;
   std::string contact;
@@ -182,6 +201,9 @@ Result<api::PartResponse> RelayRoutes::Send(const api::PartRequest& r) {
     if (!v.ok()) return v.error();
     *target = std::move(*v);
   }
+  auto media = MediaField(*body);
+  if (!media.ok()) return media.error();
+  req.media = std::move(*media);
   auto dry_run = BoolField(*body, "dry_run", false);
   if (!dry_run.ok()) return dry_run.error();
   if (req.text.empty()) return MakeError(ErrorCode::kInvalidArgument, "text is required");
@@ -193,6 +215,11 @@ Result<api::PartResponse> RelayRoutes::Send(const api::PartRequest& r) {
   if (!contact.empty()) {
     if (setup_.FindContact(contact) == nullptr) {
       return MakeError(ErrorCode::kNotFound, "no contact '{}' is configured", contact);
+    }
+    if (!req.media.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "media take a channel: the public-post channels publish them, a contact's "
+                       "route does not");
     }
     if (!send_to_contact_) {
       return MakeError(ErrorCode::kFailedPrecondition,
@@ -217,6 +244,7 @@ Result<api::PartResponse> RelayRoutes::Send(const api::PartRequest& r) {
                               {"to", req.to},
                               {"subject", req.subject},
                               {"text", req.text},
+                              {"media", req.media},
                               {"characters", CodePoints(req.text)},
                               {"max_characters", ch ? ch->traits.max_chars : 0}}};
   }

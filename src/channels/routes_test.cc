@@ -91,6 +91,42 @@ class RelayRoutesTest : public ::testing::Test {
   unsigned short port_ = 0;
 };
 
+TEST_F(RelayRoutesTest, MediaLinksAreStoredShownAndHandedToTheChannel) {
+  const json media = {"https://brand.example/back.jpg", "https://brand.example/clip.mp4"};
+  auto sent = Post("/v1/outbox", {{"channel", "team-telegram"},
+                                  {"text", "We are back"},
+                                  {"media", media},
+                                  {"idempotency_key", "k-media"}});
+  ASSERT_EQ(sent.status, 202u) << sent.body;
+  EXPECT_EQ(sent.Json()["message"]["media"], media);
+  const std::string id = sent.Json()["message"]["id"];
+  ASSERT_TRUE(api::testing::WaitFor([&] { return StateOf(id) == "delivered"; }));
+  EXPECT_EQ(Get("/v1/outbox/" + id)["message"]["media"], media);
+  auto handed = fakes_["team-telegram"]->sent();
+  ASSERT_EQ(handed.size(), 1u);
+  EXPECT_EQ(json(handed[0].media), media);
+  // Without media: [].
+  auto plain = Post("/v1/outbox", {{"channel", "team-telegram"}, {"text", "plain"}});
+  ASSERT_EQ(plain.status, 202u) << plain.body;
+  EXPECT_EQ(plain.Json()["message"]["media"], json::array());
+
+  auto not_list =
+      Post("/v1/outbox",
+           {{"channel", "team-telegram"}, {"text", "x"}, {"media", "https://brand.example/a.jpg"}});
+  EXPECT_EQ(not_list.status, 400u);
+  EXPECT_THAT(not_list.body, HasSubstr("media: expected a list of http(s) links"));
+  auto bad_link =
+      Post("/v1/outbox", {{"channel", "team-telegram"},
+                          {"text", "x"},
+                          {"media", {"https://a.example/1.jpg", "javascript:alert(1)"}}});
+  EXPECT_EQ(bad_link.status, 400u);
+  EXPECT_THAT(bad_link.body, HasSubstr("team-telegram: media[1]"));
+  auto to_contact = Post(
+      "/v1/outbox", {{"contact", "ops"}, {"text", "x"}, {"media", {"https://a.example/1.jpg"}}});
+  EXPECT_EQ(to_contact.status, 400u);
+  EXPECT_THAT(to_contact.body, HasSubstr("media take a channel"));
+}
+
 TEST_F(RelayRoutesTest, ASentMessageIsStoredDeliveredAndShownWithItsTimeline) {
   auto sent =
       Post("/v1/outbox",

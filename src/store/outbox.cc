@@ -2,6 +2,7 @@
 // (outbox.h, outbox_common.h).
 #include "store/outbox.h"
 
+#include <cctype>
 #include <charconv>
 
 #include "store/common.h"
@@ -113,6 +114,45 @@ core::Result<std::int64_t> DecodeMessageCursor(std::string_view cursor) {
 
 }  // namespace internal
 
+core::Status ValidateMedia(std::span<const std::string> media) {
+  if (media.size() > kMaxMedia) {
+    return MakeError(ErrorCode::kInvalidArgument, "media: {} links; at most {} are allowed",
+                     media.size(), kMaxMedia);
+  }
+  for (std::size_t i = 0; i < media.size(); ++i) {
+    const std::string& url = media[i];
+    if (url.size() > kMaxMediaUrlBytes) {
+      return MakeError(ErrorCode::kInvalidArgument, "media[{}]: the link is longer than {} bytes",
+                       i, kMaxMediaUrlBytes);
+    }
+    std::string_view rest;
+    std::string lower = url.substr(0, 8);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.starts_with("https://")) {
+      rest = std::string_view(url).substr(8);
+    } else if (lower.starts_with("http://")) {
+      rest = std::string_view(url).substr(7);
+    } else {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "media[{}]: '{}' is not an absolute http:// or https:// link", i,
+                       url.substr(0, 80));
+    }
+    std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+    if (host.empty() || host.front() == ':' || host.front() == '@') {
+      return MakeError(ErrorCode::kInvalidArgument, "media[{}]: the link has no host", i);
+    }
+    for (unsigned char c : url) {
+      if (c <= 0x20 || c == 0x7F) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "media[{}]: the link holds a space or control character (percent-encode "
+                         "it)",
+                         i);
+      }
+    }
+  }
+  return core::Ok();
+}
+
 core::Status ValidateNewMessage(const NewMessage& m) {
   LL_TRY(Require("idempotency_key", m.idempotency_key, internal::kMaxKeyBytes));
   LL_TRY(Require("channel", m.channel, internal::kMaxNameBytes));
@@ -123,7 +163,7 @@ core::Status ValidateNewMessage(const NewMessage& m) {
   LL_TRY(AtMost("subject", m.subject, internal::kMaxTextBytes));
   LL_TRY(AtMost("html", m.html, internal::kMaxTextBytes));
   LL_TRY(AtMost("route", m.route, internal::kMaxTextBytes));
-  return core::Ok();
+  return ValidateMedia(m.media);
 }
 
 }  // namespace lifeline::store

@@ -63,14 +63,24 @@ struct NewMessage {
   std::string html;
   std::string incident_id;  // the incident it belongs to, "" for none
   std::string route;        // why this channel was chosen, when a router chose it
+  // Links to images or videos the post carries (ValidateMedia); stored as a JSON array.
+  std::vector<std::string> media;
   Time created_at;
   std::optional<Time> not_before;  // first attempt not before this; unset = created_at
 };
 
 // The checks Enqueue makes on each message (kInvalidArgument naming the field: an empty key,
-// channel or text; a key over 200 bytes; a name over 200 bytes; a text over 1 MiB). Callers that
-// batch other callers' messages run it first, so one bad message cannot fail the others.
+// channel or text; a key over 200 bytes; a name over 200 bytes; a text over 1 MiB; media as
+// ValidateMedia says). Callers that batch other callers' messages run it first, so one bad
+// message cannot fail the others.
 core::Status ValidateNewMessage(const NewMessage& m);
+
+inline constexpr std::size_t kMaxMedia = 10;            // links per message (Instagram's carousel)
+inline constexpr std::size_t kMaxMediaUrlBytes = 2048;  // per link
+// At most kMaxMedia links, each an absolute http:// or https:// URL with a host, without spaces
+// or control characters, at most kMaxMediaUrlBytes. kInvalidArgument naming the link
+// ("media[2]: ...").
+core::Status ValidateMedia(std::span<const std::string> media);
 
 struct OutboxMessage {
   std::string id;  // "msg_" + 26 characters that sort by created_at
@@ -82,6 +92,7 @@ struct OutboxMessage {
   std::string text;
   std::string html;
   std::string incident_id;
+  std::vector<std::string> media;  // as enqueued; [] for messages stored before media existed
   MessageState state = MessageState::kQueued;
   // Attempts on the current channel (a failover to another channel starts again at 0; the
   // events keep every attempt). A claim counts one.

@@ -144,6 +144,65 @@ TEST_P(StoreConformance, OutboxBadInputStoresNothing) {
   EXPECT_EQ(o.List({.cursor = "garbage"}).error().code(), core::ErrorCode::kInvalidArgument);
 }
 
+TEST_P(StoreConformance, OutboxKeepsAMessagesMediaLinks) {
+  OutboxStore& o = store_->Outbox();
+  NewMessage m = Msg("k-media", "brand-instagram", kT0);
+  m.media = {"https://brand.example/outage.jpg", "https://cdn.example/clip.mp4?sig=a%20b"};
+  Enqueued e = EnqueueOne(o, m);
+  EXPECT_EQ(e.message.media, m.media);
+  EXPECT_EQ(Must(o.Get(e.message.id)).message.media, m.media);
+  EXPECT_EQ(Must(o.FindByKey("k-media")).media, m.media);
+  auto page = Must(o.List({.channel = "brand-instagram"}));
+  ASSERT_EQ(page.messages.size(), 1u);
+  EXPECT_EQ(page.messages[0].media, m.media);
+  // What a delivery worker claims carries them too, and so does every later change.
+  auto claimed = Claim(o, kT0, "brand-instagram");
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].media, m.media);
+  MessageUpdate done;
+  done.id = e.message.id;
+  done.state = MessageState::kDelivered;
+  done.at = kT0 + seconds(1);
+  done.remote_id = "17950000000000001";
+  auto updated = Apply(o, done);
+  ASSERT_EQ(updated.size(), 1u);
+  EXPECT_EQ(updated[0].media, m.media);
+
+  // Without media: none.
+  Enqueued plain = EnqueueOne(o, Msg("k-plain", "team-telegram", kT0));
+  EXPECT_TRUE(plain.message.media.empty());
+  EXPECT_TRUE(Must(o.Get(plain.message.id)).message.media.empty());
+  // A repeated key returns the stored message's media, not the new request's.
+  NewMessage other = Msg("k-plain", "team-telegram", kT0);
+  other.media = {"https://brand.example/x.jpg"};
+  EXPECT_TRUE(EnqueueOne(o, other).message.media.empty());
+}
+
+TEST_P(StoreConformance, OutboxRefusesBadMediaLinks) {
+  OutboxStore& o = store_->Outbox();
+  auto refused = [&](std::vector<std::string> media) {
+    NewMessage m = Msg("k-bad", "brand-instagram", kT0);
+    m.media = std::move(media);
+    auto r = o.Enqueue(std::vector<NewMessage>{m});
+    EXPECT_FALSE(r.ok());
+    return r.ok() ? std::string() : r.error().message();
+  };
+  EXPECT_THAT(refused({"https://a.example/1.jpg", "ftp://a.example/2.jpg"}),
+              ::testing::HasSubstr("media[1]: 'ftp://a.example/2.jpg' is not an absolute"));
+  EXPECT_THAT(refused({"/relative.jpg"}), ::testing::HasSubstr("media[0]"));
+  EXPECT_THAT(refused({"https://"}), ::testing::HasSubstr("media[0]: the link has no host"));
+  EXPECT_THAT(refused({"https://a.example/with space.jpg"}),
+              ::testing::HasSubstr("media[0]: the link holds a space"));
+  EXPECT_THAT(refused({"https://a.example/" + std::string(2048, 'a')}),
+              ::testing::HasSubstr("media[0]: the link is longer than 2048 bytes"));
+  EXPECT_THAT(refused(std::vector<std::string>(11, "https://a.example/1.jpg")),
+              ::testing::HasSubstr("media: 11 links; at most 10"));
+  EXPECT_FALSE(o.FindByKey("k-bad").ok()) << "nothing stored";
+  NewMessage ten = Msg("k-ten", "brand-instagram", kT0);
+  ten.media = std::vector<std::string>(10, "HTTPS://A.example/1.jpg");
+  EXPECT_TRUE(o.Enqueue(std::vector<NewMessage>{ten}).ok());
+}
+
 TEST_P(StoreConformance, OutboxClaimTakesDueMessagesOfOneChannelEarliestFirst) {
   OutboxStore& o = store_->Outbox();
   NewMessage later = Msg("later", "tg", kT0);

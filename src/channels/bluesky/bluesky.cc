@@ -334,6 +334,65 @@ DeliveryResult BlueskyChannel::Deliver(const OutgoingMessage& message) {
   return ClassifyRecordAnswer(r, std::chrono::system_clock::now());
 }
 
+HttpResponse BlueskyChannel::GetPosts(const Session& session, const std::string& uri) {
+  HttpRequest req;
+  req.method = "GET";
+  req.url = config_.service + "/xrpc/app.bsky.feed.getPosts?uris=" + adapter::EncodeQueryValue(uri);
+  req.headers.emplace_back("Accept", "application/json");
+  req.headers.emplace_back("Authorization", "Bearer " + session.access_jwt);
+  req.timeout = config_.timeout;
+  req.connect_timeout = std::min(config_.timeout, std::chrono::milliseconds(5000));
+  return http_->Do(req);
+}
+
+LookupResult BlueskyChannel::Lookup(const std::string& remote_id) {
+  using Presence = LookupResult::Presence;
+  // at://DID/app.bsky.feed.post/RKEY, as createRecord answered.
+  constexpr std::string_view kCollection = "/app.bsky.feed.post/";
+  auto at = remote_id.find(kCollection);
+  if (!remote_id.starts_with("at://") || at == std::string::npos) {
+    return {Presence::kUnknown, fmt::format("'{}' is not an app.bsky.feed.post URI", remote_id),
+            ""};
+  }
+  DeliveryResult failure;
+  std::optional<Session> session = CurrentSession(&failure);
+  if (!session) return {Presence::kUnknown, "no session: " + failure.reason, ""};
+  HttpResponse r = GetPosts(*session, remote_id);
+  if (TokenExpired(r) || TokenRefused(r)) {
+    session = Renewed(*session, TokenExpired(r) ? Renew::kRefresh : Renew::kLogin, &failure);
+    if (!session) return {Presence::kUnknown, "no session: " + failure.reason, ""};
+    r = GetPosts(*session, remote_id);
+  }
+  if (r.transport != HttpResponse::Transport::kAnswered) {
+    return {Presence::kUnknown, fmt::format("no answer: {}", r.error), ""};
+  }
+  if (r.status == 200) {
+    auto j = adapter::ParseJson(r.body);
+    if (!j || !j->contains("posts") || !(*j)["posts"].is_array()) {
+      return {Presence::kUnknown, "HTTP 200 without posts: not the AppView's answer", ""};
+    }
+    for (const auto& post : (*j)["posts"]) {
+      if (adapter::MemberText(post, "uri") != remote_id) continue;
+      std::string did = remote_id.substr(5, at - 5);
+      std::string rkey = remote_id.substr(at + kCollection.size());
+      return {Presence::kPresent, fmt::format("post {} is there", remote_id),
+              fmt::format("https://bsky.app/profile/{}/post/{}", did, rkey)};
+    }
+    // getPosts leaves out what it cannot find (deleted, or taken down).
+    return {Presence::kMissing, fmt::format("Bluesky has no post {} (getPosts: none)", remote_id),
+            ""};
+  }
+  auto [name, message] = XrpcError(r);
+  if (name == "NotFound" || name == "RecordNotFound" || r.status == 404) {
+    return {Presence::kMissing,
+            fmt::format("Bluesky has no post {} ({}: {})", remote_id, name, message), ""};
+  }
+  return {Presence::kUnknown,
+          fmt::format("the lookup failed (HTTP {}): {}{}", r.status, name,
+                      message.empty() ? "" : ": " + message),
+          ""};
+}
+
 namespace {
 
 Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::Fields& fields) {

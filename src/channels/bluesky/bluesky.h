@@ -45,6 +45,10 @@ class BlueskyChannel : public adapter::HttpChannel<BlueskyConfig> {
   BlueskyChannel(std::string name, BlueskyConfig config, HttpClient* http);
 
   core::Status Check(const OutgoingMessage& message) const override;
+  // app.bsky.feed.getPosts?uris=AT-URI with the session (the at:// URI the delivery returned):
+  // the post in `posts` present (with its bsky.app link); an empty `posts`, NotFound or
+  // RecordNotFound missing; no answer, a failed login, 429 and 5xx unknown.
+  LookupResult Lookup(const std::string& remote_id) override;
 
  private:
   struct Session {
@@ -61,6 +65,7 @@ class BlueskyChannel : public adapter::HttpChannel<BlueskyConfig> {
   std::optional<Session> Renewed(const Session& stale, Renew how, DeliveryResult* failure);
   std::optional<Session> Login(DeliveryResult* failure);  // with mu_ held
   HttpResponse CreateRecord(const Session& session, const OutgoingMessage& message);
+  HttpResponse GetPosts(const Session& session, const std::string& uri);
   DeliveryResult Deliver(const OutgoingMessage& message) override;
 
   std::mutex mu_;  // guards session_, and serializes logins so that parallel sends share one

@@ -204,5 +204,39 @@ TEST_F(BlueskyTest, CheckCountsGraphemesAndBytes) {
   EXPECT_TRUE(ch->Check(testing::Message(cjk)).ok());
 }
 
+TEST_F(BlueskyTest, LookupAsksGetPostsWithTheSession) {
+  using Presence = LookupResult::Presence;
+  auto ch = Build();
+  const std::string uri = "at://did:plc:abc123/app.bsky.feed.post/3kone";
+  AnswerLogin();
+  http_.Answer(200, R"({"posts":[{"uri":")" + uri + R"(","cid":"bafyrei"}]})");
+  LookupResult there = ch->Lookup(uri);
+  EXPECT_EQ(there.presence, Presence::kPresent) << there.reason;
+  EXPECT_EQ(there.permalink, "https://bsky.app/profile/did:plc:abc123/post/3kone");
+  auto reqs = http_.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].method, "GET");
+  EXPECT_EQ(reqs[1].url,
+            "https://bsky.social/xrpc/app.bsky.feed.getPosts?uris=at%3A%2F%2Fdid%3Aplc%3Aabc123%2F"
+            "app.bsky.feed.post%2F3kone");
+  EXPECT_EQ(HeaderOf(reqs[1], "Authorization"), "Bearer a1");
+
+  // getPosts leaves out what it cannot find.
+  http_.Answer(200, R"({"posts":[]})");
+  EXPECT_EQ(ch->Lookup(uri).presence, Presence::kMissing);
+  // An expired session is refreshed, then the lookup asked again.
+  http_.Answer(400, R"({"error":"ExpiredToken","message":"Token has expired"})");
+  http_.Answer(200, R"({"accessJwt":"a2","refreshJwt":"r2"})");
+  http_.Answer(200, R"({"posts":[]})");
+  EXPECT_EQ(ch->Lookup(uri).presence, Presence::kMissing);
+  EXPECT_EQ(HeaderOf(http_.last(), "Authorization"), "Bearer a2");
+
+  http_.Answer(502, "bad gateway");
+  EXPECT_EQ(ch->Lookup(uri).presence, Presence::kUnknown);
+  http_.Answer(429, R"({"error":"RateLimitExceeded","message":"Rate Limit Exceeded"})");
+  EXPECT_EQ(ch->Lookup(uri).presence, Presence::kUnknown);
+  EXPECT_EQ(ch->Lookup("not-a-uri").presence, Presence::kUnknown);
+}
+
 }  // namespace
 }  // namespace lifeline::channels::bluesky

@@ -218,6 +218,38 @@ DeliveryResult MastodonChannel::Deliver(const OutgoingMessage& message) {
   return ClassifyAnswer(http_->Do(BuildRequest(message)), std::chrono::system_clock::now());
 }
 
+LookupResult MastodonChannel::Lookup(const std::string& remote_id) {
+  using Presence = LookupResult::Presence;
+  HttpRequest req;
+  req.method = "GET";
+  req.url = config_.server + "/api/v1/statuses/" + adapter::EncodePathSegment(remote_id);
+  req.headers.emplace_back("Accept", "application/json");
+  req.headers.emplace_back("Authorization", "Bearer " + config_.access_token);
+  req.timeout = config_.timeout;
+  req.connect_timeout = std::min(config_.timeout, std::chrono::milliseconds(5000));
+  HttpResponse r = http_->Do(req);
+  if (r.transport != HttpResponse::Transport::kAnswered) {
+    return {Presence::kUnknown, fmt::format("no answer: {}", r.error), ""};
+  }
+  if (r.status == 200) {
+    auto j = adapter::ParseJson(r.body);
+    if (!j || adapter::MemberText(*j, "id").empty()) {
+      return {Presence::kUnknown,
+              "HTTP 200 without a status id: is the server a Mastodon instance?", ""};
+    }
+    return {Presence::kPresent, fmt::format("status {} is there", remote_id),
+            adapter::MemberText(*j, "url")};
+  }
+  if (r.status == 404 || r.status == 410) {
+    return {
+        Presence::kMissing,
+        fmt::format("Mastodon has no status {} (HTTP {}): {}", remote_id, r.status, ErrorText(r)),
+        ""};
+  }
+  return {Presence::kUnknown,
+          fmt::format("the lookup failed (HTTP {}): {}", r.status, ErrorText(r)), ""};
+}
+
 namespace {
 
 Result<std::unique_ptr<Channel>> FromYaml(const BuildContext& ctx, const yaml::Fields& fields) {

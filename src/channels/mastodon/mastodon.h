@@ -35,6 +35,9 @@ class MastodonChannel : public adapter::HttpChannel<MastodonConfig> {
   MastodonChannel(std::string name, MastodonConfig config, HttpClient* http);
 
   core::Status Check(const OutgoingMessage& message) const override;
+  // GET /api/v1/statuses/:id: 200 present (with the status's url), 404 or 410 missing; no answer,
+  // 401/403, 429 and 5xx unknown.
+  LookupResult Lookup(const std::string& remote_id) override;
 
   // The request Send makes (tests, dry runs). Holds the token: never log it.
   HttpRequest BuildRequest(const OutgoingMessage& message) const;

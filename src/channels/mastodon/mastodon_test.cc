@@ -151,5 +151,30 @@ TEST(MastodonClassify, Answers) {
             Outcome::kRetry);
 }
 
+TEST_F(MastodonTest, LookupSaysPresentMissingOrUnknown) {
+  using Presence = LookupResult::Presence;
+  auto ch = Default();
+  http_.Answer(200, R"({"id":"109876","url":"https://mastodon.example/@brand/109876"})");
+  LookupResult there = ch->Lookup("109876");
+  EXPECT_EQ(there.presence, Presence::kPresent) << there.reason;
+  EXPECT_EQ(there.permalink, "https://mastodon.example/@brand/109876");
+  HttpRequest req = http_.last();
+  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.url, "https://mastodon.example/api/v1/statuses/109876");
+  EXPECT_EQ(HeaderOf(req, "Authorization"), "Bearer mtok");
+
+  http_.Answer(404, R"({"error":"Record not found"})");
+  LookupResult gone = ch->Lookup("109876");
+  EXPECT_EQ(gone.presence, Presence::kMissing);
+  EXPECT_NE(gone.reason.find("Record not found"), std::string::npos) << gone.reason;
+
+  http_.Answer(503, "<html>maintenance</html>");
+  EXPECT_EQ(ch->Lookup("109876").presence, Presence::kUnknown);
+  http_.Answer(429, R"({"error":"Too many requests"})");
+  EXPECT_EQ(ch->Lookup("109876").presence, Presence::kUnknown);
+  http_.Fail(HttpResponse::Transport::kNotSent, "connection refused");
+  EXPECT_EQ(ch->Lookup("109876").presence, Presence::kUnknown);
+}
+
 }  // namespace
 }  // namespace lifeline::channels::mastodon

@@ -259,10 +259,7 @@ Status XChannel::Check(const OutgoingMessage& message) const {
                              "X");
 }
 
-HttpRequest XChannel::BuildRequest(const OutgoingMessage& message) const {
-  std::string url = config_.api + "/2/tweets";
-  nlohmann::json body = {{"text", message.text}};
-  HttpRequest req = adapter::JsonPost(url, adapter::Dump(body), config_.timeout);
+std::string XChannel::Authorization(std::string_view method, const std::string& url) const {
   if (!config_.bearer_token.empty()) {
     std::string token = config_.bearer_token;
     if (!config_.bearer_file.empty()) {
@@ -273,16 +270,65 @@ HttpRequest XChannel::BuildRequest(const OutgoingMessage& message) const {
         if (!t.empty()) token = t;
       }
     }
-    req.headers.emplace_back("Authorization", "Bearer " + token);
-  } else {
-    // A JSON body is not part of the OAuth 1.0a signature: only oauth_* parameters are signed.
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-    req.headers.emplace_back("Authorization",
-                             OAuth1Header("POST", url, {}, config_.oauth1, Nonce(), now));
+    return "Bearer " + token;
   }
+  // A JSON body is not part of the OAuth 1.0a signature: only oauth_* parameters are signed.
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  return OAuth1Header(method, url, {}, config_.oauth1, Nonce(), now);
+}
+
+HttpRequest XChannel::BuildRequest(const OutgoingMessage& message) const {
+  std::string url = config_.api + "/2/tweets";
+  nlohmann::json body = {{"text", message.text}};
+  HttpRequest req = adapter::JsonPost(url, adapter::Dump(body), config_.timeout);
+  req.headers.emplace_back("Authorization", Authorization("POST", url));
   return req;
+}
+
+LookupResult XChannel::Lookup(const std::string& remote_id) {
+  using Presence = LookupResult::Presence;
+  if (!adapter::IsDigits(remote_id)) {
+    return {Presence::kUnknown, fmt::format("'{}' is not an X post id", remote_id), ""};
+  }
+  // No query parameters: the OAuth 1.0a signature then covers the URL alone.
+  std::string url = config_.api + "/2/tweets/" + remote_id;
+  HttpRequest req;
+  req.method = "GET";
+  req.url = url;
+  req.headers.emplace_back("Accept", "application/json");
+  req.headers.emplace_back("Authorization", Authorization("GET", url));
+  req.timeout = config_.timeout;
+  req.connect_timeout = std::min(config_.timeout, std::chrono::milliseconds(5000));
+  HttpResponse r = http_->Do(req);
+  if (r.transport != HttpResponse::Transport::kAnswered) {
+    return {Presence::kUnknown, fmt::format("no answer: {}", r.error), ""};
+  }
+  auto j = adapter::ParseJson(r.body);
+  if (r.status == 200 && j && j->contains("data") && (*j)["data"].is_object() &&
+      adapter::MemberText((*j)["data"], "id") == remote_id) {
+    return {Presence::kPresent, fmt::format("post {} is there", remote_id),
+            "https://x.com/i/web/status/" + remote_id};
+  }
+  // X answers a post that is gone with 200 and {"errors": [{"title": "Not Found Error", "type":
+  // ".../resource-not-found", "detail": "Could not find tweet with id: [ID]."}]}.
+  if (j && j->contains("errors") && (*j)["errors"].is_array()) {
+    for (const auto& e : (*j)["errors"]) {
+      if (adapter::MemberText(e, "title") == "Not Found Error" ||
+          adapter::MemberText(e, "type").ends_with("/resource-not-found")) {
+        return {Presence::kMissing,
+                fmt::format("X has no post {}: {}", remote_id,
+                            adapter::OneLine(adapter::MemberText(e, "detail"))),
+                ""};
+      }
+    }
+  }
+  if (r.status == 404) {
+    return {Presence::kMissing, fmt::format("X has no post {} (HTTP 404)", remote_id), ""};
+  }
+  return {Presence::kUnknown,
+          fmt::format("the lookup failed (HTTP {}): {}", r.status, ErrorText(r)), ""};
 }
 
 DeliveryResult ClassifyAnswer(const HttpResponse& r, int attempt, bool bearer,

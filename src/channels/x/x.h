@@ -62,11 +62,17 @@ class XChannel : public adapter::HttpChannel<XConfig> {
   XChannel(std::string name, XConfig config, HttpClient* http);
 
   core::Status Check(const OutgoingMessage& message) const override;
+  // GET /2/tweets/:id: data.id present; an errors[] entry titled "Not Found Error" (X answers
+  // 200 with it) or a 404 missing; no answer, 401/403, 429 and 5xx unknown.
+  LookupResult Lookup(const std::string& remote_id) override;
 
   HttpRequest BuildRequest(const OutgoingMessage& message) const;
 
  private:
   DeliveryResult Deliver(const OutgoingMessage& message) override;
+  // The Authorization header for `method` on `url` (the bearer token, re-read from its file, or
+  // an OAuth 1.0a signature).
+  std::string Authorization(std::string_view method, const std::string& url) const;
 };
 
 // X's answer to POST /2/tweets. `attempt` matters for 403 duplicate content: on a retry it means

@@ -191,5 +191,35 @@ TEST(XClassify, Answers) {
             Outcome::kUnconfirmed);
 }
 
+TEST_F(XTest, LookupReadsDataOrNotFoundErrors) {
+  using Presence = LookupResult::Presence;
+  auto ch = Make(OAuth1Keys());
+  ASSERT_TRUE(ch.ok()) << ch.error().message();
+  http_.Answer(200, R"({"data":{"id":"1866000000000000001","text":"hi"}})");
+  LookupResult there = (*ch)->Lookup("1866000000000000001");
+  EXPECT_EQ(there.presence, Presence::kPresent) << there.reason;
+  EXPECT_EQ(there.permalink, "https://x.com/i/web/status/1866000000000000001");
+  HttpRequest req = http_.last();
+  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.url, "https://api.x.com/2/tweets/1866000000000000001");
+  EXPECT_EQ(HeaderOf(req, "Authorization").rfind("OAuth ", 0), 0u);
+
+  // X answers a post that is gone with 200 and an errors[] entry.
+  http_.Answer(200,
+               R"({"errors":[{"value":"1866000000000000001","detail":"Could not find tweet with )"
+               R"(id: [1866000000000000001].","title":"Not Found Error","resource_type":"tweet",)"
+               R"("type":"https://api.twitter.com/2/problems/resource-not-found"}]})");
+  LookupResult gone = (*ch)->Lookup("1866000000000000001");
+  EXPECT_EQ(gone.presence, Presence::kMissing);
+  EXPECT_NE(gone.reason.find("Could not find tweet"), std::string::npos) << gone.reason;
+
+  http_.Answer(429, R"({"title":"Too Many Requests","detail":"Too Many Requests"})");
+  EXPECT_EQ((*ch)->Lookup("1866000000000000001").presence, Presence::kUnknown);
+  http_.Answer(401, R"({"title":"Unauthorized","detail":"Unauthorized"})");
+  EXPECT_EQ((*ch)->Lookup("1866000000000000001").presence, Presence::kUnknown);
+  http_.Fail(HttpResponse::Transport::kLost);
+  EXPECT_EQ((*ch)->Lookup("1866000000000000001").presence, Presence::kUnknown);
+}
+
 }  // namespace
 }  // namespace lifeline::channels::x

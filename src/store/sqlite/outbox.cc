@@ -8,6 +8,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "store/common.h"
 #include "store/outbox_common.h"
 
@@ -24,13 +26,29 @@ using Sync = Connections::Sync;
 constexpr std::string_view kColumns =
     "id, idempotency_key, channel, contact, recipient, subject, text, html, incident_id, state, "
     "attempts, next_attempt_at, created_at, updated_at, remote_id, last_reason, route, last_seq, "
-    "pos";
+    "media, pos";
+constexpr int kPosColumn = 19;
 
 std::string Sql(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
   std::string s(a);
   s += b;
   s += c;
   return s;
+}
+
+std::string MediaJson(const std::vector<std::string>& media) {
+  return nlohmann::json(media).dump();
+}
+
+// A stored JSON array of links; anything else (a row written by hand) reads as none.
+std::vector<std::string> MediaFromJson(const std::string& text) {
+  std::vector<std::string> out;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& v : j) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
 }
 
 OutboxMessage MessageFromRow(const Stmt& s) {
@@ -53,6 +71,7 @@ OutboxMessage MessageFromRow(const Stmt& s) {
   m.last_reason = s.ColText(15);
   m.route = s.ColText(16);
   m.last_seq = s.ColInt(17);
+  m.media = MediaFromJson(s.ColText(18));
   return m;
 }
 
@@ -154,8 +173,8 @@ Result<std::vector<Enqueued>> EnqueueIn(Db& db, std::span<const NewMessage> mess
           "INSERT INTO messages (id, idempotency_key, channel, contact, recipient, subject, "
           "text, html, incident_id, state, attempts, next_attempt_at, created_at, "
           "updated_at, "
-          "remote_id, last_reason, route, last_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-          "?9, 'queued', 0, ?10, ?11, ?11, '', '', ?12, 1) "
+          "remote_id, last_reason, route, last_seq, media) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+          "?8, ?9, 'queued', 0, ?10, ?11, ?11, '', '', ?12, 1, ?13) "
           "ON CONFLICT (idempotency_key) DO NOTHING");
       if (!ins) return ins.error();
       ins->Text(1, ids[i])
@@ -169,7 +188,8 @@ Result<std::vector<Enqueued>> EnqueueIn(Db& db, std::span<const NewMessage> mess
           .Text(9, m.incident_id)
           .Time(10, due)
           .Time(11, m.created_at)
-          .Text(12, m.route);
+          .Text(12, m.route)
+          .Text(13, MediaJson(m.media));
       LL_TRY(ins->Run());
     }
     if (db.Changes() == 0) {
@@ -199,6 +219,7 @@ Result<std::vector<Enqueued>> EnqueueIn(Db& db, std::span<const NewMessage> mess
     o.text = m.text;
     o.html = m.html;
     o.incident_id = m.incident_id;
+    o.media = m.media;
     o.state = MessageState::kQueued;
     o.next_attempt_at = due;
     o.created_at = m.created_at;
@@ -410,7 +431,7 @@ Result<MessagePage> SqliteOutbox::List(const MessageQuery& q) {
         break;
       }
       page.messages.push_back(MessageFromRow(*sel));
-      last_pos = sel->ColInt(18);
+      last_pos = sel->ColInt(kPosColumn);
     }
     return page;
   });
