@@ -108,6 +108,9 @@ class AdPlatform {
   // How many campaigns one SetStatus call changes at most (TikTok 20; Google a mutate of many;
   // Meta one per request).
   virtual std::size_t max_batch() const = 0;
+  // Whether Campaign::updated is the platform's last-modified stamp (Meta, TikTok); false when
+  // the platform gives none (Google), and reading a campaign back after a change tells nothing.
+  virtual bool stamps_changes() const { return true; }
 
   // Every campaign of the account (all pages). Removed/deleted ones may be absent.
   virtual Outcome<std::vector<Campaign>> ListCampaigns() = 0;

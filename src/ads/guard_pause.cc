@@ -89,7 +89,29 @@ Status Guard::PauseWork(const json& payload, int n) {
              {{"policy", policy_name}, {"by", "lifeline"}});
     return core::Ok();
   }
-  const auto accounts = AccountsFor(failed, policy);
+  auto accounts = AccountsFor(failed, policy);
+  // One account per timer: each account's rate limits are its own, so a platform that says "come
+  // back in a minute" does not hold up the others (the scheduler runs the other accounts' timers
+  // meanwhile).
+  const std::string only = payload.value("account", std::string());
+  if (!only.empty()) {
+    std::erase_if(accounts, [&](const AccountConfig* a) { return a->name != only; });
+  } else if (accounts.size() > 1) {
+    for (const AccountConfig* a : accounts) {
+      json one = payload;
+      one["account"] = a->name;
+      one["n"] = n + 1;
+      store::NewTimer t;
+      t.kind = std::string(kPauseTimer);
+      t.key = fmt::format("ads/pause/{}/{}/{}/{}", incident, policy_name, a->name, n + 1);
+      t.owner = "ads/" + incident;
+      t.due = Now();
+      t.payload_json = one.dump();
+      LL_ASSIGN(auto scheduled, scheduler_.Schedule(std::move(t)));
+      (void)scheduled;
+    }
+    return core::Ok();
+  }
   if (accounts.empty()) {
     if (n == 0) {
       Timeline(incident, "ads_pause_skipped",
@@ -105,7 +127,8 @@ Status Guard::PauseWork(const json& payload, int n) {
     next["n"] = n + 1;
     store::NewTimer t;
     t.kind = std::string(kPauseTimer);
-    t.key = fmt::format("ads/pause/{}/{}/{}", incident, policy_name, n + 1);
+    t.key = only.empty() ? fmt::format("ads/pause/{}/{}/{}", incident, policy_name, n + 1)
+                         : fmt::format("ads/pause/{}/{}/{}/{}", incident, policy_name, only, n + 1);
     t.owner = "ads/" + incident;
     t.due = Now() + after;
     t.payload_json = next.dump();
@@ -139,6 +162,40 @@ Status Guard::PauseWork(const json& payload, int n) {
     }
     std::map<std::string, const Campaign*> by_id;
     for (const Campaign& c : *listed.value) by_id[c.id] = &c;
+
+    // The platform's last-modified stamp after Lifeline's pause: a later one means someone else
+    // changed the campaign since, and Lifeline then leaves it as that person set it. Read in as
+    // few calls as the platform allows, for what this run paused and what an interrupted run
+    // paused without reading back.
+    std::vector<AdChange> unread;
+    {
+      auto paused_rows = store_.Ads().List(
+          {.incident_id = incident, .account = a->name, .state = AdChangeState::kPaused});
+      if (!paused_rows.ok()) return paused_rows.error();
+      for (AdChange& r : *paused_rows) {
+        if (r.marker.empty()) unread.push_back(std::move(r));
+      }
+    }
+    if (!client->stamps_changes()) unread.clear();
+    auto read_back = [&]() -> Status {
+      if (!client->stamps_changes()) unread.clear();
+      if (unread.empty()) return core::Ok();
+      std::vector<std::string> ids;
+      for (const auto& r : unread) ids.push_back(r.campaign_id);
+      auto read = client->GetCampaigns(ids);
+      RecordCalls(incident, a->name, "read", read.calls, read.failure);
+      if (!read.ok()) return core::Ok();  // the next run reads them (their marker is empty)
+      for (const Campaign& c : *read.value) {
+        for (AdChange& r : unread) {
+          if (r.campaign_id != c.id) continue;
+          r.marker = c.updated;
+          r.updated_at = Now();
+          LL_TRY(store_.Ads().Update(r));
+        }
+      }
+      unread.clear();
+      return core::Ok();
+    };
 
     // Rows a previous run recorded and may have paused before it died: the listing tells.
     auto open = store_.Ads().List(
@@ -198,6 +255,7 @@ Status Guard::PauseWork(const json& payload, int n) {
     int paused = 0, failed_n = 0;
     for (std::size_t i = 0; i < to_pause.size(); i += client->max_batch()) {
       if (std::chrono::steady_clock::now() > deadline) {
+        LL_TRY(read_back());
         return again(std::chrono::milliseconds(0), "");
       }
       std::vector<AdChange> batch(
@@ -213,6 +271,7 @@ Status Guard::PauseWork(const json& payload, int n) {
           return again(Backoff(f), fmt::format("{} answered {} ({})", a->name,
                                                FailureKindName(f.kind), f.message));
         }
+        LL_TRY(read_back());
         for (AdChange& r : batch) {
           r.state = AdChangeState::kFailed;
           r.note =
@@ -227,7 +286,6 @@ Status Guard::PauseWork(const json& payload, int n) {
                  {{"account", a->name}, {"failure", FailureKindName(f.kind)}, {"by", by}});
         break;
       }
-      std::vector<std::string> done_ids;
       std::optional<Failure> slow_down;
       for (std::size_t k = 0; k < batch.size() && k < changed.value->size(); ++k) {
         AdChange& r = batch[k];
@@ -236,7 +294,6 @@ Status Guard::PauseWork(const json& payload, int n) {
           r.state = AdChangeState::kPaused;
           r.paused_at = Now();
           r.note = "paused by Lifeline";
-          done_ids.push_back(r.campaign_id);
           ++paused;
         } else if (f.kind == FailureKind::kRateLimited || f.kind == FailureKind::kUnavailable) {
           slow_down = f;  // stays pausing: the continuation tries it again
@@ -259,29 +316,16 @@ Status Guard::PauseWork(const json& payload, int n) {
              {"campaign", r.campaign_id},
              {"prior", PriorJson(r)},
              {"by", by}});
-      }
-      // The platform's last-modified stamp after the pause: a later one means someone else
-      // changed the campaign, and Lifeline then leaves it as that person set it.
-      if (!done_ids.empty()) {
-        auto read = client->GetCampaigns(done_ids);
-        RecordCalls(incident, a->name, "read", read.calls, read.failure);
-        if (read.ok()) {
-          for (const Campaign& c : *read.value) {
-            for (AdChange& r : batch) {
-              if (r.campaign_id != c.id || r.state != AdChangeState::kPaused) continue;
-              r.marker = c.updated;
-              r.updated_at = Now();
-              LL_TRY(store_.Ads().Update(r));
-            }
-          }
-        }
+        if (r.state == AdChangeState::kPaused) unread.push_back(r);
       }
       if (slow_down) {
+        // A batch's rate-limit answer: the reads wait for the continuation, which reads first.
         return again(Backoff(*slow_down),
                      fmt::format("{} answered {} ({})", a->name, FailureKindName(slow_down->kind),
                                  slow_down->message));
       }
     }
+    LL_TRY(read_back());
     if (paused > 0 || failed_n > 0 || n == 0) {
       Timeline(incident, "ads_pause_done",
                fmt::format("Ads: {} paused {} campaign(s){}{}", a->name, paused,

@@ -64,6 +64,7 @@ class GoogleClient final : public AdPlatform {
   std::string_view kind() const override { return "google"; }
   const std::string& account() const override { return config_.account_id; }
   std::size_t max_batch() const override { return 1000; }
+  bool stamps_changes() const override { return false; }
 
   Outcome<std::vector<Campaign>> ListCampaigns() override { return Search(kCampaignQuery); }
 
