@@ -30,6 +30,9 @@ struct AccountConfig {
   std::string login_customer_id;
   std::string api_base;     // "" = the platform's documented host; tests point it at an emulator
   std::string api_version;  // "" = the default of the kind (Meta v21.0, Google v17, TikTok v1.3)
+  // The IANA time zone the platform reports the account's hourly figures in ("Europe/Lisbon");
+  // "" = UTC. The recovery checks place the monitoring window in it.
+  std::string time_zone;
   std::chrono::milliseconds timeout{15000};
 };
 

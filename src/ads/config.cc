@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include <date/tz.h>
 #include <fmt/format.h>
 
 #include "config/values.h"
@@ -23,8 +24,8 @@ using yaml::Where;
 
 const yaml::Keys kTopKeys = {"dry_run", "accounts", "policies", "transfers"};
 const yaml::Keys kAccountKeys = {
-    "type",        "account",  "currency",    "token",  "developer_token", "login_customer_id",
-    "delivers_on", "api_base", "api_version", "timeout"};
+    "type",        "account",  "currency",    "token",   "developer_token", "login_customer_id",
+    "delivers_on", "api_base", "api_version", "timeout", "time_zone"};
 const yaml::Keys kPolicyKeys = {"platforms", "domains", "verdicts", "min_duration", "action",
                                 "settle",    "stagger", "resume",   "accounts"};
 const yaml::Keys kTransferKeys = {"from",  "campaigns",  "to",         "campaign",
@@ -132,6 +133,16 @@ class Reader {
             return Fail(doc, yaml::At(x.where, x.value),
                         "expected an http:// or https:// URL (the API's host, for a proxy or "
                         "an emulator)");
+          }
+        } else if (x.key == "time_zone") {
+          LL_ASSIGN(a.time_zone, yaml::GetNonEmpty(doc, x.value, x.where, "a time zone"));
+          try {
+            (void)date::locate_zone(a.time_zone);
+          } catch (const std::exception&) {
+            return Fail(doc, yaml::At(x.where, x.value),
+                        fmt::format("unknown time zone '{}' (an IANA name, as the ad platform "
+                                    "shows the account's: Europe/Lisbon, America/New_York, UTC)",
+                                    a.time_zone));
           }
         } else if (x.key == "api_version") {
           LL_ASSIGN(a.api_version, yaml::GetNonEmpty(doc, x.value, x.where, "an API version"));

@@ -44,6 +44,7 @@ constexpr const char* kGood = R"(ads:
       token: { env: LL_TEST_GOOGLE }
       developer_token: { env: LL_TEST_DEV }
       delivers_on: [youtube]
+      time_zone: Europe/Lisbon
   policies:
     meta:
       domains: [meta]
@@ -68,6 +69,7 @@ TEST_F(AdsConfigTest, AGoodConfig) {
   EXPECT_EQ(c->accounts[0].access_token, "meta-secret-token");
   EXPECT_THAT(c->accounts[0].platforms, ::testing::ElementsAre("facebook", "instagram"));
   EXPECT_EQ(c->accounts[1].developer_token, "dev-secret-token");
+  EXPECT_EQ(c->accounts[1].time_zone, "Europe/Lisbon");
   ASSERT_EQ(c->policies.size(), 2u);
   EXPECT_EQ(c->policies[0].min_duration, std::chrono::minutes(3));
   EXPECT_EQ(c->policies[0].verdicts.size(), 2u);
@@ -113,6 +115,11 @@ TEST_F(AdsConfigTest, MistakesNameFileLineAndKey) {
                       "      delivers_on: [instagarm]\n"),
               HasSubstr("lifeline.yaml:8: ads.accounts.a.delivers_on[0]: unknown platform "
                         "'instagarm' (did you mean 'instagram'?)"));
+  EXPECT_THAT(ErrorOf("ads:\n  accounts:\n    a:\n      type: meta\n      account: act_1\n"
+                      "      currency: USD\n      token: { env: LL_TEST_META }\n"
+                      "      time_zone: Europe/Lisbn\n"),
+              HasSubstr("lifeline.yaml:8: ads.accounts.a.time_zone: unknown time zone "
+                        "'Europe/Lisbn'"));
   EXPECT_THAT(ErrorOf("ads:\n  policies:\n    p: { platforms: [tiktok], verdicts: [just_you] }\n"),
               HasSubstr("'just_you' never opens an incident"));
   EXPECT_THAT(ErrorOf("ads:\n  policies:\n    p: { domains: [metta] }\n"),

@@ -131,6 +131,11 @@ RecoveryService::RecoveryService(
       options_(std::move(options)),
       clock_(options_.clock ? *options_.clock : core::RealClock()) {
   for (const auto& p : catalog.platforms) domains_[p.id] = p.domain;
+  // The accounts' own time zones (ads.accounts.NAME.time_zone, checked when the config was read)
+  // unless the options name one.
+  for (const ads::AccountConfig& a : ads.accounts) {
+    if (!a.time_zone.empty()) options_.time_zones.try_emplace(a.name, a.time_zone);
+  }
 }
 
 void RecoveryService::Record(const std::string& incident, const std::string& account,

@@ -256,6 +256,15 @@ TEST_F(RecoveryService, HoursAreTheAccountsLocalHoursAndOnlyFinalOnesAreJudged) 
   EXPECT_EQ(e.check.judged_hours, 2);
   EXPECT_EQ(e.check.pending_hours, 4);
   EXPECT_EQ(e.check.metrics[0].hours.front().hour, "2026-11-30T11:00");
+  // The account's own config key says the same (ads.accounts.NAME.time_zone).
+  ads_.accounts[0].time_zone = "Europe/Madrid";
+  auto from_config = Make();
+  platform_->campaigns = {{"c1", Active("c1")}};
+  platform_->Steady(date::local_days{date::year{2026} / 10 / 30}, 32);
+  auto same = from_config->Run(id);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->campaigns[0].time_zone, "Europe/Madrid");
+  EXPECT_EQ(same->campaigns[0].check.metrics[0].hours.front().hour, "2026-11-30T11:00");
   // Nothing final yet: pending.
   clock_.Set(kRestored + 20min);
   list = svc->Run(id);
