@@ -29,7 +29,8 @@ core::Result<PostsAccount> AccountPosts(store::CalendarStore& store,
     }
   }
   std::map<std::string, int> counts = {{"published", 0}, {"released", 0}, {"dropped", 0},
-                                       {"held", 0},      {"pending", 0},  {"failed", 0}};
+                                       {"held", 0},      {"pending", 0},  {"failed", 0},
+                                       {"cancelled", 0}};
   json parts = json::array();
   int total = 0;
   for (const auto& [id, post] : posts) {
@@ -48,6 +49,9 @@ core::Result<PostsAccount> AccountPosts(store::CalendarStore& store,
           break;
         case store::PartState::kFailed:
           outcome = "failed";
+          break;
+        case store::PartState::kCancelled:
+          outcome = "cancelled";  // a person cancelled the post: deliberately not published
           break;
         default:
           outcome = "pending";  // scheduled (a release moved it to a later slot) or with the relay
@@ -72,6 +76,10 @@ core::Result<PostsAccount> AccountPosts(store::CalendarStore& store,
                                   "expired, {} still held, {} pending, {} failed.",
                                   total, counts["published"], counts["released"], counts["dropped"],
                                   counts["held"], counts["pending"], counts["failed"]);
+  if (counts["cancelled"] > 0) {
+    summary.pop_back();  // the full stop
+    summary += fmt::format(", {} cancelled by a person.", counts["cancelled"]);
+  }
   if (out.attention) summary += " Some need a look: none may go unaccounted for.";
   out.body = {{"due", total}, {"summary", summary}, {"parts", parts}};
   for (const auto& [k, v] : counts) out.body[k] = v;

@@ -29,6 +29,11 @@ constexpr std::chrono::seconds kDueSlack{1};
 
 std::string ClockTime(store::Time t) { return core::FormatTime(t); }
 
+// The due timer of a post's parts due at `due`.
+std::string PublishKey(const std::string& post_id, store::Time due) {
+  return fmt::format("calendar/publish/{}/{}", post_id, store::ToMillis(due));
+}
+
 }  // namespace
 
 struct Calendar::Gate {
@@ -193,7 +198,7 @@ void Calendar::HandleNotice(const core::IncidentNotice& n) {
         }
         if (!*held) continue;
         post->updated_at = Now();
-        if (auto u = store_.Calendar().Update(*post); !u.ok()) {
+        if (auto u = Save(*post, "held"); !u.ok()) {
           Log("calendar: " + u.error().message());
         }
       }
@@ -250,7 +255,7 @@ Status Calendar::ApplyDelivery(const Delivery& d) {
     }
     if (changed) {
       post.updated_at = Now();
-      LL_TRY(store_.Calendar().Update(post));
+      LL_TRY(Save(post, "updated"));
     }
   }
   return core::Ok();
@@ -261,7 +266,7 @@ Status Calendar::ApplyDelivery(const Delivery& d) {
 Status Calendar::SchedulePublish(const std::string& post_id, store::Time due) {
   store::NewTimer t;
   t.kind = std::string(kPublishTimer);
-  t.key = fmt::format("calendar/publish/{}/{}", post_id, store::ToMillis(due));
+  t.key = PublishKey(post_id, due);
   t.owner = "calendar/" + post_id;
   t.due = due;
   t.payload_json = json{{"post", post_id}}.dump();
@@ -417,7 +422,7 @@ Status Calendar::PublishDue(const std::string& post_id) {
   }
   if (changed) {
     post.updated_at = now;
-    LL_TRY(store_.Calendar().Update(post));
+    LL_TRY(Save(post, "updated"));
   }
   if (next) LL_TRY(SchedulePublish(post.id, *next));
   return failure;
@@ -539,7 +544,7 @@ Status Calendar::ReleaseHeld(const std::string& incident) {
                  data);
       }
     }
-    LL_TRY(store_.Calendar().Update(post));
+    LL_TRY(Save(post, "released"));
     if (publish_at) LL_TRY(SchedulePublish(post.id, *publish_at));
   }
   return core::Ok();
@@ -559,10 +564,11 @@ Status Calendar::EnsureConfigPosts() {
       const bool untouched =
           std::all_of(stored->parts.begin(), stored->parts.end(),
                       [](const PostPart& p) { return p.state == PartState::kScheduled; });
-      if (!untouched || stored->source != "config") {
+      if (!untouched || stored->source != "config" || !stored->edited_by.empty()) {
         Log(
             fmt::format("calendar: post {} changed in the config after it was held or went out "
-                        "(or was added another way): the stored post stays as it is",
+                        "(or was added, edited or cancelled another way): the stored post stays "
+                        "as it is",
                         c.id));
         continue;
       }
@@ -594,9 +600,10 @@ Status Calendar::EnsureConfigPosts() {
     }
     if (stored.ok()) {
       p.created_at = stored->created_at;
-      LL_TRY(store_.Calendar().Update(p));
+      LL_TRY(Save(p, "edited"));
     } else {
-      LL_TRY(store_.Calendar().Add(std::span<const Post>(&p, 1)));
+      LL_ASSIGN(auto added, store_.Calendar().Add(std::span<const Post>(&p, 1)));
+      for (const Post& a : added) Announce(a, "added");
     }
     if (!past) LL_TRY(SchedulePublish(p.id, p.at));
   }
@@ -638,9 +645,46 @@ void Calendar::Timeline(const std::string& incident, std::string_view type, std:
   e.type = std::string(type);
   e.message = std::move(message);
   e.data_json = data.dump();
-  if (auto r = store_.AppendEvent(incident, e); !r.ok()) {
+  auto stored = store_.AppendEvent(incident, e);
+  if (!stored.ok()) {
     Log(fmt::format("calendar: cannot add to the timeline of {}: {}", incident,
-                    r.error().message()));
+                    stored.error().message()));
+    return;
+  }
+  if (listeners_.empty()) return;
+  CalendarEvent out;
+  out.kind = CalendarEvent::Kind::kTimeline;
+  out.event = std::move(*stored);
+  listeners_.Publish(out);
+}
+
+Result<Post> Calendar::Save(const Post& post, std::string_view change) {
+  LL_ASSIGN(Post stored, store_.Calendar().Update(post));
+  Announce(stored, change);
+  return stored;
+}
+
+void Calendar::Announce(const Post& post, std::string_view change) {
+  if (listeners_.empty()) return;
+  CalendarEvent e;
+  e.kind = CalendarEvent::Kind::kPost;
+  e.post = post;
+  e.change = std::string(change);
+  listeners_.Publish(e);
+}
+
+std::unique_ptr<core::Subscription> Calendar::Subscribe(
+    std::function<void(const CalendarEvent&)> sink) {
+  return listeners_.Add(std::move(sink));
+}
+
+void Calendar::Disarm(const std::string& post_id, store::Time due) {
+  const std::string key = PublishKey(post_id, due);
+  auto r = scheduler_.Cancel(key);
+  // Not there, or it ran already: nothing to disarm.
+  if (!r.ok() && r.error().code() != ErrorCode::kNotFound &&
+      r.error().code() != ErrorCode::kFailedPrecondition) {
+    Log(fmt::format("calendar: cannot cancel the timer {}: {}", key, r.error().message()));
   }
 }
 

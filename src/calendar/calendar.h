@@ -28,6 +28,7 @@
 #include "calendar/publisher.h"
 #include "core/clock.h"
 #include "core/incident_feed.h"
+#include "core/listeners.h"
 #include "core/result.h"
 #include "store/store.h"
 #include "timers/scheduler.h"
@@ -61,6 +62,28 @@ struct NewPost {
   std::optional<store::Time> expires;
   std::string source = "api";
   std::string by;
+};
+
+// What an edit changes; an unset field stays as it is.
+struct PostChanges {
+  std::optional<std::string> text;
+  std::optional<std::vector<std::string>> media;
+  std::optional<std::vector<std::string>> channels;  // the new list, in order
+  std::optional<store::Time> at;
+  std::optional<std::optional<store::Time>> expires;  // set to nullopt: no expiry any more
+  bool empty() const { return !text && !media && !channels && !at && !expires; }
+};
+
+// What the calendar tells its subscribers (Calendar::Subscribe), once stored: an entry it added
+// to an incident's timeline, or a post that changed.
+struct CalendarEvent {
+  enum class Kind { kTimeline, kPost };
+  Kind kind = Kind::kPost;
+  store::IncidentEvent event;  // kTimeline
+  store::Post post;            // kPost: the post as stored now
+  // kPost: "added", "edited", "cancelled", "held", "released" or "updated" (a part's state
+  // changed: published, queued, dropped, ...).
+  std::string change;
 };
 
 struct ImportRequest {
@@ -115,6 +138,25 @@ class Calendar {
                                                   const std::vector<std::string>& channels,
                                                   std::optional<store::Time> at,
                                                   std::string_view by);
+  // Changes a post none of whose parts has gone out: every part is scheduled or held
+  // (kFailedPrecondition naming the parts that are queued, published, failed, dropped or
+  // cancelled). The result is checked like Add (kInvalidArgument naming the field; `at` only
+  // when it changes). A new time moves every scheduled part there and re-arms its due timer; a
+  // held part stays held (a channel whose part is held cannot be removed). A new channel's part
+  // is due at the post's time (now, when that has passed).
+  [[nodiscard]] core::Result<store::Post> Edit(std::string_view id, const PostChanges& changes,
+                                               std::string_view by);
+  // Cancels a post: its parts that have not gone out never will (a part handed to the relay is
+  // called back; one the relay is already sending stays with it, and its note says so). The post
+  // is kept, state cancelled, with who and when. kFailedPrecondition when a part was published
+  // or the post was cancelled before. Failed and dropped parts stay as they are.
+  [[nodiscard]] core::Result<store::Post> Remove(std::string_view id, std::string_view by);
+
+  // Every timeline entry the calendar stores (calendar_held, _released, _dropped, _published) and
+  // every post it adds or changes, once stored. The sink runs on the calendar's threads, under
+  // its lock, and must only queue. Unsubscribes when the handle is destroyed.
+  [[nodiscard]] std::unique_ptr<core::Subscription> Subscribe(
+      std::function<void(const CalendarEvent&)> sink);
 
  private:
   struct Work {
@@ -147,6 +189,11 @@ class Calendar {
   core::Status EnsureConfigPosts();
 
   std::string Key(const store::Post& post, const store::PostPart& part) const;
+  // Stores a changed post and tells the subscribers (`change`: CalendarEvent::change).
+  core::Result<store::Post> Save(const store::Post& post, std::string_view change);
+  void Announce(const store::Post& post, std::string_view change);
+  // Cancels the post's due timer for `due` (hygiene: a stale one would find nothing due).
+  void Disarm(const std::string& post_id, store::Time due);
 
   void Timeline(const std::string& incident, std::string_view type, std::string message,
                 nlohmann::json data);
@@ -163,6 +210,7 @@ class Calendar {
   struct Gate;
   std::shared_ptr<Gate> gate_;
   std::unique_ptr<core::Subscription> deliveries_;
+  core::Listeners<CalendarEvent> listeners_;
 
   std::mutex mu_;  // serialises decisions on posts and parts (timers, notices, people)
 

@@ -1,6 +1,7 @@
 // The content calendar's actions for people (calendar.h): add, import, hold, release.
 #include <algorithm>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -53,7 +54,8 @@ namespace {
 
 // The checks of one new post, with the errors placed by `where`.
 Result<Post> Check(const NewPost& n, Publisher& publisher, store::Time now,
-                   std::chrono::milliseconds past_tolerance, const Where& where) {
+                   std::chrono::milliseconds past_tolerance, const Where& where,
+                   bool check_past = true) {
   auto fail = [&](std::string_view field, std::string what) {
     return MakeError(ErrorCode::kInvalidArgument, "{}{}", where(field), what);
   };
@@ -90,7 +92,7 @@ Result<Post> Check(const NewPost& n, Publisher& publisher, store::Time now,
     }
     if (auto s = publisher.Check(c, text); !s.ok()) return fail("text", s.error().message());
   }
-  if (n.at + past_tolerance < now) {
+  if (check_past && n.at + past_tolerance < now) {
     return fail("at", fmt::format("{} is in the past (now {})", core::FormatTime(n.at),
                                   core::FormatTime(now)));
   }
@@ -122,6 +124,7 @@ Result<Post> Calendar::Add(const NewPost& n) {
   LL_ASSIGN(Post p, Check(n, publisher_, Now(), options_.past_tolerance, ApiWhere()));
   LL_ASSIGN(auto added, store_.Calendar().Add(std::span<const Post>(&p, 1)));
   LL_TRY(SchedulePublish(p.id, p.at));
+  Announce(added.at(0), "added");
   return added.at(0);
 }
 
@@ -161,6 +164,7 @@ Result<std::vector<Post>> Calendar::Import(const ImportRequest& req) {
   }
   LL_ASSIGN(auto added, store_.Calendar().Add(posts));
   for (const Post& p : added) LL_TRY(SchedulePublish(p.id, p.at));
+  for (const Post& p : added) Announce(p, "added");
   return added;
 }
 
@@ -226,7 +230,7 @@ Result<Post> Calendar::Hold(std::string_view id, const std::vector<std::string>&
                      fmt::join(why_not, "; "));
   }
   post.updated_at = now;
-  return store_.Calendar().Update(post);
+  return Save(post, "held");
 }
 
 Result<Post> Calendar::Release(std::string_view id, const std::vector<std::string>& channels,
@@ -278,8 +282,173 @@ Result<Post> Calendar::Release(std::string_view id, const std::vector<std::strin
     }
   }
   post.updated_at = now;
-  LL_ASSIGN(Post stored, store_.Calendar().Update(post));
+  LL_ASSIGN(Post stored, Save(post, "released"));
   LL_TRY(SchedulePublish(post.id, due));
+  return stored;
+}
+
+Result<Post> Calendar::Edit(std::string_view id, const PostChanges& c, std::string_view by) {
+  if (c.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "nothing to change: give text, media, channels, at or expires");
+  }
+  std::lock_guard lock(mu_);
+  LL_ASSIGN(Post post, store_.Calendar().Get(id));
+  const store::Time now = Now();
+  const std::string who = by.empty() ? "a person" : std::string(by);
+  if (post.cancelled_at) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "post {} was cancelled by {} at {}: it cannot be edited", post.id,
+                     post.cancelled_by, core::FormatTime(*post.cancelled_at));
+  }
+  std::vector<std::string> out;
+  for (const PostPart& part : post.parts) {
+    if (part.state != PartState::kScheduled && part.state != PartState::kHeld) {
+      out.push_back(fmt::format("{} is {}", part.channel, store::PartStateName(part.state)));
+    }
+  }
+  if (!out.empty()) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "post {} cannot be edited: {}; only a post none of whose parts has gone to "
+                     "the relay can be (add a new post instead)",
+                     post.id, fmt::join(out, "; "));
+  }
+  // The post as it would be, checked like a new one; its time only when it changes (a held post's
+  // time has passed).
+  NewPost n;
+  n.id = post.id;
+  n.text = c.text.value_or(post.text);
+  n.media = c.media.value_or(post.media);
+  if (c.channels) {
+    n.channels = *c.channels;
+  } else {
+    for (const PostPart& part : post.parts) n.channels.push_back(part.channel);
+  }
+  n.at = c.at.value_or(post.at);
+  n.expires = c.expires ? *c.expires : post.expires;
+  n.source = post.source;
+  n.by = post.by;
+  const bool moved = c.at && *c.at != post.at;
+  LL_ASSIGN(Post checked, Check(n, publisher_, now, options_.past_tolerance, ApiWhere(), moved));
+  (void)checked;
+
+  std::set<store::Time> old_dues;
+  for (const PostPart& part : post.parts) {
+    if (part.state == PartState::kScheduled) old_dues.insert(part.due);
+  }
+  std::vector<PostPart> parts;
+  for (const std::string& channel : n.channels) {
+    auto it = std::find_if(post.parts.begin(), post.parts.end(),
+                           [&](const PostPart& p) { return p.channel == channel; });
+    if (it != post.parts.end()) {
+      PostPart part = *it;
+      if (moved && part.state == PartState::kScheduled) {
+        part.due = n.at;
+        part.updated_at = now;
+      }
+      parts.push_back(std::move(part));
+      continue;
+    }
+    PostPart part;
+    part.channel = channel;
+    part.due = std::max(n.at, now);
+    part.note = fmt::format("added by {}", who);
+    part.updated_at = now;
+    parts.push_back(std::move(part));
+  }
+  for (const PostPart& part : post.parts) {
+    const bool kept =
+        std::find(n.channels.begin(), n.channels.end(), part.channel) != n.channels.end();
+    if (kept || part.state != PartState::kHeld) continue;
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "channels: post {} is held on {} ({}); a held part stays: release it, or "
+                     "cancel the post",
+                     post.id, part.channel, part.note);
+  }
+  post.text = n.text;
+  post.media = n.media;
+  post.at = n.at;
+  post.expires = n.expires;
+  post.parts = std::move(parts);
+  post.edited_by = who;
+  post.edited_at = now;
+  post.updated_at = now;
+  LL_ASSIGN(Post stored, Save(post, "edited"));
+  std::set<store::Time> new_dues;
+  for (const PostPart& part : stored.parts) {
+    if (part.state == PartState::kScheduled) new_dues.insert(part.due);
+  }
+  for (store::Time due : old_dues) {
+    if (!new_dues.count(due)) Disarm(stored.id, due);
+  }
+  for (store::Time due : new_dues) LL_TRY(SchedulePublish(stored.id, due));
+  return stored;
+}
+
+Result<Post> Calendar::Remove(std::string_view id, std::string_view by) {
+  std::lock_guard lock(mu_);
+  LL_ASSIGN(Post post, store_.Calendar().Get(id));
+  const store::Time now = Now();
+  const std::string who = by.empty() ? "a person" : std::string(by);
+  if (post.cancelled_at) {
+    return MakeError(ErrorCode::kFailedPrecondition, "post {} was cancelled already, by {} at {}",
+                     post.id, post.cancelled_by, core::FormatTime(*post.cancelled_at));
+  }
+  std::vector<std::string> published;
+  for (const PostPart& part : post.parts) {
+    if (part.state != PartState::kPublished) continue;
+    published.push_back(part.remote_id.empty()
+                            ? part.channel
+                            : fmt::format("{} (post id {})", part.channel, part.remote_id));
+  }
+  if (!published.empty()) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "post {} was published on {}: a post that went out cannot be cancelled "
+                     "(hold its other channels instead)",
+                     post.id, fmt::join(published, ", "));
+  }
+  std::set<store::Time> dues;
+  int cancelled = 0;
+  std::vector<std::string> left;
+  for (PostPart& part : post.parts) {
+    const PartState was = part.state;
+    if (was == PartState::kQueued) {
+      LL_ASSIGN(bool back, publisher_.CallBack(part.message_id, "cancelled by " + who));
+      if (!back) {
+        part.note = fmt::format("was being sent when {} cancelled the post: the relay has it", who);
+        part.updated_at = now;
+        continue;
+      }
+      part.note = fmt::format("cancelled by {} (its message was called back from the relay)", who);
+    } else if (was == PartState::kScheduled || was == PartState::kHeld) {
+      if (was == PartState::kScheduled) dues.insert(part.due);
+      part.note = fmt::format("cancelled by {}", who);
+    } else {
+      left.push_back(fmt::format("{} is {}", part.channel, store::PartStateName(was)));
+      continue;
+    }
+    part.state = PartState::kCancelled;
+    part.held_by.clear();
+    part.hand_hold.clear();
+    part.updated_at = now;
+    ++cancelled;
+    if (!part.incident_id.empty()) {
+      Timeline(
+          part.incident_id, kDroppedEvent,
+          fmt::format("Calendar: {} ({}) on {} dropped: cancelled by {}", Excerpt(post.text),
+                      post.id, part.channel, who),
+          {{"post", post.id}, {"channel", part.channel}, {"reason", "cancelled"}, {"by", who}});
+    }
+  }
+  if (cancelled == 0) {
+    return MakeError(ErrorCode::kFailedPrecondition, "post {}: nothing left to cancel ({})",
+                     post.id, fmt::join(left, "; "));
+  }
+  post.cancelled_by = who;
+  post.cancelled_at = now;
+  post.updated_at = now;
+  LL_ASSIGN(Post stored, Save(post, "cancelled"));
+  for (store::Time due : dues) Disarm(stored.id, due);
   return stored;
 }
 

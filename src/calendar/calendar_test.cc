@@ -111,6 +111,12 @@ class FakePublisher final : public Publisher {
     }
     return out;
   }
+  std::optional<Delivery::State> StateOf(const std::string& key) {
+    std::lock_guard lock(mu_);
+    auto it = messages_.find(key);
+    if (it == messages_.end()) return std::nullopt;
+    return it->second.state;
+  }
   void SetCallBackWorks(bool v) {
     std::lock_guard lock(mu_);
     call_back_works_ = v;
@@ -216,6 +222,19 @@ class CalendarTest : public ::testing::Test {
   void Restored() {
     pub_.SetHeld("t", "");
     Notice(core::IncidentNotice::Change::kClosed);
+  }
+
+  // The post's due timer for `due` as stored ("" when there is none).
+  std::string TimerOf(const std::string& id, Clock::time_point due) {
+    auto t = store_->Timers().Get("calendar/publish/" + id + "/" +
+                                  std::to_string(store::ToMillis(store::FromSystem(due))));
+    return t.ok() ? std::string(store::TimerStateName(t->state)) : "";
+  }
+  // Calls to the relay for post `id` on `channel`.
+  std::size_t CallsFor(const std::string& id, const std::string& channel) {
+    std::size_t n = 0;
+    for (const auto& c : pub_.Calls(channel)) n += c.key.starts_with("calendar/" + id + "/");
+    return n;
   }
 
   std::vector<store::IncidentEvent> Events(std::string_view type) {
@@ -449,6 +468,276 @@ TEST_F(CalendarTest, ImportIsAllOrNothingAndNamesTheBadLine) {
   EXPECT_EQ((*good)[0].source, "csv:week.csv");
   clock_.Advance(2h);
   ASSERT_TRUE(WaitFor([&] { return pub_.Calls("m").size() == 1u; }));
+}
+
+// ---- edit and cancel ----
+
+TEST_F(CalendarTest, EditMovesThePostAndReArmsItsDueTimer) {
+  Start();
+  Add("e", 10min);
+  PostChanges c;
+  c.text = "Black Friday starts at noon";
+  c.at = store::FromSystem(kT0 + 30min);
+  auto edited = calendar_->Edit("e", c, "bo");
+  ASSERT_TRUE(edited.ok()) << edited.error().message();
+  EXPECT_EQ(edited->text, "Black Friday starts at noon");
+  EXPECT_EQ(edited->edited_by, "bo");
+  EXPECT_EQ(edited->by, "ana") << "who added it stays";
+  EXPECT_EQ(Part("e", "t").due, store::FromSystem(kT0 + 30min));
+  EXPECT_EQ(TimerOf("e", kT0 + 10min), "cancelled") << "the old time's timer";
+  EXPECT_EQ(TimerOf("e", kT0 + 30min), "pending");
+
+  // The old time: another post due then goes out (its timer runs after the old one would have),
+  // this one does not.
+  Add("sentinel", 10min, {"m"});
+  clock_.Advance(10min);
+  ASSERT_TRUE(WaitPart("sentinel", "m", PartState::kQueued));
+  EXPECT_EQ(CallsFor("e", "m"), 0u);
+  EXPECT_EQ(Part("e", "m").state, PartState::kScheduled);
+  clock_.Advance(20min);  // the new time
+  ASSERT_TRUE(WaitPart("e", "m", PartState::kQueued));
+  ASSERT_TRUE(WaitPart("e", "t", PartState::kQueued));
+  ASSERT_EQ(pub_.Calls("m").size(), 2u);
+  EXPECT_EQ(pub_.Calls("m")[1].text, "Black Friday starts at noon\nhttps://brand.example/bf.jpg");
+
+  // Back to a time whose timer an edit cancelled: armed again.
+  Add("f", 10min);
+  c = {};
+  c.at = store::FromSystem(kT0 + 50min);
+  ASSERT_TRUE(calendar_->Edit("f", c, "bo").ok());
+  c.at = store::FromSystem(kT0 + 40min);
+  ASSERT_TRUE(calendar_->Edit("f", c, "bo").ok());
+  EXPECT_EQ(TimerOf("f", kT0 + 50min), "cancelled");
+  EXPECT_EQ(TimerOf("f", kT0 + 40min), "pending");
+}
+
+TEST_F(CalendarTest, EditIsRefusedOnceAPartWentToTheRelay) {
+  Start();
+  Add("out", 5min, {"m"});
+  clock_.Advance(5min);
+  ASSERT_TRUE(WaitPart("out", "m", PartState::kQueued));
+  PostChanges c;
+  c.text = "too late";
+  auto r = calendar_->Edit("out", c, "bo");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), core::ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(r.error().message(), HasSubstr("post out cannot be edited: m is queued"));
+  pub_.Deliver(pub_.Calls("m")[0].key, "109");
+  ASSERT_TRUE(WaitPart("out", "m", PartState::kPublished));
+  EXPECT_THAT(calendar_->Edit("out", c, "bo").error().message(), HasSubstr("m is published"));
+  EXPECT_EQ(store_->Calendar().Get("out")->text, "Black Friday starts now");
+  EXPECT_EQ(calendar_->Edit("nope", c, "bo").error().code(), core::ErrorCode::kNotFound);
+}
+
+TEST_F(CalendarTest, EditChecksThePostLikeAddAndChangesNothingWhenRefused) {
+  Start();
+  Add("c", 1h);
+  PostChanges c;
+  c.text = std::string(501, 'a');  // and the media link on its own line
+  EXPECT_EQ(calendar_->Edit("c", c, "bo").error().message(),
+            "text: m: 530 characters; mastodon allows 500");
+  c = {};
+  c.channels = std::vector<std::string>{"m", "telegarm"};
+  EXPECT_EQ(calendar_->Edit("c", c, "bo").error().message(),
+            "channels: unknown channel 'telegarm' (channels: m, t)");
+  c = {};
+  c.at = store::FromSystem(kT0 - 1h);
+  EXPECT_THAT(calendar_->Edit("c", c, "bo").error().message(),
+              HasSubstr("at: 2026-11-27T09:00:00Z is in the past"));
+  c = {};
+  c.expires = std::optional<store::Time>(store::FromSystem(kT0 + 30min));
+  EXPECT_THAT(calendar_->Edit("c", c, "bo").error().message(),
+              HasSubstr("expires: 2026-11-27T10:30:00Z is not after the post's time"));
+  c = {};
+  c.media = std::vector<std::string>{"ftp://x"};
+  EXPECT_THAT(calendar_->Edit("c", c, "bo").error().message(), HasSubstr("media: 'ftp://x'"));
+  EXPECT_EQ(calendar_->Edit("c", PostChanges{}, "bo").error().code(),
+            core::ErrorCode::kInvalidArgument);
+  auto stored = store_->Calendar().Get("c");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->text, "Black Friday starts now");
+  EXPECT_TRUE(stored->edited_by.empty());
+
+  // A channel dropped and another added, expiry cleared: the parts follow the new list.
+  c = {};
+  c.channels = std::vector<std::string>{"t"};
+  c.expires = std::optional<store::Time>();
+  auto ok = calendar_->Edit("c", c, "bo");
+  ASSERT_TRUE(ok.ok()) << ok.error().message();
+  ASSERT_EQ(ok->parts.size(), 1u);
+  EXPECT_EQ(ok->parts[0].channel, "t");
+}
+
+TEST_F(CalendarTest, AHeldPartStaysHeldThroughAnEdit) {
+  Start();
+  Add("h", 5min, {"t"});
+  Outage();
+  clock_.Advance(5min);
+  ASSERT_TRUE(WaitPart("h", "t", PartState::kHeld));
+  PostChanges c;
+  c.text = "Black Friday: still on";
+  c.channels = std::vector<std::string>{"t", "m"};
+  auto edited = calendar_->Edit("h", c, "bo");
+  ASSERT_TRUE(edited.ok()) << edited.error().message();
+  EXPECT_EQ(Part("h", "t").state, PartState::kHeld);
+  EXPECT_EQ(Part("h", "t").held_by, inc_);
+  // The new channel's part was due already: it goes out now, while Telegram's stays held.
+  ASSERT_TRUE(WaitPart("h", "m", PartState::kQueued));
+  EXPECT_EQ(pub_.Calls("m")[0].text, "Black Friday: still on\nhttps://brand.example/bf.jpg");
+  EXPECT_TRUE(pub_.Calls("t").empty());
+
+  c = {};
+  c.channels = std::vector<std::string>{"m"};
+  auto drop = calendar_->Edit("h", c, "bo");
+  ASSERT_FALSE(drop.ok());
+  EXPECT_EQ(drop.error().code(), core::ErrorCode::kFailedPrecondition);
+  // m is queued now: the post is out on one channel.
+  EXPECT_THAT(drop.error().message(), HasSubstr("m is queued"));
+}
+
+TEST_F(CalendarTest, ACancelledPostNeverGoesOutAndAQueuedPartIsCalledBack) {
+  Start();
+  Add("q", 5min);
+  Add("later", 10min);
+  clock_.Advance(5min);
+  ASSERT_TRUE(WaitPart("q", "m", PartState::kQueued));
+  ASSERT_TRUE(WaitPart("q", "t", PartState::kQueued));
+  const std::string key = Part("q", "m").message_key;
+  auto r = calendar_->Remove("q", "bo");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->state, PostState::kCancelled);
+  EXPECT_EQ(r->cancelled_by, "bo");
+  EXPECT_EQ(r->cancelled_at, store::FromSystem(clock_.Now()));
+  EXPECT_EQ(Part("q", "m").state, PartState::kCancelled);
+  EXPECT_THAT(Part("q", "m").note, HasSubstr("called back"));
+  EXPECT_EQ(pub_.StateOf(key), Delivery::State::kCancelled) << "the relay will not send it";
+  auto again = calendar_->Remove("q", "bo");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), core::ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(again.error().message(), HasSubstr("cancelled already, by bo"));
+  PostChanges c;
+  c.text = "x";
+  EXPECT_THAT(calendar_->Edit("q", c, "bo").error().message(), HasSubstr("was cancelled by bo"));
+
+  // Cancelled before its time: its timer is cancelled and nothing is handed to the relay (a post
+  // due at the same time, whose timer runs after it, goes out).
+  ASSERT_TRUE(calendar_->Remove("later", "bo").ok());
+  EXPECT_EQ(TimerOf("later", kT0 + 10min), "cancelled");
+  Add("sentinel", 5min, {"m"});
+  clock_.Advance(5min);
+  ASSERT_TRUE(WaitPart("sentinel", "m", PartState::kQueued));
+  EXPECT_EQ(CallsFor("later", "m") + CallsFor("later", "t"), 0u);
+  EXPECT_EQ(Part("later", "m").state, PartState::kCancelled);
+  ASSERT_TRUE(store_->Calendar().Get("later").ok()) << "kept, not deleted";
+}
+
+TEST_F(CalendarTest, APublishedPostCannotBeCancelled) {
+  Start();
+  Add("p", 5min, {"m"});
+  clock_.Advance(5min);
+  ASSERT_TRUE(WaitPart("p", "m", PartState::kQueued));
+  pub_.Deliver(pub_.Calls("m")[0].key, "109");
+  ASSERT_TRUE(WaitPart("p", "m", PartState::kPublished));
+  auto r = calendar_->Remove("p", "bo");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), core::ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(r.error().message(),
+              HasSubstr("post p was published on m (post id 109): a post that went out cannot be "
+                        "cancelled"));
+  EXPECT_EQ(store_->Calendar().Get("p")->state, PostState::kPublished);
+}
+
+TEST_F(CalendarTest, APartBeingSentStaysWithTheRelayWhenThePostIsCancelled) {
+  Start();
+  Add("s", 5min, {"m"});
+  clock_.Advance(5min);
+  ASSERT_TRUE(WaitPart("s", "m", PartState::kQueued));
+  pub_.SetCallBackWorks(false);
+  auto r = calendar_->Remove("s", "bo");
+  ASSERT_FALSE(r.ok()) << "nothing could be cancelled";
+  EXPECT_THAT(r.error().message(), HasSubstr("nothing left to cancel"));
+  EXPECT_EQ(Part("s", "m").state, PartState::kQueued);
+}
+
+TEST_F(CalendarTest, CancellingAHeldPostGoesOnTheIncidentsTimelineAndNothingIsReleased) {
+  Start();
+  Add("held", 5min, {"t"});
+  Outage();
+  clock_.Advance(5min);
+  ASSERT_TRUE(WaitPart("held", "t", PartState::kHeld));
+  ASSERT_TRUE(calendar_->Remove("held", "bo").ok());
+  ASSERT_EQ(Events("calendar_dropped").size(), 1u);
+  EXPECT_THAT(Events("calendar_dropped")[0].message,
+              HasSubstr("(held) on t dropped: cancelled by bo"));
+  EXPECT_THAT(Events("calendar_dropped")[0].data_json, HasSubstr("\"reason\":\"cancelled\""));
+  Restored();
+  ASSERT_TRUE(WaitFor([&] {
+    auto t = store_->Timers().Get("calendar/release/" + inc_);
+    return t.ok() && t->state == store::TimerState::kDone;
+  }));
+  EXPECT_TRUE(Events("calendar_released").empty());
+  EXPECT_TRUE(pub_.Calls("t").empty());
+  EXPECT_EQ(Part("held", "t").state, PartState::kCancelled);
+  EXPECT_TRUE(Part("held", "t").held_by.empty());
+}
+
+// ---- live events ----
+
+TEST_F(CalendarTest, SubscribersHearOfEveryStoredTimelineEntryAndPostChange) {
+  Start();
+  std::mutex mu;
+  std::vector<CalendarEvent> heard;
+  auto sub = calendar_->Subscribe([&](const CalendarEvent& e) {
+    std::lock_guard lock(mu);
+    heard.push_back(e);
+  });
+  auto changes = [&] {
+    std::lock_guard lock(mu);
+    std::vector<std::string> out;
+    for (const auto& e : heard) {
+      out.push_back(e.kind == CalendarEvent::Kind::kTimeline ? "timeline:" + e.event.type
+                                                             : e.post.id + ":" + e.change);
+    }
+    return out;
+  };
+  auto heard_with = [&](const std::string& what) {
+    auto all = changes();
+    return std::find(all.begin(), all.end(), what) != all.end();
+  };
+  Add("live", 5min);
+  EXPECT_TRUE(heard_with("live:added"));
+  Outage();
+  clock_.Advance(5min);
+  ASSERT_TRUE(WaitFor([&] { return heard_with("timeline:calendar_held"); }));
+  {
+    std::lock_guard lock(mu);
+    for (const auto& e : heard) {
+      if (e.kind != CalendarEvent::Kind::kTimeline) continue;
+      EXPECT_EQ(e.event.incident_id, inc_);
+      EXPECT_GT(e.event.seq, 0) << "stored before it is told";
+    }
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    auto p = store_->Calendar().Get("live");
+    return p.ok() && p->state == PostState::kHeld && heard_with("live:updated");
+  }));
+  PostChanges c;
+  c.text = "edited";
+  c.channels = std::vector<std::string>{"t"};
+  // m went to the relay: refused, and nobody hears of a change.
+  const std::size_t before = changes().size();
+  EXPECT_FALSE(calendar_->Edit("live", c, "bo").ok());
+  EXPECT_EQ(changes().size(), before);
+  ASSERT_TRUE(calendar_->Remove("live", "bo").ok());
+  EXPECT_TRUE(heard_with("live:cancelled"));
+  EXPECT_TRUE(heard_with("timeline:calendar_dropped"));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(heard.back().post.state, PostState::kCancelled) << "the post as stored";
+  }
+  sub.reset();
+  Add("quiet", 20min);
+  EXPECT_FALSE(heard_with("quiet:added")) << "unsubscribed";
 }
 
 }  // namespace

@@ -94,7 +94,11 @@ json PostJson(const store::Post& p, Publisher& publisher) {
           {"by", p.by},
           {"parts", parts},
           {"created_at", core::FormatTime(p.created_at)},
-          {"updated_at", core::FormatTime(p.updated_at)}};
+          {"updated_at", core::FormatTime(p.updated_at)},
+          {"edited_by", Text(p.edited_by)},
+          {"edited_at", api::OptTimeJson(p.edited_at)},
+          {"cancelled_by", Text(p.cancelled_by)},
+          {"cancelled_at", api::OptTimeJson(p.cancelled_at)}};
 }
 
 std::vector<api::PartRoute> CalendarRoutes::Routes() {
@@ -125,6 +129,18 @@ std::vector<api::PartRoute> CalendarRoutes::Routes() {
        {},
        PartBody::kNone,
        [this](const PartRequest& r) { return GetOne(r); }},
+      {"PATCH",
+       "/v1/calendar/posts/{id}",
+       Role::kOperator,
+       {},
+       PartBody::kRequired,
+       [this](const PartRequest& r) { return Edit(r); }},
+      {"POST",
+       "/v1/calendar/posts/{id}/cancel",
+       Role::kOperator,
+       {},
+       PartBody::kOptional,
+       [this](const PartRequest& r) { return Cancel(r); }},
       {"POST",
        "/v1/calendar/posts/{id}/hold",
        Role::kOperator,
@@ -179,7 +195,7 @@ Result<PartResponse> CalendarRoutes::List(const PartRequest& r) {
     if (!s) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "state: '{}' is not one of scheduled, held, publishing, published, failed, "
-                       "dropped",
+                       "dropped, cancelled",
                        *v);
     }
     q.state = s;
@@ -249,6 +265,68 @@ Result<PartResponse> CalendarRoutes::Act(const PartRequest& r, bool hold) {
   }
   if (!p.ok()) return p.error();
   return PartResponse{200, {{"post", PostJson(*p, calendar_.publisher())}}};
+}
+
+Result<PartResponse> CalendarRoutes::Edit(const PartRequest& r) {
+  LL_ASSIGN(json body,
+            api::ParseObjectBody(r.body, {"text", "media", "channels", "at", "expires", "by"}));
+  LL_ASSIGN(std::string by, api::StringField(body, "by"));
+  if (by.empty()) return MakeError(ErrorCode::kInvalidArgument, "by: required (who edits it)");
+  PostChanges c;
+  if (body.contains("text")) {
+    if (!body["text"].is_string()) {
+      return MakeError(ErrorCode::kInvalidArgument, "text: expected a string");
+    }
+    c.text = body["text"].get<std::string>();
+  }
+  if (body.contains("media")) {
+    LL_ASSIGN(c.media, StringList(body, "media"));
+  }
+  if (body.contains("channels")) {
+    LL_ASSIGN(c.channels, StringList(body, "channels"));
+  }
+  if (body.contains("at")) {
+    if (body["at"].is_null()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "at: a post needs a time (e.g. 2026-11-27T09:00:00Z); leave it out to keep "
+                       "the one it has");
+    }
+    LL_ASSIGN(c.at, TimeField(body, "at"));
+  }
+  if (body.contains("expires")) {
+    if (body["expires"].is_null()) {
+      c.expires = std::optional<store::Time>();
+    } else {
+      LL_ASSIGN(store::Time t, TimeField(body, "expires"));
+      c.expires = std::optional<store::Time>(t);
+    }
+  }
+  if (c.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "nothing to change: give text, media, channels, at or expires (null: none)");
+  }
+  LL_ASSIGN(store::Post p, calendar_.Edit(r.Param("id"), c, by));
+  return PartResponse{200, {{"post", PostJson(p, calendar_.publisher())}}};
+}
+
+Result<PartResponse> CalendarRoutes::Cancel(const PartRequest& r) {
+  LL_ASSIGN(json body, api::ParseObjectBody(r.body, {"by"}));
+  LL_ASSIGN(std::string by, api::StringField(body, "by"));
+  if (by.empty()) return MakeError(ErrorCode::kInvalidArgument, "by: required (who cancels it)");
+  LL_ASSIGN(store::Post p, calendar_.Remove(r.Param("id"), by));
+  return PartResponse{200, {{"post", PostJson(p, calendar_.publisher())}}};
+}
+
+std::unique_ptr<api::Backend::Subscription> CalendarRoutes::Subscribe(
+    std::function<void(const api::LiveEvent&)> sink) {
+  return calendar_.Subscribe([this, sink = std::move(sink)](const CalendarEvent& e) {
+    if (e.kind == CalendarEvent::Kind::kTimeline) {
+      sink({"incident_event",
+            {{"incident_id", e.event.incident_id}, {"event", api::EventJson(e.event)}}});
+    } else {
+      sink({"calendar", {{"change", e.change}, {"post", PostJson(e.post, calendar_.publisher())}}});
+    }
+  });
 }
 
 Result<PartResponse> CalendarRoutes::Import(const PartRequest& r) {

@@ -191,6 +191,16 @@ Result<json> ApiClient::Post(std::string_view path, const json& body) const {
   return j;
 }
 
+Result<json> ApiClient::Patch(std::string_view path, const json& body) const {
+  LL_ASSIGN(std::string answer, Call("PATCH", path, body.dump()));
+  json j = json::parse(answer, nullptr, false);
+  if (j.is_discarded()) {
+    return MakeError(ErrorCode::kInternal, "serve at {}: PATCH {} answered something not JSON",
+                     base_, path);
+  }
+  return j;
+}
+
 Result<std::string> ApiClient::GetText(std::string_view path) const {
   return Call("GET", path, "");
 }

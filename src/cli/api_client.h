@@ -44,6 +44,7 @@ class ApiClient {
   // the token), kUnavailable when nothing answers.
   core::Result<nlohmann::json> Get(std::string_view path) const;
   core::Result<nlohmann::json> Post(std::string_view path, const nlohmann::json& body) const;
+  core::Result<nlohmann::json> Patch(std::string_view path, const nlohmann::json& body) const;
   // GET of a non-JSON answer (a report in Markdown or HTML): its body.
   core::Result<std::string> GetText(std::string_view path) const;
 

@@ -1,4 +1,4 @@
-// `lifeline calendar list|add|import|hold|release` (calendar.h).
+// `lifeline calendar list|add|edit|delete|import|hold|release` (calendar.h).
 #include "cli/calendar.h"
 
 #include <cstdlib>
@@ -108,6 +108,12 @@ void PrintPost(const json& p) {
   std::cout << fmt::format("{}  {}  {:<10} {}\n", Str(p, "id"), Str(p, "at"), Str(p, "state"),
                            OneLine(Str(p, "text")));
   if (p["expires"].is_string()) std::cout << "    expires " << Str(p, "expires") << "\n";
+  if (p.contains("cancelled_by") && p["cancelled_by"].is_string()) {
+    std::cout << "    cancelled by " << Str(p, "cancelled_by") << " at " << Str(p, "cancelled_at")
+              << "\n";
+  } else if (p.contains("edited_by") && p["edited_by"].is_string()) {
+    std::cout << "    edited by " << Str(p, "edited_by") << " at " << Str(p, "edited_at") << "\n";
+  }
   for (const json& part : p["parts"]) {
     std::string detail = Str(part, "note");
     if (part["remote_id"].is_string() && Str(part, "state") == "published") {
@@ -190,6 +196,41 @@ int Import(const Flags& f) {
   return 0;
 }
 
+// Only what was given changes; "--expires none" clears the expiry, "--media none" the links.
+int Edit(const Flags& f, const CLI::App& cmd) {
+  json body{{"by", Actor(f)}};
+  if (cmd.count("--text") > 0) body["text"] = f.text;
+  if (cmd.count("--at") > 0) body["at"] = f.at;
+  if (cmd.count("--expires") > 0) {
+    body["expires"] = f.expires == "none" ? json(nullptr) : json(f.expires);
+  }
+  if (cmd.count("--channels") > 0) body["channels"] = Split(f.channels);
+  if (cmd.count("--media") > 0) {
+    json media = json::array();
+    for (const auto& m : f.media) {
+      if (m != "none") media.push_back(m);
+    }
+    body["media"] = media;
+  }
+  if (body.size() == 1) {
+    return Usage("edit: nothing to change: give --text, --at, --expires, --channel or --media");
+  }
+  auto api = ApiClient::Open(f.api);
+  if (!api.ok()) return Fail(api.error());
+  auto r = api->Patch(fmt::format("/v1/calendar/posts/{}", UrlEncode(f.id)), body);
+  if (!r.ok()) return Fail(r.error());
+  return Print(*r, f.json);
+}
+
+int Cancel(const Flags& f) {
+  auto api = ApiClient::Open(f.api);
+  if (!api.ok()) return Fail(api.error());
+  auto r = api->Post(fmt::format("/v1/calendar/posts/{}/cancel", UrlEncode(f.id)),
+                     json{{"by", Actor(f)}});
+  if (!r.ok()) return Fail(r.error());
+  return Print(*r, f.json);
+}
+
 int Act(const Flags& f, bool hold) {
   auto api = ApiClient::Open(f.api);
   if (!api.ok()) return Fail(api.error());
@@ -207,7 +248,8 @@ std::function<int()> AddCalendarCommand(CLI::App& app, CLI::App** command) {
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
       "calendar",
-      "The content calendar through a running serve: posts, add, import, hold, release");
+      "The content calendar through a running serve: posts, add, edit, delete, import, hold, "
+      "release");
   cmd->require_subcommand(1);
   auto common = [&f](CLI::App* c) {
     f->api.Add(*c);
@@ -215,7 +257,7 @@ std::function<int()> AddCalendarCommand(CLI::App& app, CLI::App** command) {
   };
   auto* list = cmd->add_subcommand("list", "The scheduled posts and each channel's state");
   list->add_option("--state", f->state,
-                   "scheduled, held, publishing, published, failed or dropped");
+                   "scheduled, held, publishing, published, failed, dropped or cancelled");
   list->add_option("--channel", f->channel, "Only posts on this channel");
   list->add_option("--from", f->from, "Due at or after this time (RFC 3339)");
   list->add_option("--to", f->to, "Due before this time (RFC 3339)");
@@ -230,6 +272,25 @@ std::function<int()> AddCalendarCommand(CLI::App& app, CLI::App** command) {
   add->add_option("--id", f->id, "The post's id (default: one is made)");
   add->add_option("--as", f->as, "Who adds it (default cli:$USER)");
   common(add);
+  auto* edit = cmd->add_subcommand(
+      "edit", "Change a post none of whose parts has gone out (only what is given changes)");
+  edit->add_option("id", f->id, "The post's id")->required();
+  edit->add_option("--text", f->text, "What the post says");
+  edit->add_option("--at", f->at, "When it goes out (RFC 3339); re-arms its time");
+  edit->add_option("--expires", f->expires,
+                   "After this it is dropped rather than posted late; "
+                   "none = no expiry");
+  edit->add_option("--channels,--channel", f->channels,
+                   "The channels it goes to now (a,b or repeated): the whole new list");
+  edit->add_option("--media", f->media, "The media links now (repeatable; none = no links)");
+  edit->add_option("--as", f->as, "Who edits it (default cli:$USER)");
+  common(edit);
+  auto* cancel = cmd->add_subcommand(
+      "delete", "Cancel a post: nothing more of it goes out (it is kept, state cancelled)");
+  cancel->alias("cancel");
+  cancel->add_option("id", f->id, "The post's id")->required();
+  cancel->add_option("--as", f->as, "Who cancels it (default cli:$USER)");
+  common(cancel);
   auto* import = cmd->add_subcommand(
       "import", "Schedule the posts of a CSV file (date, message, link[, channels, expires, id])");
   import->add_option("file", f->file, "The CSV file")->required();
@@ -252,9 +313,11 @@ std::function<int()> AddCalendarCommand(CLI::App& app, CLI::App** command) {
     acts.emplace_back(c, hold);
   }
   *command = cmd;
-  return [f, list, add, import, acts]() {
+  return [f, list, add, edit, cancel, import, acts]() {
     if (*list) return List(*f);
     if (*add) return Add(*f);
+    if (*edit) return Edit(*f, *edit);
+    if (*cancel) return Cancel(*f);
     if (*import) return Import(*f);
     for (const auto& [c, hold] : acts) {
       if (*c) return Act(*f, hold);

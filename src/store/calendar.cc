@@ -12,22 +12,24 @@ namespace {
 using core::ErrorCode;
 using core::MakeError;
 
-constexpr std::array<std::pair<PartState, std::string_view>, 6> kPartStates = {{
+constexpr std::array<std::pair<PartState, std::string_view>, 7> kPartStates = {{
     {PartState::kScheduled, "scheduled"},
     {PartState::kHeld, "held"},
     {PartState::kQueued, "queued"},
     {PartState::kPublished, "published"},
     {PartState::kFailed, "failed"},
     {PartState::kDropped, "dropped"},
+    {PartState::kCancelled, "cancelled"},
 }};
 
-constexpr std::array<std::pair<PostState, std::string_view>, 6> kPostStates = {{
+constexpr std::array<std::pair<PostState, std::string_view>, 7> kPostStates = {{
     {PostState::kScheduled, "scheduled"},
     {PostState::kHeld, "held"},
     {PostState::kPublishing, "publishing"},
     {PostState::kPublished, "published"},
     {PostState::kFailed, "failed"},
     {PostState::kDropped, "dropped"},
+    {PostState::kCancelled, "cancelled"},
 }};
 
 bool ValidId(std::string_view id) {
@@ -74,6 +76,7 @@ PostState Summarise(const std::vector<PostPart>& parts) {
   if (any(PartState::kHeld)) return PostState::kHeld;
   if (any(PartState::kScheduled)) return PostState::kScheduled;
   if (any(PartState::kQueued)) return PostState::kPublishing;
+  if (any(PartState::kCancelled)) return PostState::kCancelled;
   if (any(PartState::kFailed)) return PostState::kFailed;
   if (any(PartState::kPublished)) return PostState::kPublished;
   return PostState::kDropped;
@@ -106,6 +109,14 @@ core::Status ValidatePost(const Post& p) {
   }
   if (p.expires && *p.expires <= p.at) {
     return MakeError(ErrorCode::kInvalidArgument, "expires: must be after the post's time");
+  }
+  if (p.cancelled_by.empty() != !p.cancelled_at.has_value()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "cancelled_by: a cancelled post has both who cancelled it and when");
+  }
+  if (p.edited_by.empty() != !p.edited_at.has_value()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "edited_by: an edited post has both who edited it and when");
   }
   return core::Ok();
 }

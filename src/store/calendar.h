@@ -23,14 +23,15 @@ enum class PartState {
   kPublished,  // the relay delivered it (remote_id: the platform's post id, when it gives one)
   kFailed,     // the relay could not deliver it (or a person cancelled the message)
   kDropped,    // deliberately not published (expired, or dropped by a person)
+  kCancelled,  // its post was cancelled by a person before this part went out
 };
 std::string_view PartStateName(PartState s);
 std::optional<PartState> ParsePartState(std::string_view s);
 
 // A post's state, summarised from its parts: held when any part is held; else scheduled when any
-// waits; else publishing while any is with the relay; else failed when any failed; else
-// published when any was published; else dropped.
-enum class PostState { kScheduled, kHeld, kPublishing, kPublished, kFailed, kDropped };
+// waits; else publishing while any is with the relay; else cancelled when any was cancelled; else
+// failed when any failed; else published when any was published; else dropped.
+enum class PostState { kScheduled, kHeld, kPublishing, kPublished, kFailed, kDropped, kCancelled };
 std::string_view PostStateName(PostState s);
 std::optional<PostState> ParsePostState(std::string_view s);
 
@@ -62,6 +63,13 @@ struct Post {
   std::vector<PostPart> parts;              // at least one, in the order given
   Time created_at;
   Time updated_at;
+  // The last edit (text, media, channels, time): who and when; "" and unset when never edited.
+  std::string edited_by;
+  std::optional<Time> edited_at;
+  // A cancelled post stays stored (its parts that had not gone out are kCancelled): who cancelled
+  // it and when; "" and unset when it was not.
+  std::string cancelled_by;
+  std::optional<Time> cancelled_at;
 };
 
 PostState Summarise(const std::vector<PostPart>& parts);
@@ -101,8 +109,10 @@ class CalendarStore {
   [[nodiscard]] virtual core::Result<Post> Get(std::string_view id) = 0;
   // By scheduled time, then id.
   [[nodiscard]] virtual core::Result<std::vector<Post>> List(const PostQuery& query) = 0;
-  // Replaces a stored post (by id) and its parts in one transaction; created_at is kept, the
-  // state recomputed. kNotFound for an unknown id.
+  // Replaces a stored post (by id) and its parts in one transaction — text, media, time, expiry,
+  // the parts (channels added or removed), the edit and the cancellation; created_at is kept,
+  // the state recomputed. kNotFound for an unknown id. Posts are never deleted: a cancelled post
+  // is an update (Post::cancelled_by, parts kCancelled).
   [[nodiscard]] virtual core::Result<Post> Update(const Post& post) = 0;
   // Parts by due time, then post id and channel.
   [[nodiscard]] virtual core::Result<std::vector<PartRef>> ListParts(const PartQuery& query) = 0;

@@ -158,5 +158,81 @@ TEST_P(StoreConformance, CalendarListsPostsAndPartsByTheirFilters) {
   ASSERT_EQ(scheduled.size(), 2u);  // early on m and t
 }
 
+TEST_P(StoreConformance, CalendarKeepsAnEditedAndACancelledPostWithWhoAndWhen) {
+  CalendarStore& c = store_->Calendar();
+  Post p = MakePost("bf", kT0 + hours(1), {"m", "t"});
+  ASSERT_TRUE(c.Add(std::span<const Post>(&p, 1)).ok());
+  EXPECT_TRUE(Must(c.Get("bf")).edited_by.empty());
+  EXPECT_FALSE(Must(c.Get("bf")).cancelled_at.has_value());
+
+  // An edit: new text and time, a channel replaced, who and when.
+  p.text = "Black Friday starts at noon";
+  p.at = kT0 + hours(2);
+  p.expires = kT0 + hours(5);
+  p.media.clear();
+  p.parts.erase(p.parts.begin());
+  PostPart b;
+  b.channel = "b";
+  b.due = kT0 + hours(2);
+  b.updated_at = kT0 + minutes(5);
+  p.parts.push_back(b);
+  p.parts[0].due = kT0 + hours(2);
+  p.edited_by = "ana";
+  p.edited_at = kT0 + minutes(5);
+  p.updated_at = kT0 + minutes(5);
+  ASSERT_TRUE(c.Update(p).ok());
+  Reopen();
+  Post edited = Must(store_->Calendar().Get("bf"));
+  EXPECT_EQ(edited.text, "Black Friday starts at noon");
+  EXPECT_TRUE(edited.media.empty());
+  EXPECT_EQ(edited.at, kT0 + hours(2));
+  EXPECT_EQ(edited.expires, kT0 + hours(5));
+  ASSERT_EQ(edited.parts.size(), 2u);
+  EXPECT_EQ(edited.parts[0].channel, "t");
+  EXPECT_EQ(edited.parts[1].channel, "b");
+  EXPECT_EQ(edited.edited_by, "ana");
+  EXPECT_EQ(edited.edited_at, kT0 + minutes(5));
+  EXPECT_EQ(edited.created_at, kT0);
+  EXPECT_THAT(Ids(Must(store_->Calendar().List({.channel = "m"}))), ::testing::IsEmpty());
+
+  // Cancelled: kept, with its parts cancelled; listed and found by its state.
+  for (PostPart& part : edited.parts) part.state = PartState::kCancelled;
+  edited.cancelled_by = "bo";
+  edited.cancelled_at = kT0 + minutes(9);
+  Post cancelled = Must(store_->Calendar().Update(edited));
+  EXPECT_EQ(cancelled.state, PostState::kCancelled);
+  Reopen();
+  Post got = Must(store_->Calendar().Get("bf"));
+  EXPECT_EQ(got.state, PostState::kCancelled);
+  EXPECT_EQ(got.cancelled_by, "bo");
+  EXPECT_EQ(got.cancelled_at, kT0 + minutes(9));
+  EXPECT_EQ(got.parts[0].state, PartState::kCancelled);
+  EXPECT_THAT(Ids(Must(store_->Calendar().List({.state = PostState::kCancelled}))),
+              ElementsAre("bf"));
+  EXPECT_EQ(Must(store_->Calendar().ListParts({.state = PartState::kCancelled})).size(), 2u);
+  EXPECT_EQ(store::ParsePostState("cancelled"), PostState::kCancelled);
+  EXPECT_EQ(store::PartStateName(PartState::kCancelled), "cancelled");
+
+  // A cancellation without who (or who without when) is refused.
+  got.cancelled_by.clear();
+  auto bad = store_->Calendar().Update(got);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), core::ErrorCode::kInvalidArgument);
+  EXPECT_THAT(bad.error().message(), HasSubstr("cancelled_by"));
+}
+
+TEST_P(StoreConformance, CalendarSummarisesACancelledPostAfterWhatIsStillOut) {
+  std::vector<PostPart> parts(2);
+  parts[0].state = PartState::kCancelled;
+  parts[1].state = PartState::kQueued;
+  EXPECT_EQ(Summarise(parts), PostState::kPublishing) << "one part is still with the relay";
+  parts[1].state = PartState::kFailed;
+  EXPECT_EQ(Summarise(parts), PostState::kCancelled);
+  parts[1].state = PartState::kDropped;
+  EXPECT_EQ(Summarise(parts), PostState::kCancelled);
+  parts[1].state = PartState::kHeld;
+  EXPECT_EQ(Summarise(parts), PostState::kHeld);
+}
+
 }  // namespace
 }  // namespace lifeline::store

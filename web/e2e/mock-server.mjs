@@ -13,12 +13,15 @@
 // The ads guard and the recovery checklist (e2e/mock-ads.mjs) pause the simulated Meta campaigns
 // on the WhatsApp incident (--ads-min-duration, default 3 s) and resume them --ads-settle seconds
 // (default 12) after it closes.
+// The content calendar (e2e/mock-calendar.mjs) holds its two posts' WhatsApp parts during the
+// outage and releases them when it closes.
 
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createMockAds } from "./mock-ads.mjs";
+import { createMockCalendar } from "./mock-calendar.mjs";
 import { createMockDevice } from "./mock-device.mjs";
 import { createMockPlaybook } from "./mock-playbook.mjs";
 import { createMockRelay } from "./mock-relay.mjs";
@@ -210,6 +213,15 @@ const ads = createMockAds({
   settleS: opt.adsSettle,
 });
 
+// The content calendar: two posts due during the outage, their WhatsApp parts held by it.
+const calendar = createMockCalendar({
+  iso,
+  timeline: (incId, type, message, data) => addEvent(incId, type, message, data),
+  broadcast,
+  incidents: () => incidents,
+  outageStartsAt: started + opt.outageAfter * 1000,
+});
+
 let openIncident = null;
 function round() {
   const t = Date.now();
@@ -242,6 +254,7 @@ function round() {
         relay.onIncident(inc);
         playbook.onIncident(inc);
         ads.onIncident(inc);
+        calendar.onIncident(inc);
         openIncident = null;
       }
       v.incident_id = openIncident?.id ?? null;
@@ -368,6 +381,7 @@ const server = createServer(async (req, res) => {
     if (relay.handles(p)) return relay.handle(req, res, url, { need, send, err, body });
     if (playbook.handles(p)) return playbook.handle(req, res, url, { need, send, err, body });
     if (ads.handles(p)) return ads.handle(req, res, url, { need, send, err, body });
+    if (calendar.handles(p)) return calendar.handle(req, res, url, { need, send, err, body });
     if (req.method !== "GET") return err(res, 405, "invalid_argument", "method not allowed");
     if (!need(req, res, 1)) return;
     if (p === "/v1/events") {

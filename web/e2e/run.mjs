@@ -13,6 +13,7 @@ import { registerOutboxTests } from "./outbox.mjs";
 import { registerConsoleTests } from "./console.mjs";
 import { registerDeviceTests } from "./device.mjs";
 import { registerAdsTests } from "./ads.mjs";
+import { registerCalendarTests } from "./calendar.mjs";
 
 const OBSERVER_DOWN_TITLE =
   "The problem is on this side: this machine's connection is down — platforms cannot be judged";
@@ -384,6 +385,10 @@ registerConsoleTests(t, { outageAfter, outageFor, interval });
 // The ads page and the recovery checklist: they restart the server for an outage of their own and
 // follow the ad campaigns through it (a server without ad accounts: nothing to show).
 registerAdsTests(t, { outageAfter, outageFor, interval });
+
+// The calendar page: posts by hand and from a CSV file, then a fresh outage of its own that holds
+// the demo's post due during it and releases it after.
+registerCalendarTests(t, { outageAfter, outageFor, interval });
 
 // The device check ("Is it my phone?"): last, as it restarts the server with an outage of its own
 // and finally stops it to open the page from the service worker alone.

@@ -30,6 +30,7 @@ import type {
   SendMessage,
   StatusPageFull,
 } from "./types";
+import type { CalendarOverview, CalendarPost, EditBody, NewPostBody } from "./calendar";
 
 const TOKEN_KEY = "lifeline.token";
 
@@ -207,6 +208,18 @@ export const adsApi = {
   },
   act: (action: "pause" | "resume", body: { account: string; campaigns: string[]; by: string; dry_run?: boolean }) =>
     call<{ results: AdHandResult[]; dry_run: boolean }>("POST", `/v1/ads/${action}`, body),
+};
+
+// The content calendar (src/calendar/routes.cc): changes need the operator role.
+export const calendarApi = {
+  overview: () => call<CalendarOverview>("GET", "/v1/calendar"),
+  posts: (fromIso = "") => call<{ posts: CalendarPost[] }>("GET", `/v1/calendar/posts?limit=1000${fromIso ? `&from=${enc(fromIso)}` : ""}`),
+  add: (body: NewPostBody) => call<{ post: CalendarPost }>("POST", "/v1/calendar/posts", body),
+  edit: (id: string, body: EditBody) => call<{ post: CalendarPost }>("PATCH", `/v1/calendar/posts/${enc(id)}`, body),
+  cancel: (id: string, by: string) => call<{ post: CalendarPost }>("POST", `/v1/calendar/posts/${enc(id)}/cancel`, { by }),
+  act: (id: string, action: "hold" | "release", by: string) => call<{ post: CalendarPost }>("POST", `/v1/calendar/posts/${enc(id)}/${action}`, { by }),
+  importCsv: (body: { csv: string; file: string; channels: string[]; date_format?: string; by: string }) =>
+    call<{ imported: number; posts: CalendarPost[] }>("POST", "/v1/calendar/import", body),
 };
 
 // The recovery checklist (src/recovery/routes.cc): answers are reused for 60 s unless `fresh`.

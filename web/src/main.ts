@@ -1,12 +1,13 @@
 // Wires the dashboard together: loads the board, keeps it live over /v1/events, and routes
 // #/platform/<id> and #/incident/<id> to their panels (so both can be linked to), #/ads to the ads
-// guard's page, #/plan to the contingency plan and /ack/<token> (or #/ack/<token>) to an
+// guard's page, #/calendar to the content calendar's, #/plan to the contingency plan and /ack/<token> (or #/ack/<token>) to an
 // acknowledgement link's page.
 
 import "./style.css";
 import { initAck, showAck } from "./ack";
 import { initAds, onAdsLive, reloadAds, showAds } from "./adspage";
 import { ApiError, api } from "./api";
+import { initCalendar, onCalendarLive, reloadCalendar, showCalendar } from "./calendarpage";
 import { app, hideNotice, initTokenDialog, openTokenDialog, showNotice, tokenProblem } from "./app";
 import { refreshAllHistories, refreshHistory, renderBoard, updateTile } from "./board";
 import { onConsoleLive } from "./console";
@@ -48,6 +49,7 @@ function routePage(): void {
   markNav(page);
   showPlan(page === "plan");
   showAds(page === "ads");
+  showCalendar(page === "calendar");
   showDevice(page === "device");
   showAck(page === "ack" ? ackTokenFrom(location) : "");
 }
@@ -197,12 +199,14 @@ const stream = new LiveStream("/v1/events", {
       onRelayResync();
       reloadPlan();
       reloadAds();
+      reloadCalendar();
     }, 100);
   },
   onMessage: (m) => {
     onRelayMessage(m); // the outbox page and the channel strip
     onConsoleLive(m); // the open incident's response
     onAdsLive(m); // the ads page (the guard's ads_* timeline entries)
+    onCalendarLive(m); // the calendar page (calendar events, calendar_* timeline entries)
     onRecoveryLive(m); // the open incident's recovery checklist
     const { state, change } = applyMessage(app.state, m);
     app.state = state;
@@ -279,6 +283,7 @@ function start(): void {
   initReportForm();
   initRelay();
   initAds();
+  initCalendar();
   initPlan();
   initDevice();
   initAck();
@@ -288,6 +293,7 @@ function start(): void {
     void loadAll();
     reloadPlan();
     reloadAds();
+    reloadCalendar();
     stream.start();
   };
   setInterval(tick, 5000);

@@ -15,7 +15,8 @@ using core::Status;
 using Sync = Connections::Sync;
 
 constexpr const char* kPostColumns =
-    "id, text, media_json, at, expires, state, source, by_whom, created_at, updated_at";
+    "id, text, media_json, at, expires, state, source, by_whom, created_at, updated_at, edited_by, "
+    "edited_at, cancelled_by, cancelled_at";
 constexpr const char* kPartColumns =
     "post_id, channel, state, due, held_by, hand_hold, incident_id, generation, message_key, "
     "message_id, remote_id, note, published_at, updated_at";
@@ -46,6 +47,10 @@ Post PostFromRow(const Stmt& s) {
   p.by = s.ColText(7);
   p.created_at = s.ColTime(8);
   p.updated_at = s.ColTime(9);
+  p.edited_by = s.ColText(10);
+  p.edited_at = s.ColOptTime(11);
+  p.cancelled_by = s.ColText(12);
+  p.cancelled_at = s.ColOptTime(13);
   return p;
 }
 
@@ -129,7 +134,8 @@ class SqliteCalendar final : public CalendarStore {
     return conns_->Write(Sync::kFull, "updating a post", [&](Db& db) -> Result<Post> {
       auto up = db.Prepare(
           "UPDATE calendar_posts SET text = ?2, media_json = ?3, at = ?4, expires = ?5, state = "
-          "?6, source = ?7, by_whom = ?8, updated_at = ?9 WHERE id = ?1");
+          "?6, source = ?7, by_whom = ?8, updated_at = ?9, edited_by = ?10, edited_at = ?11, "
+          "cancelled_by = ?12, cancelled_at = ?13 WHERE id = ?1");
       if (!up) return up.error();
       up->Text(1, p.id)
           .Text(2, p.text)
@@ -139,7 +145,11 @@ class SqliteCalendar final : public CalendarStore {
           .Text(6, PostStateName(Summarise(p.parts)))
           .Text(7, p.source)
           .Text(8, p.by)
-          .Time(9, p.updated_at);
+          .Time(9, p.updated_at)
+          .Text(10, p.edited_by)
+          .OptTime(11, p.edited_at)
+          .Text(12, p.cancelled_by)
+          .OptTime(13, p.cancelled_at);
       LL_TRY(up->Run());
       if (db.Changes() == 0) return MakeError(ErrorCode::kNotFound, "no post '{}'", p.id);
       auto del = db.Prepare("DELETE FROM calendar_parts WHERE post_id = ?1");
@@ -180,7 +190,8 @@ class SqliteCalendar final : public CalendarStore {
   static Status Insert(Db& db, const Post& p) {
     auto ins = db.Prepare(
         "INSERT INTO calendar_posts (id, text, media_json, at, expires, state, source, by_whom, "
-        "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        "created_at, updated_at, edited_by, edited_at, cancelled_by, cancelled_at) VALUES (?1, ?2, "
+        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
     if (!ins) return ins.error();
     ins->Text(1, p.id)
         .Text(2, p.text)
@@ -191,7 +202,11 @@ class SqliteCalendar final : public CalendarStore {
         .Text(7, p.source)
         .Text(8, p.by)
         .Time(9, p.created_at)
-        .Time(10, p.updated_at);
+        .Time(10, p.updated_at)
+        .Text(11, p.edited_by)
+        .OptTime(12, p.edited_at)
+        .Text(13, p.cancelled_by)
+        .OptTime(14, p.cancelled_at);
     LL_TRY(ins->Run());
     return InsertParts(db, p);
   }
