@@ -30,7 +30,7 @@ core::Result<PostsAccount> AccountPosts(store::CalendarStore& store,
   }
   std::map<std::string, int> counts = {{"published", 0}, {"released", 0}, {"dropped", 0},
                                        {"held", 0},      {"pending", 0},  {"failed", 0},
-                                       {"cancelled", 0}};
+                                       {"cancelled", 0}, {"missing", 0}};
   json parts = json::array();
   int total = 0;
   for (const auto& [id, post] : posts) {
@@ -58,16 +58,20 @@ core::Result<PostsAccount> AccountPosts(store::CalendarStore& store,
       }
       ++counts[outcome];
       ++total;
+      // Published, but the platform does not show it: as good as lost.
+      const bool missing = part.state == store::PartState::kPublished && part.verified == "missing";
+      if (missing) ++counts["missing"];
       parts.push_back({{"post", id},
                        {"channel", part.channel},
                        {"outcome", outcome},
                        {"due", core::FormatTime(part.due)},
-                       {"note", part.note}});
+                       {"note", missing ? part.verify_note : part.note},
+                       {"verified", part.verified.empty() ? json(nullptr) : json(part.verified)}});
     }
   }
   PostsAccount out;
   const bool closed = incident.closed_at.has_value();
-  out.attention = counts["failed"] > 0 || (closed && counts["held"] > 0);
+  out.attention = counts["failed"] > 0 || counts["missing"] > 0 || (closed && counts["held"] > 0);
   std::string summary = total == 0
                             ? "No scheduled post was due during the incident."
                             : fmt::format(
@@ -79,6 +83,10 @@ core::Result<PostsAccount> AccountPosts(store::CalendarStore& store,
   if (counts["cancelled"] > 0) {
     summary.pop_back();  // the full stop
     summary += fmt::format(", {} cancelled by a person.", counts["cancelled"]);
+  }
+  if (counts["missing"] > 0) {
+    summary +=
+        fmt::format(" {} published but not found on the platform afterwards.", counts["missing"]);
   }
   if (out.attention) summary += " Some need a look: none may go unaccounted for.";
   out.body = {{"due", total}, {"summary", summary}, {"parts", parts}};

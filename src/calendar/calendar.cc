@@ -95,6 +95,7 @@ Status Calendar::Start() {
   };
   LL_TRY(scheduler_.On(std::string(kPublishTimer), via(&Calendar::OnPublishTimer)));
   LL_TRY(scheduler_.On(std::string(kReleaseTimer), via(&Calendar::OnReleaseTimer)));
+  LL_TRY(scheduler_.On(std::string(kVerifyTimer), via(&Calendar::OnVerifyTimer)));
   deliveries_ = publisher_.Subscribe([this](const Delivery& d) {
     {
       std::lock_guard lock(queue_mu_);
@@ -230,6 +231,7 @@ Status Calendar::ApplyDelivery(const Delivery& d) {
           part.published_at = now;
           part.note = d.remote_id.empty() ? "published"
                                           : fmt::format("published (post id {})", d.remote_id);
+          LL_TRY(ScheduleVerify(post, part, 0, now + config_.verify_after));
           if (!part.incident_id.empty()) {
             Timeline(
                 part.incident_id, kPublishedEvent,
@@ -324,7 +326,7 @@ std::string Calendar::Key(const Post& post, const PostPart& part) const {
 
 Status Calendar::PublishPart(const Post& post, PostPart& part) {
   const std::string key = Key(post, part);
-  auto d = publisher_.Publish(part.channel, PublishedText(post.text, post.media), key);
+  auto d = publisher_.Publish(part.channel, Content{post.text, post.media}, key);
   part.updated_at = Now();
   if (!d.ok()) {
     const ErrorCode code = d.error().code();
@@ -346,6 +348,7 @@ Status Calendar::PublishPart(const Post& post, PostPart& part) {
     part.remote_id = d->remote_id;
     part.published_at = Now();
     part.note = "published";
+    LL_TRY(ScheduleVerify(post, part, 0, Now() + config_.verify_after));
   }
   return core::Ok();
 }

@@ -38,12 +38,15 @@ namespace lifeline::calendar {
 // The timer kinds the calendar registers ("calendar.*").
 inline constexpr std::string_view kPublishTimer = "calendar.publish";  // parts come due
 inline constexpr std::string_view kReleaseTimer = "calendar.release";  // an incident closed
+inline constexpr std::string_view kVerifyTimer = "calendar.verify";    // look a post up
 
 // The incident-timeline event types the calendar writes.
 inline constexpr std::string_view kHeldEvent = "calendar_held";
 inline constexpr std::string_view kReleasedEvent = "calendar_released";
 inline constexpr std::string_view kDroppedEvent = "calendar_dropped";
 inline constexpr std::string_view kPublishedEvent = "calendar_published";
+inline constexpr std::string_view kVerifiedEvent = "calendar_verified";  // found on the platform
+inline constexpr std::string_view kMissingEvent = "calendar_missing";    // published, not there
 
 struct CalendarOptions {
   core::Clock* clock = nullptr;  // null = the real clock
@@ -170,6 +173,12 @@ class Calendar {
 
   core::Status OnPublishTimer(const store::Timer& t);
   core::Status OnReleaseTimer(const store::Timer& t);
+  // Looks a published part up on its platform (verify.cc).
+  core::Status OnVerifyTimer(const store::Timer& t);
+  // After a part is published: its look-up `config_.verify_after` later (attempt 0), or again
+  // after an answer that could not tell; under mu_.
+  core::Status ScheduleVerify(const store::Post& post, const store::PostPart& part, int attempt,
+                              store::Time due);
   // Publishes or holds the parts of `post_id` that are due; under mu_.
   core::Status PublishDue(const std::string& post_id);
   // Releases the parts held by `incident` by their policies; under mu_.

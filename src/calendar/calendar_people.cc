@@ -82,7 +82,7 @@ Result<Post> Check(const NewPost& n, Publisher& publisher, store::Time now,
   if (n.channels.empty()) {
     return fail("channels", fmt::format("at least one relay channel ({})", Suggest("", known)));
   }
-  const std::string text = PublishedText(n.text, n.media);
+  const Content content{n.text, n.media};
   for (const auto& c : n.channels) {
     if (std::find(known.begin(), known.end(), c) == known.end()) {
       return fail("channels", fmt::format("unknown channel '{}' ({})", c, Suggest(c, known)));
@@ -90,7 +90,7 @@ Result<Post> Check(const NewPost& n, Publisher& publisher, store::Time now,
     if (std::count(n.channels.begin(), n.channels.end(), c) > 1) {
       return fail("channels", fmt::format("'{}' is listed twice", c));
     }
-    if (auto s = publisher.Check(c, text); !s.ok()) return fail("text", s.error().message());
+    if (auto s = publisher.Check(c, content); !s.ok()) return fail("text", s.error().message());
   }
   if (check_past && n.at + past_tolerance < now) {
     return fail("at", fmt::format("{} is in the past (now {})", core::FormatTime(n.at),

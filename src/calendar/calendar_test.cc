@@ -39,7 +39,8 @@ class FakePublisher final : public Publisher {
     if (it == held_.end()) return std::nullopt;
     return it->second;
   }
-  core::Status Check(std::string_view c, const std::string& text) const override {
+  core::Status Check(std::string_view c, const Content& content) const override {
+    const std::string text = PublishedText(content.text, content.media);
     if (c != "m" && c != "t") return core::MakeError(core::ErrorCode::kNotFound, "no {}", c);
     if (c == "m" && text.size() > 500) {
       return core::MakeError(core::ErrorCode::kInvalidArgument,
@@ -47,8 +48,9 @@ class FakePublisher final : public Publisher {
     }
     return core::Ok();
   }
-  core::Result<Delivery> Publish(std::string_view c, const std::string& text,
+  core::Result<Delivery> Publish(std::string_view c, const Content& content,
                                  const std::string& key) override {
+    const std::string text = PublishedText(content.text, content.media);
     std::lock_guard lock(mu_);
     calls_.push_back({std::string(c), text, key});
     auto it = messages_.find(key);
@@ -58,6 +60,26 @@ class FakePublisher final : public Publisher {
     d.message_id = "msg_" + std::to_string(messages_.size() + 1);
     messages_[key] = d;
     return d;
+  }
+  // What the platform says of a post id: present unless a test said otherwise.
+  core::Result<Verification> Verify(std::string_view c, const std::string& remote_id) override {
+    std::lock_guard lock(mu_);
+    lookups_.push_back(std::string(c) + "/" + remote_id);
+    auto it = presence_.find(remote_id);
+    Verification v;
+    v.state = it == presence_.end() ? Verification::State::kPresent : it->second;
+    v.reason = v.state == Verification::State::kMissing ? "404 Record not found" : "";
+    if (v.state == Verification::State::kPresent)
+      v.permalink = "https://m.example/@brand/" + remote_id;
+    return v;
+  }
+  void SetPresence(const std::string& remote_id, Verification::State s) {
+    std::lock_guard lock(mu_);
+    presence_[remote_id] = s;
+  }
+  std::size_t Lookups() {
+    std::lock_guard lock(mu_);
+    return lookups_.size();
   }
   core::Result<bool> CallBack(const std::string& id, std::string_view) override {
     std::lock_guard lock(mu_);
@@ -127,6 +149,8 @@ class FakePublisher final : public Publisher {
   std::map<std::string, Hold> held_;
   std::map<std::string, Delivery> messages_;
   std::vector<Call> calls_;
+  std::map<std::string, Verification::State> presence_;
+  std::vector<std::string> lookups_;
   bool call_back_works_ = true;
   core::Listeners<Delivery> subs_;
 };
@@ -288,6 +312,72 @@ TEST_F(CalendarTest, OutageHoldsOnlyTheFailedChannelAndReleasesItAfterRestoratio
   ASSERT_TRUE(WaitPart("bf", "t", PartState::kPublished));
   EXPECT_EQ(store_->Calendar().Get("bf")->state, PostState::kPublished);
   EXPECT_EQ(Events("calendar_published").size(), 1u) << "the released part, on the timeline";
+}
+
+TEST_F(CalendarTest, EveryPublicationIsLookedUpAndAPostThePlatformDroppedIsFlagged) {
+  Start();
+  Add("bf", 10min);
+  Outage();
+  clock_.Advance(10min);
+  ASSERT_TRUE(WaitPart("bf", "m", PartState::kQueued));
+  // The platform answered "posted" with id 109, but never kept it.
+  pub_.SetPresence("109", Verification::State::kMissing);
+  pub_.Deliver(pub_.Calls("m")[0].key, "109");
+  ASSERT_TRUE(WaitPart("bf", "m", PartState::kPublished));
+  EXPECT_EQ(Part("bf", "m").verified, "") << "looked up before verify_after";
+  EXPECT_EQ(pub_.Lookups(), 0u);
+  clock_.Advance(2min);  // the default verify_after
+  ASSERT_TRUE(WaitFor([&] { return Part("bf", "m").verified == "missing"; }));
+  EXPECT_THAT(Part("bf", "m").verify_note, HasSubstr("404 Record not found"));
+  EXPECT_EQ(Part("bf", "m").state, PartState::kPublished) << "the relay's word is kept beside it";
+
+  // The held part, released and published after the outage, is found: verified on the timeline.
+  Restored();
+  ASSERT_TRUE(WaitPart("bf", "t", PartState::kQueued));
+  pub_.Deliver(Part("bf", "t").message_key, "77");
+  ASSERT_TRUE(WaitPart("bf", "t", PartState::kPublished));
+  clock_.Advance(2min);
+  ASSERT_TRUE(WaitFor([&] { return Part("bf", "t").verified == "present"; }));
+  EXPECT_EQ(Part("bf", "t").verify_note, "https://m.example/@brand/77");
+  ASSERT_TRUE(WaitFor([&] { return Events("calendar_verified").size() == 1u; }));
+  EXPECT_THAT(Events("calendar_verified")[0].message, HasSubstr("(bf) is on t"));
+}
+
+TEST_F(CalendarTest, AnAnswerThatCannotTellIsAskedAgainThenLeftUnknown) {
+  CalendarConfig config;
+  config.verify_after = 1min;
+  Start(config);
+  Add("x", 5min, {"m"});
+  clock_.Advance(5min);
+  ASSERT_TRUE(WaitPart("x", "m", PartState::kQueued));
+  pub_.SetPresence("9", Verification::State::kUnknown);
+  pub_.Deliver(pub_.Calls("m")[0].key, "9");
+  ASSERT_TRUE(WaitPart("x", "m", PartState::kPublished));
+  clock_.Advance(1min);
+  ASSERT_TRUE(WaitFor([&] { return pub_.Lookups() == 1u; }));
+  EXPECT_EQ(Part("x", "m").verified, "");
+  clock_.Advance(2min);  // the second try, after twice the wait
+  ASSERT_TRUE(WaitFor([&] { return pub_.Lookups() == 2u; }));
+  EXPECT_EQ(Part("x", "m").verified, "");
+  clock_.Advance(4min);  // the third and last
+  ASSERT_TRUE(WaitFor([&] { return Part("x", "m").verified == "unknown"; }));
+  EXPECT_EQ(pub_.Lookups(), 3u);
+  EXPECT_THAT(Part("x", "m").verify_note, HasSubstr("could not tell after 3 tries"));
+}
+
+TEST_F(CalendarTest, VerifyAfterZeroLooksNothingUp) {
+  CalendarConfig config;
+  config.verify_after = std::chrono::milliseconds(0);
+  Start(config);
+  Add("x", 5min, {"m"});
+  clock_.Advance(5min);
+  ASSERT_TRUE(WaitPart("x", "m", PartState::kQueued));
+  pub_.Deliver(pub_.Calls("m")[0].key, "9");
+  ASSERT_TRUE(WaitPart("x", "m", PartState::kPublished));
+  clock_.Advance(1h);
+  ASSERT_TRUE(calendar_->WaitIdle(10s));
+  EXPECT_EQ(pub_.Lookups(), 0u);
+  EXPECT_EQ(Part("x", "m").verified, "");
 }
 
 TEST_F(CalendarTest, NextFreeSlotMovesAHeldPostPastTheChannelsOtherPosts) {

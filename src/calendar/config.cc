@@ -20,7 +20,7 @@ using yaml::Field;
 using yaml::Fields;
 using yaml::Where;
 
-const yaml::Keys kTopKeys = {"release", "platforms", "posts"};
+const yaml::Keys kTopKeys = {"release", "platforms", "posts", "verify_after"};
 const yaml::Keys kReleaseKeys = {"policy", "slots", "spacing", "drop_expired"};
 const yaml::Keys kPostKeys = {"text", "media", "channels", "at", "expires"};
 const std::vector<std::string> kPolicies = {"publish_now", "next_free_slot", "manual"};
@@ -67,6 +67,12 @@ class Reader {
         }
       } else if (f.key == "posts") {
         LL_TRY(Posts(doc, f));
+      } else if (f.key == "verify_after") {
+        LL_ASSIGN(out_.verify_after, yaml::GetDuration(doc, f.value, f.where));
+        if (out_.verify_after > std::chrono::hours(24)) {
+          return Fail(doc, yaml::At(f.where, f.value),
+                      "expected at most 24h (0s: do not look published posts up)");
+        }
       }
     }
     return std::move(out_);
@@ -206,9 +212,8 @@ class Reader {
         return Fail(doc, expires_field->where, "must be after the post's time (at:)");
       }
       if (options_.check) {
-        const std::string text = PublishedText(p.text, p.media);
         for (const std::string& c : p.channels) {
-          if (auto s = options_.check(c, text); !s.ok()) {
+          if (auto s = options_.check(c, p.text, p.media); !s.ok()) {
             return Fail(doc, text_field->where, s.error().message());
           }
         }

@@ -53,6 +53,9 @@ struct CalendarConfig {
   Release release;                                        // calendar.release: the default
   std::map<std::string, Release, std::less<>> platforms;  // calendar.platforms.ID
   std::vector<ConfigPost> posts;
+  // How long after publication each post is looked up on its platform by the id it gave
+  // (calendar.verify_after); 0 = never.
+  std::chrono::milliseconds verify_after = std::chrono::minutes(2);
   std::string file;
 
   // The release of a channel riding catalog platform `platform` ("" = the default).
@@ -62,8 +65,11 @@ struct CalendarConfig {
 struct LoadOptions {
   // The relay's channel names (config order): posts' channels must be among them.
   std::vector<std::string> channels;
-  // Whether `channel` can take `text` (its length limit); null = not checked.
-  std::function<core::Status(const std::string& channel, const std::string& text)> check;
+  // Whether `channel` can take a post's text and media links (its length limit, media it needs);
+  // null = not checked.
+  std::function<core::Status(const std::string& channel, const std::string& text,
+                             const std::vector<std::string>& media)>
+      check;
 };
 
 // Reads `calendar:` from `config` (an empty CalendarConfig without one). kInvalidArgument

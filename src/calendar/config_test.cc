@@ -16,7 +16,9 @@ core::Result<CalendarConfig> Load(const std::string& yaml) {
   if (!c.ok()) return c.error();
   LoadOptions o;
   o.channels = {"brand-mastodon", "brand-telegram"};
-  o.check = [](const std::string& channel, const std::string& text) -> core::Status {
+  o.check = [](const std::string& channel, const std::string& body,
+               const std::vector<std::string>& media) -> core::Status {
+    const std::string text = PublishedText(body, media);
     if (channel == "brand-mastodon" && text.size() > 500) {
       return core::MakeError(core::ErrorCode::kInvalidArgument,
                              "brand-mastodon: {} characters; mastodon allows 500", text.size());

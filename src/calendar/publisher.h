@@ -17,6 +17,23 @@
 
 namespace lifeline::calendar {
 
+// What a post says: its text and its media links. The publisher composes it for each channel: a
+// channel that carries media itself (a Facebook Page's link, Instagram's images) gets them as
+// media; the others get each link on a line of its own after the text (PublishedText).
+struct Content {
+  std::string text;
+  std::vector<std::string> media;
+};
+
+// What the platform said when a published post was looked up by its id.
+struct Verification {
+  enum class State { kPresent, kMissing, kUnknown, kUnsupported };
+  State state = State::kUnsupported;
+  std::string reason;     // the platform's words, for people
+  std::string permalink;  // where to see it, when the platform says
+};
+std::string_view VerificationName(Verification::State s);  // "present", "missing", ...
+
 // A post's message on one channel as the relay has it.
 struct Delivery {
   enum class State { kWaiting, kDelivered, kFailed, kCancelled };
@@ -42,14 +59,20 @@ class Publisher {
     std::string reason;  // "Telegram outage since 10:02 UTC (incident inc_...)"
   };
   virtual std::optional<Hold> HeldBy(std::string_view channel) const = 0;
-  // kNotFound for an unknown channel; kInvalidArgument when the channel would refuse `text`.
+  // kNotFound for an unknown channel; kInvalidArgument when the channel would refuse `content`
+  // (too long, no media where the platform needs some).
   [[nodiscard]] virtual core::Status Check(std::string_view channel,
-                                           const std::string& text) const = 0;
-  // Accepts `text` for `channel` under `key` (stored before it returns). The same key again
+                                           const Content& content) const = 0;
+  // Accepts `content` for `channel` under `key` (stored before it returns). The same key again
   // stores nothing and returns the message stored first.
   [[nodiscard]] virtual core::Result<Delivery> Publish(std::string_view channel,
-                                                       const std::string& text,
+                                                       const Content& content,
                                                        const std::string& key) = 0;
+  // Looks a published post up on its platform by the id the platform gave (Delivery::remote_id).
+  // Blocks for a request or two (the channel's timeout): call it from a worker or timer thread.
+  // kNotFound for an unknown channel.
+  [[nodiscard]] virtual core::Result<Verification> Verify(std::string_view channel,
+                                                          const std::string& remote_id) = 0;
   // Calls a message back before it is sent: true when it was (it will never go out), false when
   // it is too late (being sent, or sent).
   [[nodiscard]] virtual core::Result<bool> CallBack(const std::string& message_id,

@@ -1,6 +1,7 @@
 // The relay as the calendar's Publisher (publisher.h).
 #include <string>
 
+#include "calendar/config.h"
 #include "calendar/publisher.h"
 
 namespace lifeline::calendar {
@@ -51,21 +52,38 @@ class RelayPublisher final : public Publisher {
     return Hold{h->incident_id, h->circuit_reason};
   }
 
-  core::Status Check(std::string_view channel, const std::string& text) const override {
-    channels::SendRequest r;
-    r.channel = std::string(channel);
-    r.text = text;
-    return relay_.Validate(r);
+  core::Status Check(std::string_view channel, const Content& content) const override {
+    return relay_.Validate(Compose(channel, content));
   }
 
-  Result<Delivery> Publish(std::string_view channel, const std::string& text,
+  Result<Delivery> Publish(std::string_view channel, const Content& content,
                            const std::string& key) override {
-    channels::SendRequest r;
-    r.channel = std::string(channel);
-    r.text = text;
+    channels::SendRequest r = Compose(channel, content);
     r.idempotency_key = key;
     LL_ASSIGN(store::Enqueued e, relay_.Enqueue(r));
     return FromMessage(e.message);
+  }
+
+  Result<Verification> Verify(std::string_view channel, const std::string& remote_id) override {
+    LL_ASSIGN(channels::LookupResult l, relay_.Lookup(channel, remote_id));
+    Verification v;
+    v.reason = l.reason;
+    v.permalink = l.permalink;
+    switch (l.presence) {
+      case channels::LookupResult::Presence::kPresent:
+        v.state = Verification::State::kPresent;
+        break;
+      case channels::LookupResult::Presence::kMissing:
+        v.state = Verification::State::kMissing;
+        break;
+      case channels::LookupResult::Presence::kUnknown:
+        v.state = Verification::State::kUnknown;
+        break;
+      case channels::LookupResult::Presence::kUnsupported:
+        v.state = Verification::State::kUnsupported;
+        break;
+    }
+    return v;
   }
 
   Result<bool> CallBack(const std::string& message_id, std::string_view note) override {
@@ -94,6 +112,21 @@ class RelayPublisher final : public Publisher {
   }
 
  private:
+  // A channel that publishes media itself (Facebook Page, Instagram) gets the links as media;
+  // any other gets them as lines after the text.
+  channels::SendRequest Compose(std::string_view channel, const Content& content) const {
+    channels::SendRequest r;
+    r.channel = std::string(channel);
+    const channels::ChannelSetup* c = relay_.FindChannel(channel);
+    if (c != nullptr && c->traits.carries_media) {
+      r.text = content.text;
+      r.media = content.media;
+    } else {
+      r.text = PublishedText(content.text, content.media);
+    }
+    return r;
+  }
+
   channels::Relay& relay_;
 };
 

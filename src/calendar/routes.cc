@@ -82,6 +82,9 @@ json PostJson(const store::Post& p, Publisher& publisher) {
                      {"remote_id", Text(part.remote_id)},
                      {"note", part.note},
                      {"published_at", api::OptTimeJson(part.published_at)},
+                     {"verified", Text(part.verified)},
+                     {"verify_note", Text(part.verify_note)},
+                     {"verified_at", api::OptTimeJson(part.verified_at)},
                      {"updated_at", core::FormatTime(part.updated_at)}});
   }
   return {{"id", p.id},

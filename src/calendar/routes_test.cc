@@ -24,14 +24,16 @@ class NoChannels final : public Publisher {
   std::vector<std::string> Channels() const override { return {}; }
   std::string Platform(std::string_view) const override { return ""; }
   std::optional<Hold> HeldBy(std::string_view) const override { return std::nullopt; }
-  core::Status Check(std::string_view c, const std::string&) const override {
+  core::Status Check(std::string_view c, const Content&) const override {
     return core::MakeError(core::ErrorCode::kNotFound, "no channel {}", c);
   }
-  core::Result<Delivery> Publish(std::string_view c, const std::string&,
-                                 const std::string&) override {
+  core::Result<Delivery> Publish(std::string_view c, const Content&, const std::string&) override {
     return core::MakeError(core::ErrorCode::kNotFound, "no channel {}", c);
   }
   core::Result<bool> CallBack(const std::string&, std::string_view) override { return false; }
+  core::Result<Verification> Verify(std::string_view, const std::string&) override {
+    return Verification{};
+  }
   core::Result<std::optional<Delivery>> Find(const std::string&) override {
     return std::optional<Delivery>();
   }
@@ -85,11 +87,11 @@ class OneChannel final : public Publisher {
   std::vector<std::string> Channels() const override { return {"m"}; }
   std::string Platform(std::string_view c) const override { return c == "m" ? "mastodon" : ""; }
   std::optional<Hold> HeldBy(std::string_view) const override { return std::nullopt; }
-  core::Status Check(std::string_view c, const std::string&) const override {
+  core::Status Check(std::string_view c, const Content&) const override {
     if (c != "m") return core::MakeError(core::ErrorCode::kNotFound, "no channel {}", c);
     return core::Ok();
   }
-  core::Result<Delivery> Publish(std::string_view, const std::string&,
+  core::Result<Delivery> Publish(std::string_view, const Content&,
                                  const std::string& key) override {
     Delivery d;
     d.key = key;
@@ -97,6 +99,9 @@ class OneChannel final : public Publisher {
     return d;
   }
   core::Result<bool> CallBack(const std::string&, std::string_view) override { return true; }
+  core::Result<Verification> Verify(std::string_view, const std::string&) override {
+    return Verification{};
+  }
   core::Result<std::optional<Delivery>> Find(const std::string&) override {
     return std::optional<Delivery>();
   }

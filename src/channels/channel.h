@@ -66,6 +66,9 @@ struct Traits {
   // the message up before resending. False: a lost answer makes the message kUnconfirmed.
   bool deduplicates = false;
   bool public_post = false;  // posts to the audience (Mastodon, Bluesky, X) rather than to a person
+  // Publishes OutgoingMessage::media itself (a Facebook Page's link, Instagram's images); the
+  // other channels ignore media, and a caller that has links puts them in the text for them.
+  bool carries_media = false;
   bool needs_recipient = false;  // `to` must be given when the channel has no default recipient
 };
 

@@ -246,8 +246,9 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   std::unique_ptr<calendar::Publisher> publisher = calendar::MakeRelayPublisher((*relay)->relay());
   auto calendar_config = calendar::LoadCalendarConfig(
       config, {.channels = (*relay)->relay().ChannelNames(),
-               .check = [&publisher](const std::string& channel, const std::string& text) {
-                 return publisher->Check(channel, text);
+               .check = [&publisher](const std::string& channel, const std::string& text,
+                                     const std::vector<std::string>& media) {
+                 return publisher->Check(channel, {text, media});
                }});
   if (!calendar_config.ok()) return calendar_config.error();
   calendar::Calendar content_calendar(std::move(*calendar_config), *publisher, *store, scheduler,

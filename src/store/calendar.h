@@ -49,6 +49,12 @@ struct PostPart {
   std::string note;         // the last thing that happened, for people
   std::optional<Time> published_at;
   Time updated_at;
+  // After publication, what the platform said when Lifeline looked the post up by remote_id:
+  // "" (not yet), "present", "missing" (the platform says it is not there), "unknown" (no clear
+  // answer after the retries), "unsupported" (the channel cannot look posts up).
+  std::string verified;
+  std::string verify_note;  // the permalink, or why
+  std::optional<Time> verified_at;
 };
 
 struct Post {

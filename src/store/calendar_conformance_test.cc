@@ -115,10 +115,17 @@ TEST_P(StoreConformance, CalendarUpdateRecomputesTheStateFromTheParts) {
   p.parts[0].state = PartState::kPublished;
   p.parts[0].remote_id = "109";
   p.parts[0].published_at = kT0 + minutes(2);
+  EXPECT_EQ(Must(c.Update(p)).parts[0].verified, "");
+  p.parts[0].verified = "missing";
+  p.parts[0].verify_note = "Mastodon answered 404: Record not found";
+  p.parts[0].verified_at = kT0 + minutes(4);
   Post done = Must(c.Update(p));
   EXPECT_EQ(done.state, PostState::kPublished);
   EXPECT_EQ(done.parts[0].remote_id, "109");
   EXPECT_EQ(done.parts[0].published_at, kT0 + minutes(2));
+  EXPECT_EQ(done.parts[0].verified, "missing");
+  EXPECT_EQ(done.parts[0].verify_note, "Mastodon answered 404: Record not found");
+  EXPECT_EQ(done.parts[0].verified_at, kT0 + minutes(4));
   EXPECT_EQ(done.parts[1].incident_id, "inc_1");
   p.parts[0].state = PartState::kDropped;
   EXPECT_EQ(Must(c.Update(p)).state, PostState::kDropped);

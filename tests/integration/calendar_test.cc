@@ -165,7 +165,7 @@ class CalendarEndToEnd : public ::testing::Test {
          std::to_string(social_.port()) + "\", access_token: { env: LL_CAL_MASTODON_TOKEN } }\n";
     y += "relay:\n  poll: 200ms\n";
     y += "calendar:\n  release: { policy: next_free_slot, spacing: 30m }\n"
-         "  platforms:\n    telegram: { policy: publish_now }\n";
+         "  platforms:\n    telegram: { policy: publish_now }\n  verify_after: 1s\n";
     return y;
   }
 
@@ -311,6 +311,30 @@ TEST_F(CalendarEndToEnd, APostIsHeldOnTheFailedPlatformAndReleasedAfterRestorati
   auto post = Get("/v1/calendar/posts/launch");
   ASSERT_TRUE(post);
   EXPECT_EQ((*post)["post"]["state"], "published");
+  // Each publication is looked up on its platform afterwards: found on Mastodon.
+  ASSERT_TRUE(
+      WaitFor([&] { return Part("launch", "brand-mastodon")["verified"] == "present"; }, 30s))
+      << Get("/v1/calendar/posts/launch")->dump();
+}
+
+TEST_F(CalendarEndToEnd, APostThePlatformSilentlyDroppedIsFlaggedAsMissing) {
+  // Mastodon answers the next post as made, with an id, and never keeps it.
+  auto dropped = HttpCall(social_.port(), "POST", "/_control",
+                          json{{"api", "mastodon"}, {"drop", true}, {"count", 1}}.dump());
+  ASSERT_TRUE(dropped && dropped->status == 200);
+  auto add = RunLifeline({"calendar", "add", "--id", "quiet", "--text", "Doors open at 9", "--at",
+                          Rfc3339(Clock::now() + 2s), "--channels", "brand-mastodon", "--server",
+                          Server()});
+  ASSERT_EQ(add.code, 0) << add.out;
+  ASSERT_TRUE(WaitFor([&] { return PartState("quiet", "brand-mastodon") == "published"; }, 30s))
+      << Get("/v1/calendar/posts/quiet")->dump() << "\n"
+      << ServeLog();
+  ASSERT_TRUE(
+      WaitFor([&] { return Part("quiet", "brand-mastodon")["verified"] == "missing"; }, 30s))
+      << Get("/v1/calendar/posts/quiet")->dump();
+  EXPECT_THAT(Part("quiet", "brand-mastodon")["verify_note"].get<std::string>(),
+              HasSubstr("not on the platform"));
+  EXPECT_TRUE(MastodonStatuses().empty());
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ import {
   partLook,
   postActions,
   postLook,
+  verifyLook,
   withPost,
   type CalendarPart,
   type CalendarPost,
@@ -59,6 +60,20 @@ describe("looks", () => {
     expect(holdText(part({ state: "held", held_by: "inc_1", note: "held: WhatsApp outage since 10:02 UTC (incident inc_1)" }))).toBe("held: WhatsApp outage since 10:02 UTC (incident inc_1)");
     expect(holdText(part({ state: "held", held_by_hand: "ana" }))).toBe("held by ana, until someone releases it");
     expect(holdText(part({ state: "scheduled" }))).toBe("");
+  });
+});
+
+describe("verifyLook", () => {
+  it("flags a published post the platform does not show, and links one it found", () => {
+    expect(verifyLook(part({ state: "queued", verified: "missing" }))).toBeNull();
+    expect(verifyLook(part({ state: "published" }))).toBeNull();
+    const missing = verifyLook(part({ state: "published", verified: "missing", verify_note: "not on the platform: 404 Record not found" }));
+    expect(missing?.tone).toBe("bad");
+    expect(missing?.text).toContain("missing on the platform — 404 Record not found");
+    const present = verifyLook(part({ state: "published", verified: "present", verify_note: "https://m.example/@brand/109" }));
+    expect(present).toEqual({ text: "✓ on the platform", tone: "good", link: "https://m.example/@brand/109" });
+    expect(verifyLook(part({ state: "published", verified: "present", verify_note: "found on the platform" }))?.link).toBe("");
+    expect(verifyLook(part({ state: "published", verified: "unsupported" }))).toBeNull();
   });
 });
 

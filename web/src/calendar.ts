@@ -19,6 +19,10 @@ export interface CalendarPart {
   note: string;
   published_at: string | null;
   updated_at: string;
+  // After publication, what the platform said when the post was looked up.
+  verified?: string | null; // present | missing | unknown | unsupported
+  verify_note?: string | null;
+  verified_at?: string | null;
 }
 
 export interface CalendarPost {
@@ -94,6 +98,23 @@ export function postLook(state: string): Look {
 export function partClass(state: string): string {
   const look = partLook(state);
   return `part part-${state} tone-${look.tone}`;
+}
+
+// What the lookup after publication found, for a published part: a missing post must stand out
+// (the platform accepted it and does not show it); null when there is nothing to say yet.
+export function verifyLook(p: Pick<CalendarPart, "state" | "verified" | "verify_note">): { text: string; tone: string; link: string } | null {
+  if (p.state !== "published" || !p.verified) return null;
+  const note = p.verify_note ?? "";
+  switch (p.verified) {
+    case "present":
+      return { text: "✓ on the platform", tone: "good", link: /^https?:\/\//.test(note) ? note : "" };
+    case "missing":
+      return { text: `✗ missing on the platform — ${note.replace(/^not on the platform: /, "")}`, tone: "bad", link: "" };
+    case "unknown":
+      return { text: "? could not check", tone: "unknown", link: "" };
+    default:
+      return null; // the channel cannot look posts up: nothing to say
+  }
 }
 
 // Still to happen: a part waits, is held, or is with the relay.

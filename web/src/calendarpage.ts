@@ -22,8 +22,10 @@ import {
   partLook,
   postActions,
   postLook,
+  verifyLook,
   withPost,
   type CalendarOverview,
+  type CalendarPart,
   type CalendarPost,
   type DayGroup,
   type PostAction,
@@ -409,7 +411,8 @@ function postRow(p: CalendarPost, now: number): HTMLElement {
         x.state === "held"
           ? h("span", { class: "cal-hold", "data-testid": `${tid}-hold` }, holdText(x),
             x.held_by ? [" — ", h("a", { href: `#/incident/${encodeURIComponent(x.held_by)}`, "data-testid": `${tid}-incident` }, `incident: ${incidentTitle(x.held_by)}`)] : null)
-          : h("span", { class: "small muted" }, (x.state === "published" && x.remote_id ? `post ${x.remote_id}` : x.note) + due));
+          : h("span", { class: "small muted" }, (x.state === "published" && x.remote_id ? `post ${x.remote_id}` : x.note) + due),
+        verifyBadge(x, tid));
     })),
     editing === p.id ? h("form", { class: "cal-form cal-edit", "data-testid": `post-edit-form-${p.id}`, onsubmit: (e: Event) => { e.preventDefault(); void saveEdit(p, e.currentTarget as HTMLElement); } },
       ...postFields(p, `edit-${p.id}`),
@@ -508,4 +511,12 @@ function renderImportOutcome(): void {
   }
   fill(el, busy.has("import") ? h("p", { class: "small muted" }, "Importing…")
     : r ? h("p", { class: `hand-outcome tone-${r.tone}` }, r.text, r.needsToken ? [" ", h("button", { type: "button", class: "linkish", onclick: () => openTokenDialog(r.text) }, "Enter an API token")] : null) : null);
+}
+
+// The lookup after publication: a link to the post when found, a red flag when missing.
+function verifyBadge(x: CalendarPart, tid: string): HTMLElement | null {
+  const v = verifyLook(x);
+  if (!v) return null;
+  const attrs = { class: `cal-verify tone-${v.tone}`, "data-testid": `${tid}-verified`, "data-verified": x.verified ?? "" };
+  return v.link ? h("a", { ...attrs, href: v.link, rel: "noopener noreferrer", target: "_blank" }, v.text) : h("span", attrs, v.text);
 }

@@ -74,7 +74,8 @@ FacebookPageChannel::FacebookPageChannel(std::string name, FacebookPageConfig co
                              .rate_per_second = 0.1,
                              .burst = 10,
                              .deduplicates = false,
-                             .public_post = true});
+                             .public_post = true,
+                             .carries_media = true});
 }
 
 Status FacebookPageChannel::Check(const OutgoingMessage& message) const {

@@ -125,7 +125,8 @@ InstagramChannel::InstagramChannel(std::string name, InstagramConfig config, Htt
                              .rate_per_second = 40.0 / 86400,
                              .burst = 10,
                              .deduplicates = false,
-                             .public_post = true});
+                             .public_post = true,
+                             .carries_media = true});
 }
 
 std::string InstagramChannel::Url(std::string_view path) const {

@@ -19,7 +19,7 @@ constexpr const char* kPostColumns =
     "edited_at, cancelled_by, cancelled_at";
 constexpr const char* kPartColumns =
     "post_id, channel, state, due, held_by, hand_hold, incident_id, generation, message_key, "
-    "message_id, remote_id, note, published_at, updated_at";
+    "message_id, remote_id, note, published_at, updated_at, verified, verify_note, verified_at";
 
 std::string MediaJson(const std::vector<std::string>& media) {
   return nlohmann::json(media).dump();
@@ -71,6 +71,9 @@ PartRef PartFromRow(const Stmt& s) {
   p.note = s.ColText(11);
   p.published_at = s.ColOptTime(12);
   p.updated_at = s.ColTime(13);
+  p.verified = s.ColText(14);
+  p.verify_note = s.ColText(15);
+  p.verified_at = s.ColOptTime(16);
   return r;
 }
 
@@ -215,7 +218,8 @@ class SqliteCalendar final : public CalendarStore {
     auto ins = db.Prepare(
         "INSERT INTO calendar_parts (post_id, channel, position, state, due, held_by, hand_hold, "
         "incident_id, generation, message_key, message_id, remote_id, note, published_at, "
-        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+        "updated_at, verified, verify_note, verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+        "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
     if (!ins) return ins.error();
     for (std::size_t i = 0; i < p.parts.size(); ++i) {
       const PostPart& c = p.parts[i];
@@ -233,7 +237,10 @@ class SqliteCalendar final : public CalendarStore {
           .Text(12, c.remote_id)
           .Text(13, c.note)
           .OptTime(14, c.published_at)
-          .Time(15, c.updated_at);
+          .Time(15, c.updated_at)
+          .Text(16, c.verified)
+          .Text(17, c.verify_note)
+          .OptTime(18, c.verified_at);
       LL_TRY(ins->Run());
     }
     return core::Ok();
