@@ -16,6 +16,7 @@
 #include "cli/calendar.h"
 #include "cli/check.h"
 #include "cli/drill.h"
+#include "cli/listen.h"
 #include "cli/plan.h"
 #include "cli/recovery.h"
 #include "cli/relay.h"
@@ -232,6 +233,8 @@ int Main(int argc, char** argv) {
   auto run_calendar = AddCalendarCommand(app, &calendar_cmd);
   CLI::App* recovery_cmd = nullptr;
   auto run_recovery = AddRecoveryCommand(app, &recovery_cmd);
+  CLI::App* listen_cmd = nullptr;
+  auto run_listen = AddListenCommand(app, &listen_cmd);
 
   try {
     app.parse(argc, argv);
@@ -259,6 +262,7 @@ int Main(int argc, char** argv) {
   if (*ads_cmd) return run_ads();
   if (*calendar_cmd) return run_calendar();
   if (*recovery_cmd) return run_recovery();
+  if (*listen_cmd) return run_listen();
   return kExitUsage;
 }
 

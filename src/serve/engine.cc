@@ -26,6 +26,7 @@
 #include "api/store_json.h"
 #include "api/tokens.h"
 #include "diagnose/report_json.h"
+#include "listen/listener.h"
 #include "serve/metrics.h"
 #include "serve/sample_writer.h"
 #include "serve/scheduler.h"
@@ -641,6 +642,7 @@ struct Engine::State {
     v.evidence = base_evidence[i];
     if (v.crowd.flagged) v.evidence.push_back("crowd reports: " + v.crowd.evidence);
     if (!v.crowd.measured_evidence.empty()) v.evidence.push_back(v.crowd.measured_evidence);
+    if (!v.crowd.chatter_evidence.empty()) v.evidence.push_back(v.crowd.chatter_evidence);
     if (v.suppressed) {
       v.evidence.push_back(
           fmt::format("{} — evidence is recorded, no incident opens", v.suppressed->message));
@@ -975,6 +977,9 @@ struct Engine::State {
       if (auto m = counted->find(id); m != counted->end()) crowd->measured = m->second;
     }
     crowd->measured_evidence = watch::MeasuredEvidence(platforms[i].name, crowd->measured);
+    // A spike of outage chatter (listening) is one more evidence line, as the crowd's is.
+    auto chatter = listen::ChatterEvidence(store.Listening(), id, platforms[i].name, now);
+    if (StoreOk(chatter, "reading outage chatter for " + id)) crowd->chatter_evidence = *chatter;
     const bool newly_flagged = crowd->flagged && !crowd_flagged[i];
     crowd_flagged[i] = crowd->flagged;
     json view;

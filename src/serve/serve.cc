@@ -30,6 +30,8 @@
 #include "calendar/routes.h"
 #include "channels/routes.h"
 #include "channels/runtime.h"
+#include "listen/listener.h"
+#include "listen/routes.h"
 #include "playbook/check.h"
 #include "playbook/drill.h"
 #include "playbook/drill_routes.h"
@@ -90,6 +92,7 @@ enum class Stage {
   kAds,
   kCalendarWatch,
   kCalendar,  // it sends through the relay: stopped before it
+  kListen,
   kPlaybookWatch,
   kPlaybook,  // it sends through the relay: stopped before it
   kRelayWatch,
@@ -251,6 +254,14 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
                  return publisher->Check(channel, {text, media});
                }});
   if (!calendar_config.ok()) return calendar_config.error();
+  // Listening (listen:): mentions, hashtags and outage chatter polled from the sources on their
+  // own workers; a spike of a platform's chatter is an evidence line on its diagnosis (the
+  // engine reads it with listen::ChatterEvidence).
+  auto listen_config = listen::LoadListenConfig(config);
+  if (!listen_config.ok()) return listen_config.error();
+  std::unique_ptr<channels::HttpClient> listen_http =
+      channels::MakeCurlHttpClient({.max_body_bytes = listen_config->max_body_bytes + 1});
+  listen::Listener listener(std::move(*listen_config), *store, *listen_http, {.log = log});
   calendar::Calendar content_calendar(std::move(*calendar_config), *publisher, *store, scheduler,
                                       {.log = log});
   // Drills (POST /v1/drills): fed to the playbook engine only, never to the incident feed.
@@ -295,6 +306,8 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   sopts.groups = {&relay_routes, &report_routes, &device_routes, &ads_routes, &recovery_routes};
   calendar::CalendarRoutes calendar_routes(content_calendar, *store);  // /v1/calendar
   sopts.groups.push_back(&calendar_routes);
+  listen::ListenRoutes listen_routes(listener, *store);  // /v1/listening
+  sopts.groups.push_back(&listen_routes);
   TimerMetrics timer_metrics(scheduler);  // lifeline_timer_* on /metrics
   sopts.groups.push_back(&timer_metrics);
   // /v1/plan, /v1/assignments, /v1/incidents/{id}/response, /v1/ack/{token}: with a plan only.
@@ -329,6 +342,8 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   shutdown.Add(Stage::kCalendarWatch, [&] { calendar_watch.reset(); });
   if (auto s = content_calendar.Start(); !s.ok()) return shutdown.Abort(s);
   shutdown.Add(Stage::kCalendar, [&] { content_calendar.Stop(); });
+  if (auto s = listener.Start(); !s.ok()) return shutdown.Abort(s);
+  shutdown.Add(Stage::kListen, [&] { listener.Stop(); });
   if (auto s = scheduler.Start(); !s.ok()) return shutdown.Abort(s);
   shutdown.Add(Stage::kScheduler, [&] { scheduler.Stop(); });
   if (drills) {

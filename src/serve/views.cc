@@ -69,7 +69,10 @@ json PlatformJson(const PlatformView& v, bool with_probes) {
          {{"reports", v.crowd.measured.total()},
           {"unreachable", v.crowd.measured.unreachable},
           {"reachable", v.crowd.measured.reachable},
-          {"evidence", v.crowd.measured_evidence}}}}},
+          {"evidence", v.crowd.measured_evidence}}},
+        // Outage chatter from listening: its spike line, null when it is not spiking.
+        {"chatter_evidence",
+         v.crowd.chatter_evidence.empty() ? json(nullptr) : json(v.crowd.chatter_evidence)}}},
   };
   if (v.suppressed) {
     j["suppressed"] = {{"name", v.suppressed->name},

@@ -32,6 +32,9 @@ struct CrowdView {
   // ("" when there is none). The unreachable ones are also counted in `reports` above.
   watch::MeasuredCounts measured;
   std::string measured_evidence;
+  // Outage chatter (listening): the spike detector's line while the platform's chatter query
+  // spikes, "" otherwise (listen::ChatterEvidence). Evidence beside the crowd, never a verdict.
+  std::string chatter_evidence;
 };
 
 struct SuppressedView {

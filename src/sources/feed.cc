@@ -227,6 +227,7 @@ struct Item {
   std::string link;
   std::optional<TimePoint> at;
   UpdateText text;
+  std::string author;  // RSS <author> or <dc:creator>, Atom <author><name> (ReadFeedItems)
 };
 
 std::optional<TimePoint> AnyTime(std::string_view text) {
@@ -257,6 +258,8 @@ std::vector<Item> RssItems(const xmlNode* root, bool rss1) {
     if (!item.at) {
       if (const xmlNode* d = Child(n, "date", kDcNs)) item.at = AnyTime(Content(d));
     }
+    item.author = TrimmedContent(Child(n, "creator", kDcNs));
+    if (item.author.empty()) item.author = TrimmedContent(Child(n, "author", nullptr));
     items.push_back(std::move(item));
   }
   return items;
@@ -293,6 +296,8 @@ std::vector<Item> AtomItems(const xmlNode* root) {
     if (!item.at) {
       if (const xmlNode* d = Child(n, "published", ns)) item.at = AnyTime(Content(d));
     }
+    if (const xmlNode* a = Child(n, "author", ns))
+      item.author = TrimmedContent(Child(a, "name", ns));
     items.push_back(std::move(item));
   }
   return items;
@@ -335,6 +340,26 @@ core::Result<DocPtr> ReadXml(std::string_view body) {
 }
 
 }  // namespace
+
+core::Result<std::vector<FeedItem>> ReadFeedItems(std::string_view body) {
+  InitLibxml();
+  auto doc = ReadXml(body);
+  if (!doc.ok()) return doc.error();
+  const xmlNode* root = xmlDocGetRootElement(doc.value().get());
+  if (root == nullptr) return core::MakeError(core::ErrorCode::kInvalidArgument, "no root element");
+  const bool rss1 = Is(root, "RDF", kRdfNs);
+  const bool atom = Is(root, "feed", kAtomNs) || Is(root, "feed", nullptr);
+  if (!atom && !rss1 && !Is(root, "rss", nullptr)) {
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "root element is {}, not <rss>, <rdf:RDF> or <feed>", RootName(root));
+  }
+  std::vector<FeedItem> out;
+  for (Item& item : atom ? AtomItems(root) : RssItems(root, rss1)) {
+    out.push_back({std::move(item.id), std::move(item.title), std::move(item.link),
+                   std::move(item.author), std::move(item.text.latest), item.at});
+  }
+  return out;
+}
 
 std::optional<FeedKind> FeedKindByName(std::string_view name) {
   if (name == "rss") return FeedKind::kRss;

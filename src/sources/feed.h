@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "sources/statuspage.h"
@@ -36,6 +38,18 @@ struct FeedOptions {
 // "No active incidents". Errors (kInvalidArgument): not well-formed XML (with the line), a root
 // element other than the kind's, a feed that declares its own entities.
 core::Result<StatusPageState> ParseIncidentFeed(std::string_view body, const FeedOptions& options);
+
+// One item (entry) of any feed, as listening reads feeds of mentions.
+struct FeedItem {
+  std::string id;  // guid (RSS) or id (Atom)
+  std::string title;
+  std::string link;
+  std::string author;  // RSS <dc:creator> or <author>, Atom <author><name>
+  std::string text;    // the first paragraph of its description / content, as plain text
+  std::optional<std::chrono::system_clock::time_point> at;  // updated, else published
+};
+// Every item of an RSS 2.0, RSS 1.0 or Atom feed, in feed order; errors as ParseIncidentFeed's.
+core::Result<std::vector<FeedItem>> ReadFeedItems(std::string_view body);
 
 // "rss" | "atom" | "feed"; nullopt for any other name (statuspage is not a feed).
 std::optional<FeedKind> FeedKindByName(std::string_view name);

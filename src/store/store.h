@@ -14,6 +14,7 @@
 #include "store/ads.h"
 #include "store/calendar.h"
 #include "store/device_reports.h"
+#include "store/listening.h"
 #include "store/outbox.h"
 #include "store/playbook.h"
 #include "store/records.h"
@@ -177,6 +178,9 @@ class Store {
   virtual AdsStore& Ads() = 0;
   // The content calendar: scheduled posts and their parts per channel (calendar.h).
   virtual CalendarStore& Calendar() = 0;
+  // Listening: posts stored once across sources, hourly counts, sources' state, spikes
+  // (listening.h).
+  virtual ListeningStore& Listening() = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` and its directory, and migrates it to
