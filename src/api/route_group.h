@@ -30,9 +30,13 @@ struct PartRequest {
   // A SHA-256 of the client's address, for parts that limit per client (the device check's
   // measured reports); never the address itself. Pass it through Store::ClientKey before storing.
   std::string client_key;
+  // The request headers the route asked for (PartRoute::headers), names as the route spells
+  // them; absent ones are left out. For webhooks that sign the raw body.
+  std::vector<std::pair<std::string, std::string>> headers;
 
   std::string_view Param(std::string_view name) const;
-  const std::string* Query(std::string_view name) const;  // null when absent
+  const std::string* Query(std::string_view name) const;   // null when absent
+  const std::string* Header(std::string_view name) const;  // null when absent
 };
 
 struct PartResponse {
@@ -56,6 +60,8 @@ struct PartRoute {
   // the API's usual error answer (kNotFound 404, kInvalidArgument 400, kFailedPrecondition 409,
   // kAlreadyExists 409, kUnavailable 503, ...).
   std::function<core::Result<PartResponse>(const PartRequest&)> handle;
+  // Request headers the handler reads (any case; "X-Hub-Signature-256"): only these reach it.
+  std::vector<std::string> headers = {};
 };
 
 class RouteGroup {

@@ -309,6 +309,7 @@ Response RunPart(const PartRoute& part, Request& request) {
   pr.body = request.body;
   pr.role = request.role;
   pr.client_key = ReportClientKey(request.peer_address);
+  pr.headers = request.headers;
   core::Result<PartResponse> answer = [&]() -> core::Result<PartResponse> {
     try {
       return part.handle(pr);
@@ -462,6 +463,13 @@ std::string_view PartRequest::Param(std::string_view name) const {
 const std::string* PartRequest::Query(std::string_view name) const {
   for (const auto& [k, v] : query) {
     if (k == name) return &v;
+  }
+  return nullptr;
+}
+
+const std::string* PartRequest::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (internal::IEquals(k, name)) return &v;
   }
   return nullptr;
 }

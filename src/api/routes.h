@@ -34,6 +34,8 @@ struct Request {
   std::string body;                                         // empty when there was none
   Role role = Role::kNone;
   std::string peer_address;  // for the crowd-report client key only; never passed on or logged
+  // A part's route: the headers it declared (PartRoute::headers), as sent.
+  std::vector<std::pair<std::string, std::string>> headers;
 
   std::string_view Param(std::string_view name) const;
   // The query parameter's value, or null when absent.

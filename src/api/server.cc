@@ -694,6 +694,13 @@ asio::awaitable<Dispatched> Dispatch(State* st, const std::shared_ptr<Conn>& con
   request.method = method;
   request.path = std::string(path);
   request.peer_address = peer;
+  if (route->part != nullptr) {
+    for (const std::string& name : route->part->headers) {
+      if (auto it = req.find(name); it != req.end()) {
+        request.headers.emplace_back(name, std::string(View(it->value())));
+      }
+    }
+  }
   if (route->kind == internal::RouteKind::kEvents) {
     if (method == http::verb::head) {
       Response r;

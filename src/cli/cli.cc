@@ -16,6 +16,7 @@
 #include "cli/calendar.h"
 #include "cli/check.h"
 #include "cli/drill.h"
+#include "cli/inbox.h"
 #include "cli/listen.h"
 #include "cli/plan.h"
 #include "cli/recovery.h"
@@ -231,6 +232,8 @@ int Main(int argc, char** argv) {
   auto run_ads = AddAdsCommand(app, &ads_cmd);
   CLI::App* calendar_cmd = nullptr;
   auto run_calendar = AddCalendarCommand(app, &calendar_cmd);
+  CLI::App* inbox_cmd = nullptr;
+  auto run_inbox = AddInboxCommand(app, &inbox_cmd);
   CLI::App* recovery_cmd = nullptr;
   auto run_recovery = AddRecoveryCommand(app, &recovery_cmd);
   CLI::App* listen_cmd = nullptr;
@@ -261,6 +264,7 @@ int Main(int argc, char** argv) {
   if (*drill_cmd) return run_drill();
   if (*ads_cmd) return run_ads();
   if (*calendar_cmd) return run_calendar();
+  if (*inbox_cmd) return run_inbox();
   if (*recovery_cmd) return run_recovery();
   if (*listen_cmd) return run_listen();
   return kExitUsage;

@@ -30,6 +30,12 @@
 #include "calendar/routes.h"
 #include "channels/routes.h"
 #include "channels/runtime.h"
+#include "inbox/config.h"
+#include "inbox/inbox.h"
+#include "inbox/move_step.h"
+#include "inbox/relay_outlet.h"
+#include "inbox/routes.h"
+#include "inbox/telegram_poll.h"
 #include "listen/listener.h"
 #include "listen/routes.h"
 #include "playbook/check.h"
@@ -92,6 +98,7 @@ enum class Stage {
   kAds,
   kCalendarWatch,
   kCalendar,  // it sends through the relay: stopped before it
+  kInbox,     // its Telegram pollers store into the inbox: stopped before the store closes
   kListen,
   kPlaybookWatch,
   kPlaybook,  // it sends through the relay: stopped before it
@@ -264,6 +271,44 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   listen::Listener listener(std::move(*listen_config), *store, *listen_http, {.log = log});
   calendar::Calendar content_calendar(std::move(*calendar_config), *publisher, *store, scheduler,
                                       {.log = log});
+  // The inbox (inbox:): customer messages from the sources' signed webhooks, replies through the
+  // relay, and the plan's move_conversations step.
+  auto inbox_config =
+      inbox::LoadInboxConfig(config, {.channels = (*relay)->relay().ChannelNames()});
+  if (!inbox_config.ok()) return inbox_config.error();
+  std::unique_ptr<inbox::Outlet> inbox_outlet = inbox::MakeRelayOutlet((*relay)->relay());
+  inbox::InboxOptions inbox_options{.log = log};
+  for (const auto& contact : (*relay)->setup().contacts) {
+    for (const auto& point : contact.points) {
+      if (point.to.empty()) continue;
+      const auto* ch = (*relay)->setup().FindChannel(point.channel);
+      const bool whatsapp = ch != nullptr && ch->kind == "whatsapp";
+      inbox_options.config_contacts[{
+          point.channel, inbox::NormalizeAddress(
+                             whatsapp ? inbox::SourceKind::kWhatsApp : inbox::SourceKind::kWebhook,
+                             point.to)}] = contact.id;
+    }
+  }
+  // The config's contacts are known on each of their points: a failover move can reach them
+  // there before they ever wrote on it.
+  for (const auto& [point, contact] : inbox_options.config_contacts) {
+    if (auto s = store->Inbox().AddAddress(contact, point.first, point.second,
+                                           store::FromSystem(std::chrono::system_clock::now()));
+        !s.ok()) {
+      return s;
+    }
+  }
+  inbox::Inbox customer_inbox(std::move(*inbox_config), *store, *inbox_outlet,
+                              std::move(inbox_options));
+  // Without `inbox:` the step stays "waiting for the inbox" on the timeline.
+  if (!(*playbook)->empty() && customer_inbox.config().configured) {
+    if (auto s = (*playbook)->handlers().Register(
+            playbook::StepKind::kMoveConversations,
+            std::make_shared<inbox::MoveStepHandler>(customer_inbox));
+        !s.ok()) {
+      return s;
+    }
+  }
   // Drills (POST /v1/drills): fed to the playbook engine only, never to the incident feed.
   std::optional<playbook::DrillService> drills;
   if (!(*playbook)->empty()) {
@@ -306,6 +351,8 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   sopts.groups = {&relay_routes, &report_routes, &device_routes, &ads_routes, &recovery_routes};
   calendar::CalendarRoutes calendar_routes(content_calendar, *store);  // /v1/calendar
   sopts.groups.push_back(&calendar_routes);
+  inbox::InboxRoutes inbox_routes(customer_inbox);  // /v1/conversations, /v1/inbox
+  sopts.groups.push_back(&inbox_routes);
   listen::ListenRoutes listen_routes(listener, *store);  // /v1/listening
   sopts.groups.push_back(&listen_routes);
   TimerMetrics timer_metrics(scheduler);  // lifeline_timer_* on /metrics
@@ -342,6 +389,16 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   shutdown.Add(Stage::kCalendarWatch, [&] { calendar_watch.reset(); });
   if (auto s = content_calendar.Start(); !s.ok()) return shutdown.Abort(s);
   shutdown.Add(Stage::kCalendar, [&] { content_calendar.Stop(); });
+  // Telegram sources without a public address poll getUpdates (mode: poll).
+  std::unique_ptr<channels::HttpClient> inbox_http = channels::MakeCurlHttpClient();
+  inbox::TelegramPoller telegram_poller(customer_inbox, *inbox_http, log);
+  telegram_poller.Start();
+  // Replies' and move messages' delivery outcomes, as their status in the conversation.
+  inbox::RelayStatusFollower inbox_status((*relay)->relay(), store->Inbox());
+  shutdown.Add(Stage::kInbox, [&] {
+    telegram_poller.Stop();
+    inbox_status.Stop();
+  });
   if (auto s = listener.Start(); !s.ok()) return shutdown.Abort(s);
   shutdown.Add(Stage::kListen, [&] { listener.Stop(); });
   if (auto s = scheduler.Start(); !s.ok()) return shutdown.Abort(s);

@@ -14,6 +14,7 @@
 #include "store/ads.h"
 #include "store/calendar.h"
 #include "store/device_reports.h"
+#include "store/inbox.h"
 #include "store/listening.h"
 #include "store/outbox.h"
 #include "store/playbook.h"
@@ -178,6 +179,8 @@ class Store {
   virtual AdsStore& Ads() = 0;
   // The content calendar: scheduled posts and their parts per channel (calendar.h).
   virtual CalendarStore& Calendar() = 0;
+  // The inbox: conversations per contact, their messages in and out, failover moves (inbox.h).
+  virtual InboxStore& Inbox() = 0;
   // Listening: posts stored once across sources, hourly counts, sources' state, spikes
   // (listening.h).
   virtual ListeningStore& Listening() = 0;

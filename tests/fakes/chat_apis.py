@@ -5,7 +5,8 @@ integration tests, the demo and end-to-end tests. Python 3 standard library only
 One HTTP server on loopback serves, each at its documented path and with its documented request
 checks, success answers, error answers and rate-limit signals:
 
-  Telegram Bot API      POST /bot<TOKEN>/sendMessage
+  Telegram Bot API      POST /bot<TOKEN>/sendMessage, GET /bot<TOKEN>/getUpdates (long poll of
+                        the updates queued with /_control {"telegram_updates": [...]})
   WhatsApp Cloud API    POST /v<NN.N>/<PHONE_NUMBER_ID>/messages     (Bearer token)
   Messenger/Instagram   POST /v<NN.N>/<PAGE_OR_IG_ID|me>/messages    (Bearer token or access_token=)
   Twilio Messaging      POST /2010-04-01/Accounts/<SID>/Messages.json (HTTP basic auth, form body)
@@ -86,6 +87,7 @@ class State:
         self.messenger_window_closed = set()  # scoped ids
         self.twilio_unsubscribed = set()
         self.telegram_unknown_chats = set()
+        self.telegram_updates = []  # Update objects getUpdates hands out until confirmed
         self.webhook_seen = {}    # Idempotency-Key -> id
         self.ids = itertools.count(1000)
 
@@ -239,6 +241,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         if url.path == "/_health":
             return self.send(200, "ok", "text/plain")
+        m = re.match(r"^/bot([^/]+)/getUpdates$", url.path)
+        if m:
+            return self.telegram_updates(m.group(1), urllib.parse.parse_qs(url.query))
         if url.path == "/_received":
             q = urllib.parse.parse_qs(url.query)
             platform = q.get("platform", [None])[0]
@@ -289,6 +294,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     burst = float(r.get("burst", 1))
                     STATE.buckets[platform] = [float(r["per_second"]), burst, burst,
                                                time.monotonic()]
+            if "telegram_updates" in c:
+                STATE.telegram_updates.extend(c["telegram_updates"])
             for key, target in (("window_closed", None), ("unsubscribed", STATE.twilio_unsubscribed),
                                 ("unknown_chats", STATE.telegram_unknown_chats)):
                 if key in c:
@@ -300,6 +307,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.send(200, {"ok": True})
 
     # --- Telegram -------------------------------------------------------------------------------
+
+    def telegram_updates(self, token, query):
+        """getUpdates: an offset confirms (drops) every update below it; waits up to `timeout`
+        seconds (at most 5 here) for one to be queued."""
+        offset = int(query.get("offset", ["0"])[0] or 0)
+        timeout = min(float(query.get("timeout", ["0"])[0] or 0), 5.0)
+        self.record("telegram_getupdates", {"offset": offset,
+                                            "auth": "ok" if token == TELEGRAM_TOKEN else "bad"})
+        if token != TELEGRAM_TOKEN:
+            return self.send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        deadline = time.monotonic() + timeout
+        while True:
+            with STATE.lock:
+                if offset:
+                    STATE.telegram_updates = [u for u in STATE.telegram_updates
+                                              if u.get("update_id", 0) >= offset]
+                pending = list(STATE.telegram_updates)
+            if pending or time.monotonic() >= deadline:
+                return self.send(200, {"ok": True, "result": pending})
+            time.sleep(0.05)
 
     def telegram(self, m, raw, query):
         token = m.group(1)

@@ -17,6 +17,7 @@
 #include "store/sqlite/conns.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/device_reports.h"
+#include "store/sqlite/inbox.h"
 #include "store/sqlite/listening.h"
 #include "store/sqlite/migrate.h"
 #include "store/sqlite/outbox.h"
@@ -91,6 +92,7 @@ class SqliteStore final : public Store {
         device_reports_(NewSqliteDeviceReports(&conns_)),
         ads_(NewSqliteAds(&conns_)),
         calendar_(NewSqliteCalendar(&conns_)),
+        inbox_(NewSqliteInbox(&conns_)),
         listening_(NewSqliteListening(&conns_)),
         options_(options) {}
 
@@ -102,6 +104,7 @@ class SqliteStore final : public Store {
   DeviceReportStore& DeviceReports() override { return *device_reports_; }
   AdsStore& Ads() override { return *ads_; }
   CalendarStore& Calendar() override { return *calendar_; }
+  InboxStore& Inbox() override { return *inbox_; }
   ListeningStore& Listening() override { return *listening_; }
 
   Status AddProbeSamples(std::span<const ProbeSample> samples) override;
@@ -170,6 +173,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<DeviceReportStore> device_reports_;  // shares conns_
   std::unique_ptr<AdsStore> ads_;                      // shares conns_
   std::unique_ptr<CalendarStore> calendar_;            // shares conns_
+  std::unique_ptr<InboxStore> inbox_;                  // shares conns_
   std::unique_ptr<ListeningStore> listening_;          // shares conns_
 
   std::mutex used_mu_;                                 // guards last_marked_

@@ -1,0 +1,511 @@
+// The SQLite inbox store (store/inbox.h): all of its SQL.
+#include "store/sqlite/inbox.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace lifeline::store::sqlite {
+namespace {
+
+using core::ErrorCode;
+using core::MakeError;
+using core::Result;
+using core::Status;
+using Sync = Connections::Sync;
+
+constexpr const char* kConvColumns =
+    "id, contact, name, channel, address, state, priority, assignee, waiting_since, "
+    "first_reply_at, last_inbound_at, last_message_at, snoozed_until, link_token, moved_from, "
+    "moved_at, created_at, updated_at";
+constexpr const char* kMsgColumns =
+    "seq, id, conversation_id, direction, channel, address, source, platform, platform_id, "
+    "sent_at, received_at, text, kind, author, relay_id, status";
+constexpr const char* kMoveColumns =
+    "key, conversation_id, incident_id, from_channel, to_channel, to_address, relay_id, at";
+
+constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+
+Conversation ConvFromRow(const Stmt& s) {
+  Conversation c;
+  c.id = s.ColText(0);
+  c.contact = s.ColText(1);
+  c.name = s.ColText(2);
+  c.channel = s.ColText(3);
+  c.address = s.ColText(4);
+  c.state = ParseConversationState(s.ColText(5)).value_or(ConversationState::kOpen);
+  c.priority = static_cast<int>(s.ColInt(6));
+  c.assignee = s.ColText(7);
+  c.waiting_since = s.ColOptTime(8);
+  c.first_reply_at = s.ColOptTime(9);
+  c.last_inbound_at = s.ColOptTime(10);
+  c.last_message_at = s.ColOptTime(11);
+  c.snoozed_until = s.ColOptTime(12);
+  c.link_token = s.ColText(13);
+  c.moved_from = s.ColText(14);
+  c.moved_at = s.ColOptTime(15);
+  c.created_at = s.ColTime(16);
+  c.updated_at = s.ColTime(17);
+  return c;
+}
+
+InboxMessage MsgFromRow(const Stmt& s) {
+  InboxMessage m;
+  m.seq = s.ColInt(0);
+  m.id = s.ColText(1);
+  m.conversation_id = s.ColText(2);
+  m.direction = s.ColText(3) == "out" ? Direction::kOut : Direction::kIn;
+  m.channel = s.ColText(4);
+  m.address = s.ColText(5);
+  m.source = s.ColText(6);
+  m.platform = s.ColText(7);
+  m.platform_id = s.ColText(8);
+  m.sent_at = s.ColTime(9);
+  m.received_at = s.ColTime(10);
+  m.text = s.ColText(11);
+  m.kind = s.ColText(12);
+  m.author = s.ColText(13);
+  m.relay_id = s.ColText(14);
+  m.status = s.ColText(15);
+  return m;
+}
+
+Move MoveFromRow(const Stmt& s) {
+  Move m;
+  m.key = s.ColText(0);
+  m.conversation_id = s.ColText(1);
+  m.incident_id = s.ColText(2);
+  m.from_channel = s.ColText(3);
+  m.to_channel = s.ColText(4);
+  m.to_address = s.ColText(5);
+  m.relay_id = s.ColText(6);
+  m.at = s.ColTime(7);
+  return m;
+}
+
+Result<std::optional<Conversation>> ConvWhere(Db& db, const char* column, std::string_view v) {
+  auto sel = db.Prepare(std::string("SELECT ") + kConvColumns + " FROM inbox_conversations WHERE " +
+                        column + " = ?1");
+  if (!sel) return sel.error();
+  sel->Text(1, v);
+  LL_ASSIGN(bool row, sel->Step());
+  if (!row) return std::optional<Conversation>();
+  Conversation c = ConvFromRow(*sel);
+  LL_TRY(sel->Run());
+  return std::optional<Conversation>(std::move(c));
+}
+
+Result<Conversation> GetIn(Db& db, std::string_view id) {
+  LL_ASSIGN(auto c, ConvWhere(db, "id", id));
+  if (!c) return MakeError(ErrorCode::kNotFound, "no conversation '{}'", id);
+  return std::move(*c);
+}
+
+Result<std::optional<InboxMessage>> MsgWhere(Db& db, std::string_view platform,
+                                             std::string_view platform_id) {
+  auto sel = db.Prepare(std::string("SELECT ") + kMsgColumns +
+                        " FROM inbox_messages WHERE platform = ?1 AND platform_id = ?2");
+  if (!sel) return sel.error();
+  sel->Text(1, platform).Text(2, platform_id);
+  LL_ASSIGN(bool row, sel->Step());
+  if (!row) return std::optional<InboxMessage>();
+  InboxMessage m = MsgFromRow(*sel);
+  LL_TRY(sel->Run());
+  return std::optional<InboxMessage>(std::move(m));
+}
+
+Result<std::string> ContactOf(Db& db, std::string_view channel, std::string_view address) {
+  auto sel = db.Prepare("SELECT contact FROM inbox_addresses WHERE channel = ?1 AND address = ?2");
+  if (!sel) return sel.error();
+  sel->Text(1, channel).Text(2, address);
+  LL_ASSIGN(bool row, sel->Step());
+  if (!row) return std::string();
+  std::string contact = sel->ColText(0);
+  LL_TRY(sel->Run());
+  return contact;
+}
+
+Status InsertAddress(Db& db, std::string_view contact, std::string_view channel,
+                     std::string_view address, std::string_view name, Time at) {
+  auto ins = db.Prepare(
+      "INSERT INTO inbox_addresses (channel, address, contact, name, created_at) VALUES (?1, ?2, "
+      "?3, ?4, ?5) ON CONFLICT (channel, address) DO NOTHING");
+  if (!ins) return ins.error();
+  ins->Text(1, channel).Text(2, address).Text(3, contact).Text(4, name).Time(5, at);
+  return ins->Run();
+}
+
+Status InsertMessage(Db& db, const InboxMessage& m) {
+  auto ins = db.Prepare(
+      "INSERT INTO inbox_messages (id, conversation_id, direction, channel, address, source, "
+      "platform, platform_id, sent_at, received_at, text, kind, author, relay_id, status) VALUES "
+      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+  if (!ins) return ins.error();
+  ins->Text(1, m.id)
+      .Text(2, m.conversation_id)
+      .Text(3, m.direction == Direction::kOut ? "out" : "in")
+      .Text(4, m.channel)
+      .Text(5, m.address)
+      .Text(6, m.source)
+      .Text(7, m.platform)
+      .Text(8, m.platform_id)
+      .Time(9, m.sent_at)
+      .Time(10, m.received_at)
+      .Text(11, m.text)
+      .Text(12, m.kind)
+      .Text(13, m.author)
+      .Text(14, m.relay_id)
+      .Text(15, m.status);
+  return ins->Run();
+}
+
+Status SaveConversation(Db& db, const Conversation& c, bool insert) {
+  auto st = db.Prepare(
+      insert ? "INSERT INTO inbox_conversations (id, contact, name, channel, address, state, "
+               "priority, assignee, waiting_since, first_reply_at, last_inbound_at, "
+               "last_message_at, snoozed_until, link_token, moved_from, moved_at, created_at, "
+               "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+               "?15, ?16, ?17, ?18)"
+             : "UPDATE inbox_conversations SET contact = ?2, name = ?3, channel = ?4, address = "
+               "?5, state = ?6, priority = ?7, assignee = ?8, waiting_since = ?9, first_reply_at "
+               "= ?10, last_inbound_at = ?11, last_message_at = ?12, snoozed_until = ?13, "
+               "link_token = ?14, moved_from = ?15, moved_at = ?16, created_at = ?17, updated_at "
+               "= ?18 WHERE id = ?1");
+  if (!st) return st.error();
+  st->Text(1, c.id)
+      .Text(2, c.contact)
+      .Text(3, c.name)
+      .Text(4, c.channel)
+      .Text(5, c.address)
+      .Text(6, ConversationStateName(c.state))
+      .Int(7, c.priority)
+      .Text(8, c.assignee)
+      .OptTime(9, c.waiting_since)
+      .OptTime(10, c.first_reply_at)
+      .OptTime(11, c.last_inbound_at)
+      .OptTime(12, c.last_message_at)
+      .OptTime(13, c.snoozed_until)
+      .Text(14, c.link_token)
+      .Text(15, c.moved_from)
+      .OptTime(16, c.moved_at)
+      .Time(17, c.created_at)
+      .Time(18, c.updated_at);
+  return st->Run();
+}
+
+std::optional<Time> Earlier(std::optional<Time> a, Time b) { return a ? std::min(*a, b) : b; }
+std::optional<Time> Later(std::optional<Time> a, Time b) { return a ? std::max(*a, b) : b; }
+
+class SqliteInbox final : public InboxStore {
+ public:
+  explicit SqliteInbox(Connections* conns) : conns_(conns) {}
+
+  Result<Ingested> Ingest(const NewInbound& in) override {
+    LL_TRY(ValidateInbound(in));
+    // Drawn before the transaction: used only when the conversation is new.
+    const std::string fresh_token = NewLinkToken();
+    return conns_->Write(
+        Sync::kFull, "storing an inbound message", [&](Db& db) -> Result<Ingested> {
+          Ingested out;
+          LL_ASSIGN(auto existing, MsgWhere(db, in.platform, in.platform_id));
+          if (existing) {
+            out.message = std::move(*existing);
+            LL_ASSIGN(out.conversation, GetIn(db, out.message.conversation_id));
+            return out;
+          }
+          LL_ASSIGN(std::string contact, ContactOf(db, in.channel, in.address));
+          if (contact.empty() && !in.link_token.empty()) {
+            LL_ASSIGN(auto byToken, ConvWhere(db, "link_token", in.link_token));
+            if (byToken) contact = byToken->contact;
+          }
+          if (contact.empty()) {
+            contact = !in.config_contact.empty() ? in.config_contact
+                                                 : NewContactId(in.channel, in.address);
+          }
+          LL_TRY(InsertAddress(db, contact, in.channel, in.address, in.name, in.received_at));
+          LL_ASSIGN(auto conv, ConvWhere(db, "contact", contact));
+          const bool insert = !conv;
+          Conversation c;
+          if (conv) {
+            c = std::move(*conv);
+          } else {
+            c.id = ConversationIdFor(contact);
+            c.contact = contact;
+            c.link_token = fresh_token;
+            c.created_at = in.received_at;
+          }
+          if (!in.name.empty()) c.name = in.name;
+          // The customer is where they last wrote (by platform time: a replayed older message does
+          // not pull the conversation back).
+          if (!c.last_inbound_at || in.sent_at >= *c.last_inbound_at || insert) {
+            c.channel = in.channel;
+            c.address = in.address;
+          }
+          // Unanswered unless a reply was sent after it (by platform time).
+          bool answered = false;
+          {
+            auto sel = db.Prepare(
+                "SELECT 1 FROM inbox_messages WHERE conversation_id = ?1 AND direction = 'out' AND "
+                "author <> '' AND sent_at > ?2 LIMIT 1");
+            if (!sel) return sel.error();
+            sel->Text(1, c.id).Time(2, in.sent_at);
+            LL_ASSIGN(answered, sel->Step());
+            if (answered) LL_TRY(sel->Run());
+          }
+          if (!answered) c.waiting_since = Earlier(c.waiting_since, in.sent_at);
+          c.last_inbound_at = Later(c.last_inbound_at, in.sent_at);
+          c.last_message_at = Later(c.last_message_at, in.sent_at);
+          if (c.state != ConversationState::kOpen && !answered) {
+            c.state = ConversationState::kOpen;
+            c.snoozed_until.reset();
+          }
+          c.updated_at = in.received_at;
+          LL_TRY(SaveConversation(db, c, insert));
+          InboxMessage m;
+          m.id = MessageIdFor(in.platform, in.platform_id);
+          m.conversation_id = c.id;
+          m.direction = Direction::kIn;
+          m.channel = in.channel;
+          m.address = in.address;
+          m.source = in.source;
+          m.platform = in.platform;
+          m.platform_id = in.platform_id;
+          m.sent_at = in.sent_at;
+          m.received_at = in.received_at;
+          m.text = in.text;
+          m.kind = in.kind;
+          LL_TRY(InsertMessage(db, m));
+          LL_ASSIGN(auto stored, MsgWhere(db, in.platform, in.platform_id));
+          out.message = std::move(*stored);
+          out.conversation = std::move(c);
+          out.created = true;
+          return out;
+        });
+  }
+
+  Result<InboxMessage> AddOutbound(const NewOutbound& o) override {
+    if (o.relay_key.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "relay_key is empty");
+    }
+    return conns_->Write(Sync::kFull, "storing a reply", [&](Db& db) -> Result<InboxMessage> {
+      const std::string platform_id = "relay:" + o.relay_key;
+      LL_ASSIGN(auto existing, MsgWhere(db, "lifeline", platform_id));
+      if (existing) return std::move(*existing);
+      LL_ASSIGN(Conversation c, GetIn(db, o.conversation_id));
+      InboxMessage m;
+      m.id = MessageIdFor("lifeline", platform_id);
+      m.conversation_id = c.id;
+      m.direction = Direction::kOut;
+      m.channel = o.channel;
+      m.address = o.address;
+      m.source = "relay";
+      m.platform = "lifeline";
+      m.platform_id = platform_id;
+      m.sent_at = o.at;
+      m.received_at = o.at;
+      m.text = o.text;
+      m.kind = "text";
+      m.author = o.answers ? (o.author.empty() ? std::string("lifeline") : o.author) : "";
+      m.relay_id = o.relay_id;
+      m.status = o.status;
+      LL_TRY(InsertMessage(db, m));
+      if (o.answers) {
+        c.waiting_since.reset();
+        if (!c.first_reply_at) c.first_reply_at = o.at;
+      }
+      c.last_message_at = Later(c.last_message_at, o.at);
+      c.updated_at = o.at;
+      LL_TRY(SaveConversation(db, c, false));
+      LL_ASSIGN(auto stored, MsgWhere(db, "lifeline", platform_id));
+      return std::move(*stored);
+    });
+  }
+
+  Status SetOutboundStatus(std::string_view relay_id, std::string_view status) override {
+    if (relay_id.empty()) return core::Ok();
+    return conns_->Write(Sync::kNormal, "updating a reply's status", [&](Db& db) -> Status {
+      auto up = db.Prepare("UPDATE inbox_messages SET status = ?2 WHERE relay_id = ?1");
+      if (!up) return up.error();
+      up->Text(1, relay_id).Text(2, status);
+      return up->Run();
+    });
+  }
+
+  Status AddAddress(std::string_view contact, std::string_view channel, std::string_view address,
+                    Time at) override {
+    if (contact.empty() || channel.empty() || address.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "contact, channel and address are required");
+    }
+    return conns_->Write(Sync::kFull, "storing an address", [&](Db& db) -> Status {
+      return InsertAddress(db, contact, channel, address, "", at);
+    });
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> Addresses(
+      std::string_view contact) override {
+    using Out = std::vector<std::pair<std::string, std::string>>;
+    return conns_->Read("reading addresses", [&](Db& db) -> Result<Out> {
+      auto sel = db.Prepare(
+          "SELECT channel, address FROM inbox_addresses WHERE contact = ?1 ORDER BY created_at, "
+          "channel, address");
+      if (!sel) return sel.error();
+      sel->Text(1, contact);
+      Out out;
+      while (true) {
+        LL_ASSIGN(bool row, sel->Step());
+        if (!row) break;
+        out.emplace_back(sel->ColText(0), sel->ColText(1));
+      }
+      return out;
+    });
+  }
+
+  Result<Conversation> Get(std::string_view id) override {
+    return conns_->Read("reading a conversation",
+                        [&](Db& db) -> Result<Conversation> { return GetIn(db, id); });
+  }
+
+  Result<std::vector<Conversation>> List(const ConversationQuery& q) override {
+    return conns_->Read("listing conversations", [&](Db& db) -> Result<std::vector<Conversation>> {
+      auto sel = db.Prepare(
+          std::string("SELECT ") + kConvColumns +
+          " FROM inbox_conversations WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR channel = ?2) "
+          "AND (?3 = '' OR assignee = ?3) AND (?4 = 0 OR waiting_since IS NOT NULL) ORDER BY "
+          "waiting_since IS NULL, waiting_since, last_message_at DESC, id LIMIT ?5");
+      if (!sel) return sel.error();
+      sel->Text(1, q.state ? ConversationStateName(*q.state) : "")
+          .Text(2, q.channel)
+          .Text(3, q.assignee)
+          .Int(4, q.waiting_only ? 1 : 0)
+          .Int(5, static_cast<std::int64_t>(q.limit == 0 ? 500 : q.limit));
+      std::vector<Conversation> out;
+      while (true) {
+        LL_ASSIGN(bool row, sel->Step());
+        if (!row) break;
+        out.push_back(ConvFromRow(*sel));
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<InboxMessage>> Messages(const InboxMessageQuery& q) override {
+    return conns_->Read("listing messages", [&](Db& db) -> Result<std::vector<InboxMessage>> {
+      auto sel = db.Prepare(std::string("SELECT ") + kMsgColumns +
+                            " FROM inbox_messages WHERE (?1 = '' OR conversation_id = ?1) AND (?2 "
+                            "= '' OR direction = ?2) AND received_at >= ?3 AND received_at < ?4 "
+                            "ORDER BY sent_at, received_at, seq LIMIT ?5");
+      if (!sel) return sel.error();
+      sel->Text(1, q.conversation_id)
+          .Text(2, !q.direction                     ? ""
+                   : *q.direction == Direction::kIn ? "in"
+                                                    : "out")
+          .Int(3, q.received_from ? ToMillis(*q.received_from) : kMin)
+          .Int(4, q.received_to ? ToMillis(*q.received_to) : kMax)
+          .Int(5, static_cast<std::int64_t>(q.limit == 0 ? 1000 : q.limit));
+      std::vector<InboxMessage> out;
+      while (true) {
+        LL_ASSIGN(bool row, sel->Step());
+        if (!row) break;
+        out.push_back(MsgFromRow(*sel));
+      }
+      return out;
+    });
+  }
+
+  Result<Conversation> Update(std::string_view id, const ConversationPatch& p) override {
+    if (p.priority && (*p.priority < 0 || *p.priority > 4)) {
+      return MakeError(ErrorCode::kInvalidArgument, "priority must be 0 to 4");
+    }
+    return conns_->Write(Sync::kFull, "updating a conversation",
+                         [&](Db& db) -> Result<Conversation> {
+                           LL_ASSIGN(Conversation c, GetIn(db, id));
+                           if (p.state) c.state = *p.state;
+                           if (p.assignee) c.assignee = *p.assignee;
+                           if (p.priority) c.priority = *p.priority;
+                           if (p.snoozed_until) c.snoozed_until = *p.snoozed_until;
+                           if (c.state != ConversationState::kSnoozed) c.snoozed_until.reset();
+                           c.updated_at = p.at;
+                           LL_TRY(SaveConversation(db, c, false));
+                           return c;
+                         });
+  }
+
+  Result<std::optional<Move>> FindMove(std::string_view key) override {
+    return conns_->Read("reading a move", [&](Db& db) -> Result<std::optional<Move>> {
+      auto sel =
+          db.Prepare(std::string("SELECT ") + kMoveColumns + " FROM inbox_moves WHERE key = ?1");
+      if (!sel) return sel.error();
+      sel->Text(1, key);
+      LL_ASSIGN(bool row, sel->Step());
+      if (!row) return std::optional<Move>();
+      Move m = MoveFromRow(*sel);
+      LL_TRY(sel->Run());
+      return std::optional<Move>(std::move(m));
+    });
+  }
+
+  Result<Conversation> RecordMove(const Move& m) override {
+    if (m.key.empty() || m.conversation_id.empty() || m.to_channel.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "a move needs a key, a conversation and a channel");
+    }
+    return conns_->Write(Sync::kFull, "moving a conversation", [&](Db& db) -> Result<Conversation> {
+      auto exists = db.Prepare("SELECT 1 FROM inbox_moves WHERE key = ?1");
+      if (!exists) return exists.error();
+      exists->Text(1, m.key);
+      LL_ASSIGN(bool row, exists->Step());
+      if (row) {
+        LL_TRY(exists->Run());
+        return MakeError(ErrorCode::kAlreadyExists, "the move '{}' is stored", m.key);
+      }
+      LL_ASSIGN(Conversation c, GetIn(db, m.conversation_id));
+      auto ins = db.Prepare(
+          "INSERT INTO inbox_moves (key, conversation_id, incident_id, from_channel, to_channel, "
+          "to_address, relay_id, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      if (!ins) return ins.error();
+      ins->Text(1, m.key)
+          .Text(2, m.conversation_id)
+          .Text(3, m.incident_id)
+          .Text(4, m.from_channel)
+          .Text(5, m.to_channel)
+          .Text(6, m.to_address)
+          .Text(7, m.relay_id)
+          .Time(8, m.at);
+      LL_TRY(ins->Run());
+      c.moved_from = m.from_channel;
+      c.moved_at = m.at;
+      c.channel = m.to_channel;
+      c.address = m.to_address;
+      c.updated_at = m.at;
+      LL_TRY(SaveConversation(db, c, false));
+      return c;
+    });
+  }
+
+  Result<std::vector<Move>> Moves(std::string_view incident_id) override {
+    return conns_->Read("listing moves", [&](Db& db) -> Result<std::vector<Move>> {
+      auto sel = db.Prepare(std::string("SELECT ") + kMoveColumns +
+                            " FROM inbox_moves WHERE incident_id = ?1 ORDER BY at, key");
+      if (!sel) return sel.error();
+      sel->Text(1, incident_id);
+      std::vector<Move> out;
+      while (true) {
+        LL_ASSIGN(bool row, sel->Step());
+        if (!row) break;
+        out.push_back(MoveFromRow(*sel));
+      }
+      return out;
+    });
+  }
+
+ private:
+  Connections* conns_;
+};
+
+}  // namespace
+
+std::unique_ptr<InboxStore> NewSqliteInbox(Connections* conns) {
+  return std::make_unique<SqliteInbox>(conns);
+}
+
+}  // namespace lifeline::store::sqlite
