@@ -389,8 +389,9 @@ core::Status RunDemo(const DemoOptions& options) {
   if (auto s = messaging.Start(); !s.ok()) return s;
   if (auto s = messaging.Configure(config, data_dir); !s.ok()) return s;
   if (auto s = AddDemoPlan(config); !s.ok()) return s;
-  // The ad account: the plan's approval pauses its click-to-WhatsApp campaigns; they resume
-  // kDemoAdsSettle after WhatsApp is back.
+  // The ad accounts: the plan's approval pauses the Meta click-to-WhatsApp campaigns and moves
+  // the urgent one's daily budget to the TikTok campaign; both come back kDemoAdsSettle after
+  // WhatsApp is back.
   DemoAds ads(sim_io);
   if (auto s = ads.Start(); !s.ok()) return s;
   if (auto s = ads.Configure(config, data_dir, kDemoAdsSettle); !s.ok()) return s;
@@ -466,7 +467,9 @@ core::Status RunDemo(const DemoOptions& options) {
         "alerted on channels that still work, the holding statement goes out on the brand's "
         "Telegram channel, tasks go to the community manager and the head of comms is asked to "
         "approve pausing the ads (approved, or after 2 min, the ads guard pauses the demo Meta "
-        "account's active campaigns: dashboard Ads); nobody acknowledges the tasks, so {} later "
+        "account's active campaigns; approved, the winter sale's daily budget also moves to its "
+        "TikTok campaign for the outage, else that budget transfer waits for approval: dashboard "
+        "Ads); nobody acknowledges the tasks, so {} later "
         "they escalate to the head of comms (dashboard: the incident's timeline)",
         Human(kDemoPlanAfter), Human(kDemoEscalateAfter)));
     LogLine(fmt::format("demo:   +{}  {} comes back: after {} good rounds the incident closes",
@@ -475,7 +478,8 @@ core::Status RunDemo(const DemoOptions& options) {
     LogLine(
         fmt::format("demo:   then  the plan watches {} for {} more (its monitoring window), "
                     "then marks the incident resolved; {} after it is back the ads guard resumes "
-                    "the campaigns it paused, and the incident's recovery checklist compares "
+                    "the campaigns it paused and moves the TikTok budget back, and the incident's "
+                    "recovery checklist compares "
                     "their hourly figures with the last 4 weeks",
                     victim_name, Human(kDemoMonitorWindow), Human(kDemoAdsSettle)));
     LogLine(fmt::format("demo: open the dashboard at {} (Ctrl-C to stop)", url));

@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -280,10 +281,12 @@ TEST(ServeDemo, OfficialStatusPageAdmitsTheOutageLateAndIsShownBesideOurVerdict)
   EXPECT_EQ(PlatformView(port, "facebook")["status_page"]["indicator"], "none");
 }
 
-// The demo's ad account and calendar: the plan's approval pauses its two active campaigns (not
-// the one paused since October) and the calendar holds the WhatsApp part of the posts due during
-// the outage; once WhatsApp is back the posts go out and, after the settle time, exactly those
-// campaigns resume, with a recovery checklist of them.
+// The demo's ad accounts and calendar: the plan's approval pauses the two active Meta campaigns
+// (not the one paused since October), stands for the budget transfer's approval so the urgent
+// campaign's daily budget moves to the TikTok campaign during the outage, and the calendar holds
+// the WhatsApp part of the posts due during the outage; once WhatsApp is back the posts go out
+// and, after the settle time, exactly those campaigns resume and the TikTok budget goes back to
+// what it was, with a recovery checklist of the campaigns.
 TEST(ServeDemo, TheOutagePausesTheDemoCampaignsAndHoldsPostsAndRestorationUndoesBoth) {
   TempDir dir;
   const auto port = testing::FreePort();
@@ -321,6 +324,35 @@ TEST(ServeDemo, TheOutagePausesTheDemoCampaignsAndHoldsPostsAndRestorationUndoes
   EXPECT_EQ(status.code, 0) << status.out;
   EXPECT_NE(status.out.find("120210000000001"), std::string::npos) << status.out;
 
+  // The budget transfer: approved by the plan's approver, moved while the incident is open.
+  auto transfer = [&] {
+    auto t = GetJson(port, "/v1/ads/transfers?incident=" + incident);
+    return t && (*t)["transfers"].size() == 1 ? (*t)["transfers"][0] : json();
+  };
+  auto tiktok_budget = [&] {
+    auto c = GetJson(port, "/v1/ads/campaigns?platform=demo-tiktok");
+    if (!c || (*c)["accounts"].empty() || (*c)["accounts"][0]["campaigns"].empty()) return json();
+    return (*c)["accounts"][0]["campaigns"][0]["budget"];
+  };
+  ASSERT_TRUE(WaitFor([&] { return transfer().value("state", "") == "moved"; }, 20s, 200ms))
+      << transfer().dump() << testing::ReadFile(dir.File("demo.log"));
+  {
+    const json t = transfer();
+    EXPECT_EQ(t["from_account"], "demo-meta");
+    EXPECT_EQ(t["campaigns"], json::array({"120210000000001"}));
+    EXPECT_EQ(t["to_account"], "demo-tiktok");
+    EXPECT_EQ(t["to_campaign"], "1800000000000001");
+    EXPECT_EQ(t["amount"], "150");  // the urgent campaign's daily budget, all of it
+    EXPECT_NE(t.value("decided_by", json("")).dump().find("kim"), std::string::npos) << t.dump();
+    EXPECT_EQ(t["prior_budget"], "100");
+    EXPECT_EQ(t["set_budget"], "250");
+    EXPECT_TRUE(t["return_due"].is_null()) << "it goes back only after the outage: " << t.dump();
+    auto inc = GetJson(port, "/v1/incidents/" + incident);
+    ASSERT_TRUE(inc);
+    EXPECT_EQ((*inc)["state"], "open") << "the transfer moved during the outage: " << t.dump();
+    EXPECT_EQ(tiktok_budget(), "250") << "the TikTok campaign's budget as the platform answers";
+  }
+
   // The calendar's posts due during the outage: out on Telegram, held on WhatsApp.
   auto part_state = [&](const std::string& post, const std::string& channel) {
     auto posts = GetJson(port, "/v1/calendar/posts");
@@ -348,7 +380,25 @@ TEST(ServeDemo, TheOutagePausesTheDemoCampaignsAndHoldsPostsAndRestorationUndoes
   for (const char* post : {"winter-sale", "store-hours"}) {
     EXPECT_EQ(part_state(post, "brand-whatsapp"), "published") << post << ": released after";
   }
-  auto campaigns = GetJson(port, "/v1/ads/campaigns");
+  // The TikTok budget went back to what it was, after the settle time that followed the close.
+  ASSERT_TRUE(WaitFor([&] { return transfer().value("state", "") == "returned"; }, 30s, 200ms))
+      << transfer().dump();
+  {
+    const json t = transfer();
+    EXPECT_EQ(t["returned_budget"], "100") << t.dump();
+    EXPECT_EQ(tiktok_budget(), "100");
+    auto inc = GetJson(port, "/v1/incidents/" + incident);
+    ASSERT_TRUE(inc && (*inc)["closed_at"].is_string());
+    ASSERT_TRUE(t["return_due"].is_string() && t["returned_at"].is_string()) << t.dump();
+    // Back no sooner than the settle time (20 s) after the close (whole seconds on the wire).
+    const auto parse = [](const json& v) {
+      std::tm tm{};
+      strptime(v.get<std::string>().c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+      return timegm(&tm);
+    };
+    EXPECT_GE(parse(t["returned_at"]) - parse((*inc)["closed_at"]), 20) << t.dump() << inc->dump();
+  }
+  auto campaigns = GetJson(port, "/v1/ads/campaigns?platform=demo-meta");
   ASSERT_TRUE(campaigns);
   for (const json& c : (*campaigns)["accounts"][0]["campaigns"]) {
     EXPECT_EQ(c["status"], active.count(c["id"].get<std::string>()) ? "active" : "paused") << c;

@@ -2,7 +2,10 @@
 // run.mjs after the contingency plan's tests. They restart the server for a fresh outage and follow
 // it: pauses by hand (one refused), the WhatsApp campaigns paused (by the guard's policy on the
 // mock, e2e/mock-ads.mjs; by the plan's pause step once the test approves it on the real demo),
-// their resume time, the resume, the recovery checklist, the calls log and a phone-sized screen.
+// the budget transfers (on the mock proposed, then approved, refused, or refused by the server
+// because someone else decided first; on the real demo approved by the plan's approver and moved
+// to the TikTok campaign during the outage), their resume time, the resume and the budget moved
+// back, the recovery checklist, the calls log and a phone-sized screen.
 // The mock's figures include a catch-up burst ("attention", with its chart); the real demo's hours
 // are not final within a test, so its checklist waits for figures. A server without ad accounts
 // must say that there is nothing to show.
@@ -51,12 +54,45 @@ async function fits(page, width, what) {
 
 const heldRow = (campaign) => `[data-testid="ads-held"] li[data-campaign="${campaign}"]`;
 
-export function registerAdsTests(t, { outageAfter, outageFor, interval }) {
+// The open WhatsApp incident once the guard paused campaigns for it; on the real demo its plan asks
+// the ads owner first: approved here, as "sam".
+async function waitForPause(server, until) {
+  let inc = null;
+  while (!inc) {
+    assert(Date.now() < until, "no WhatsApp incident opened");
+    const { incidents } = await api(server, "GET", "/v1/incidents?state=open&limit=5");
+    inc = incidents.find((i) => i.platforms.includes("whatsapp")) ?? null;
+    if (!inc) await sleep(500);
+  }
+  let paused = [];
+  while (!paused.length) {
+    assert(Date.now() < until + 20_000, `nothing was paused for ${inc.id}`);
+    paused = (await api(server, "GET", `/v1/ads/changes?incident=${inc.id}`)).changes.filter((c) => c.state === "paused");
+    if (paused.length) break;
+    const r = await call(server, "GET", `/v1/assignments?incident=${inc.id}`);
+    for (const a of r.status === 200 ? r.json.assignments : []) {
+      if (a.kind === "approval" && a.state === "open") await api(server, "POST", `/v1/assignments/${a.id}/approve`, { by: "sam" });
+    }
+    await sleep(500);
+  }
+  return { id: inc.id, paused };
+}
+
+const transferRow = (id) => `[data-testid="transfer-${id}"]`;
+
+// The real demo's plan pauses the ads once the incident has lasted 15 s (kDemoPlanAfter) and its
+// approval is given: with the suite's short outage WhatsApp may be back by then, so the ads tests
+// run the demo with an outage at least this long (seconds).
+const REAL_OUTAGE_FOR = 45;
+
+export function registerAdsTests(t, { outageAfter, outageFor: suiteOutageFor, interval }) {
+  let outageFor = suiteOutageFor; // of the outage these tests follow
   const BURST = "120210000000001"; // the mock's Meta campaign with a catch-up burst after resuming
   const REFUSED = "1790000000000001"; // the mock's TikTok refuses to change it (permission)
   let incident = "";
   let handCampaign = null; // { account, id } paused and resumed by hand
   let campaign = null; // { account, id } paused for the incident
+  let moved = []; // the transfers that moved budget for the incident
 
   async function gotoAds(page) {
     if (await page.getByTestId("incident-view").isVisible()) {
@@ -70,9 +106,16 @@ export function registerAdsTests(t, { outageAfter, outageFor, interval }) {
   t.test(
     "ads: the page lists accounts, policies and campaigns; a pause by hand (asking who you are once) works and a refused one shows the server's words",
     async ({ page, server, target }) => {
-      // A fresh outage script: the guard's pauses are followed live by the next test.
+      // A fresh outage script: the guard's pauses are followed live by the next test. The
+      // server's later restarts (other tests') get the suite's outage again.
       await server.stop();
-      await server.restart();
+      outageFor = target === "mock" ? suiteOutageFor : Math.max(suiteOutageFor, REAL_OUTAGE_FOR);
+      server.opts.outageFor = outageFor;
+      try {
+        await server.restart();
+      } finally {
+        server.opts.outageFor = suiteOutageFor;
+      }
       const ov = await api(server, "GET", "/v1/ads");
       if (!ov.configured) throw new Skip("this server has no ad accounts");
       const { accounts } = await api(server, "GET", "/v1/ads/campaigns");
@@ -145,33 +188,115 @@ export function registerAdsTests(t, { outageAfter, outageFor, interval }) {
   );
 
   t.test(
+    "ads: budget transfers show with their state — a proposed one stands out; approving it (asking who you are once) moves it, refusing another shows the reason, a server's refusal shows in its words; the demo's moves during the outage",
+    async ({ page, server, target }) => {
+      assert(handCampaign, "the test before did not run");
+      await page.getByTestId("ads-transfers-section").waitFor({ timeout: 5000 });
+      const until = server.startedAt + (outageAfter + interval * 4 + 30) * 1000;
+      ({ id: incident } = await waitForPause(server, until));
+      const list = async () => (await api(server, "GET", `/v1/ads/transfers?incident=${incident}`)).transfers;
+      let transfers = [];
+      const want = target === "mock" ? (ts) => ts.length === 3 : (ts) => ts.some((x) => x.state !== "approved");
+      while (!want(transfers)) {
+        assert(Date.now() < until + 30_000, `no budget transfer for ${incident}: ${JSON.stringify(transfers)}`);
+        transfers = await list();
+        if (!want(transfers)) await sleep(300);
+      }
+
+      if (target !== "mock") {
+        // The demo: the plan's approval stands for the transfer's, and the budget moves at once.
+        const t = transfers[0];
+        await waitIn(page, (sel) => document.querySelector(sel)?.dataset.state === "moved", transferRow(t.id), 15_000, `the transfer #${t.id} shows moved (the server: ${t.state}, ${t.note})`);
+        const [now] = await list();
+        const inc = await api(server, "GET", `/v1/incidents/${incident}`);
+        assert(now.state === "moved" && now.moved_at, `the server's transfer is ${now.state}: ${now.note}`);
+        assert(inc.state === "open" || Date.parse(now.moved_at) <= Date.parse(inc.closed_at), `the budget moved at ${now.moved_at}, after the outage (closed ${inc.closed_at})`);
+        assert((await page.getByTestId(`transfer-state-${t.id}`).innerText()).includes("Moved for the outage"), "the state is not in words");
+        assert((await page.getByTestId(`transfer-decided-${t.id}`).innerText()) === `approved by ${now.decided_by}` && /sam/.test(now.decided_by), `decided: ${await page.getByTestId(`transfer-decided-${t.id}`).innerText()} (the server: ${now.decided_by})`);
+        assert((await page.getByTestId(`transfer-budget-${t.id}`).innerText()) === `before ${now.prior_budget} → set ${now.set_budget} ${now.currency}/day`, `budget: ${await page.getByTestId(`transfer-budget-${t.id}`).innerText()}`);
+        assert((await page.getByTestId(`transfer-amount-${t.id}`).innerText()) === `${now.amount} ${now.currency}/day`, "the amount is not the server's");
+        const to = await page.getByTestId(`transfer-to-${t.id}`).innerText();
+        assert(to.includes(now.to_campaign) && to.includes(now.to_account) && now.to_account !== now.from_account, `to: ${to}`);
+        assert((await page.getByTestId(`transfer-from-${t.id}`).innerText()).includes(now.campaigns[0]), "the paused urgent campaign is not named");
+        console.log(`     the demo moved ${now.amount} ${now.currency}/day to ${now.to_account} ${inc.state === "open" ? "while the incident is open" : `before the close (${now.moved_at} < ${inc.closed_at})`}`);
+        moved = [now.id];
+        await page.getByTestId("ads-transfers-section").scrollIntoViewIfNeeded();
+        await shot(page, "52a-ads-transfer-moved", { fullPage: false });
+        return;
+      }
+
+      // The mock: three proposed transfers, first in the list and standing out.
+      const ids = transfers.map((x) => x.id).sort((a, b) => a - b);
+      for (const id of ids) await waitIn(page, (sel) => document.querySelector(sel)?.dataset.state === "proposed", transferRow(id), 15_000, `the transfer #${id} shows proposed`);
+      const look = await page.evaluate(() => [...document.querySelectorAll('[data-testid="ads-transfers"] > li')].map((li) => ({ state: li.dataset.state, border: getComputedStyle(li).borderTopWidth, cls: li.className })));
+      assert(look.slice(0, 3).every((l) => l.state === "proposed" && l.cls.includes("needs-decision") && parseFloat(l.border) >= 2), `the proposed transfers do not stand out first: ${JSON.stringify(look)}`);
+      const [A, B, C] = ids;
+      assert((await page.getByTestId(`transfer-state-${A}`).innerText()).includes("Waits for approval"), "a proposed transfer does not say it waits for approval");
+      assert((await page.getByTestId(`transfer-amount-${A}`).innerText()) === `${transfers.find((x) => x.id === A).amount} USD/day`, "the amount is not the server's");
+      await page.getByTestId("ads-transfers-section").scrollIntoViewIfNeeded();
+      await shot(page, "52a-ads-transfers-proposed", { fullPage: false });
+
+      // Approve: asked who you are (once), then it moves.
+      await page.evaluate(() => localStorage.removeItem("lifeline.by"));
+      await page.getByTestId(`transfer-approve-${A}`).click();
+      await page.getByTestId("whoami-dialog").waitFor({ state: "visible", timeout: 5000 });
+      await page.getByTestId("whoami-input").fill("ana");
+      await page.getByTestId("whoami-save").click();
+      await waitIn(page, (sel) => document.querySelector(sel)?.dataset.state === "moved", transferRow(A), 15_000, `the approved transfer #${A} shows moved`);
+      const a = (await list()).find((x) => x.id === A);
+      assert(a.state === "moved" && a.decided_by === "ana", `the server has #${A} ${a.state} by ${a.decided_by}`);
+      assert((await page.getByTestId(`transfer-decided-${A}`).innerText()) === "approved by ana", "the row does not say who approved it");
+      assert((await page.getByTestId(`transfer-budget-${A}`).innerText()) === `before ${a.prior_budget} → set ${a.set_budget} USD/day`, `budget: ${await page.getByTestId(`transfer-budget-${A}`).innerText()}`);
+      assert(/after the outage/.test(await page.getByTestId(`transfer-return-${A}`).innerText()), "the row does not say when the budget moves back");
+      assert(!(await page.getByTestId(`transfer-approve-${A}`).count()), "a moved transfer still offers Approve");
+
+      // Refuse another, with a reason: not asked again.
+      await page.getByTestId(`transfer-refuse-${B}`).click();
+      await page.getByTestId(`transfer-reason-${B}`).fill("TikTok Shop is at its cap for the launch");
+      await page.getByTestId(`transfer-refuse-confirm-${B}`).click();
+      await waitIn(page, (sel) => document.querySelector(sel)?.dataset.state === "refused", transferRow(B), 10_000, `the refused transfer #${B} shows refused`);
+      assert(await page.getByTestId("whoami-dialog").isHidden(), "the name was asked again");
+      const note = await page.getByTestId(`transfer-note-${B}`).innerText();
+      assert(note === "refused by ana: TikTok Shop is at its cap for the launch", `the refused transfer's note: ${note}`);
+      assert((await page.getByTestId(`transfer-decided-${B}`).innerText()) === "refused by ana", "the row does not say who refused it");
+
+      // Someone else approves the third while this page has not heard yet: the server refuses.
+      const held = [];
+      const hold = (url) => url.pathname === "/v1/ads/transfers";
+      await page.route(hold, (route) => {
+        held.push(route);
+      });
+      try {
+        await api(server, "POST", `/v1/ads/transfers/${C}/approve`, { by: "kim" });
+        await page.getByTestId(`transfer-approve-${C}`).click();
+        await waitIn(page, (id) => document.querySelector(`[data-testid="transfer-result-${id}"]`)?.dataset.tone === "bad", C, 10_000, "the server's refusal shows");
+      } finally {
+        await page.unroute(hold);
+        for (const r of held) await r.continue().catch(() => {});
+      }
+      const again = await call(server, "POST", `/v1/ads/transfers/${C}/approve`, { by: "ana" });
+      const words = await page.getByTestId(`transfer-result-${C}`).innerText();
+      // The state named is the one at each call: approved then, maybe moved by now.
+      const same = (x) => x.replace(/ is (approved|moved) \(/, " is STATE (");
+      assert(again.status === 409 && same(words).includes(same(again.json.error.message)) && /decided by kim/.test(words), `the page says “${words}”, the server (${again.status}) “${again.json?.error?.message}”`);
+      await waitIn(page, (sel) => ["approved", "moved"].includes(document.querySelector(sel)?.dataset.state), transferRow(C), 10_000, `the transfer #${C} approved by kim shows`);
+      assert((await page.getByTestId(`transfer-decided-${C}`).innerText()) === "approved by kim", "the row does not say kim approved it");
+      await waitIn(page, (sel) => document.querySelector(sel)?.dataset.state === "moved", transferRow(C), 10_000, `the transfer #${C} shows moved`);
+      moved = [A, C];
+      await shot(page, "52b-ads-transfers-decided", { fullPage: false });
+    },
+  );
+
+  t.test(
     "ads: the WhatsApp outage's paused campaigns show live — held with since, by, incident link, prior state — and the resume time once it closes",
     async ({ page, server, target }) => {
       assert(handCampaign, "the test before did not run");
       await page.evaluate(() => {
         window.__e2eAds = true;
       });
-      // The WhatsApp incident; on the real demo its plan asks the ads owner first: approve it here.
-      const until = server.startedAt + (outageAfter + interval * 4 + 30) * 1000;
-      let inc = null;
-      while (!inc) {
-        assert(Date.now() < until, "no WhatsApp incident opened");
-        const { incidents } = await api(server, "GET", "/v1/incidents?state=open&limit=5");
-        inc = incidents.find((i) => i.platforms.includes("whatsapp")) ?? null;
-        if (!inc) await sleep(500);
-      }
-      incident = inc.id;
-      let paused = [];
-      while (!paused.length) {
-        assert(Date.now() < until + 20_000, `nothing was paused for ${incident}`);
-        paused = (await api(server, "GET", `/v1/ads/changes?incident=${incident}`)).changes.filter((c) => c.state === "paused");
-        if (paused.length) break;
-        const r = await call(server, "GET", `/v1/assignments?incident=${incident}`);
-        for (const a of r.status === 200 ? r.json.assignments : []) {
-          if (a.kind === "approval" && a.state === "open") await api(server, "POST", `/v1/assignments/${a.id}/approve`, { by: "sam" });
-        }
-        await sleep(500);
-      }
+      // The WhatsApp incident (the test before found it already, unless it was left out).
+      let paused;
+      ({ id: incident, paused } = await waitForPause(server, server.startedAt + (outageAfter + interval * 4 + 30) * 1000));
       // The mock's burst campaign, or the first one paused.
       const change = paused.find((c) => c.campaign_id === BURST) ?? paused[0];
       campaign = { account: change.account, id: change.campaign_id };
@@ -205,10 +330,21 @@ export function registerAdsTests(t, { outageAfter, outageFor, interval }) {
       // The restoration: the resume's due time, from the timeline's ads_resume_scheduled.
       const closeBy = server.startedAt + (outageAfter + outageFor + interval * 4 + 30) * 1000 - Date.now();
       await waitIn(page, (tid) => !!document.querySelector(`[data-testid="${tid}"]`)?.dataset.at, `held-resume-${id}`, Math.max(5000, closeBy), "the held row shows when it resumes");
-      const events = (await api(server, "GET", `/v1/incidents/${incident}/events`)).events;
-      const due = events.filter((e) => e.type === "ads_resume_scheduled").at(-1)?.data?.due;
-      const at = await page.getByTestId(`held-resume-${id}`).getAttribute("data-at");
-      assert(due && at === due, `the row's resume time ${at} is not the guard's ${due}`);
+      // Until the guard's entry arrives the row may show an estimate (the close plus the settle
+      // time); then it shows the guard's due time.
+      let due;
+      const dueBy = Date.now() + 10_000;
+      while (!due) {
+        assert(Date.now() < dueBy, `no ads_resume_scheduled on ${incident}'s timeline`);
+        const events = (await api(server, "GET", `/v1/incidents/${incident}/events`)).events;
+        due = events.filter((e) => e.type === "ads_resume_scheduled").at(-1)?.data?.due;
+        if (!due) await sleep(200);
+      }
+      try {
+        await waitIn(page, ([tid, due]) => document.querySelector(`[data-testid="${tid}"]`)?.dataset.at === due, [`held-resume-${id}`, due], 10_000, "the row shows the guard's resume time");
+      } catch (e) {
+        throw new Error(`${e.message}: it shows ${await page.getByTestId(`held-resume-${id}`).getAttribute("data-at")}, the guard ${due}`);
+      }
       const after = await page.getByTestId(`held-resume-${id}`).innerText();
       const hhmmss = new Date(due).toTimeString().slice(0, 8);
       assert(after.startsWith(`resumes at ${hhmmss}`) || /^due since/.test(after), `after the close the row says: ${after} (due ${hhmmss})`);
@@ -321,6 +457,14 @@ export function registerAdsTests(t, { outageAfter, outageFor, interval }) {
       await waitIn(page, (ids) => ids.every((id) => document.querySelector(`[data-testid="change-${id}"]`)?.dataset.state === "resumed"), changes.map((c) => c.id), 10_000, "the incident's changes show resumed");
       assert(!(await page.locator(heldRow(campaign.id)).count()), "a resumed campaign is still listed as held");
       await waitIn(page, (c) => document.querySelector(`[data-testid="campaign-${c}"]`)?.dataset.status === "active", `${campaign.account}-${campaign.id}`, 20_000, "the campaign list shows it active again");
+      // The budget moved for the outage went back after the settle time.
+      for (const id of moved) {
+        await waitIn(page, (sel) => document.querySelector(sel)?.dataset.state === "returned", transferRow(id), 30_000, `the transfer #${id} shows moved back`);
+        const t = (await api(server, "GET", `/v1/ads/transfers?incident=${incident}`)).transfers.find((x) => x.id === id);
+        const budget = await page.getByTestId(`transfer-budget-${id}`).innerText();
+        assert(t.state === "returned" && budget === `before ${t.prior_budget} → set ${t.set_budget} → set back ${t.returned_budget} ${t.currency}/day`, `the moved-back transfer #${id} says ${budget} (the server: ${t.state}, back to ${t.returned_budget})`);
+        assert((await page.getByTestId(`transfer-return-${id}`).innerText()).startsWith("moved back at"), "the row does not say when it moved back");
+      }
       await page.getByTestId("calls-incident").selectOption(incident);
       await page.getByTestId("calls-show").click();
       const calls = (await api(server, "GET", `/v1/ads/calls?incident=${incident}`)).calls;

@@ -9,6 +9,12 @@
 // Pausing by hand what the guard holds keeps it paused (kept); TikTok refuses to change campaign
 // 1790000000000001 (permission); an unknown campaign id changes nothing (404, the server's words).
 // The guard's timeline entries (ads_*) go out as live incident_event messages.
+// Budget transfers (GET /v1/ads/transfers, POST .../{id}/approve|refuse, in the shapes of
+// TransferJson): three transfers move the urgent Meta campaigns' daily budgets to TikTok
+// campaigns; each is proposed when the guard pauses its campaign, moves once approved while the
+// incident is open (the receiving campaign read, then its budget set, on the calls log), expires
+// when the incident closes first, and moves back --ads-settle seconds after the close. Deciding one
+// that is not proposed any more is refused (409, the real guard's words).
 // The recovery checklist judges the resumed campaigns on made-up hourly figures: one catch-up
 // burst ("attention"), one back to normal, one new campaign without enough history.
 
@@ -43,7 +49,15 @@ export function createMockAds({ iso, timeline, incident, minDurationS = 3, settl
     camp("brand-google", "21000000002", "Brand search", true, "25.00"),
     camp("brand-tiktok", "1790000000000001", "Creator Spark Ads", true, "150.00", { refuses: true }),
     camp("brand-tiktok", "1790000000000002", "Hashtag challenge", false, "60.00"),
+    camp("brand-tiktok", "1790000000000003", "TikTok Shop — winter sale", true, "90.00"),
   ];
+  // ads.transfers: the urgent campaigns (all USD, as the config requires).
+  const transferConfig = [
+    { name: "keep-black-friday-running", from: "brand-meta", campaigns: ["120210000000001"], to: "brand-tiktok", campaign: "1790000000000001", share: 100, max_budget: "400.00" },
+    { name: "retargeting-to-tiktok-shop", from: "brand-meta", campaigns: ["120210000000002"], to: "brand-tiktok", campaign: "1790000000000003", share: 50, max_budget: "300.00" },
+    { name: "lead-forms-to-tiktok-shop", from: "brand-meta", campaigns: ["120210000000003"], to: "brand-tiktok", campaign: "1790000000000003", share: 100, max_budget: "300.00" },
+  ];
+  const transfers = []; // the store's ads_transfers, oldest first
   const changes = []; // the store's ads_changes, oldest first
   const calls = []; // the store's ads_calls
   const byIncident = new Map(); // incident id -> { paused: bool, timers: [] }
@@ -119,7 +133,8 @@ export function createMockAds({ iso, timeline, incident, minDurationS = 3, settl
       setTimeout(() => pauseWork(inc.id, policy, st), Math.max(0, Date.parse(due) - Date.now())).unref?.();
       return;
     }
-    // Closed: resume after the settle time.
+    // Closed: resume after the settle time; the transfers expire or go back.
+    closeTransfers(inc);
     const open = changes.filter((ch) => ch.incident_id === inc.id && isOpen(ch));
     if (!open.length) return;
     const due = iso(Date.parse(inc.closed_at ?? iso(Date.now())) + policy.settle_ms);
@@ -151,6 +166,127 @@ export function createMockAds({ iso, timeline, incident, minDurationS = 3, settl
     }
     st.paused = true;
     timeline(incidentId, "ads_pause_done", `Ads: ${a.name} paused ${paused} campaign(s)`, { account: a.name, paused, failed: 0, by: "lifeline" });
+    proposeTransfers(incidentId, a);
+  }
+
+  // ---- budget transfers (src/ads/guard_transfer.cc) ----
+  const cents = (d) => Math.round(Number(d) * 100);
+  const dec = (c) => (c / 100).toFixed(2);
+  function transferData(t, by) {
+    return { transfer: t.id, name: t.name, from: t.from_account, campaigns: t.campaigns, to: t.to_account, campaign: t.to_campaign, amount: t.amount, currency: t.currency, state: t.state, by };
+  }
+  function transferEvent(t, type, line, by = "lifeline") {
+    timeline(t.incident_id, type, `Ads: budget transfer ${t.name} (#${t.id}) ${line}`, transferData(t, by));
+  }
+
+  function proposeTransfers(incidentId, account) {
+    for (const cfg of transferConfig.filter((x) => x.from === account.name)) {
+      const moved = changes.filter((ch) => ch.incident_id === incidentId && ch.state === "paused" && cfg.campaigns.includes(ch.campaign_id));
+      if (!moved.length) continue;
+      const daily = moved.reduce((s, ch) => s + cents(ch.prior.budget), 0);
+      const amount = Math.floor((daily * cfg.share) / 100);
+      const now = iso(Date.now());
+      const what = `${dec(amount)} USD/day (${cfg.share}% of the daily budget of ${moved.map((c) => c.campaign_id).join(", ")} paused on ${cfg.from}) to campaign ${cfg.campaign} on ${cfg.to}`;
+      const t = {
+        id: transfers.length + 1, incident_id: incidentId, name: cfg.name, from_account: cfg.from, campaigns: moved.map((c) => c.campaign_id), to_account: cfg.to,
+        to_campaign: cfg.campaign, to_campaign_name: "", currency: accountOf(cfg.to).currency, amount: dec(amount), state: "proposed", by: "lifeline", decided_by: null,
+        prior_budget: null, set_budget: null, returned_budget: null, note: `waits for approval: move ${what}`, moved_at: null, return_due: null, returned_at: null, created_at: now, updated_at: now,
+      };
+      transfers.push(t);
+      transferEvent(t, "ads_transfer_proposed", `proposed: move ${what}. It waits for approval (lifeline ads transfer approve ${t.id} --by NAME)`);
+    }
+  }
+
+  const touchT = (t, fields) => Object.assign(t, fields, { updated_at: iso(Date.now()) });
+
+  function moveTransfer(t) {
+    if (t.state !== "approved") return;
+    const inc = incident(t.incident_id);
+    if (!inc || inc.state !== "open") {
+      touchT(t, { state: "expired", note: "not made: the outage ended before the move" });
+      return transferEvent(t, "ads_transfer_expired", `: ${t.note}`);
+    }
+    const c = find(t.to_account, t.to_campaign);
+    const a = accountOf(t.to_account);
+    call(t.incident_id, a.name, "read", "GET", `/open_api/v1.3/campaign/get/?advertiser_id=${a.account}&page=1&page_size=1000&filtering=${encodeURIComponent(JSON.stringify({ campaign_ids: [c.id] }))}`, "", 200, JSON.stringify({ code: 0, message: "OK", data: { list: [{ campaign_id: c.id, budget: Number(c.budget), budget_mode: "BUDGET_MODE_DAY" }] } }));
+    const cfg = transferConfig.find((x) => x.name === t.name);
+    const current = cents(c.budget);
+    let target = current + cents(t.amount);
+    let capped = "";
+    if (cfg?.max_budget && target > cents(cfg.max_budget)) {
+      target = cents(cfg.max_budget);
+      capped = ` (capped at the transfer's max_budget ${cfg.max_budget} USD)`;
+    }
+    t.to_campaign_name = c.name;
+    if (target <= current) {
+      touchT(t, { state: "skipped", note: `nothing moved: "${c.name}" is already at ${c.budget} USD, the transfer's cap` });
+      return transferEvent(t, "ads_transfer_skipped", `: ${t.note}`);
+    }
+    call(t.incident_id, a.name, "budget", "POST", "/open_api/v1.3/campaign/update/", `{"advertiser_id":"${a.account}","campaign_id":"${c.id}","budget":${dec(target)}}`, 200, '{"code":0,"message":"OK","data":{}}');
+    c.budget = dec(target);
+    c.updated = iso(Date.now());
+    touchT(t, { state: "moved", prior_budget: dec(current), set_budget: dec(target), moved_at: iso(Date.now()), note: `raised "${c.name}" on ${a.name} from ${dec(current)} USD to ${dec(target)} USD (+${dec(target - current)} USD)${capped} for the outage; it goes back after the restoration` });
+    transferEvent(t, "ads_transfer_moved", `: ${t.note}`);
+  }
+
+  function returnTransfer(t) {
+    if (t.state !== "moved") return;
+    const c = find(t.to_account, t.to_campaign);
+    const a = accountOf(t.to_account);
+    call(t.incident_id, a.name, "read", "GET", `/open_api/v1.3/campaign/get/?advertiser_id=${a.account}&page=1&page_size=1000`, "", 200, '{"code":0,"message":"OK","data":{"list":[…]}}');
+    const current = cents(c.budget);
+    const added = cents(t.set_budget) - cents(t.prior_budget);
+    let target = cents(t.prior_budget);
+    let how = "";
+    if (current !== cents(t.set_budget)) {
+      target = current - added;
+      how = ` (someone set it to ${dec(current)} USD meanwhile: only the ${dec(added)} USD Lifeline added is taken back)`;
+    }
+    call(t.incident_id, a.name, "budget", "POST", "/open_api/v1.3/campaign/update/", `{"advertiser_id":"${a.account}","campaign_id":"${c.id}","budget":${dec(target)}}`, 200, '{"code":0,"message":"OK","data":{}}');
+    c.budget = dec(target);
+    c.updated = iso(Date.now());
+    touchT(t, { state: "returned", returned_budget: dec(target), returned_at: iso(Date.now()), note: `moved back: "${c.name}" on ${a.name} from ${dec(current)} USD to ${dec(target)} USD${how}` });
+    transferEvent(t, "ads_transfer_returned", `: ${t.note}`);
+  }
+
+  // The incident closed: what was not made expires; what was made goes back after the settle time.
+  function closeTransfers(inc) {
+    for (const t of transfers.filter((x) => x.incident_id === inc.id)) {
+      if (t.state === "moved") {
+        touchT(t, { return_due: iso(Date.parse(inc.closed_at ?? iso(Date.now())) + settleS * 1000) });
+        transferEvent(t, "ads_transfer_return_scheduled", `goes back after the platform has been healthy for ${settleS} s (from ${t.return_due})`);
+        setTimeout(() => returnTransfer(t), Math.max(0, Date.parse(t.return_due) - Date.now())).unref?.();
+      } else if (t.state === "proposed" || t.state === "approved") {
+        touchT(t, { state: "expired", note: `not made: the outage ended before it was ${t.decided_by ? "made" : "approved"}` });
+        transferEvent(t, "ads_transfer_expired", `: ${t.note}`);
+      }
+    }
+  }
+
+  // POST /v1/ads/transfers/{id}/approve|refuse: [status, body] or [status, code, message].
+  function decide(idText, approve, b) {
+    const id = Number(idText);
+    if (!/^\d+$/.test(idText) || id < 1) return [404, "not_found", `no budget transfer '${idText}' (ids are numbers)`];
+    if (!b || typeof b !== "object" || Array.isArray(b)) return [400, "invalid_argument", "the body must be a JSON object"];
+    for (const k of Object.keys(b)) if (!["by", "reason"].includes(k)) return [400, "invalid_argument", `unknown field "${k}"`];
+    if (b.by !== undefined && typeof b.by !== "string") return [400, "invalid_argument", "by: expected a string"];
+    if (b.reason !== undefined && typeof b.reason !== "string") return [400, "invalid_argument", "reason: expected a string"];
+    if (!b.by) return [400, "invalid_argument", `by: required (who ${approve ? "approves" : "refuses"})`];
+    const t = transfers.find((x) => x.id === id);
+    if (!t) return [404, "not_found", `no budget transfer #${id}`];
+    if (t.state !== "proposed") {
+      return [409, "failed_precondition", `budget transfer #${id} is ${t.state}${t.decided_by ? ` (decided by ${t.decided_by})` : ""}: only a proposed transfer is approved or refused`];
+    }
+    if (approve) {
+      touchT(t, { state: "approved", decided_by: b.by, note: `approved by ${b.by}: moving ${t.amount} USD/day to campaign ${t.to_campaign} on ${t.to_account}` });
+      transferEvent(t, "ads_transfer_approved", t.note, b.by);
+      // The move is a timer due at once: the answer is the approved transfer.
+      setTimeout(() => moveTransfer(t), 300).unref?.();
+    } else {
+      touchT(t, { state: "refused", decided_by: b.by, note: b.reason ? `refused by ${b.by}: ${b.reason}` : `refused by ${b.by}` });
+      transferEvent(t, "ads_transfer_refused", t.note, b.by);
+    }
+    return [200, { ...t }];
   }
 
   function resumeWork(incidentId) {
@@ -367,6 +503,18 @@ export function createMockAds({ iso, timeline, incident, minDurationS = 3, settl
       const [status, a, c] = byHand(p.endsWith("pause"), b);
       return status === 200 ? send(res, 200, a) : err(res, status, a, c);
     }
+    const dm = /^\/v1\/ads\/transfers\/([^/]+)\/(approve|refuse)$/.exec(p);
+    if (req.method === "POST" && dm) {
+      if (!need(req, res, 2)) return;
+      let b;
+      try {
+        b = await body(req);
+      } catch {
+        return err(res, 400, "invalid_argument", "the body must be JSON: send Content-Type: application/json");
+      }
+      const [status, a, c] = decide(decodeURIComponent(dm[1]), dm[2] === "approve", b);
+      return status === 200 ? send(res, 200, a) : err(res, status, a, c);
+    }
     if (req.method !== "GET") return err(res, 405, "invalid_argument", "method not allowed");
     if (!need(req, res, 1)) return;
     if (p === "/v1/ads") {
@@ -387,6 +535,18 @@ export function createMockAds({ iso, timeline, incident, minDurationS = 3, settl
       const limit = Number(q.get("limit") ?? 1000);
       const list = changes.filter((ch) => (!q.get("incident") || ch.incident_id === q.get("incident")) && (!q.get("account") || ch.account === q.get("account")) && (!state || ch.state === state) && (q.get("open") !== "true" || isOpen(ch)));
       return send(res, 200, { changes: list.slice(0, limit) });
+    }
+    if (p === "/v1/ads/transfers") {
+      const open = q.get("open");
+      if (open !== null && open !== "true" && open !== "false") return err(res, 400, "invalid_argument", "open: expected true or false");
+      const limit = q.get("limit") === null ? 100 : Number(q.get("limit"));
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return err(res, 400, "invalid_argument", "limit: expected 1 to 1000");
+      const inc = q.get("incident") ?? "";
+      const list = transfers
+        .filter((t) => (!inc || t.incident_id === inc) && (open !== "true" || ["proposed", "approved", "moved"].includes(t.state)))
+        .sort((a, b) => b.id - a.id)
+        .slice(0, limit);
+      return send(res, 200, { transfers: list });
     }
     if (p === "/v1/ads/calls") {
       const inc = q.get("incident") ?? "";

@@ -14,9 +14,18 @@ import {
   resumeInfo,
   whoPaused,
   campaignKey,
+  sortTransfers,
+  transferAmountText,
+  transferBudgetText,
+  transferDecidable,
+  transferDecidedText,
+  transferEventType,
+  transferLook,
+  transferReturnText,
 } from "./ads";
+import { formatClock } from "./format";
 import { pageFor } from "./pages";
-import type { AdCampaign, AdChange, AdPolicy, Incident } from "./types";
+import type { AdCampaign, AdChange, AdPolicy, AdTransfer, Incident } from "./types";
 
 function change(over: Partial<AdChange> = {}): AdChange {
   return {
@@ -169,5 +178,73 @@ describe("live events and the calls log", () => {
     expect(pageFor({ hash: "#/ads", pathname: "/" })).toBe("ads");
     expect(pageFor({ hash: "#/ads?x=1", pathname: "/" })).toBe("ads");
     expect(pageFor({ hash: "#/adsx", pathname: "/" })).toBe("board");
+  });
+});
+
+function transfer(over: Partial<AdTransfer> = {}): AdTransfer {
+  return {
+    id: 1, incident_id: "inc_1", name: "keep-the-sale-running", from_account: "brand-meta", campaigns: ["120001"], to_account: "brand-tiktok",
+    to_campaign: "1790001", to_campaign_name: "", currency: "USD", amount: "58.94", state: "proposed", by: "lifeline", decided_by: null,
+    prior_budget: null, set_budget: null, returned_budget: null, note: "waits for approval", moved_at: null, return_due: null, returned_at: null,
+    created_at: "2026-11-27T10:05:00Z", updated_at: "2026-11-27T10:05:00Z", ...over,
+  };
+}
+
+describe("budget transfers", () => {
+  it("makes a proposed transfer stand out and gives every state words and a tone", () => {
+    expect(transferLook("proposed")).toMatchObject({ label: "Waits for approval", tone: "warn" });
+    expect(transferLook("moved").tone).toBe("ok");
+    expect(transferLook("failed").tone).toBe("bad");
+    expect(transferLook("refused").label).toBe("Refused");
+    expect(transferLook("returned").label).toBe("Moved back");
+    expect(transferLook("something_new")).toMatchObject({ label: "Something new", tone: "unknown" });
+    expect(transferDecidable(transfer())).toBe(true);
+    for (const state of ["approved", "moved", "returned", "refused", "expired", "failed", "skipped", "dry_run"]) {
+      expect(transferDecidable(transfer({ state }))).toBe(false);
+    }
+  });
+
+  it("sorts those waiting for a decision first, then the budget moved now, then the rest, newest first", () => {
+    const list = [
+      transfer({ id: 1, state: "returned" }),
+      transfer({ id: 2, state: "proposed" }),
+      transfer({ id: 3, state: "moved" }),
+      transfer({ id: 4, state: "refused" }),
+      transfer({ id: 5, state: "proposed" }),
+      transfer({ id: 6, state: "approved" }),
+    ];
+    expect(sortTransfers(list).map((t) => t.id)).toEqual([5, 2, 6, 3, 4, 1]);
+    expect(list[0].id).toBe(1); // not sorted in place
+  });
+
+  it("says the amount per day, the budget before, set and set back, and who decided", () => {
+    expect(transferAmountText(transfer())).toBe("58.94 USD/day");
+    expect(transferBudgetText(transfer())).toBe("not changed");
+    expect(transferBudgetText(transfer({ prior_budget: "150.00", set_budget: "208.94" }))).toBe("before 150.00 → set 208.94 USD/day");
+    expect(transferBudgetText(transfer({ prior_budget: "150.00", set_budget: "208.94", returned_budget: "150.00" }))).toBe("before 150.00 → set 208.94 → set back 150.00 USD/day");
+    expect(transferDecidedText(transfer())).toMatch(/waits for someone/);
+    expect(transferDecidedText(transfer({ state: "moved", decided_by: "sam" }))).toBe("approved by sam");
+    expect(transferDecidedText(transfer({ state: "refused", decided_by: "kim" }))).toBe("refused by kim");
+    expect(transferDecidedText(transfer({ state: "moved", decided_by: "config" }))).toMatch(/approval: none/);
+  });
+
+  it("says when the budget moves back: after the outage, at the due time, or when it did", () => {
+    const now = Date.parse("2026-11-27T10:10:00Z");
+    expect(transferReturnText(transfer({ state: "moved" }), now, "30 s")).toBe("after the outage, once the paused campaigns' platforms have been healthy for 30 s (counted from the end of the incident)");
+    const due = "2026-11-27T10:12:00Z";
+    expect(transferReturnText(transfer({ state: "moved", return_due: due }), now, "30 s")).toBe(`moves back at ${formatClock(due, now)}, once the paused campaigns' platforms have been healthy for 30 s`);
+    expect(transferReturnText(transfer({ state: "moved", return_due: "2026-11-27T10:09:00Z" }), now)).toMatch(/^due since/);
+    expect(transferReturnText(transfer({ state: "returned", returned_at: due }), now)).toBe(`moved back at ${formatClock(due, now)}`);
+    expect(transferReturnText(transfer({ state: "refused" }), now)).toBe("nothing to move back");
+    expect(transferReturnText(transfer(), now)).toMatch(/^if it moves: after the outage/);
+  });
+
+  it("recognises the guard's live transfer entries", () => {
+    const msg = (type: string) => ({ event: "incident_event", id: "1", data: JSON.stringify({ incident_id: "inc_1", event: { type } }) });
+    expect(transferEventType(msg("ads_transfer_moved"))).toBe("ads_transfer_moved");
+    expect(transferEventType(msg("ads_paused"))).toBe("");
+    expect(transferEventType({ event: "incident", id: "", data: "{}" })).toBe("");
+    expect(transferEventType({ event: "incident_event", id: "", data: "not json" })).toBe("");
+    expect(adsEventIncident(msg("ads_transfer_proposed"))).toBe("inc_1");
   });
 });

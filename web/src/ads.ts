@@ -1,10 +1,11 @@
 // The ads page's rules, pure (no DOM): what each campaign change's state looks like, which
 // campaigns Lifeline holds paused now, who paused them, and when each will resume (after the
-// settle time, after a person's approval, or kept paused and why). Drawn by src/adspage.ts.
+// settle time, after a person's approval, or kept paused and why); the budget transfers' states,
+// order (those waiting for a decision first) and words. Drawn by src/adspage.ts.
 
 import { formatClock, formatDuration, humanize, type Tone } from "./format";
 import type { SseMessage } from "./sse";
-import type { AdCampaign, AdChange, AdHandResult, AdPolicy, Incident, IncidentEvent } from "./types";
+import type { AdCampaign, AdChange, AdHandResult, AdPolicy, AdTransfer, Incident, IncidentEvent } from "./types";
 
 // The guard's default settle time (src/ads/guard_internal.h kDefaultSettle), for a change whose
 // policy is not a configured one (a plan's step).
@@ -220,4 +221,86 @@ export function callIncidents(changes: AdChange[], incidents: Incident[]): strin
   for (const c of recentChanges(changes, changes.length)) if (c.incident_id && !out.includes(c.incident_id)) out.push(c.incident_id);
   for (const i of incidents) if (!out.includes(i.id)) out.push(i.id);
   return out;
+}
+
+// ---- budget transfers (docs/ads.md "Budget transfers") ----------------------------------------
+
+const TRANSFER_LOOKS: Record<string, Look> = {
+  proposed: { label: "Waits for approval", tone: "warn", icon: "⚑" },
+  approved: { label: "Approved, moving", tone: "pending", icon: "◷" },
+  moved: { label: "Moved for the outage", tone: "ok", icon: "→" },
+  returned: { label: "Moved back", tone: "muted", icon: "↩" },
+  refused: { label: "Refused", tone: "local", icon: "✕" },
+  expired: { label: "Expired", tone: "unknown", icon: "○" },
+  skipped: { label: "Nothing moved", tone: "unknown", icon: "○" },
+  failed: { label: "Failed", tone: "bad", icon: "✕" },
+  dry_run: { label: "Dry run", tone: "unknown", icon: "○" },
+};
+
+export function transferLook(state: string): Look {
+  return TRANSFER_LOOKS[state] ?? { label: humanize(state), tone: "unknown", icon: "•" };
+}
+
+// A person may still approve or refuse it.
+export const transferDecidable = (t: Pick<AdTransfer, "state">) => t.state === "proposed";
+
+// Those waiting for someone first, then those holding budget moved (or about to), then the rest;
+// newest first within each.
+export function sortTransfers(list: AdTransfer[]): AdTransfer[] {
+  const rank = (t: AdTransfer) => (t.state === "proposed" ? 0 : t.state === "approved" || t.state === "moved" ? 1 : 2);
+  return [...list].sort((a, b) => rank(a) - rank(b) || b.id - a.id);
+}
+
+// "150.00 USD/day".
+export const transferAmountText = (t: Pick<AdTransfer, "amount" | "currency">) => `${t.amount} ${t.currency}/day`;
+
+// The receiving campaign's daily budget: before, what Lifeline set, what it set back (those known).
+export function transferBudgetText(t: Pick<AdTransfer, "prior_budget" | "set_budget" | "returned_budget" | "currency">): string {
+  const parts: string[] = [];
+  if (t.prior_budget) parts.push(`before ${t.prior_budget}`);
+  if (t.set_budget) parts.push(`set ${t.set_budget}`);
+  if (t.returned_budget) parts.push(`set back ${t.returned_budget}`);
+  return parts.length ? `${parts.join(" → ")} ${t.currency}/day` : "not changed";
+}
+
+// Who decided, in words.
+export function transferDecidedText(t: Pick<AdTransfer, "state" | "decided_by">): string {
+  const who = t.decided_by ?? "";
+  if (t.state === "proposed") return "nobody yet: it waits for someone with the operator role";
+  if (t.state === "refused") return who ? `refused by ${who}` : "refused";
+  if (who === "config") return "nobody needed to: the transfer says approval: none";
+  if (who) return `approved by ${who}`;
+  return t.state === "dry_run" || t.state === "skipped" ? "not asked" : "nobody";
+}
+
+// When the budget moves back (or did, or why it will not move).
+export function transferReturnText(t: Pick<AdTransfer, "state" | "return_due" | "returned_at">, now: number, settle = ""): string {
+  const after = settle ? `once the paused campaigns' platforms have been healthy for ${settle}` : "after the settle time";
+  switch (t.state) {
+    case "proposed":
+    case "approved":
+      return `if it moves: after the outage, ${after}`;
+    case "moved":
+      if (t.return_due) {
+        return Date.parse(t.return_due) > now
+          ? `moves back at ${formatClock(t.return_due, now)}, ${after}`
+          : `due since ${formatClock(t.return_due, now)}: moves back as soon as the platforms stay healthy`;
+      }
+      return `after the outage, ${after} (counted from the end of the incident)`;
+    case "returned":
+      return t.returned_at ? `moved back at ${formatClock(t.returned_at, now)}` : "moved back";
+    default:
+      return "nothing to move back";
+  }
+}
+
+// The type of a live ads_transfer_* timeline entry, or "".
+export function transferEventType(m: SseMessage): string {
+  if (m.event !== "incident_event") return "";
+  try {
+    const type = (JSON.parse(m.data) as { event?: { type?: string } }).event?.type ?? "";
+    return type.startsWith("ads_transfer_") ? type : "";
+  } catch {
+    return "";
+  }
 }

@@ -1,5 +1,6 @@
 // The ads page (#/ads): what the ads guard holds paused now — campaign, account, since when, by
-// whom, for which incident, its state before and when it will resume —, the accounts with their
+// whom, for which incident, its state before and when it will resume —, the budget transfers
+// (proposed ones stand out, with Approve and Refuse), the accounts with their
 // campaigns (pause and resume by hand, asking who acts once), the recent changes, the policies and,
 // on demand, the calls made to the ad platforms for an incident. Kept fresh by the ads_* entries
 // of /v1/events and a slow poll (a server that does not push them is still followed). Rules in
@@ -24,13 +25,21 @@ import {
   recentChanges,
   resumeDueFromEvents,
   resumeInfo,
+  sortTransfers,
+  transferAmountText,
+  transferBudgetText,
+  transferDecidable,
+  transferDecidedText,
+  transferEventType,
+  transferLook,
+  transferReturnText,
   whoPaused,
   type HandAction,
 } from "./ads";
 import { fill, h, relTime } from "./dom";
-import { formatClock, formatLatency, formatRelative, humanize } from "./format";
+import { formatClock, formatDuration, formatLatency, formatRelative, humanize } from "./format";
 import type { SseMessage } from "./sse";
-import type { AdAccountCampaigns, AdCall, AdCampaign, AdChange, AdsOverview, Incident } from "./types";
+import type { AdAccountCampaigns, AdCall, AdCampaign, AdChange, AdTransfer, AdsOverview, Incident } from "./types";
 import { askName, currentName, onNameChanged } from "./whoami";
 
 const POLL_MS = 15_000; // while the page is shown (live ads_* events do the rest)
@@ -53,6 +62,10 @@ const page = {
 // What the platforms said last (GET /v1/ads/campaigns calls them: on opening and on demand only).
 const camps = { list: null as AdAccountCampaigns[] | null, error: "", loading: false, at: 0, gen: 0, wanted: false };
 const calls = { incident: "", list: null as AdCall[] | null, error: "", loading: false };
+// The budget transfers (GET /v1/ads/transfers, newest first): loaded with the page; a server
+// without them (an older one) leaves the section saying so. `refusing`: the transfer whose
+// refusal form is open.
+const transfers = { list: null as AdTransfer[] | null, error: "", refusing: 0, reason: "" };
 // What the guard held at the last load: when it changes (it paused or resumed campaigns), the
 // campaigns' statuses shown are stale, and the platforms are asked again (once, shortly after).
 let heldSig: string | null = null;
@@ -91,6 +104,10 @@ export function initAds(): void {
     h("section", { class: "panel", "aria-labelledby": "held-title", "data-testid": "ads-held-section" },
       h("h3", { id: "held-title" }, "Held paused now"),
       h("ul", { id: "ads-held", class: "msgs", "data-testid": "ads-held" }, h("li", { class: "muted" }, "Loading…"))),
+    h("section", { id: "ads-transfers-section", class: "panel", "aria-labelledby": "transfers-title", "data-testid": "ads-transfers-section" },
+      h("h3", { id: "transfers-title" }, "Budget transfers"),
+      h("p", { class: "hint" }, "While urgent campaigns are paused for an outage, their daily budget can go to a campaign on another platform (ads.transfers), and back after. A proposed transfer waits for someone to approve it."),
+      h("ul", { id: "ads-transfers", class: "msgs", "data-testid": "ads-transfers" }, h("li", { class: "muted" }, "Loading…"))),
     h("section", { id: "ads-campaigns-section", class: "panel", "aria-labelledby": "campaigns-title", "data-testid": "ads-campaigns" },
       h("div", { class: "section-head" },
         h("h3", { id: "campaigns-title" }, "Accounts and campaigns"),
@@ -152,6 +169,11 @@ export function showAds(show: boolean): void {
 export function onAdsLive(m: SseMessage): void {
   const inc = adsEventIncident(m);
   if (inc) {
+    // A transfer proposed, decided, moved or moved back: the section follows at once.
+    if (transferEventType(m) && page.visible) {
+      schedule(0);
+      return;
+    }
     try {
       const ev = (JSON.parse(m.data) as { event?: { type?: string; data?: { due?: string } } }).event;
       if (ev?.type === "ads_resume_scheduled" && typeof ev.data?.due === "string") dues.set(inc, ev.data.due);
@@ -198,8 +220,18 @@ async function load(): Promise<void> {
   page.lastFetch = Date.now();
   const gen = ++page.gen;
   try {
-    const [overview, changes] = await Promise.all([adsApi.overview(), adsApi.changes({ limit: 2000 })]);
+    const [overview, changes, moves] = await Promise.all([
+      adsApi.overview(),
+      adsApi.changes({ limit: 2000 }),
+      adsApi.transfers(100).catch((e: unknown) => (e instanceof ApiError ? e : new ApiError(0, "unknown", String(e)))),
+    ]);
     if (gen !== page.gen) return;
+    if (moves instanceof ApiError) {
+      transfers.error = moves.needsToken ? tokenProblem(moves, "The budget transfers") : moves.message;
+    } else {
+      transfers.list = moves.transfers ?? [];
+      transfers.error = "";
+    }
     page.overview = overview;
     page.changes = changes.changes ?? [];
     page.error = "";
@@ -331,6 +363,32 @@ async function act(action: HandAction, account: string, ids: string[], key: stri
   void loadCampaigns(account);
 }
 
+async function decide(t: AdTransfer, decision: "approve" | "refuse", reason = ""): Promise<void> {
+  const key = `t-${t.id}`;
+  if (busy.has(key)) return;
+  const by = currentName() || (await askName());
+  if (!by) return;
+  busy.add(key);
+  results.delete(key);
+  render();
+  try {
+    const got = await adsApi.decideTransfer(t.id, decision, reason ? { by, reason } : { by });
+    if (transfers.list) transfers.list = transfers.list.map((x) => (x.id === got.id ? got : x));
+    if (decision === "refuse") {
+      transfers.refusing = 0;
+      transfers.reason = "";
+    }
+    results.set(key, { text: decision === "approve" ? "Approved: the budget moves now." : "Refused: nothing moves.", tone: "ok", needsToken: false });
+  } catch (e) {
+    const err = e instanceof ApiError ? e : new ApiError(0, "unknown", String(e));
+    const what = decision === "approve" ? "Approving a transfer" : "Refusing a transfer";
+    results.set(key, { text: err.needsToken ? tokenProblem(err, what) : `The server refused: ${err.message}`, tone: "bad", needsToken: err.needsToken });
+  }
+  busy.delete(key);
+  render();
+  schedule(0);
+}
+
 // ---- rendering -------------------------------------------------------------------------------
 
 // Redraws `el` only when `key` changed; puts the focus back on the element with the same
@@ -349,6 +407,7 @@ function render(): void {
   renderStatus();
   renderWhoami();
   renderHeld();
+  renderTransfers();
   renderAccounts();
   renderCampaignsStatus();
   renderHandAccounts();
@@ -374,7 +433,7 @@ function renderStatus(): void {
     }
   });
   const none = !!o && !o.configured;
-  for (const id of ["ads-campaigns-section"]) {
+  for (const id of ["ads-campaigns-section", "ads-transfers-section"]) {
     const s = document.getElementById(id);
     if (s) s.hidden = none;
   }
@@ -457,6 +516,80 @@ function renderHeld(): void {
         resultLine(k, `held-result-${c.id}`));
     }));
   });
+}
+
+// The settle time that applies to a transfer's return: its urgent campaigns' change's policy.
+function transferSettle(t: AdTransfer): string {
+  const change = page.changes.find((c) => c.incident_id === t.incident_id && c.account === t.from_account && t.campaigns.includes(c.campaign_id));
+  const policy = change ? page.overview?.policies.find((p) => p.name === change.policy) : undefined;
+  return policy ? formatDuration(policy.settle_ms / 1000) : "";
+}
+
+function renderTransfers(): void {
+  const ul = document.getElementById("ads-transfers");
+  if (!ul) return;
+  const now = Date.now();
+  const list = transfers.list ? sortTransfers(transfers.list) : null;
+  const known = currentCampaigns();
+  const rows = (list ?? []).map((t) => ({ t, back: transferReturnText(t, now, transferSettle(t)), inc: incidentOf(t.incident_id) }));
+  const key = JSON.stringify([transfers.error, !!list, transfers.refusing, camps.at, rows.map(({ t, back, inc }) => [t.id, t.state, t.note, t.updated_at, t.decided_by, back, inc?.title, inc?.state, busy.has(`t-${t.id}`), results.get(`t-${t.id}`)?.text])]);
+  redraw(ul, key, () => {
+    if (!list) {
+      fill(ul, h("li", { class: "muted", "data-testid": "transfers-error" }, transfers.error ? `Could not load the budget transfers: ${transfers.error}` : "Loading…"));
+      return;
+    }
+    if (!rows.length) {
+      fill(ul, h("li", { class: "empty muted", "data-testid": "transfers-empty" }, "No budget transfer yet: one is proposed when the guard pauses an urgent campaign of a transfer in ads.transfers."));
+      return;
+    }
+    fill(ul, rows.map(({ t, back, inc }) => {
+      const look = transferLook(t.state);
+      const k = `t-${t.id}`;
+      const decidable = transferDecidable(t);
+      // Names as the server or the platforms said them, when known.
+      const named = (account: string, id: string, name = "") => {
+        const n = name || known?.get(campaignKey(account, id))?.name || "";
+        return n ? `${n} (${id})` : id;
+      };
+      const to = named(t.to_account, t.to_campaign, t.to_campaign_name);
+      return h("li", { class: `msg transfer tone-${look.tone}${decidable ? " needs-decision" : ""}`, "data-testid": `transfer-${t.id}`, "data-state": t.state, "data-tone": look.tone, "data-incident": t.incident_id },
+        h("div", { class: "msg-top" },
+          h("span", { class: `pill tone-${look.tone}`, "data-testid": `transfer-state-${t.id}` }, h("span", { "aria-hidden": "true" }, `${look.icon} `), look.label),
+          h("span", { class: "msg-dest" }, t.name),
+          h("span", { class: "small muted" }, `#${t.id}`)),
+        h("dl", { class: "held-facts" },
+          h("dt", {}, "From"),
+          h("dd", { "data-testid": `transfer-from-${t.id}` }, t.campaigns.length ? `${t.campaigns.map((id) => named(t.from_account, id)).join(", ")} on ${t.from_account} (paused)` : `${t.from_account}: no daily budget paused`),
+          h("dt", {}, "To"),
+          h("dd", { "data-testid": `transfer-to-${t.id}` }, `${to} on ${t.to_account}`),
+          h("dt", {}, "Amount"),
+          h("dd", { "data-testid": `transfer-amount-${t.id}` }, transferAmountText(t)),
+          h("dt", {}, "Budget"),
+          h("dd", { "data-testid": `transfer-budget-${t.id}` }, transferBudgetText(t)),
+          h("dt", {}, "Decided"),
+          h("dd", { "data-testid": `transfer-decided-${t.id}` }, transferDecidedText(t)),
+          h("dt", {}, "Moves back"),
+          h("dd", { class: t.state === "moved" ? "held-resume" : null, "data-testid": `transfer-return-${t.id}`, "data-at": t.return_due ?? "" }, back),
+          h("dt", {}, "Incident"),
+          h("dd", {}, h("a", { href: `#/incident/${encodeURIComponent(t.incident_id)}` }, inc?.title || t.incident_id, inc ? h("span", { class: "muted" }, inc.state === "open" ? " (open)" : " (closed)") : null)),
+          t.note ? [h("dt", {}, "Note"), h("dd", { "data-testid": `transfer-note-${t.id}` }, t.note)] : null),
+        decidable ? h("div", { class: "msg-actions" },
+          h("button", { type: "button", class: "primary", "data-testid": `transfer-approve-${t.id}`, "data-fkey": `approve-${t.id}`, "aria-disabled": busy.has(k) ? "true" : null, onclick: () => void decide(t, "approve") }, "Approve"),
+          transfers.refusing === t.id ? null : h("button", { type: "button", "data-testid": `transfer-refuse-${t.id}`, "data-fkey": `refuse-${t.id}`, "aria-disabled": busy.has(k) ? "true" : null, onclick: () => { transfers.refusing = t.id; transfers.reason = ""; render(); document.getElementById(`transfer-reason-${t.id}`)?.focus(); } }, "Refuse…")) : null,
+        decidable && transfers.refusing === t.id ? refuseForm(t) : null,
+        resultLine(k, `transfer-result-${t.id}`));
+    }));
+  });
+}
+
+function refuseForm(t: AdTransfer): HTMLElement {
+  // Kept in `transfers.reason`: a live redraw of the list must not lose what is being typed.
+  const reason = h("input", { id: `transfer-reason-${t.id}`, type: "text", maxlength: 300, value: transfers.reason, "data-testid": `transfer-reason-${t.id}`, "data-fkey": `reason-${t.id}`, placeholder: "e.g. TikTok's budget is spent on the launch", oninput: () => { transfers.reason = reason.value; } });
+  return h("form", { class: "refuse-form", "data-testid": `transfer-refuse-form-${t.id}`, onsubmit: (e: Event) => { e.preventDefault(); void decide(t, "refuse", reason.value.trim()); } },
+    h("label", {}, "Why (optional, for the timeline) ", reason),
+    h("div", { class: "buttons" },
+      h("button", { type: "submit", "data-testid": `transfer-refuse-confirm-${t.id}`, "data-fkey": `refuse-confirm-${t.id}` }, "Refuse the transfer"),
+      h("button", { type: "button", class: "quiet", onclick: () => { transfers.refusing = 0; render(); } }, "Cancel")));
 }
 
 function renderAccounts(): void {

@@ -6,6 +6,7 @@ import type {
   AdCall,
   AdChange,
   AdHandResult,
+  AdTransfer,
   AdsOverview,
   Assignment,
   ChannelHealth,
@@ -208,6 +209,9 @@ export const adsApi = {
   },
   act: (action: "pause" | "resume", body: { account: string; campaigns: string[]; by: string; dry_run?: boolean }) =>
     call<{ results: AdHandResult[]; dry_run: boolean }>("POST", `/v1/ads/${action}`, body),
+  transfers: (limit = 100) => call<{ transfers: AdTransfer[] }>("GET", `/v1/ads/transfers?limit=${limit}`),
+  decideTransfer: (id: number, decision: "approve" | "refuse", body: { by: string; reason?: string }) =>
+    call<AdTransfer>("POST", `/v1/ads/transfers/${id}/${decision}`, body),
 };
 
 // The content calendar (src/calendar/routes.cc): changes need the operator role.

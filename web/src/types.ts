@@ -590,6 +590,36 @@ export interface AdHandResult {
   detail: string;
 }
 
+export type AdTransferState = "proposed" | "approved" | "moved" | "returned" | "refused" | "expired" | "skipped" | "failed" | "dry_run";
+
+// A budget transfer (ads.transfers; src/ads/routes.cc TransferJson): while urgent campaigns are
+// paused for an incident, their daily budget goes to a campaign on another platform, and back.
+// Amounts are decimals in `currency`.
+export interface AdTransfer {
+  id: number;
+  incident_id: string;
+  name: string; // ads.transfers NAME
+  from_account: string;
+  campaigns: string[]; // the paused urgent campaigns whose daily budget moves
+  to_account: string;
+  to_campaign: string;
+  to_campaign_name?: string;
+  currency: string;
+  amount: string; // per day
+  state: AdTransferState | string;
+  by?: string;
+  decided_by?: string | null; // who approved or refused it; "config" for approval: none
+  prior_budget?: string | null; // the receiving campaign's daily budget before the move
+  set_budget?: string | null; // what Lifeline set it to
+  returned_budget?: string | null; // what Lifeline set it back to
+  note: string;
+  moved_at?: string | null;
+  return_due?: string | null;
+  returned_at?: string | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
 // ---- the recovery checklist (src/recovery/service.cc ChecklistJson; docs/recovery.md) ----------
 
 export interface RecoveryHour {
