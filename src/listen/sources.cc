@@ -493,7 +493,11 @@ class YouTubeSource final : public Base {
     const std::string id = term.substr(term.find(':') + 1);
     const std::optional<TimePoint> since =
         cursor.empty() ? std::nullopt : sources::ParseRfc3339Time(cursor);
-    TimePoint newest = since.value_or(TimePoint{});
+    // A plain flag and time rather than the optional in the loop: GCC's -O2 flow analysis takes
+    // the optional's value as maybe uninitialized there.
+    const bool has_since = since.has_value();
+    const TimePoint since_at = since.value_or(TimePoint{});
+    TimePoint newest = since_at;
     PollResult out;
     std::string token;
     for (int page = 0; page < config_.max_pages; ++page) {
@@ -516,7 +520,7 @@ class YouTubeSource final : public Base {
       ++out.pages;
       bool older_seen = false;
       for (auto& p : parsed->posts) {
-        if (since && p.posted_at <= *since) {
+        if (has_since && p.posted_at <= since_at) {
           older_seen = true;
           continue;
         }
@@ -524,7 +528,7 @@ class YouTubeSource final : public Base {
         out.posts.push_back(std::move(p));
       }
       token = parsed->next;
-      if (!since || older_seen || token.empty()) break;
+      if (!has_since || older_seen || token.empty()) break;
     }
     out.cursor = newest == TimePoint{} ? cursor : FormatIso(newest);
     return out;
