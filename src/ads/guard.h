@@ -187,6 +187,7 @@ class Guard {
   core::Status MoveTransfer(std::int64_t id, int continuation);
   core::Status ReturnTransfer(std::int64_t id, int continuation);
   void CloseTransfers(const std::string& incident, store::Time closed_at);
+  std::chrono::milliseconds TransferSettle(const store::AdTransfer& t);
 
   // Accounts a request acts on.
   std::vector<const AccountConfig*> AccountsFor(const std::vector<std::string>& failed,

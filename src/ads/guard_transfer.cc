@@ -314,13 +314,7 @@ Status Guard::ReturnTransfer(std::int64_t id, int n) {
   // Back only once the paused campaigns' platforms have been healthy for the settle time.
   std::vector<std::string> platforms;
   if (const AccountConfig* from = config_.FindAccount(t.from_account)) platforms = from->platforms;
-  std::chrono::milliseconds settle = internal::kDefaultSettle;
-  if (!t.campaigns.empty()) {
-    auto change = store_.Ads().Get(t.incident_id, t.from_account, t.campaigns.front());
-    if (change.ok()) {
-      if (const Policy* p = FindPolicy(change->policy)) settle = p->settle;
-    }
-  }
+  const std::chrono::milliseconds settle = TransferSettle(t);
   LL_ASSIGN(std::optional<store::Time> since, HealthySince(platforms));
   if (!since) return ScheduleTransfer(t.id, "return", Now() + settle, n + 1);
   if (Now() < *since + settle) return ScheduleTransfer(t.id, "return", *since + settle, n + 1);
@@ -399,6 +393,16 @@ Status Guard::ReturnTransfer(std::int64_t id, int n) {
                 "ads_transfer_returned");
 }
 
+// The settle time of the policy that paused the transfer's campaigns (the default when it is not in
+// the config any more): the budget goes back when they would resume.
+std::chrono::milliseconds Guard::TransferSettle(const AdTransfer& t) {
+  if (t.campaigns.empty()) return internal::kDefaultSettle;
+  auto change = store_.Ads().Get(t.incident_id, t.from_account, t.campaigns.front());
+  if (!change.ok()) return internal::kDefaultSettle;
+  const Policy* p = FindPolicy(change->policy);
+  return p != nullptr ? p->settle : internal::kDefaultSettle;
+}
+
 // Under mu_, when the incident closes: what was not made expires; what was made goes back after
 // the settle time.
 void Guard::CloseTransfers(const std::string& incident, store::Time closed_at) {
@@ -406,13 +410,7 @@ void Guard::CloseTransfers(const std::string& incident, store::Time closed_at) {
   if (!open.ok()) return Log("ads guard: " + open.error().message());
   for (AdTransfer& t : *open) {
     if (t.state == AdTransferState::kMoved) {
-      std::chrono::milliseconds settle = internal::kDefaultSettle;
-      if (!t.campaigns.empty()) {
-        auto change = store_.Ads().Get(t.incident_id, t.from_account, t.campaigns.front());
-        if (change.ok()) {
-          if (const Policy* p = FindPolicy(change->policy)) settle = p->settle;
-        }
-      }
+      const std::chrono::milliseconds settle = TransferSettle(t);
       t.return_due = closed_at + settle;
       t.updated_at = Now();
       auto up = store_.Ads().UpdateTransfer(t);

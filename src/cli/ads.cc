@@ -47,21 +47,6 @@ int Fail(const core::Error& e) {
   }
 }
 
-std::string Str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string Actor(const Flags& f) {
-  if (!f.as.empty()) return f.as;
-  for (const char* var : {"LIFELINE_USER", "USER", "LOGNAME"}) {
-    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') {
-      return std::string("cli:") + v;
-    }
-  }
-  return "cli";
-}
-
 int List(const Flags& f) {
   auto api = ApiClient::Open(f.api);
   if (!api.ok()) return Fail(api.error());
@@ -141,8 +126,10 @@ int Status(const Flags& f) {
 int Act(const Flags& f, bool pause) {
   auto api = ApiClient::Open(f.api);
   if (!api.ok()) return Fail(api.error());
-  json body{
-      {"account", f.account}, {"campaigns", f.campaigns}, {"by", Actor(f)}, {"dry_run", f.dry_run}};
+  json body{{"account", f.account},
+            {"campaigns", f.campaigns},
+            {"by", Actor(f.as)},
+            {"dry_run", f.dry_run}};
   auto r = api->Post(pause ? "/v1/ads/pause" : "/v1/ads/resume", body);
   if (!r.ok()) return Fail(r.error());
   if (f.json) {
@@ -188,7 +175,7 @@ int Transfers(const Flags& f) {
 int Decide(const Flags& f, bool approve) {
   auto api = ApiClient::Open(f.api);
   if (!api.ok()) return Fail(api.error());
-  json body{{"by", Actor(f)}};
+  json body{{"by", Actor(f.as)}};
   if (!f.reason.empty()) body["reason"] = f.reason;
   auto r = api->Post(
       fmt::format("/v1/ads/transfers/{}/{}", UrlEncode(f.transfer), approve ? "approve" : "refuse"),

@@ -221,4 +221,19 @@ std::string UrlEncode(std::string_view s) {
   return out;
 }
 
+std::string Str(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string Actor(std::string_view as) {
+  if (!as.empty()) return std::string(as);
+  for (const char* var : {"LIFELINE_USER", "USER", "LOGNAME"}) {
+    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') {
+      return std::string("cli:") + v;
+    }
+  }
+  return "cli";
+}
+
 }  // namespace lifeline::cli

@@ -63,4 +63,11 @@ class ApiClient {
 // Percent-encodes one path segment or query value.
 std::string UrlEncode(std::string_view s);
 
+// A string field of an API answer; "" when absent or not a string.
+std::string Str(const nlohmann::json& j, const char* key);
+
+// Who acts, as the timeline shows it: `as` (the command's --as) when given, else
+// "cli:" + $LIFELINE_USER (or $USER, $LOGNAME), else "cli".
+std::string Actor(std::string_view as);
+
 }  // namespace lifeline::cli

@@ -60,21 +60,6 @@ int Usage(const std::string& message) {
   return kExitUsage;
 }
 
-std::string Str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string Actor(const Flags& f) {
-  if (!f.as.empty()) return f.as;
-  for (const char* var : {"LIFELINE_USER", "USER", "LOGNAME"}) {
-    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') {
-      return std::string("cli:") + v;
-    }
-  }
-  return "cli";
-}
-
 // "a,b" and repeated flags alike.
 std::vector<std::string> Split(const std::vector<std::string>& values) {
   std::vector<std::string> out;
@@ -165,7 +150,7 @@ int Add(const Flags& f) {
             {"channels", Split(f.channels)},
             {"media", f.media},
             {"at", f.at},
-            {"by", Actor(f)}};
+            {"by", Actor(f.as)}};
   if (!f.id.empty()) body["id"] = f.id;
   if (!f.expires.empty()) body["expires"] = f.expires;
   auto r = api->Post("/v1/calendar/posts", body);
@@ -183,7 +168,7 @@ int Import(const Flags& f) {
   json body{{"csv", buf.str()},
             {"file", std::filesystem::path(f.file).filename().string()},
             {"channels", Split(f.channels)},
-            {"by", Actor(f)}};
+            {"by", Actor(f.as)}};
   if (!f.date_format.empty()) body["date_format"] = f.date_format;
   auto r = api->Post("/v1/calendar/import", body);
   if (!r.ok()) return Fail(r.error());
@@ -198,7 +183,7 @@ int Import(const Flags& f) {
 
 // Only what was given changes; "--expires none" clears the expiry, "--media none" the links.
 int Edit(const Flags& f, const CLI::App& cmd) {
-  json body{{"by", Actor(f)}};
+  json body{{"by", Actor(f.as)}};
   if (cmd.count("--text") > 0) body["text"] = f.text;
   if (cmd.count("--at") > 0) body["at"] = f.at;
   if (cmd.count("--expires") > 0) {
@@ -226,7 +211,7 @@ int Cancel(const Flags& f) {
   auto api = ApiClient::Open(f.api);
   if (!api.ok()) return Fail(api.error());
   auto r = api->Post(fmt::format("/v1/calendar/posts/{}/cancel", UrlEncode(f.id)),
-                     json{{"by", Actor(f)}});
+                     json{{"by", Actor(f.as)}});
   if (!r.ok()) return Fail(r.error());
   return Print(*r, f.json);
 }
@@ -234,7 +219,7 @@ int Cancel(const Flags& f) {
 int Act(const Flags& f, bool hold) {
   auto api = ApiClient::Open(f.api);
   if (!api.ok()) return Fail(api.error());
-  json body{{"channels", Split(f.channels)}, {"by", Actor(f)}};
+  json body{{"channels", Split(f.channels)}, {"by", Actor(f.as)}};
   if (!hold && !f.at.empty()) body["at"] = f.at;
   auto r = api->Post(
       fmt::format("/v1/calendar/posts/{}/{}", UrlEncode(f.id), hold ? "hold" : "release"), body);

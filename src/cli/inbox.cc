@@ -48,21 +48,6 @@ int Fail(const core::Error& e) {
   }
 }
 
-std::string Str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string Actor(const Flags& f) {
-  if (!f.as.empty()) return f.as;
-  for (const char* var : {"LIFELINE_USER", "USER", "LOGNAME"}) {
-    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') {
-      return std::string("cli:") + v;
-    }
-  }
-  return "cli";
-}
-
 std::string OneLine(std::string s, std::size_t max = 70) {
   for (char& c : s) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
@@ -208,7 +193,7 @@ std::function<int()> AddInboxCommand(CLI::App& app, CLI::App** command) {
     if (!api.ok()) return Fail(api.error());
     const std::string base = "/v1/conversations/" + UrlEncode(f->id);
     if (*reply) {
-      json body{{"text", f->text}, {"by", Actor(*f)}};
+      json body{{"text", f->text}, {"by", Actor(f->as)}};
       if (!f->key.empty()) body["idempotency_key"] = f->key;
       auto r = api->Post(base + "/reply", body);
       if (r.ok() && !f->json) {

@@ -43,11 +43,6 @@ int Fail(const core::Error& e) {
   }
 }
 
-std::string Str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string OneLine(std::string s, std::size_t max = 70) {
   for (char& c : s) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';

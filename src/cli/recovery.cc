@@ -27,11 +27,6 @@ struct Flags {
   bool fresh = false;
 };
 
-std::string Str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string Num(const json& j) {
   if (!j.is_number()) return "-";
   const double v = j.get<double>();

@@ -46,21 +46,7 @@ int Fail(const core::Error& e) {
   }
 }
 
-std::string Str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // Who acts: --as, else the login name, so the timeline says who it was.
-std::string Actor(const Flags& f) {
-  if (!f.as.empty()) return f.as;
-  for (const char* var : {"LIFELINE_USER", "USER", "LOGNAME"}) {
-    if (const char* v = std::getenv(var); v != nullptr && *v != '\0')
-      return std::string("cli:") + v;
-  }
-  return "cli";
-}
-
 // "asg_01J... task open  community_manager -> Ana Lima: Answer the complaints (acknowledged by
 // ana at ...)".
 std::string AssignmentLine(const json& a) {
@@ -141,7 +127,7 @@ int List(const Flags& f) {
 int Act(const Flags& f, const std::string& action) {
   auto api = ApiClient::Open(f.api);
   if (!api.ok()) return Fail(api.error());
-  json body = {{"by", Actor(f)}};
+  json body = {{"by", Actor(f.as)}};
   if (action == "refuse") body["why"] = f.why;
   auto r = api->Post("/v1/assignments/" + UrlEncode(f.id) + "/" + action, body);
   if (!r.ok()) return Fail(r.error());
@@ -156,7 +142,7 @@ int Act(const Flags& f, const std::string& action) {
 int Reviewed(const Flags& f) {
   auto api = ApiClient::Open(f.api);
   if (!api.ok()) return Fail(api.error());
-  auto r = api->Post("/v1/incidents/" + UrlEncode(f.incident) + "/reviewed", {{"by", Actor(f)}});
+  auto r = api->Post("/v1/incidents/" + UrlEncode(f.incident) + "/reviewed", {{"by", Actor(f.as)}});
   if (!r.ok()) return Fail(r.error());
   if (f.json) {
     Print(*r, true);

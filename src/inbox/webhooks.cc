@@ -1,6 +1,7 @@
 // Reading the inbound webhooks' bodies and checking their signatures (webhooks.h).
 #include "inbox/webhooks.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -380,12 +381,8 @@ std::string HmacSha256Hex(std::string_view key, std::string_view data) {
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  }
-  return diff == 0;
+  // OpenSSL's compare, as the agent's tokens and the plan's links use.
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 namespace {
