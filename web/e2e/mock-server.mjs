@@ -15,6 +15,9 @@
 // (default 12) after it closes.
 // The content calendar (e2e/mock-calendar.mjs) holds its two posts' WhatsApp parts during the
 // outage and releases them when it closes.
+// The inbox (e2e/mock-inbox.mjs) moves a waiting WhatsApp customer to Telegram when the WhatsApp
+// incident opens and replays a WhatsApp backlog when it closes; listening (e2e/mock-listening.mjs)
+// has a chatter spike in the two hours before the start and sources in trouble.
 
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
@@ -23,6 +26,8 @@ import { fileURLToPath } from "node:url";
 import { createMockAds } from "./mock-ads.mjs";
 import { createMockCalendar } from "./mock-calendar.mjs";
 import { createMockDevice } from "./mock-device.mjs";
+import { createMockInbox } from "./mock-inbox.mjs";
+import { createMockListening } from "./mock-listening.mjs";
 import { createMockPlaybook } from "./mock-playbook.mjs";
 import { createMockRelay } from "./mock-relay.mjs";
 
@@ -222,6 +227,10 @@ const calendar = createMockCalendar({
   outageStartsAt: started + opt.outageAfter * 1000,
 });
 
+// The inbox and listening: their own worlds (see the files).
+const inbox = createMockInbox({ iso, broadcast, incidents: () => incidents });
+const listening = createMockListening({ iso, broadcast });
+
 let openIncident = null;
 function round() {
   const t = Date.now();
@@ -238,6 +247,7 @@ function round() {
         relay.onIncident(openIncident);
         playbook.onIncident(openIncident);
         ads.onIncident(openIncident);
+        inbox.onIncident(openIncident);
         addEvent(incId, "opened", "WhatsApp: outage (tcp/refused) confirmed by 2 of 2 vantage points");
         addEvent(incId, "evidence", "here: connect to 127.0.0.1:8443 refused");
       } else if (v.verdict === "outage" && openIncident) {
@@ -255,6 +265,7 @@ function round() {
         playbook.onIncident(inc);
         ads.onIncident(inc);
         calendar.onIncident(inc);
+        inbox.onIncident(inc);
         openIncident = null;
       }
       v.incident_id = openIncident?.id ?? null;
@@ -353,6 +364,8 @@ const server = createServer(async (req, res) => {
       return send(res, 200, { dropped: n });
     }
     if (device.handles(p)) return device.handle(req, res, url, { send, err });
+    if (inbox.handles(p)) return inbox.handle(req, res, url, { need, send, err, body });
+    if (listening.handles(p)) return listening.handle(req, res, url, { need, send, err, body });
     if (!p.startsWith("/v1/")) return serveStatic(req, res, p);
     if (p === "/v1/reports" && req.method === "POST") {
       const b = await body(req);

@@ -14,6 +14,8 @@ import { registerConsoleTests } from "./console.mjs";
 import { registerDeviceTests } from "./device.mjs";
 import { registerAdsTests } from "./ads.mjs";
 import { registerCalendarTests } from "./calendar.mjs";
+import { registerInboxTests } from "./inbox.mjs";
+import { registerListeningTests } from "./listening.mjs";
 
 const OBSERVER_DOWN_TITLE =
   "The problem is on this side: this machine's connection is down — platforms cannot be judged";
@@ -389,6 +391,11 @@ registerAdsTests(t, { outageAfter, outageFor, interval });
 // The calendar page: posts by hand and from a CSV file, then a fresh outage of its own that holds
 // the demo's post due during it and releases it after.
 registerCalendarTests(t, { outageAfter, outageFor, interval });
+
+// The inbox and listening pages: against the mock only until `lifeline demo` has customers and
+// chatter (skipped on the real demo); the inbox follows the outage of the calendar's restart.
+registerInboxTests(t, { outageAfter, outageFor, interval });
+registerListeningTests(t);
 
 // The device check ("Is it my phone?"): last, as it restarts the server with an outage of its own
 // and finally stops it to open the page from the service worker alone.

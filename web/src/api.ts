@@ -32,6 +32,8 @@ import type {
   StatusPageFull,
 } from "./types";
 import type { CalendarOverview, CalendarPost, EditBody, NewPostBody } from "./calendar";
+import type { Conversation, ConversationDetail, InboxMessage, Sweep } from "./inbox";
+import type { ListenHour, ListenPost, ListeningStatus, SpikeRow } from "./listen";
 
 const TOKEN_KEY = "lifeline.token";
 
@@ -229,4 +231,25 @@ export const calendarApi = {
 // The recovery checklist (src/recovery/routes.cc): answers are reused for 60 s unless `fresh`.
 export const recoveryApi = {
   checklist: (incident: string, fresh = false) => call<RecoveryChecklist>("GET", `/v1/recovery/${enc(incident)}${fresh ? "?fresh=true" : ""}`),
+};
+
+// The inbox (src/inbox/routes.cc): replies and state changes need the operator role.
+export const inboxApi = {
+  list: (query: string) => call<{ conversations: Conversation[] }>("GET", `/v1/conversations?${query}`),
+  show: (id: string) => call<ConversationDetail>("GET", `/v1/conversations/${enc(id)}`),
+  reply: (id: string, body: { text: string; idempotency_key: string; by: string }) =>
+    call<{ message: InboxMessage; conversation: Conversation }>("POST", `/v1/conversations/${enc(id)}/reply`, body),
+  assign: (id: string, body: { assignee: string; by: string }) => call<Conversation>("POST", `/v1/conversations/${enc(id)}/assign`, body),
+  setState: (id: string, action: "resolve" | "snooze" | "reopen", body: { by: string; until?: string }) =>
+    call<Conversation>("POST", `/v1/conversations/${enc(id)}/${action}`, body),
+  sweep: (incident: string) => call<Sweep>("GET", `/v1/inbox/sweep?incident=${enc(incident)}`),
+};
+
+// Listening (src/listen/routes.cc): read-only.
+export const listenApi = {
+  status: () => call<ListeningStatus>("GET", "/v1/listening"),
+  hours: (query: string) => call<{ query: string; hours: ListenHour[] }>("GET", `/v1/listening/hours?query=${enc(query)}`),
+  spikes: (query: string, fromIso: string) =>
+    call<{ spikes: SpikeRow[] }>("GET", `/v1/listening/spikes?query=${enc(query)}&spiking=true&from=${enc(fromIso)}&limit=50`),
+  posts: (query: string, limit = 10) => call<{ posts: ListenPost[] }>("GET", `/v1/listening/posts?query=${enc(query)}&limit=${limit}`),
 };

@@ -1,7 +1,8 @@
 // Wires the dashboard together: loads the board, keeps it live over /v1/events, and routes
 // #/platform/<id> and #/incident/<id> to their panels (so both can be linked to), #/ads to the ads
-// guard's page, #/calendar to the content calendar's, #/plan to the contingency plan and /ack/<token> (or #/ack/<token>) to an
-// acknowledgement link's page.
+// guard's page, #/calendar to the content calendar's, #/inbox to the customer conversations,
+// #/listening to listening's, #/plan to the contingency plan and /ack/<token> (or #/ack/<token>) to
+// an acknowledgement link's page.
 
 import "./style.css";
 import { initAck, showAck } from "./ack";
@@ -13,6 +14,8 @@ import { refreshAllHistories, refreshHistory, renderBoard, updateTile } from "./
 import { onConsoleLive } from "./console";
 import { closeDetails, detailsOpenFor, openDetails, renderHead } from "./details";
 import { initDevice, showDevice } from "./devicepage";
+import { initInbox, onInboxLive, reloadInbox, showInbox } from "./inboxpage";
+import { initListening, onListeningLive, reloadListening, showListening } from "./listenpage";
 import { byId, fill, h } from "./dom";
 import { formatDuration, formatRelative, observerBanner } from "./format";
 import { closeIncident, incidentOpenFor, openIncidentView, renderIncidentHead, renderIncidentList, renderTimeline, setIncidentsError } from "./incidents";
@@ -50,6 +53,8 @@ function routePage(): void {
   showPlan(page === "plan");
   showAds(page === "ads");
   showCalendar(page === "calendar");
+  showInbox(page === "inbox");
+  showListening(page === "listening");
   showDevice(page === "device");
   showAck(page === "ack" ? ackTokenFrom(location) : "");
 }
@@ -200,6 +205,8 @@ const stream = new LiveStream("/v1/events", {
       reloadPlan();
       reloadAds();
       reloadCalendar();
+      reloadInbox();
+      reloadListening();
     }, 100);
   },
   onMessage: (m) => {
@@ -207,6 +214,8 @@ const stream = new LiveStream("/v1/events", {
     onConsoleLive(m); // the open incident's response
     onAdsLive(m); // the ads page (the guard's ads_* timeline entries)
     onCalendarLive(m); // the calendar page (calendar events, calendar_* timeline entries)
+    onInboxLive(m); // the inbox page (conversation events; outbox events of its replies)
+    onListeningLive(m); // the listening page (listening events)
     onRecoveryLive(m); // the open incident's recovery checklist
     const { state, change } = applyMessage(app.state, m);
     app.state = state;
@@ -284,6 +293,8 @@ function start(): void {
   initRelay();
   initAds();
   initCalendar();
+  initInbox();
+  initListening();
   initPlan();
   initDevice();
   initAck();
@@ -294,6 +305,8 @@ function start(): void {
     reloadPlan();
     reloadAds();
     reloadCalendar();
+    reloadInbox();
+    reloadListening();
     stream.start();
   };
   setInterval(tick, 5000);
