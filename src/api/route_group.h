@@ -62,6 +62,10 @@ struct PartRoute {
   std::function<core::Result<PartResponse>(const PartRequest&)> handle;
   // Request headers the handler reads (any case; "X-Hub-Signature-256"): only these reach it.
   std::vector<std::string> headers = {};
+  // The handler waits on the disk (a webhook stored durably before it is answered): it runs on
+  // the server's pool of blocking threads (ServerOptions::blocking_threads), never on an I/O
+  // thread, so other requests go on meanwhile and concurrent ones can share a commit.
+  bool blocking = false;
 };
 
 class RouteGroup {

@@ -13,6 +13,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -266,6 +267,9 @@ struct Server::State {
   tcp::endpoint bound;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
+  // Runs the part routes marked `blocking` (route_group.h), so a handler waiting on the disk
+  // never holds an I/O thread; created by Start when some route needs it.
+  std::optional<asio::thread_pool> blocking;
   std::atomic<bool> stopping{false};
   bool started = false;  // Start/Stop's thread only
 
@@ -714,6 +718,17 @@ asio::awaitable<Dispatched> Dispatch(State* st, const std::shared_ptr<Conn>& con
                     [st](std::vector<std::string> ids) { return RunCheck(st, std::move(ids)); }};
   // Not `co_return Dispatched{co_await ...}`: GCC 12 destroys the awaited temporary too early
   // when co_await sits inside a braced initializer.
+  if (route->part != nullptr && route->part->blocking && st->blocking) {
+    // On the pool; this coroutine resumes on its own executor with the answer.
+    const PartRoute* part = route->part;
+    Response r = co_await asio::co_spawn(
+        st->blocking->get_executor(),
+        [part, &request]() -> asio::awaitable<Response> {
+          co_return internal::RunPart(*part, request);
+        },
+        asio::use_awaitable);
+    co_return Dispatched{std::move(r)};
+  }
   if (route->part != nullptr) co_return Dispatched{internal::RunPart(*route->part, request)};
   Response response = co_await route->handler(env, request);
   co_return Dispatched{std::move(response)};
@@ -894,6 +909,11 @@ core::Status Server::Start() {
       raw->Log(fmt::format("accept loop failed: {}", ex.what()));
     }
   });
+  for (const auto& r : st.routes) {
+    if (r.part != nullptr && r.part->blocking && !st.blocking) {
+      st.blocking.emplace(std::max<std::size_t>(1, st.options.blocking_threads));
+    }
+  }
   const std::size_t n = std::max<std::size_t>(1, st.options.threads);
   for (std::size_t i = 0; i < n; ++i) {
     st.threads.emplace_back([raw] {
@@ -948,6 +968,7 @@ void Server::Stop() {
   st.io->stop();
   for (auto& t : st.threads) t.join();
   st.threads.clear();
+  if (st.blocking) st.blocking->join();  // what runs there finishes (its answer has nowhere to go)
 }
 
 tcp::endpoint Server::endpoint() const { return state_->bound; }

@@ -25,6 +25,10 @@ struct ServerOptions {
   // Threads running the server's own io_context. One is plenty (the bench reaches its target on
   // one); more spread connections over cores.
   std::size_t threads = 1;
+  // Threads running the part routes marked `blocking` (a webhook stored on disk before its
+  // answer): as many such requests wait at once, so a store that commits them together (the
+  // inbox's group commit) gets them together.
+  std::size_t blocking_threads = 32;
   // The role of a request without a token (api.anonymous_role). kNone: every route that needs a
   // role answers 401.
   Role anonymous_role = Role::kViewer;

@@ -32,6 +32,9 @@ struct Flags {
   std::string to;
   std::string incident;
   std::string as;
+  std::string source;
+  std::string since;
+  std::string until;
 };
 
 int Fail(const core::Error& e) {
@@ -73,8 +76,16 @@ void PrintMessage(const json& m) {
   const bool in = Str(m, "direction") == "in";
   std::string by =
       in ? "" : " (" + (Str(m, "author").empty() ? "lifeline" : Str(m, "author")) + ")";
-  std::cout << fmt::format("  {} {} {:<16} {}{}\n", Str(m, "sent_at"), in ? "<" : ">",
-                           Str(m, "channel"), OneLine(Str(m, "text")), by);
+  // Ours: what the platform says of it (read, failed with why) over the relay's outcome.
+  std::string state;
+  if (!in) {
+    const std::string platform = Str(m, "platform_status");
+    state = platform.empty() ? Str(m, "status") : platform;
+    if (!Str(m, "platform_error").empty()) state += ": " + Str(m, "platform_error");
+    if (!state.empty()) state = " [" + state + "]";
+  }
+  std::cout << fmt::format("  {} {} {:<16} {}{}{}\n", Str(m, "sent_at"), in ? "<" : ">",
+                           Str(m, "channel"), OneLine(Str(m, "text")), by, state);
 }
 
 int Done(const core::Result<json>& r, bool as_json) {
@@ -142,6 +153,54 @@ int Sweep(const Flags& f) {
   std::cout << fmt::format("{} messages from {} to {}:\n", (*r)["messages"].size(), Str(*r, "from"),
                            Str(*r, "to"));
   for (const json& m : (*r)["messages"]) PrintMessage(m);
+  if (r->contains("catch_up") && !(*r)["catch_up"].empty()) {
+    std::cout << "what the platforms may have missed (catch-up):\n";
+    for (const json& c : (*r)["catch_up"]) std::cout << "  " << Str(c, "line") << "\n";
+  }
+  return 0;
+}
+
+int CatchUp(const Flags& f) {
+  auto api = ApiClient::Open(f.api);
+  if (!api.ok()) return Fail(api.error());
+  std::string q;
+  auto add = [&q](const char* name, const std::string& v) {
+    if (!v.empty()) q += (q.empty() ? "?" : "&") + std::string(name) + "=" + UrlEncode(v);
+  };
+  add("since", f.since);
+  add("until", f.until);
+  add("incident", f.incident);
+  auto r = api->Post(
+      "/v1/inbox/sources/" + UrlEncode(f.source.empty() ? "all" : f.source) + "/catch-up" + q,
+      json::object());
+  if (!r.ok()) return Fail(r.error());
+  if (f.json) {
+    std::cout << r->dump(2) << "\n";
+    return 0;
+  }
+  for (const json& c : (*r)["catch_up"]) std::cout << Str(c, "line") << "\n";
+  return 0;
+}
+
+int Sources(const Flags& f) {
+  auto api = ApiClient::Open(f.api);
+  if (!api.ok()) return Fail(api.error());
+  auto r = api->Get("/v1/inbox/sources");
+  if (!r.ok()) return Fail(r.error());
+  if (f.json) {
+    std::cout << r->dump(2) << "\n";
+    return 0;
+  }
+  for (const json& s : (*r)["sources"]) {
+    std::string health;
+    if (s.contains("state")) {
+      health = Str(s, "state");
+      if (s["error"].is_string()) health += ": " + Str(s, "error");
+    }
+    std::cout << fmt::format(
+        "{:<16} {:<10} {:<18} catch-up: {:<20} {}\n", Str(s, "name"), Str(s, "type"),
+        Str(s, "channel"), s["catch_up"].is_string() ? Str(s, "catch_up") : "cannot look", health);
+  }
   return 0;
 }
 
@@ -151,7 +210,8 @@ std::function<int()> AddInboxCommand(CLI::App& app, CLI::App** command) {
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
       "inbox",
-      "Customer conversations through a running serve: list, show, reply, assign, resolve, sweep");
+      "Customer conversations through a running serve: list, show, reply, assign, resolve, sweep, "
+      "catch-up, sources");
   cmd->require_subcommand(1);
   auto common = [&f](CLI::App* c) {
     f->api.Add(*c);
@@ -184,11 +244,22 @@ std::function<int()> AddInboxCommand(CLI::App& app, CLI::App** command) {
       "sweep", "After an incident: who waits and what arrived meanwhile, longest waiting first");
   sweep->add_option("--incident", f->incident, "The incident's id")->required();
   common(sweep);
+  auto* catch_up = cmd->add_subcommand(
+      "catch-up", "Fetch what a platform may have missed (IMAP, Messenger) and report the gap");
+  catch_up->add_option("source", f->source, "The inbox source (default: every source)");
+  catch_up->add_option("--since", f->since, "From (RFC 3339); default: the incident's start");
+  catch_up->add_option("--until", f->until, "Until (RFC 3339); default: now");
+  catch_up->add_option("--incident", f->incident, "Keep the result with this incident");
+  common(catch_up);
+  auto* sources = cmd->add_subcommand("sources", "The inbox's sources, their health and catch-up");
+  common(sources);
   *command = cmd;
-  return [f, list, show, reply, assign, resolve, sweep]() {
+  return [f, list, show, reply, assign, resolve, sweep, catch_up, sources]() {
     if (*list) return List(*f);
     if (*show) return Show(*f);
     if (*sweep) return Sweep(*f);
+    if (*catch_up) return CatchUp(*f);
+    if (*sources) return Sources(*f);
     auto api = ApiClient::Open(f->api);
     if (!api.ok()) return Fail(api.error());
     const std::string base = "/v1/conversations/" + UrlEncode(f->id);

@@ -19,14 +19,46 @@ using yaml::Fail;
 using yaml::Field;
 using yaml::Fields;
 
-const yaml::Keys kTopKeys = {"sources", "move_text", "sweep_after", "max_body"};
-const std::vector<std::string> kKinds = {"whatsapp", "messenger", "instagram", "telegram",
-                                         "webhook"};
+const yaml::Keys kTopKeys = {"sources",     "move_text",      "back_text", "stay_text",
+                             "sweep_after", "business_hours", "away_text", "max_body"};
+const std::vector<std::string> kKinds = {"whatsapp", "messenger", "instagram",
+                                         "telegram", "webhook",   "imap"};
 
 std::string Suggest(std::string_view word, const std::vector<std::string>& valid) {
   if (auto near = config::Closest(word, valid)) return fmt::format("did you mean '{}'?", *near);
   if (valid.empty()) return "none are configured";
   return fmt::format("valid: {}", yaml::Join(valid));
+}
+
+// "" when `url` is an IMAP URL Lifeline can use, else what is wrong with it. Plain imap:// sends
+// the password in clear, so it is for a server on this machine only.
+std::string CheckImapUrl(std::string_view url) {
+  std::string_view rest;
+  bool tls = false;
+  if (url.starts_with("imaps://")) {
+    rest = url.substr(8);
+    tls = true;
+  } else if (url.starts_with("imap://")) {
+    rest = url.substr(7);
+  } else {
+    return "expected imaps://HOST[:PORT]/MAILBOX (imap:// for a server on this machine only)";
+  }
+  const std::string_view host_port = rest.substr(0, rest.find('/'));
+  if (host_port.empty()) return "the URL names no host (imaps://imap.example.com:993/INBOX)";
+  if (host_port.find('@') != std::string_view::npos) {
+    return "the login goes in username and password, not in the URL";
+  }
+  std::string_view host = host_port;
+  if (host.starts_with('[')) {
+    host = host.substr(0, host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  if (!tls && host != "127.0.0.1" && host != "localhost" && host != "[::1]") {
+    return "imap:// would send the password in clear: use imaps://, or a server on this machine "
+           "(127.0.0.1, [::1], localhost)";
+  }
+  return "";
 }
 
 bool ValidName(std::string_view name) {
@@ -41,13 +73,16 @@ yaml::Keys KeysFor(SourceKind k) {
     case SourceKind::kWhatsApp:
       return {"type", "channel", "app_secret", "verify_token", "phone_number_id", "outside_window"};
     case SourceKind::kMessenger:
-      return {"type", "channel", "app_secret", "verify_token", "page_id"};
+      return {"type", "channel", "app_secret", "verify_token", "page_id", "page_token", "api_base"};
     case SourceKind::kInstagram:
-      return {"type", "channel", "app_secret", "verify_token", "account_id"};
+      return {"type",       "channel",    "app_secret", "verify_token",
+              "account_id", "page_token", "api_base"};
     case SourceKind::kTelegram:
       return {"type", "channel", "mode", "secret_token", "bot_token", "api_base", "poll_timeout"};
     case SourceKind::kWebhook:
       return {"type", "channel", "key"};
+    case SourceKind::kImap:
+      return {"type", "channel", "url", "username", "password", "mode", "interval", "ca_file"};
   }
   return {};
 }
@@ -70,6 +105,17 @@ class Reader {
         }
       } else if (f.key == "move_text") {
         LL_ASSIGN(out_.move_text, yaml::GetNonEmpty(doc, f.value, f.where, "the move message"));
+      } else if (f.key == "back_text") {
+        LL_ASSIGN(out_.back_text, yaml::GetNonEmpty(doc, f.value, f.where,
+                                                    "the message when the platform is back"));
+      } else if (f.key == "business_hours") {
+        LL_ASSIGN(out_.business_hours, playbook::ReadWorkingHours(doc, f));
+      } else if (f.key == "away_text") {
+        LL_ASSIGN(out_.away_text,
+                  yaml::GetNonEmpty(doc, f.value, f.where, "the answer outside business hours"));
+      } else if (f.key == "stay_text") {
+        LL_ASSIGN(out_.stay_text, yaml::GetNonEmpty(doc, f.value, f.where,
+                                                    "the message when the platform is back"));
       } else if (f.key == "sweep_after") {
         LL_ASSIGN(out_.sweep_after, yaml::GetDuration(doc, f.value, f.where));
         if (out_.sweep_after > std::chrono::hours(72)) {
@@ -160,6 +206,18 @@ class Reader {
           return Fail(doc, yaml::At(x.where, x.value),
                       fmt::format("unknown value '{}' (refuse or template)", v));
         }
+      } else if (x.key == "mode" && src.kind == SourceKind::kImap) {
+        LL_ASSIGN(std::string v, yaml::GetNonEmpty(doc, x.value, x.where, "poll"));
+        if (v == "idle") {
+          return Fail(doc, yaml::At(x.where, x.value),
+                      "IMAP IDLE is not available: libcurl has no IDLE command (it cannot hold "
+                      "the connection open and wait); use mode: poll with a short interval "
+                      "(5s is cheap: one UID SEARCH on a kept-open connection)");
+        }
+        if (v != "poll") {
+          return Fail(doc, yaml::At(x.where, x.value), fmt::format("unknown mode '{}' (poll)", v));
+        }
+        src.poll = true;
       } else if (x.key == "mode") {
         mode = &x;
         LL_ASSIGN(std::string v, yaml::GetNonEmpty(doc, x.value, x.where, "webhook or poll"));
@@ -171,6 +229,24 @@ class Reader {
       } else if (x.key == "api_base") {
         LL_ASSIGN(src.api_base, yaml::GetNonEmpty(doc, x.value, x.where, "a URL"));
         while (!src.api_base.empty() && src.api_base.back() == '/') src.api_base.pop_back();
+      } else if (x.key == "page_token") {
+        LL_ASSIGN(src.page_token, yaml::GetSecret(doc, x.value, x.where, false));
+      } else if (x.key == "url") {
+        LL_ASSIGN(src.imap_url, yaml::GetNonEmpty(doc, x.value, x.where, "an imaps:// URL"));
+        if (auto bad = CheckImapUrl(src.imap_url); !bad.empty()) {
+          return Fail(doc, yaml::At(x.where, x.value), bad);
+        }
+      } else if (x.key == "username") {
+        LL_ASSIGN(src.username, yaml::GetNonEmpty(doc, x.value, x.where, "the login"));
+      } else if (x.key == "password") {
+        LL_ASSIGN(src.password, yaml::GetSecret(doc, x.value, x.where, false));
+      } else if (x.key == "interval") {
+        LL_ASSIGN(src.interval, yaml::GetDuration(doc, x.value, x.where));
+        if (src.interval < std::chrono::seconds(1) || src.interval > std::chrono::hours(1)) {
+          return Fail(doc, yaml::At(x.where, x.value), "expected 1s to 1h");
+        }
+      } else if (x.key == "ca_file") {
+        LL_ASSIGN(src.ca_file, yaml::GetNonEmpty(doc, x.value, x.where, "a PEM file"));
       } else if (x.key == "poll_timeout") {
         LL_ASSIGN(src.poll_timeout, yaml::GetDuration(doc, x.value, x.where));
         if (src.poll_timeout > std::chrono::seconds(50)) {
@@ -179,6 +255,10 @@ class Reader {
       }
     }
     (void)mode;
+    if ((src.kind == SourceKind::kMessenger || src.kind == SourceKind::kInstagram) &&
+        src.api_base == "https://api.telegram.org") {
+      src.api_base = "https://graph.facebook.com";
+    }
     auto need = [&](bool missing, std::string_view what) -> Status {
       if (missing) return Fail(doc, s.where, what);
       return core::Ok();
@@ -219,6 +299,14 @@ class Reader {
                     "missing 'key' (the HMAC key the sender signs with, given as { env: NAME } or "
                     "{ file: PATH })"));
         break;
+      case SourceKind::kImap:
+        src.poll = true;
+        LL_TRY(need(src.imap_url.empty(),
+                    "missing 'url' (the mailbox: imaps://imap.example.com:993/INBOX)"));
+        LL_TRY(need(src.username.empty(), "missing 'username' (the mailbox's login)"));
+        LL_TRY(need(src.password.empty(),
+                    "missing 'password' (given as { env: NAME } or { file: PATH })"));
+        break;
     }
     return src;
   }
@@ -241,6 +329,8 @@ std::string_view SourceKindName(SourceKind k) {
       return "telegram";
     case SourceKind::kWebhook:
       return "webhook";
+    case SourceKind::kImap:
+      return "imap";
   }
   return "webhook";
 }

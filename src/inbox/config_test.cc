@@ -118,6 +118,28 @@ TEST_F(InboxConfigTest, MistakesNameFileLineAndKey) {
   EXPECT_THAT(e, HasSubstr("lifeline.yaml:6: inbox.sources.s.key: the webhook key is too short"));
   EXPECT_THAT(e, Not(HasSubstr("short-key")));
   EXPECT_THAT(ErrorOf("inbox:\n  colour: red\n"), HasSubstr("lifeline.yaml:2: inbox.colour"));
+  EXPECT_THAT(ErrorOf("inbox:\n  business_hours: { zone: Europe/Madird, days: mon-fri }\n"),
+              HasSubstr("lifeline.yaml:2: inbox.business_hours.zone: unknown time zone "
+                        "'Europe/Madird' (did you mean 'Europe/Madrid'?)"));
+  EXPECT_THAT(ErrorOf("inbox:\n  business_hours: { zone: UTC, days: mon-fry }\n"),
+              HasSubstr("lifeline.yaml:2: inbox.business_hours.days"));
+  EXPECT_THAT(ErrorOf("inbox:\n  away_text: \"\"\n"),
+              HasSubstr("lifeline.yaml:2: inbox.away_text"));
+}
+
+TEST_F(InboxConfigTest, BusinessHoursAndTheTextsAfterRestoration) {
+  auto c = Load(
+      "inbox:\n  business_hours: { zone: Europe/Madrid, days: mon-fri, from: \"09:00\", to: "
+      "\"18:00\" }\n  away_text: \"Back {opens}\"\n  back_text: \"{platform} is back\"\n  "
+      "stay_text: \"{platform} is back; here is fine\"\n");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  ASSERT_TRUE(c->business_hours.has_value());
+  EXPECT_EQ(c->business_hours->zone, "Europe/Madrid");
+  EXPECT_EQ(c->business_hours->windows.at(0).from, 9h);
+  EXPECT_EQ(c->away_text, "Back {opens}");
+  EXPECT_EQ(c->back_text, "{platform} is back");
+  EXPECT_EQ(c->stay_text, "{platform} is back; here is fine");
+  EXPECT_FALSE(Load(kGood)->business_hours.has_value()) << "always open unless given";
 }
 
 }  // namespace

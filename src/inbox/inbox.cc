@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "core/signature.h"
 #include "core/types.h"
+#include "inbox/imap_mail.h"
 #include "inbox/webhooks.h"
 
 namespace lifeline::inbox {
@@ -116,7 +118,12 @@ json MessageJson(const InboxMessage& m) {
           {"kind", m.kind},
           {"author", Text(m.author)},
           {"relay_id", Text(m.relay_id)},
-          {"status", Text(m.status)}};
+          {"status", Text(m.status)},
+          // What the platform reported of our message (WhatsApp: sent, delivered, read, failed).
+          {"platform_status", Text(m.platform_status)},
+          {"platform_status_at",
+           m.platform_status_at ? json(core::FormatTime(*m.platform_status_at)) : json(nullptr)},
+          {"platform_error", Text(m.platform_error)}};
 }
 
 Inbox::Inbox(InboxConfig config, store::Store& store, Outlet& outlet, InboxOptions options)
@@ -208,6 +215,10 @@ Result<WebhookAnswer> Inbox::Webhook(const WebhookRequest& r) {
                                    Header(r, kGenericSignatureHeader), r.body,
                                    store::FromSystem(clock_.Now()), kMaxSkew);
       break;
+    case SourceKind::kImap:
+      auth = MakeError(ErrorCode::kFailedPrecondition,
+                       "source '{}' reads a mailbox over IMAP, not webhooks", src->name);
+      break;
   }
   if (!auth.ok()) return refuse(auth.error(), auth.error().code() == ErrorCode::kUnauthenticated);
   Result<ParsedBatch> batch = MakeError(ErrorCode::kInternal, "unparsed");
@@ -227,6 +238,8 @@ Result<WebhookAnswer> Inbox::Webhook(const WebhookRequest& r) {
     case SourceKind::kWebhook:
       batch = ParseGeneric(r.body);
       break;
+    case SourceKind::kImap:
+      break;  // refused above
   }
   if (!batch.ok()) return refuse(batch.error(), false);
   // A webhook for another business account is a misconfiguration: refuse all of it.
@@ -261,21 +274,13 @@ Result<WebhookAnswer> Inbox::Verify(const Source& src, const WebhookRequest& r) 
                      "source '{}' ({}) takes POST only: GET is Meta's verification", src.name,
                      SourceKindName(src.kind));
   }
-  const std::string* mode = Find(r.query, "hub.mode", false);
-  const std::string* token = Find(r.query, "hub.verify_token", false);
-  const std::string* challenge = Find(r.query, "hub.challenge", false);
-  if (mode == nullptr || *mode != "subscribe" || token == nullptr || challenge == nullptr) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "Meta's verification needs hub.mode=subscribe, hub.verify_token and "
-                     "hub.challenge");
-  }
-  if (!ConstantTimeEquals(*token, src.verify_token)) {
-    return MakeError(ErrorCode::kPermissionDenied,
-                     "hub.verify_token does not match the source's verify_token");
-  }
+  LL_ASSIGN(std::string challenge,
+            core::VerifyMetaSubscription(Find(r.query, "hub.mode", false),
+                                         Find(r.query, "hub.verify_token", false),
+                                         Find(r.query, "hub.challenge", false), src.verify_token));
   Log(fmt::format("inbox: {}: webhook verified by {}", src.name, SourceKindName(src.kind)));
   WebhookAnswer a;
-  a.text = challenge->substr(0, 256);
+  a.text = std::move(challenge);
   a.has_text = true;
   return a;
 }
@@ -298,6 +303,9 @@ Result<WebhookAnswer> Inbox::StoreBatch(const Source& src, const ParsedBatch& ba
       break;
     case SourceKind::kWebhook:
       platform = "webhook:" + src.name;
+      break;
+    case SourceKind::kImap:
+      platform = "imap:" + src.name;  // Message-IDs (or UIDVALIDITY:UID) of its mailbox
       break;
   }
   int stored = 0;
@@ -330,16 +338,36 @@ Result<WebhookAnswer> Inbox::StoreBatch(const Source& src, const ParsedBatch& ba
     if (r->created) {
       ++stored;
       Publish("message", r->conversation);
+      // Outside business hours the customer hears when we are back (on the worker: the webhook's
+      // answer does not wait for it). A backlog replayed after downtime is not answered so.
+      if (config_.business_hours && now - m.sent_at < std::chrono::hours(1)) {
+        work_.Post([this, id = r->conversation.id] {
+          if (auto s = Away(id); !s.ok()) Log("inbox: away answer: " + s.error().message());
+        });
+      }
     } else {
       ++duplicates;
     }
   }
   int statuses = 0;
   for (const auto& st : batch.statuses) {
-    // A status names the wamid the relay got back for our message; replies keep the relay id,
-    // which the relay's status updates (WatchRelay) follow. Counted here.
-    (void)st;
+    // A status names the wamid the relay got back for our message (RelayStatusFollower records
+    // it on the message); stored even when that is not known yet, and shown once it is.
+    auto r = store_.Inbox().ApplyStatus({.platform = platform,
+                                         .remote_id = st.platform_id,
+                                         .status = st.status,
+                                         .at = st.at,
+                                         .error = st.error,
+                                         .received_at = now});
+    if (!r.ok()) {
+      Log(fmt::format("inbox: {}: storing a status failed: {}", src.name, r.error().message()));
+      if (r.error().code() == ErrorCode::kInvalidArgument) return r.error();
+      return MakeError(ErrorCode::kUnavailable, "the status could not be stored ({}): retry",
+                       r.error().message());
+    }
     ++statuses;
+    if (!r->has_value()) continue;
+    if (auto c = store_.Inbox().Get(**r); c.ok()) Publish("status", *c);
   }
   {
     std::lock_guard lock(counters_mu_);
@@ -393,6 +421,14 @@ Result<InboxMessage> Inbox::Reply(std::string_view id, std::string_view text,
   m.idempotency_key = idempotency_key.empty()
                           ? fmt::format("inbox/{}/reply/{}", c.id, store::ToMillis(now))
                           : fmt::format("inbox/{}/reply/{}", c.id, idempotency_key);
+  // E-mail: the reply answers the customer's last mail ("Re: SUBJECT").
+  for (const auto& s : config_.sources) {
+    if (s.kind != SourceKind::kImap || s.channel != c.channel) continue;
+    if (auto h = store_.Inbox().LatestEmailHeaders(c.id); h.ok() && *h) {
+      m.subject = ReplySubject((*h)->subject);
+    }
+    break;
+  }
   LL_ASSIGN(SentRef sent, outlet_.Send(m));
   LL_ASSIGN(InboxMessage stored, store_.Inbox().AddOutbound({.conversation_id = c.id,
                                                              .channel = c.channel,
@@ -492,14 +528,20 @@ Result<MoveSummary> Inbox::Move(const MoveRequest& req) {
                                          .text = text,
                                          .at = now,
                                          .answers = false}));
-      auto moved = store_.Inbox().RecordMove({.key = key,
-                                              .conversation_id = c.id,
-                                              .incident_id = req.incident_id,
-                                              .from_channel = t.from_channel,
-                                              .to_channel = to_channel,
-                                              .to_address = to_address,
-                                              .relay_id = sent.id,
-                                              .at = now});
+      auto moved = store_.Inbox().RecordMove(
+          {.key = key,
+           .conversation_id = c.id,
+           .incident_id = req.incident_id,
+           .from_channel = t.from_channel,
+           .to_channel = to_channel,
+           .to_address = to_address,
+           .relay_id = sent.id,
+           .at = now,
+           .from_address = c.address,
+           .from_name = t.platform_name.empty() ? t.from_channel : t.platform_name,
+           .from_link = t.from_link,
+           .to_name = to_channel == t.to_channel && !t.to_name.empty() ? t.to_name : to_channel,
+           .on_restoration = req.on_restoration});
       if (!moved.ok()) {
         if (moved.error().code() == ErrorCode::kAlreadyExists) {
           ++sum.already;
@@ -512,6 +554,99 @@ Result<MoveSummary> Inbox::Move(const MoveRequest& req) {
     }
   }
   return sum;
+}
+
+core::Status Inbox::Away(const std::string& conversation_id) {
+  const auto now = clock_.Now();
+  if (!config_.business_hours || config_.business_hours->At(now)) return core::Ok();
+  LL_ASSIGN(Conversation c, store_.Inbox().Get(conversation_id));
+  const auto opens = config_.business_hours->NextOpen(now);
+  // Once per conversation and closed period: the period is named by when it ends.
+  const std::string key =
+      fmt::format("inbox/away/{}/{}", c.id, opens ? store::ToMillis(store::FromSystem(*opens)) : 0);
+  std::string text = Replace(config_.away_text, "opens",
+                             opens ? config_.business_hours->LocalText(*opens) : "soon");
+  OutMessage m;
+  m.channel = c.channel;
+  m.to = c.address;
+  m.text = text;
+  m.idempotency_key = key;
+  LL_ASSIGN(SentRef sent, outlet_.Send(m));
+  auto added = store_.Inbox().AddOutbound({.conversation_id = c.id,
+                                           .channel = c.channel,
+                                           .address = c.address,
+                                           .relay_key = sent.key,
+                                           .relay_id = sent.id,
+                                           .text = text,
+                                           .at = store::FromSystem(now),
+                                           .answers = false});
+  if (!added.ok()) return added.error();
+  if (auto after = store_.Inbox().Get(c.id); after.ok()) Publish("message", *after);
+  return core::Ok();
+}
+
+std::unique_ptr<core::Subscription> Inbox::Watch(core::IncidentFeed& feed) {
+  auto sub = feed.SubscribeIncidents([this](const core::IncidentNotice& n) {
+    if (n.change != core::IncidentNotice::Change::kClosed) return;
+    work_.Post([this] {
+      if (auto s = RestoreDue(); !s.ok()) Log("inbox: after restoration: " + s.error().message());
+    });
+  });
+  work_.Post([this] {
+    if (auto s = RestoreDue(); !s.ok()) Log("inbox: after restoration: " + s.error().message());
+  });
+  return sub;
+}
+
+bool Inbox::WaitIdle(std::chrono::milliseconds timeout) { return work_.WaitIdle(timeout); }
+
+void Inbox::Stop() { work_.Stop(); }
+
+core::Status Inbox::RestoreDue() {
+  std::lock_guard guard(restore_mu_);
+  LL_ASSIGN(auto pending, store_.Inbox().PendingRestorations());
+  for (const store::Move& mv : pending) {
+    LL_ASSIGN(store::Incident inc, store_.GetIncident(mv.incident_id));
+    if (!inc.closed_at) continue;  // still down
+    const store::Time now = store::FromSystem(clock_.Now());
+    LL_ASSIGN(Conversation c, store_.Inbox().Get(mv.conversation_id));
+    const bool back = mv.on_restoration == "back";
+    std::string note;
+    if (c.state == ConversationState::kResolved) {
+      note = "resolved meanwhile: not told";
+    } else if (c.channel != mv.to_channel || c.address != mv.to_address) {
+      note = fmt::format("the customer wrote on {} since: not told", c.channel);
+    } else {
+      std::string text = back ? config_.back_text : config_.stay_text;
+      text = Replace(text, "platform", mv.from_name.empty() ? mv.from_channel : mv.from_name);
+      text = Replace(text, "to", mv.to_name.empty() ? mv.to_channel : mv.to_name);
+      text = Replace(text, "link", mv.from_link.empty() ? "" : mv.from_link + " ");
+      while (!text.empty() && text.back() == ' ') text.pop_back();
+      OutMessage m;
+      m.channel = mv.to_channel;
+      m.to = mv.to_address;
+      m.text = text;
+      m.idempotency_key = "inbox/restored/" + mv.key;
+      m.incident_id = mv.incident_id;
+      LL_ASSIGN(SentRef sent, outlet_.Send(m));
+      LL_TRY(store_.Inbox().AddOutbound({.conversation_id = c.id,
+                                         .channel = mv.to_channel,
+                                         .address = mv.to_address,
+                                         .relay_key = sent.key,
+                                         .relay_id = sent.id,
+                                         .text = text,
+                                         .at = now,
+                                         .answers = false}));
+      note = back
+                 ? fmt::format("told on {}; replies go to {} again", mv.to_channel, mv.from_channel)
+                 : fmt::format("told on {}; the conversation stays there", mv.to_channel);
+    }
+    LL_ASSIGN(Conversation after, store_.Inbox().FinishRestoration(
+                                      {.key = mv.key, .at = now, .note = note, .move_back = back}));
+    Log(fmt::format("inbox: {} after {} is back: {}", c.id, mv.from_channel, note));
+    Publish(after.channel != c.channel ? "moved" : "message", after);
+  }
+  return core::Ok();
 }
 
 Result<json> Inbox::Sweep(std::string_view incident_id) {
@@ -567,11 +702,15 @@ Result<json> Inbox::Sweep(std::string_view incident_id) {
   LL_ASSIGN(auto moves, store_.Inbox().Moves(incident_id));
   json mv = json::array();
   for (const auto& m : moves) {
-    mv.push_back({{"conversation_id", m.conversation_id},
-                  {"from", m.from_channel},
-                  {"to", m.to_channel},
-                  {"at", core::FormatTime(m.at)},
-                  {"relay_id", Text(m.relay_id)}});
+    mv.push_back(
+        {{"conversation_id", m.conversation_id},
+         {"from", m.from_channel},
+         {"to", m.to_channel},
+         {"at", core::FormatTime(m.at)},
+         {"relay_id", Text(m.relay_id)},
+         {"on_restoration", Text(m.on_restoration)},
+         {"restored_at", m.restored_at ? json(core::FormatTime(*m.restored_at)) : json(nullptr)},
+         {"restored_note", Text(m.restored_note)}});
   }
   return json{{"incident_id", inc.id},
               {"from", core::FormatTime(from)},

@@ -18,8 +18,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/incident_feed.h"
 #include "core/listeners.h"
 #include "core/result.h"
+#include "core/work_queue.h"
 #include "inbox/config.h"
 #include "inbox/webhooks.h"
 #include "store/store.h"
@@ -34,6 +36,7 @@ struct OutMessage {
   std::string idempotency_key;
   std::string contact;  // a relay contact's id (lets the router fail it over); "" = none
   std::string incident_id;
+  std::string subject;  // e-mail: "Re: ..." of the customer's last mail; "" = none
 };
 
 struct SentRef {
@@ -96,8 +99,12 @@ struct MoveRequest {
     std::string to_channel;
     std::string to_name;
     std::string link;
+    std::string from_link;  // how customers reach the failed channel again ("" = none)
   };
   std::vector<Target> targets;
+  // What moved customers are told once the platform is back: "", "stay" or "back" (the step's
+  // on_restoration; Inbox::Restore).
+  std::string on_restoration;
   // A drill: count what would move, send and change nothing (customers never see a drill).
   bool dry_run = false;
 };
@@ -149,6 +156,19 @@ class Inbox {
   // and the conversation moves there.
   [[nodiscard]] core::Result<MoveSummary> Move(const MoveRequest& request);
 
+  // Once an incident closes (its platform is back), each of its moves whose step said
+  // on_restoration gets one message where the move put the customer: `stay_text` or `back_text`
+  // (and a `back` conversation returns to the channel it came from). Not sent when the customer
+  // has written elsewhere since (they found their way) or the conversation is resolved; the
+  // move records what was done. Runs on the inbox's worker: at Watch (what closed while Lifeline
+  // was stopped) and after each closing. Keyed per move, so a restart sends nothing twice.
+  [[nodiscard]] std::unique_ptr<core::Subscription> Watch(core::IncidentFeed& feed);
+  // The pending notices of closed incidents, now (the worker calls it; tests too).
+  core::Status RestoreDue();
+  // Waits until the worker has nothing to do; false after `timeout`.
+  bool WaitIdle(std::chrono::milliseconds timeout);
+  void Stop();  // the worker finishes what is queued. Idempotent.
+
   // GET /v1/inbox/sweep: every conversation with a customer waiting, and every customer message
   // that arrived during the incident or `sweep_after` after it, longest waiting first.
   [[nodiscard]] core::Result<nlohmann::json> Sweep(std::string_view incident_id);
@@ -174,6 +194,7 @@ class Inbox {
   void Publish(std::string change, const store::Conversation& c);
   void Log(std::string_view line) const;
   const Source* WhatsAppSourceFor(std::string_view channel) const;
+  core::Status Away(const std::string& conversation_id);
   std::string ConfigContact(const std::string& channel, const std::string& address) const;
 
   const InboxConfig config_;
@@ -185,6 +206,8 @@ class Inbox {
 
   mutable std::mutex counters_mu_;  // guards counters_
   Counters counters_;
+  std::mutex restore_mu_;  // one RestoreDue at a time
+  core::WorkQueue work_;   // last: stopped before the rest goes
 };
 
 // The address a source's sender is stored under on its channel: WhatsApp's wa_id in E.164

@@ -332,6 +332,151 @@ TEST_F(InboxTest, GenericWebhookIsSignedWithItsTimestampAndLiveEventsFollow) {
   EXPECT_THAT(events, ::testing::ElementsAre("message", "assigned", "snoozed"));
 }
 
+// WhatsApp's statuses of our reply (sent, delivered, read, failed) show on the message, in
+// whatever order they come, and each change is a live event.
+TEST_F(InboxTest, WhatsAppStatusesAttachToOurReply) {
+  ASSERT_TRUE(PostWhatsApp(WhatsAppBody("34600111222", "w1", Secs(kT0), "hola")).ok());
+  const std::string id = store_->Inbox().List({}).value()[0].id;
+  auto reply = inbox_->Reply(id, "hi!", "ana");
+  ASSERT_TRUE(reply.ok()) << reply.error().ToString();
+  // The relay delivered it as wamid.OUT (RelayStatusFollower records that).
+  ASSERT_TRUE(store_->Inbox().SetOutboundStatus(reply->relay_id, "delivered", "wamid.OUT").ok());
+  std::vector<std::string> events;
+  auto sub = inbox_->Subscribe([&](const ConversationEvent& e) { events.push_back(e.change); });
+  auto status = [&](const std::string& st, std::int64_t ts, const std::string& extra = "") {
+    const std::string body =
+        R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"106540352242922"},"statuses":[{"id":"wamid.OUT","status":")" +
+        st + R"(","timestamp":")" + std::to_string(ts) + R"(","recipient_id":"34600111222")" +
+        extra + "}]}}]}]}";
+    return PostWhatsApp(body);
+  };
+  auto read = status("read", Secs(kT0) + 30);
+  ASSERT_TRUE(read.ok()) << read.error().ToString();
+  EXPECT_EQ(read->body["statuses"], 1);
+  ASSERT_TRUE(status("delivered", Secs(kT0) + 20).ok()) << "older news, accepted";
+  auto out = store_->Inbox().Messages({.conversation_id = id, .direction = store::Direction::kOut});
+  ASSERT_EQ(out->size(), 1u);
+  EXPECT_EQ((*out)[0].platform_status, "read");
+  const json j = MessageJson((*out)[0]);
+  EXPECT_EQ(j["platform_status"], "read");
+  EXPECT_EQ(j["status"], "delivered") << "the relay's outcome stays beside it";
+  EXPECT_EQ(events, std::vector<std::string>{"status"}) << "only the change that changed something";
+  // A failed status of another message of ours names its error.
+  clock_.Advance(1s);
+  auto second = inbox_->Reply(id, "more", "ana");
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(store_->Inbox().SetOutboundStatus(second->relay_id, "delivered", "wamid.TWO").ok());
+  const std::string body =
+      R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"106540352242922"},"statuses":[{"id":"wamid.TWO","status":"failed","timestamp":")" +
+      std::to_string(Secs(kT0) + 40) +
+      R"(","recipient_id":"34600111222","errors":[{"code":131026,"title":"Message undeliverable"}]}]}}]}]})";
+  ASSERT_TRUE(PostWhatsApp(body).ok());
+  out = store_->Inbox().Messages({.conversation_id = id, .direction = store::Direction::kOut});
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_EQ((*out)[1].platform_status, "failed");
+  EXPECT_EQ((*out)[1].platform_error, "131026 Message undeliverable");
+}
+
+// Once the platform is back, a move whose step said on_restoration tells the customer where to go
+// on: `back` returns the conversation; a customer who found their way already hears nothing.
+TEST_F(InboxTest, AfterRestorationTheMovedCustomersAreToldWhereToGoOn) {
+  for (const char* who : {"ana", "bo"}) {
+    ASSERT_TRUE(store_->Inbox()
+                    .AddAddress(who, "brand-telegram", who == std::string("ana") ? "4242" : "5353",
+                                store::FromSystem(kT0))
+                    .ok());
+  }
+  ASSERT_TRUE(store_->Inbox()
+                  .AddAddress("ana", "brand-whatsapp", "+34600111222", store::FromSystem(kT0))
+                  .ok());
+  ASSERT_TRUE(
+      store_->Inbox().AddAddress("bo", "brand-whatsapp", "+34611", store::FromSystem(kT0)).ok());
+  ASSERT_TRUE(PostWhatsApp(WhatsAppBody("34600111222", "w1", Secs(kT0), "hola")).ok());
+  ASSERT_TRUE(PostWhatsApp(WhatsAppBody("34611", "w2", Secs(kT0), "help")).ok());
+  auto inc = store_->OpenIncident({.platforms = {"whatsapp"},
+                                   .title = "WhatsApp outage",
+                                   .opened_at = store::FromSystem(kT0),
+                                   .message = "opened"});
+  ASSERT_TRUE(inc.ok());
+  outlet_.down.insert("brand-whatsapp");
+  MoveRequest req{.incident_id = inc->id,
+                  .key = inc->id + "/r/move",
+                  .targets = {{.from_channel = "brand-whatsapp",
+                               .platform_name = "WhatsApp",
+                               .to_channel = "brand-telegram",
+                               .to_name = "Telegram",
+                               .link = "https://t.me/brand_bot",
+                               .from_link = "https://wa.me/15550783881"}},
+                  .on_restoration = "back"};
+  auto moved = inbox_->Move(req);
+  ASSERT_TRUE(moved.ok()) << moved.error().ToString();
+  ASSERT_EQ(moved->moved, 2);
+  ASSERT_EQ(outlet_.sent.size(), 2u);
+  // Still down: nothing is due.
+  ASSERT_TRUE(inbox_->RestoreDue().ok());
+  EXPECT_EQ(outlet_.sent.size(), 2u);
+  // Bo goes back to WhatsApp by himself before the incident closes.
+  clock_.Advance(20min);
+  ASSERT_TRUE(PostWhatsApp(WhatsAppBody("34611", "w3", Secs(clock_.Now()), "works now?")).ok());
+  clock_.Advance(5min);
+  ASSERT_TRUE(store_->CloseIncident(inc->id, {.at = store::FromSystem(clock_.Now())}).ok());
+  outlet_.down.clear();
+  ASSERT_TRUE(inbox_->RestoreDue().ok());
+  ASSERT_EQ(outlet_.sent.size(), 3u) << "Ana only";
+  EXPECT_EQ(outlet_.sent[2].channel, "brand-telegram");
+  EXPECT_EQ(outlet_.sent[2].to, "4242");
+  EXPECT_EQ(outlet_.sent[2].text,
+            "WhatsApp works again: we continue there. https://wa.me/15550783881");
+  const auto ana = store_->Inbox().Get(store::ConversationIdFor("ana")).value();
+  EXPECT_EQ(ana.channel, "brand-whatsapp");
+  EXPECT_EQ(ana.address, "+34600111222");
+  EXPECT_TRUE(ana.waiting_since.has_value()) << "telling is not answering";
+  auto sweep = inbox_->Sweep(inc->id);
+  ASSERT_TRUE(sweep.ok());
+  std::set<std::string> notes;
+  for (const auto& m : (*sweep)["moves"]) notes.insert(m["restored_note"].get<std::string>());
+  EXPECT_EQ(notes,
+            (std::set<std::string>{"told on brand-telegram; replies go to brand-whatsapp again",
+                                   "the customer wrote on brand-whatsapp since: not told"}));
+  // Again (a restart): nothing twice.
+  ASSERT_TRUE(inbox_->RestoreDue().ok());
+  EXPECT_EQ(outlet_.sent.size(), 3u);
+}
+
+// Outside business hours a customer hears when we are back, once per closed period; a backlog
+// replayed after downtime does not trigger it, and inside the hours nothing is sent.
+TEST_F(InboxTest, OutsideBusinessHoursTheCustomerHearsWhenWeAreBack) {
+  InboxConfig c = inbox_->config();
+  playbook::WorkingHours h;
+  h.zone = "Europe/Madrid";
+  h.windows.push_back({{std::chrono::Monday, std::chrono::Tuesday, std::chrono::Wednesday,
+                        std::chrono::Thursday, std::chrono::Friday},
+                       9h,
+                       18h});
+  c.business_hours = h;
+  c.away_text = "Thanks! We are back {opens}.";
+  // Friday 27 Nov 2026 20:00 Madrid (19:00Z).
+  const auto friday_night = std::chrono::sys_days(std::chrono::year(2026) / 11 / 27) + 19h;
+  clock_.Set(friday_night);
+  inbox_ = std::make_unique<Inbox>(std::move(c), *store_, outlet_, InboxOptions{.clock = &clock_});
+  ASSERT_TRUE(PostWhatsApp(WhatsAppBody("34600111222", "w1", Secs(clock_.Now()), "hola")).ok());
+  ASSERT_TRUE(PostWhatsApp(WhatsAppBody("34600111222", "w2", Secs(clock_.Now()), "??")).ok());
+  // A backlog from yesterday replayed now: not answered so.
+  ASSERT_TRUE(
+      PostWhatsApp(WhatsAppBody("34699", "w3", Secs(clock_.Now() - 20h), "from yesterday")).ok());
+  ASSERT_TRUE(inbox_->WaitIdle(30s));
+  ASSERT_EQ(outlet_.sent.size(), 1u) << "once per conversation and closed period";
+  EXPECT_EQ(outlet_.sent[0].to, "+34600111222");
+  EXPECT_EQ(outlet_.sent[0].text, "Thanks! We are back Monday 09:00 (Europe/Madrid).");
+  const std::string id = store_->Inbox().List({}).value()[0].id;
+  EXPECT_TRUE(store_->Inbox().Get(id).value().waiting_since.has_value()) << "not an answer";
+  // Monday 10:00 Madrid: open, nothing automatic.
+  clock_.Set(std::chrono::sys_days(std::chrono::year(2026) / 11 / 30) + 9h);
+  ASSERT_TRUE(PostWhatsApp(WhatsAppBody("34600111222", "w4", Secs(clock_.Now()), "hi")).ok());
+  ASSERT_TRUE(inbox_->WaitIdle(30s));
+  EXPECT_EQ(outlet_.sent.size(), 1u);
+}
+
 TEST_F(InboxTest, VerificationAndRefusals) {
   auto ok = inbox_->Webhook({.method = "GET",
                              .source = "wa-main",

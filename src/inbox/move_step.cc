@@ -11,6 +11,7 @@ MoveRequest MoveRequestFor(const playbook::StepRequest& r) {
   req.key = r.key;
   if (r.plan == nullptr) return req;
   const auto* body = r.step ? std::get_if<playbook::MoveConversationsStep>(&r.step->body) : nullptr;
+  if (body != nullptr) req.on_restoration = body->on_restoration;
   for (const auto& inv : r.plan->inventory) {
     if (inv.channel.empty() || !r.plan->Fails(inv, r.failure)) continue;
     const std::string backup_id = body != nullptr && !body->to.empty() ? body->to : inv.backup;
@@ -19,6 +20,7 @@ MoveRequest MoveRequestFor(const playbook::StepRequest& r) {
     MoveRequest::Target t;
     t.from_channel = inv.channel;
     t.platform_name = inv.name.empty() ? inv.platform : inv.name;
+    t.from_link = inv.link;
     if (backup != nullptr && !r.plan->Fails(*backup, r.failure)) {
       t.to_channel = backup->channel;
       t.to_name = backup->name.empty() ? backup->id : backup->name;

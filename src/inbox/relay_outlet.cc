@@ -16,6 +16,7 @@ class RelayOutlet final : public Outlet {
     r.idempotency_key = m.idempotency_key;
     r.contact = m.contact;
     r.incident_id = m.incident_id;
+    r.subject = m.subject;
     LL_ASSIGN(store::Enqueued e, relay_.Enqueue(r));
     return SentRef{e.message.id, e.message.idempotency_key};
   }
@@ -39,7 +40,6 @@ std::unique_ptr<Outlet> MakeRelayOutlet(channels::Relay& relay) {
 
 RelayStatusFollower::RelayStatusFollower(channels::Relay& relay, store::InboxStore& store)
     : store_(store) {
-  thread_ = std::thread([this] { Loop(); });
   sub_ = relay.Subscribe([this](const channels::OutboxChange& change) {
     const std::string& t = change.type;
     if (t != "delivered" && t != "failed" && t != "dead_lettered" && t != "rerouted" &&
@@ -47,11 +47,11 @@ RelayStatusFollower::RelayStatusFollower(channels::Relay& relay, store::InboxSto
       return;
     }
     if (!change.message.idempotency_key.starts_with("inbox/")) return;
-    {
-      std::lock_guard lock(mu_);
-      queue_.emplace_back(change.message.id, t);
-    }
-    cv_.notify_one();
+    work_.Post([this, id = change.message.id, status = t,
+                remote = t == "delivered" ? change.message.remote_id : std::string()] {
+      // A failed write leaves the status as it was: the relay's outbox keeps the truth.
+      (void)store_.SetOutboundStatus(id, status, remote);
+    });
   });
 }
 
@@ -59,28 +59,7 @@ RelayStatusFollower::~RelayStatusFollower() { Stop(); }
 
 void RelayStatusFollower::Stop() {
   sub_.reset();
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_one();
-  if (thread_.joinable()) thread_.join();
-}
-
-void RelayStatusFollower::Loop() {
-  std::unique_lock lock(mu_);
-  for (;;) {
-    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    while (!queue_.empty()) {
-      auto [id, status] = std::move(queue_.front());
-      queue_.pop_front();
-      lock.unlock();
-      // A failed write leaves the status as it was: the relay's outbox keeps the truth.
-      (void)store_.SetOutboundStatus(id, status);
-      lock.lock();
-    }
-    if (stopping_) return;
-  }
+  work_.Stop();
 }
 
 }  // namespace lifeline::inbox

@@ -3,15 +3,12 @@
 // status (RelayStatusFollower).
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "channels/outbox.h"
+#include "core/work_queue.h"
 #include "inbox/inbox.h"
 
 namespace lifeline::inbox {
@@ -20,9 +17,9 @@ namespace lifeline::inbox {
 std::unique_ptr<Outlet> MakeRelayOutlet(channels::Relay& relay);
 
 // Follows the relay's changes of the inbox's messages (idempotency keys "inbox/...") and sets the
-// stored outgoing message's status: delivered, failed, dead_lettered, rerouted, unconfirmed,
-// cancelled. The relay's sink only queues; one thread of its own writes (the relay's threads
-// never wait for the inbox's store).
+// stored outgoing message's status: delivered (with the platform's id of the message, which its
+// delivery statuses name), failed, dead_lettered, rerouted, unconfirmed, cancelled. The relay's
+// sink only queues; a worker of its own writes (the relay's threads never wait for the store).
 class RelayStatusFollower {
  public:
   // `relay` and `store` must outlive the follower.
@@ -31,15 +28,9 @@ class RelayStatusFollower {
   void Stop();             // unsubscribes, writes what is queued, joins. Idempotent.
 
  private:
-  void Loop();
-
   store::InboxStore& store_;
-  std::mutex mu_;  // guards queue_ and stopping_
-  std::condition_variable cv_;
-  std::deque<std::pair<std::string, std::string>> queue_;  // relay id, status
-  bool stopping_ = false;
+  core::WorkQueue work_;
   std::unique_ptr<core::Subscription> sub_;
-  std::thread thread_;
 };
 
 }  // namespace lifeline::inbox

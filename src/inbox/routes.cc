@@ -72,13 +72,26 @@ std::vector<api::PartRoute> InboxRoutes::Routes() {
                     {},
                     PartBody::kRequired,
                     [this](const PartRequest& r) { return Webhook(r); },
-                    headers});
+                    headers,
+                    /*blocking=*/true});  // stored on disk before the 200
   routes.push_back({"GET",
                     "/v1/inbox/sweep",
                     Role::kViewer,
                     {"incident"},
                     PartBody::kNone,
                     [this](const PartRequest& r) { return Sweep(r); }});
+  routes.push_back({"GET",
+                    "/v1/inbox/sources",
+                    Role::kViewer,
+                    {},
+                    PartBody::kNone,
+                    [this](const PartRequest& r) { return Sources(r); }});
+  routes.push_back({"POST",
+                    "/v1/inbox/sources/{name}/catch-up",
+                    Role::kOperator,
+                    {"since", "until", "incident"},
+                    PartBody::kOptional,
+                    [this](const PartRequest& r) { return RunCatchUp(r); }});
   routes.push_back({"GET",
                     "/v1/conversations",
                     Role::kViewer,
@@ -258,7 +271,57 @@ Result<PartResponse> InboxRoutes::Sweep(const PartRequest& r) {
     return MakeError(ErrorCode::kInvalidArgument, "incident: required (an incident id)");
   }
   LL_ASSIGN(json j, inbox_.Sweep(*inc));
+  // What each source's catch-up after the incident found (the gap), oldest first.
+  LL_ASSIGN(auto catch_ups, inbox_.store().Inbox().CatchUps(*inc));
+  json cu = json::array();
+  for (const auto& c : catch_ups) cu.push_back(CatchUpJson(c));
+  j["catch_up"] = cu;
   return PartResponse{200, j};
+}
+
+Result<PartResponse> InboxRoutes::Sources(const PartRequest&) {
+  if (catch_up_ != nullptr) return PartResponse{200, {{"sources", catch_up_->Sources()}}};
+  json out = json::array();
+  for (const auto& s : inbox_.config().sources) {
+    out.push_back({{"name", s.name}, {"type", SourceKindName(s.kind)}, {"channel", s.channel}});
+  }
+  return PartResponse{200, {{"sources", out}}};
+}
+
+Result<PartResponse> InboxRoutes::RunCatchUp(const PartRequest& r) {
+  if (catch_up_ == nullptr) {
+    return MakeError(ErrorCode::kFailedPrecondition, "the catch-up is not running in this server");
+  }
+  std::string name(r.Param("name"));
+  if (name == "all" && inbox_.config().Find("all") == nullptr) name.clear();
+  auto when = [&](const char* key) -> Result<std::optional<store::Time>> {
+    const std::string* v = r.Query(key);
+    if (v == nullptr || v->empty()) return std::optional<store::Time>();
+    auto t = config::ParseTimestamp(*v);
+    if (!t.ok()) {
+      return MakeError(ErrorCode::kInvalidArgument, "{}: {} (RFC 3339, e.g. 2026-11-27T10:00:00Z)",
+                       key, t.error().message());
+    }
+    return std::optional<store::Time>(store::FromSystem(*t));
+  };
+  LL_ASSIGN(auto since, when("since"));
+  LL_ASSIGN(auto until, when("until"));
+  std::string incident;
+  if (const std::string* i = r.Query("incident"); i != nullptr) incident = *i;
+  const store::Time now = store::FromSystem(std::chrono::system_clock::now());
+  if (!incident.empty()) {
+    // The incident's span (from a little before it opened), unless since/until say otherwise.
+    LL_ASSIGN(store::Incident inc, inbox_.store().GetIncident(incident));
+    if (!since) since = inc.opened_at - std::chrono::minutes(10);
+  }
+  if (!since) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "since: required (RFC 3339), unless incident names an incident");
+  }
+  LL_ASSIGN(auto results, catch_up_->Run(name, *since, until ? *until : now, incident));
+  json out = json::array();
+  for (const auto& c : results) out.push_back(CatchUpJson(c));
+  return PartResponse{200, {{"catch_up", out}}};
 }
 
 }  // namespace lifeline::inbox

@@ -2,7 +2,11 @@
 //   GET  /v1/inbox/webhooks/{source}        Meta's verification (hub.challenge echoed); public
 //   POST /v1/inbox/webhooks/{source}        a source's webhook; public: the signature (or
 //                                           Telegram's secret token) is the authentication
-//   GET  /v1/inbox/sweep?incident=ID        what waits after an incident, longest waiting first
+//   GET  /v1/inbox/sweep?incident=ID        what waits after an incident, longest waiting first,
+//                                           and what each source's catch-up found
+//   GET  /v1/inbox/sources                  the sources, their health (IMAP) and catch-up
+//   POST /v1/inbox/sources/{name}/catch-up  ?since=&until=&incident= ("all": every source):
+//                                           fetch what the platform may have missed (operator)
 //   GET  /v1/conversations                  ?state=&channel=&assignee=&waiting=&limit=
 //   GET  /v1/conversations/{id}             one conversation and its messages
 //   POST /v1/conversations/{id}/reply       {"text", "idempotency_key"?, "by"?} (operator)
@@ -18,6 +22,7 @@
 #include <vector>
 
 #include "api/route_group.h"
+#include "inbox/catch_up.h"
 #include "inbox/inbox.h"
 
 namespace lifeline::inbox {
@@ -25,7 +30,9 @@ namespace lifeline::inbox {
 class InboxRoutes final : public api::RouteGroup {
  public:
   // `inbox` must outlive the routes.
-  explicit InboxRoutes(Inbox& inbox) : inbox_(inbox) {}
+  // `catch_up` (optional) must outlive the routes too; without it the catch-up route answers 409.
+  explicit InboxRoutes(Inbox& inbox, CatchUp* catch_up = nullptr)
+      : inbox_(inbox), catch_up_(catch_up) {}
   std::vector<api::PartRoute> Routes() override;
   std::string Metrics() override;
   std::unique_ptr<api::Backend::Subscription> Subscribe(
@@ -39,8 +46,11 @@ class InboxRoutes final : public api::RouteGroup {
   core::Result<api::PartResponse> Assign(const api::PartRequest& r);
   core::Result<api::PartResponse> State(const api::PartRequest& r, store::ConversationState s);
   core::Result<api::PartResponse> Sweep(const api::PartRequest& r);
+  core::Result<api::PartResponse> Sources(const api::PartRequest& r);
+  core::Result<api::PartResponse> RunCatchUp(const api::PartRequest& r);
 
   Inbox& inbox_;
+  CatchUp* catch_up_;
 };
 
 }  // namespace lifeline::inbox

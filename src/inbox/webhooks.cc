@@ -1,10 +1,6 @@
 // Reading the inbound webhooks' bodies and checking their signatures (webhooks.h).
 #include "inbox/webhooks.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -14,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/values.h"
+#include "core/signature.h"
 
 namespace lifeline::inbox {
 namespace {
@@ -68,6 +65,22 @@ Result<store::Time> Seconds(const json& j, const char* key, std::string_view whe
     return MakeError(ErrorCode::kInvalidArgument, "{}.{}: expected Unix seconds", where, key);
   }
   return store::FromMillis(v * 1000);
+}
+
+// A failed status's first error as people read it: "131047 Re-engagement message: More than 24
+// hours have passed..." (code, title, then error_data.details or message); "" when none.
+std::string StatusError(const json& s) {
+  const json* errors = Arr(s, "errors");
+  if (errors == nullptr || errors->empty() || !(*errors)[0].is_object()) return "";
+  const json& e = (*errors)[0];
+  std::string out = Str(e, "code");
+  const std::string title = Str(e, "title");
+  if (!title.empty()) out += (out.empty() ? "" : " ") + title;
+  std::string details;
+  if (const json* data = Obj(e, "error_data")) details = Str(*data, "details");
+  if (details.empty()) details = Str(e, "message");
+  if (!details.empty() && details != title) out += (out.empty() ? "" : ": ") + details;
+  return out.substr(0, 300);
 }
 
 // The text a person would see for a WhatsApp message of any type.
@@ -170,7 +183,14 @@ Result<ParsedBatch> ParseWhatsApp(std::string_view body) {
           if (st.platform_id.empty() || st.status.empty()) {
             return MakeError(ErrorCode::kInvalidArgument, "{}: 'id' and 'status' are required", sw);
           }
+          if (st.status != "sent" && st.status != "delivered" && st.status != "read" &&
+              st.status != "failed") {
+            // Newer statuses (e.g. "deleted", "warning") are not about delivery: not ours.
+            ++out.ignored;
+            continue;
+          }
           LL_ASSIGN(st.at, Seconds(s, "timestamp", sw));
+          st.error = StatusError(s);
           out.statuses.push_back(std::move(st));
         }
       }
@@ -363,59 +383,6 @@ Result<ParsedBatch> ParseGeneric(std::string_view body) {
   return out;
 }
 
-std::string HmacSha256Hex(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len) == nullptr) {
-    std::abort();  // only on allocation failure or a broken OpenSSL
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
-}
-
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  // OpenSSL's compare, as the agent's tokens and the plan's links use.
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-namespace {
-
-// "sha256=<64 hex>" compared with the expected MAC, hex case-insensitively.
-core::Status CompareSha256(std::string_view header, const std::string& expected,
-                           const char* header_name) {
-  constexpr std::string_view kPrefix = "sha256=";
-  if (header.empty()) {
-    return MakeError(ErrorCode::kUnauthenticated, "no {} header: the request is not signed",
-                     header_name);
-  }
-  if (header.size() != kPrefix.size() + 64 || header.substr(0, kPrefix.size()) != kPrefix) {
-    return MakeError(ErrorCode::kUnauthenticated, "{} is not \"sha256=\" and 64 hex digits",
-                     header_name);
-  }
-  std::string given(header.substr(kPrefix.size()));
-  for (char& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (!ConstantTimeEquals(given, expected)) {
-    return MakeError(ErrorCode::kUnauthenticated,
-                     "{} does not match the body: wrong secret, or the body was changed on the way",
-                     header_name);
-  }
-  return core::Ok();
-}
-
-}  // namespace
-
-core::Status CheckMetaSignature(std::string_view app_secret, std::string_view header,
-                                std::string_view raw_body) {
-  return CompareSha256(header, HmacSha256Hex(app_secret, raw_body), kMetaSignatureHeader);
-}
-
 core::Status CheckGenericSignature(std::string_view key, std::string_view timestamp_header,
                                    std::string_view signature_header, std::string_view raw_body,
                                    store::Time now, std::chrono::seconds max_skew) {
@@ -437,7 +404,7 @@ core::Status CheckGenericSignature(std::string_view key, std::string_view timest
   std::string signed_text(timestamp_header);
   signed_text += '.';
   signed_text += raw_body;
-  return CompareSha256(signature_header, HmacSha256Hex(key, signed_text), kGenericSignatureHeader);
+  return core::CheckSha256Header(signature_header, key, signed_text, kGenericSignatureHeader);
 }
 
 }  // namespace lifeline::inbox

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/signature.h"
 #include "store/records.h"
 
 namespace lifeline::inbox {
@@ -41,6 +42,7 @@ struct ParsedStatus {
   std::string status;       // sent, delivered, read, failed
   std::string recipient;
   store::Time at;
+  std::string error;  // failed: "131047 Re-engagement message: details" from errors[0]; else ""
 };
 
 struct ParsedBatch {
@@ -64,22 +66,19 @@ core::Result<ParsedBatch> ParseTelegramUpdates(std::string_view body);
 // timestamp is RFC 3339 or Unix seconds.
 core::Result<ParsedBatch> ParseGeneric(std::string_view body);
 
-// Lowercase hex HMAC-SHA256.
-std::string HmacSha256Hex(std::string_view key, std::string_view data);
-// Equal length and content, in time that depends on the length only.
-bool ConstantTimeEquals(std::string_view a, std::string_view b);
+// HMAC-SHA256 in hex, the constant-time compare and Meta's X-Hub-Signature-256 check, shared with
+// listening's Page feed (core/signature.h).
+using core::CheckMetaSignature;
+using core::ConstantTimeEquals;
+using core::HmacSha256Hex;
 
-// X-Hub-Signature-256 against the app secret over the raw body. kUnauthenticated with a reason
-// that never quotes the header or the secret.
-core::Status CheckMetaSignature(std::string_view app_secret, std::string_view header,
-                                std::string_view raw_body);
 // The generic webhook: X-Lifeline-Timestamp (Unix seconds) within `max_skew` of `now`, and
 // X-Lifeline-Signature == "sha256=" + hex HMAC-SHA256(key, timestamp + "." + raw body).
 core::Status CheckGenericSignature(std::string_view key, std::string_view timestamp_header,
                                    std::string_view signature_header, std::string_view raw_body,
                                    store::Time now, std::chrono::seconds max_skew);
 
-inline constexpr const char* kMetaSignatureHeader = "X-Hub-Signature-256";
+using core::kMetaSignatureHeader;
 inline constexpr const char* kTelegramSecretHeader = "X-Telegram-Bot-Api-Secret-Token";
 inline constexpr const char* kGenericSignatureHeader = "X-Lifeline-Signature";
 inline constexpr const char* kGenericTimestampHeader = "X-Lifeline-Timestamp";

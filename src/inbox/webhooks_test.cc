@@ -58,6 +58,26 @@ TEST(WhatsAppWebhook, ReadsMessagesStatusesAndNames) {
   EXPECT_EQ(b->statuses[0].platform_id, "wamid.OUT");
 }
 
+// A failed status carries its error (the statuses webhook reference: errors[] with code, title,
+// message, error_data.details); statuses that are not about delivery are ignored.
+TEST(WhatsAppWebhook, ReadsAFailedStatusesErrorAndIgnoresOtherStatuses) {
+  auto b = ParseWhatsApp(
+      R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages",
+      "value":{"metadata":{"phone_number_id":"106540352242922"},"statuses":[
+        {"id":"wamid.F","status":"failed","timestamp":"1749416401","recipient_id":"16505551234",
+         "errors":[{"code":131047,"title":"Re-engagement message","message":"Re-engagement message",
+                    "error_data":{"details":"Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}]},
+        {"id":"wamid.D","status":"deleted","timestamp":"1749416402","recipient_id":"16505551234"}
+      ]}}]}]})");
+  ASSERT_TRUE(b.ok()) << b.error().ToString();
+  ASSERT_EQ(b->statuses.size(), 1u);
+  EXPECT_EQ(b->statuses[0].status, "failed");
+  EXPECT_THAT(b->statuses[0].error,
+              ::testing::StartsWith("131047 Re-engagement message: Message failed to send because "
+                                    "more than 24 hours"));
+  EXPECT_EQ(b->ignored, 1u);
+}
+
 TEST(WhatsAppWebhook, RefusesWhatIsNotItsShape) {
   EXPECT_THAT(ParseWhatsApp("{not json").error().message(), HasSubstr("not valid JSON"));
   EXPECT_THAT(ParseWhatsApp(R"({"object":"page","entry":[]})").error().message(),

@@ -111,6 +111,34 @@ bool WorkingHours::At(TimePoint t) const {
   return false;
 }
 
+std::optional<TimePoint> WorkingHours::NextOpen(TimePoint t) const {
+  auto m = std::chrono::ceil<std::chrono::minutes>(t);
+  for (int i = 0; i <= 8 * 24 * 60; ++i, m += std::chrono::minutes(1)) {
+    if (At(m)) return TimePoint(m);
+  }
+  return std::nullopt;
+}
+
+std::string WorkingHours::LocalText(TimePoint t) const {
+  static constexpr const char* kDays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                          "Thursday", "Friday", "Saturday"};
+  std::chrono::sys_days day_sys;
+  std::chrono::minutes tod{0};
+  const date::time_zone* tz = IsUtc(zone) ? nullptr : FindZone(zone);
+  if (tz == nullptr) {
+    day_sys = std::chrono::floor<std::chrono::days>(t);
+    tod = std::chrono::floor<std::chrono::minutes>(t - day_sys);
+  } else {
+    const auto local = tz->to_local(t);
+    const auto local_day = std::chrono::floor<std::chrono::days>(local);
+    day_sys = std::chrono::sys_days(local_day.time_since_epoch());
+    tod = std::chrono::floor<std::chrono::minutes>(local - local_day);
+  }
+  const std::chrono::weekday wd(day_sys);
+  return fmt::format("{} {:02}:{:02} ({})", kDays[wd.c_encoding()], tod.count() / 60,
+                     tod.count() % 60, tz == nullptr ? "UTC" : zone);
+}
+
 bool Person::HasRole(std::string_view role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
@@ -312,7 +340,7 @@ const yaml::Keys kStepCommonKeys = {"id", "on_error"};
 const yaml::Keys kOnErrorKeys = {"retry", "every", "then", "escalate", "escalation"};
 const yaml::Keys kNotifyKeys = {"to", "template", "text", "subject", "escalation"};
 const yaml::Keys kPostKeys = {"template", "text", "subject", "on"};
-const yaml::Keys kMoveKeys = {"to"};
+const yaml::Keys kMoveKeys = {"to", "on_restoration"};
 const yaml::Keys kApproveKeys = {"role", "what", "timeout", "on_timeout", "escalation"};
 const yaml::Keys kTaskKeys = {"title", "role", "escalation"};
 const yaml::Keys kAfterKeys = {"checklist", "monitor"};
@@ -398,6 +426,97 @@ Result<std::vector<std::chrono::weekday>> ParseDays(std::string_view text) {
                            "no day given (write e.g. mon-fri, sat-sun or mon,wed,fri)");
   }
   return out;
+}
+
+// ---- working hours (a person's, the inbox's business hours) ----
+
+Result<std::chrono::minutes> TimeOfDay(const Doc& doc, const Field& f, bool end) {
+  LL_ASSIGN(std::string s, yaml::GetNonEmpty(doc, f.value, f.where, "a time of day (HH:MM)"));
+  if (end && (s == "24:00" || s == "24:00:00")) return std::chrono::minutes(24 * 60);
+  auto t = config::ParseTimeOfDay(s);
+  if (!t.ok()) return Fail(doc, yaml::At(f.where, f.value), t.error().message());
+  if (end && *t == std::chrono::minutes(0)) return std::chrono::minutes(24 * 60);
+  return *t;
+}
+
+Result<WorkWindow> Window(const Doc& doc, const Fields& fields, const Where& where) {
+  WorkWindow w;
+  if (const Field* d = fields.Find("days")) {
+    LL_TRY(yaml::GetStringList(doc, d->value, d->where, "days (mon-fri, sat, ...)",
+                               [&](const std::string& s, const Where& at) -> Status {
+                                 auto days = ParseDays(s);
+                                 if (!days.ok()) return Fail(doc, at, days.error().message());
+                                 for (auto day : *days) {
+                                   if (!HasDay(w.days, day)) w.days.push_back(day);
+                                 }
+                                 return core::Ok();
+                               }));
+  } else {
+    for (unsigned d = 0; d < 7; ++d) w.days.emplace_back(d);
+  }
+  const Field* from = fields.Find("from");
+  const Field* to = fields.Find("to");
+  if ((from == nullptr) != (to == nullptr)) {
+    return Fail(doc, where,
+                "give both from: and to: (e.g. from: \"09:00\", to: \"18:00\"), or neither for "
+                "whole days");
+  }
+  if (from != nullptr) {
+    LL_ASSIGN(w.from, TimeOfDay(doc, *from, false));
+    LL_ASSIGN(w.to, TimeOfDay(doc, *to, true));
+    if (w.from == w.to) {
+      return Fail(doc, yaml::At(to->where, to->value),
+                  "from and to are the same time: leave both out for whole days");
+    }
+  }
+  return w;
+}
+
+Result<WorkingHours> Hours(const Doc& doc, const Field& f) {
+  LL_ASSIGN(Fields hf, yaml::ReadMap(doc, f.value, f.where, kHoursKeys,
+                                     "working hours ({ zone: Europe/Lisbon, days: mon-fri, "
+                                     "from: \"09:00\", to: \"18:00\" })"));
+  WorkingHours h;
+  const Field* zone = hf.Find("zone");
+  if (zone == nullptr) {
+    return Fail(doc, f.where,
+                "missing zone: the time zone these hours are in (an IANA name such as "
+                "Europe/Lisbon or America/New_York)");
+  }
+  LL_ASSIGN(h.zone, yaml::GetNonEmpty(doc, zone->value, zone->where, "a time zone"));
+  if (auto z = watch::CheckTimeZone(h.zone); !z.ok()) {
+    std::string msg = z.error().message();
+    if (auto near = config::Closest(h.zone, watch::TimeZoneNames())) {
+      msg = fmt::format("unknown time zone '{}' (did you mean '{}'?)", h.zone, *near);
+    }
+    return Fail(doc, yaml::At(zone->where, zone->value), msg);
+  }
+  const Field* windows = hf.Find("windows");
+  if (windows != nullptr) {
+    for (const Field& x : hf.items) {
+      if (x.key == "days" || x.key == "from" || x.key == "to") {
+        return Fail(doc, x.where,
+                    "with windows:, give days, from and to in each window, not beside it");
+      }
+    }
+    if (!windows->value.IsSequence() || windows->value.size() == 0) {
+      return Fail(doc, windows->where,
+                  "expected a non-empty list of { days: ..., from: HH:MM, to: HH:MM }");
+    }
+    for (std::size_t i = 0; i < windows->value.size(); ++i) {
+      const YAML::Node item = windows->value[i];
+      Where iw = windows->where.Item(std::to_string(i), item.Mark());
+      LL_ASSIGN(Fields wf, yaml::ReadMap(doc, item, iw, kWindowKeys,
+                                         "a window ({ days: mon-fri, from: \"09:00\", to: "
+                                         "\"18:00\" })"));
+      LL_ASSIGN(WorkWindow w, Window(doc, wf, iw));
+      h.windows.push_back(std::move(w));
+    }
+  } else {
+    LL_ASSIGN(WorkWindow w, Window(doc, hf, f.where));
+    h.windows.push_back(std::move(w));
+  }
+  return h;
 }
 
 class Reader {
@@ -544,95 +663,6 @@ class Reader {
       plan_.team.push_back(std::move(p));
     }
     return core::Ok();
-  }
-
-  Result<std::chrono::minutes> TimeOfDay(const Doc& doc, const Field& f, bool end) {
-    LL_ASSIGN(std::string s, yaml::GetNonEmpty(doc, f.value, f.where, "a time of day (HH:MM)"));
-    if (end && (s == "24:00" || s == "24:00:00")) return std::chrono::minutes(24 * 60);
-    auto t = config::ParseTimeOfDay(s);
-    if (!t.ok()) return Fail(doc, yaml::At(f.where, f.value), t.error().message());
-    if (end && *t == std::chrono::minutes(0)) return std::chrono::minutes(24 * 60);
-    return *t;
-  }
-
-  Result<WorkWindow> Window(const Doc& doc, const Fields& fields, const Where& where) {
-    WorkWindow w;
-    if (const Field* d = fields.Find("days")) {
-      LL_TRY(yaml::GetStringList(doc, d->value, d->where, "days (mon-fri, sat, ...)",
-                                 [&](const std::string& s, const Where& at) -> Status {
-                                   auto days = ParseDays(s);
-                                   if (!days.ok()) return Fail(doc, at, days.error().message());
-                                   for (auto day : *days) {
-                                     if (!HasDay(w.days, day)) w.days.push_back(day);
-                                   }
-                                   return core::Ok();
-                                 }));
-    } else {
-      for (unsigned d = 0; d < 7; ++d) w.days.emplace_back(d);
-    }
-    const Field* from = fields.Find("from");
-    const Field* to = fields.Find("to");
-    if ((from == nullptr) != (to == nullptr)) {
-      return Fail(doc, where,
-                  "give both from: and to: (e.g. from: \"09:00\", to: \"18:00\"), or neither for "
-                  "whole days");
-    }
-    if (from != nullptr) {
-      LL_ASSIGN(w.from, TimeOfDay(doc, *from, false));
-      LL_ASSIGN(w.to, TimeOfDay(doc, *to, true));
-      if (w.from == w.to) {
-        return Fail(doc, yaml::At(to->where, to->value),
-                    "from and to are the same time: leave both out for whole days");
-      }
-    }
-    return w;
-  }
-
-  Result<WorkingHours> Hours(const Doc& doc, const Field& f) {
-    LL_ASSIGN(Fields hf, yaml::ReadMap(doc, f.value, f.where, kHoursKeys,
-                                       "working hours ({ zone: Europe/Lisbon, days: mon-fri, "
-                                       "from: \"09:00\", to: \"18:00\" })"));
-    WorkingHours h;
-    const Field* zone = hf.Find("zone");
-    if (zone == nullptr) {
-      return Fail(doc, f.where,
-                  "missing zone: the time zone these hours are in (an IANA name such as "
-                  "Europe/Lisbon or America/New_York)");
-    }
-    LL_ASSIGN(h.zone, Name(doc, *zone, "a time zone"));
-    if (auto z = watch::CheckTimeZone(h.zone); !z.ok()) {
-      std::string msg = z.error().message();
-      if (auto near = config::Closest(h.zone, watch::TimeZoneNames())) {
-        msg = fmt::format("unknown time zone '{}' (did you mean '{}'?)", h.zone, *near);
-      }
-      return Fail(doc, yaml::At(zone->where, zone->value), msg);
-    }
-    const Field* windows = hf.Find("windows");
-    if (windows != nullptr) {
-      for (const Field& x : hf.items) {
-        if (x.key == "days" || x.key == "from" || x.key == "to") {
-          return Fail(doc, x.where,
-                      "with windows:, give days, from and to in each window, not beside it");
-        }
-      }
-      if (!windows->value.IsSequence() || windows->value.size() == 0) {
-        return Fail(doc, windows->where,
-                    "expected a non-empty list of { days: ..., from: HH:MM, to: HH:MM }");
-      }
-      for (std::size_t i = 0; i < windows->value.size(); ++i) {
-        const YAML::Node item = windows->value[i];
-        Where iw = windows->where.Item(std::to_string(i), item.Mark());
-        LL_ASSIGN(Fields wf, yaml::ReadMap(doc, item, iw, kWindowKeys,
-                                           "a window ({ days: mon-fri, from: \"09:00\", to: "
-                                           "\"18:00\" })"));
-        LL_ASSIGN(WorkWindow w, Window(doc, wf, iw));
-        h.windows.push_back(std::move(w));
-      }
-    } else {
-      LL_ASSIGN(WorkWindow w, Window(doc, hf, f.where));
-      h.windows.push_back(std::move(w));
-    }
-    return h;
   }
 
   // ---- drill ----
@@ -1056,12 +1086,26 @@ class Reader {
       MoveConversationsStep m;
       if (!k.value.IsNull()) {
         LL_ASSIGN(Fields f, yaml::ReadMap(doc, k.value, k.where, kMoveKeys,
-                                          "move_conversations ({ to: INVENTORY-ID }, or nothing "
-                                          "for each channel's backup)"));
+                                          "move_conversations ({ to: INVENTORY-ID, on_restoration: "
+                                          "stay|back|none }, or nothing for each channel's "
+                                          "backup)"));
         if (const Field* to = f.Find("to")) {
           LL_ASSIGN(m.to, Name(doc, *to, "an inventory id"));
           if (m.to == "backup") m.to.clear();
           Note(s.source, "to", doc, yaml::At(to->where, to->value));
+        }
+        if (const Field* then = f.Find("on_restoration")) {
+          LL_ASSIGN(m.on_restoration,
+                    yaml::GetString(doc, then->value, then->where, "stay, back or none"));
+          if (m.on_restoration == "none") m.on_restoration.clear();
+          if (!m.on_restoration.empty() && m.on_restoration != "stay" &&
+              m.on_restoration != "back") {
+            return Fail(doc, then->where,
+                        fmt::format("'{}': expected stay (tell them the platform works again and "
+                                    "go on where they are), back (tell them and go on there) or "
+                                    "none",
+                                    m.on_restoration));
+          }
         }
       }
       s.body = std::move(m);
@@ -1331,6 +1375,11 @@ Result<Plan> ReadFile(const config::Config& config, const channels::RelaySetup& 
 }
 
 }  // namespace
+
+core::Result<WorkingHours> ReadWorkingHours(const config::yaml::Doc& doc,
+                                            const config::yaml::Field& field) {
+  return Hours(doc, field);
+}
 
 Result<Plan> ReadPlan(const config::Config& config, const channels::RelaySetup& relay,
                       const PlanOptions& options) {

@@ -17,6 +17,7 @@
 
 #include "channels/config.h"
 #include "config/config.h"
+#include "config/yaml_read.h"
 #include "core/result.h"
 #include "core/types.h"
 
@@ -85,7 +86,17 @@ struct WorkingHours {
   // Whether `t` falls in a window. An unknown zone (LoadPlan refuses one; the zone database may
   // have lost it since) counts as working: better a message at night than none.
   bool At(TimePoint t) const;
+  // The first minute at or after `t` that is in a window (checked minute by minute, at most 8
+  // days ahead); nullopt when none is.
+  std::optional<TimePoint> NextOpen(TimePoint t) const;
+  // `t` as a person in the zone reads it: "Monday 09:00 (Europe/Madrid)".
+  std::string LocalText(TimePoint t) const;
 };
+
+// Reads working hours ({ zone, days, from, to } or { zone, windows: [...] }) as the plan's team
+// does, for other parts' config sections (the inbox's business hours). FILE:LINE errors.
+core::Result<WorkingHours> ReadWorkingHours(const config::yaml::Doc& doc,
+                                            const config::yaml::Field& field);
 
 // team.ID: one person, reached through a relay contact (contacts.ID: its points in priority
 // order, so the relay's failover applies to every message to them).
@@ -220,6 +231,9 @@ struct PostStep {
 // checked now; the engine records it as waiting for the inbox part until that part exists.
 struct MoveConversationsStep {
   std::string to;  // an inventory id; "" = each failed channel's own backup
+  // What the moved customers are told once the platform is back: "" nothing, "stay" (it works
+  // again; we go on here), "back" (it works again; we go on there, and replies go there again).
+  std::string on_restoration;
 };
 
 // pause: hold what belongs to the failed platform. Accepted and checked now; the engine records

@@ -213,6 +213,23 @@ TEST(PlanRead, ValuesAreChecked) {
   EXPECT_THAT(ErrorOf(With("repeat: 2", "repeat: 20")), HasSubstr("out of range"));
   EXPECT_THAT(ErrorOf(With("after: 10m", "after: soon")),
               HasSubstr("plan.escalation.standard.after: "));
+  EXPECT_THAT(
+      ErrorOf(With("- move_conversations:", "- move_conversations: { on_restoration: home }")),
+      HasSubstr("'home': expected stay (tell them the platform works again"));
+}
+
+TEST(PlanRead, MoveConversationsSaysWhatCustomersHearOnceThePlatformIsBack) {
+  auto r = Read(With("- move_conversations:", "- move_conversations: { on_restoration: back }"));
+  ASSERT_TRUE(r.plan.ok()) << r.plan.error().message();
+  const Step* step = r.plan->responses[0].FindStep("move-conversations");
+  ASSERT_NE(step, nullptr);
+  EXPECT_EQ(std::get<MoveConversationsStep>(step->body).on_restoration, "back");
+  auto none = Read(With("- move_conversations:", "- move_conversations: { on_restoration: none }"));
+  ASSERT_TRUE(none.plan.ok()) << none.plan.error().message();
+  EXPECT_EQ(
+      std::get<MoveConversationsStep>(none.plan->responses[0].FindStep("move-conversations")->body)
+          .on_restoration,
+      "");
 }
 
 TEST(PlanRead, AnEscalationUnderAMinuteIsReadForCheckToWarnAbout) {
@@ -384,6 +401,21 @@ TEST(WorkingHours, ANightShiftWrapsPastMidnight) {
   EXPECT_FALSE(h.At(Utc(2026, 3, 6, 21, 0)));   // Sat 06:00 JST
   EXPECT_FALSE(h.At(Utc(2026, 3, 7, 13, 30)));  // Sat 22:30 JST: Saturday is not listed
   EXPECT_FALSE(h.At(Utc(2026, 3, 5, 20, 30)));  // Fri 05:30 JST: Thursday is not listed
+}
+
+TEST(WorkingHours, NextOpenAndLocalTextFollowTheZone) {
+  WorkingHours h = Hours("Europe/Madrid", kWeekdays, 9h, 18h);
+  // Friday 9 Jan 2026 19:00 Madrid (18:00Z): next open is Monday 12 Jan 09:00 Madrid (08:00Z).
+  auto next = h.NextOpen(Utc(2026, 1, 9, 18, 0));
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(*next, Utc(2026, 1, 12, 8, 0));
+  EXPECT_EQ(h.LocalText(*next), "Monday 09:00 (Europe/Madrid)");
+  // Inside the hours: now (rounded up to the minute).
+  EXPECT_EQ(h.NextOpen(Utc(2026, 1, 12, 10, 0)), Utc(2026, 1, 12, 10, 0));
+  // Summer (CEST = UTC+2).
+  EXPECT_EQ(h.NextOpen(Utc(2026, 7, 11, 12, 0)), Utc(2026, 7, 13, 7, 0));
+  WorkingHours never = Hours("UTC", {}, 9h, 18h);
+  EXPECT_FALSE(never.NextOpen(Utc(2026, 1, 9, 18, 0)).has_value());
 }
 
 TEST(WorkingHours, ReadFromYamlWithWindowsAndDayRanges) {

@@ -30,7 +30,9 @@
 #include "calendar/routes.h"
 #include "channels/routes.h"
 #include "channels/runtime.h"
+#include "inbox/catch_up.h"
 #include "inbox/config.h"
+#include "inbox/imap.h"
 #include "inbox/inbox.h"
 #include "inbox/move_step.h"
 #include "inbox/relay_outlet.h"
@@ -300,6 +302,12 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   }
   inbox::Inbox customer_inbox(std::move(*inbox_config), *store, *inbox_outlet,
                               std::move(inbox_options));
+  // E-mail sources (type: imap) poll their mailboxes; the catch-up fetches what a platform may
+  // have missed once an incident on it ends (or when asked), and reports the gap.
+  inbox::ImapPoller imap_poller(customer_inbox, inbox::MakeCurlImapClient, log);
+  std::unique_ptr<channels::HttpClient> catch_up_http = channels::MakeCurlHttpClient();
+  inbox::CatchUp inbox_catch_up(customer_inbox, *catch_up_http, *inbox_outlet,
+                                inbox::MakeCurlImapClient, &imap_poller, {.log = log});
   // Without `inbox:` the step stays "waiting for the inbox" on the timeline.
   if (!(*playbook)->empty() && customer_inbox.config().configured) {
     if (auto s = (*playbook)->handlers().Register(
@@ -351,7 +359,8 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   sopts.groups = {&relay_routes, &report_routes, &device_routes, &ads_routes, &recovery_routes};
   calendar::CalendarRoutes calendar_routes(content_calendar, *store);  // /v1/calendar
   sopts.groups.push_back(&calendar_routes);
-  inbox::InboxRoutes inbox_routes(customer_inbox);  // /v1/conversations, /v1/inbox
+  inbox::InboxRoutes inbox_routes(customer_inbox,
+                                  &inbox_catch_up);  // /v1/conversations, /v1/inbox
   sopts.groups.push_back(&inbox_routes);
   listen::ListenRoutes listen_routes(listener, *store);  // /v1/listening
   sopts.groups.push_back(&listen_routes);
@@ -395,9 +404,19 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   telegram_poller.Start();
   // Replies' and move messages' delivery outcomes, as their status in the conversation.
   inbox::RelayStatusFollower inbox_status((*relay)->relay(), store->Inbox());
+  // Once a platform is back, the customers its incident moved are told where to go on.
+  auto inbox_watch = customer_inbox.Watch(engine);
+  // E-mail polling, and the catch-up after an incident.
+  imap_poller.Start();
+  auto catch_up_watch = inbox_catch_up.Watch(engine);
   shutdown.Add(Stage::kInbox, [&] {
+    inbox_watch.reset();
+    catch_up_watch.reset();
+    inbox_catch_up.Stop();
+    imap_poller.Stop();
     telegram_poller.Stop();
     inbox_status.Stop();
+    customer_inbox.Stop();
   });
   if (auto s = listener.Start(); !s.ok()) return shutdown.Abort(s);
   shutdown.Add(Stage::kListen, [&] { listener.Stop(); });

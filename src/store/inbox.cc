@@ -102,4 +102,24 @@ core::Status ValidateInbound(const NewInbound& m) {
   return core::Ok();
 }
 
+int PlatformStatusRank(std::string_view status) {
+  if (status == "sent") return 1;
+  if (status == "failed") return 2;
+  if (status == "delivered") return 3;
+  if (status == "read") return 4;
+  return 0;
+}
+
+core::Status ValidateStatus(const PlatformStatus& s) {
+  if (s.platform.empty() || s.remote_id.empty() || s.remote_id.size() > 512) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "a status needs a platform and a remote id of at most 512 characters");
+  }
+  if (PlatformStatusRank(s.status) == 0) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "status '{}' is not one of sent, delivered, read, failed", s.status);
+  }
+  return core::Ok();
+}
+
 }  // namespace lifeline::store

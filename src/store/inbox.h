@@ -59,7 +59,24 @@ struct InboxMessage {
   std::string kind = "text";
   std::string author;    // out: who sent it
   std::string relay_id;  // out: the relay's message id
-  std::string status;    // out: queued, delivered, read, failed
+  std::string status;    // out: the relay's outcome: queued, delivered, failed, ...
+  // out: the platform's id of our message once the relay delivered it (WhatsApp's wamid), and
+  // what the platform reported of it since (WhatsApp statuses): sent, delivered, read or failed,
+  // when, and a failure's error. "" / unset when it reported nothing.
+  std::string remote_id;
+  std::string platform_status;
+  std::optional<Time> platform_status_at;
+  std::string platform_error;
+};
+
+// A delivery status the platform reported for one of our messages (WhatsApp's statuses[]).
+struct PlatformStatus {
+  std::string platform;   // "whatsapp"
+  std::string remote_id;  // the platform's id of our message (wamid)
+  std::string status;     // sent, delivered, read, failed
+  Time at;                // the platform's time
+  std::string error;      // failed: what the platform said
+  Time received_at;
 };
 
 // An inbound message as a webhook or a poll delivers it.
@@ -136,6 +153,58 @@ struct Move {
   std::string to_address;
   std::string relay_id;
   Time at;
+  std::string from_address;  // the contact's address on from_channel
+  std::string from_name;     // the failed channel as people know it ("WhatsApp")
+  std::string from_link;     // how customers reach it (the plan inventory's link), "" = none
+  std::string to_name;       // the backup as people know it ("Telegram @brand")
+  // What the customer is told once the platform is back (the step's on_restoration): "" nothing,
+  // "stay" (it works again; we go on here), "back" (it works again; we go on there, and the
+  // conversation moves back).
+  std::string on_restoration;
+  std::optional<Time> restored_at;  // when that was done (or found not to apply)
+  std::string restored_note;        // what was done: "told on brand-telegram; moved back", ...
+};
+
+// The end of a move's after-restoration notice.
+struct RestorationDone {
+  std::string key;  // the move's
+  Time at;
+  std::string note;
+  // Moves the conversation back to (from_channel, from_address) when it is still where the move
+  // put it (a customer who wrote elsewhere since is where they wrote).
+  bool move_back = false;
+};
+
+// Where an IMAP source has read its mailbox up to: every UID up to `last_uid` of the mailbox's
+// `uidvalidity` is stored (a different UIDVALIDITY means the UIDs were reassigned).
+struct ImapCursor {
+  std::string source;
+  std::int64_t uidvalidity = 0;
+  std::int64_t last_uid = 0;
+  Time updated_at;
+};
+
+// The headers of a stored e-mail a reply needs: its subject ("Re: ...") and threading ids.
+struct EmailHeaders {
+  std::string message_id;  // the inbox message (msg_...)
+  std::string subject;
+  std::string header_id;   // the Message-ID header as written ("<...>"), "" = none
+  std::string references;  // the References header, "" = none
+};
+
+// What one catch-up found on one source (catch_up.h).
+struct CatchUpRecord {
+  std::int64_t seq = 0;
+  std::string incident_id;  // "" = asked for without an incident
+  std::string source;
+  std::string kind;
+  Time since, until, at;
+  bool looked = false;                  // false: it could not look (`reason` says why)
+  std::optional<std::int64_t> found;    // messages the platform had in the span
+  std::optional<std::int64_t> fresh;    // of which not stored before: the gap
+  std::optional<std::int64_t> pending;  // Telegram: updates it still holds for the webhook
+  std::string reason;
+  std::string detail;  // JSON
 };
 
 // Same contract as Store (store.h): thread-safe, atomic, durable (synchronous=FULL: a message is
@@ -155,9 +224,18 @@ class InboxStore {
   // Stores a message sent through the relay (idempotent by relay_key). A reply clears
   // waiting_since and sets first_reply_at when unset. kNotFound for an unknown conversation.
   [[nodiscard]] virtual core::Result<InboxMessage> AddOutbound(const NewOutbound& message) = 0;
-  // Sets an outbound message's status by its relay id; OK and nothing changed when unknown.
+  // Sets an outbound message's status by its relay id, and its remote id when not empty; OK and
+  // nothing changed when unknown.
   [[nodiscard]] virtual core::Status SetOutboundStatus(std::string_view relay_id,
-                                                       std::string_view status) = 0;
+                                                       std::string_view status,
+                                                       std::string_view remote_id = {}) = 0;
+  // Records a platform's delivery status of one of our messages, whether or not the message's
+  // remote id is known yet (a status may arrive before the relay records what it sent): the
+  // furthest one is kept (sent < failed < delivered < read: WhatsApp may report "delivered" from
+  // one device after "failed" from another, and statuses arrive in any order). Returns the
+  // conversation of the message when the remote id is one of ours and the status changed.
+  [[nodiscard]] virtual core::Result<std::optional<std::string>> ApplyStatus(
+      const PlatformStatus& status) = 0;
   // Records that (channel, address) is `contact`'s (from the config's contacts); keeps an
   // existing mapping.
   [[nodiscard]] virtual core::Status AddAddress(std::string_view contact, std::string_view channel,
@@ -185,6 +263,29 @@ class InboxStore {
   [[nodiscard]] virtual core::Result<Conversation> RecordMove(const Move& move) = 0;
   // An incident's moves, by time.
   [[nodiscard]] virtual core::Result<std::vector<Move>> Moves(std::string_view incident_id) = 0;
+
+  // An IMAP source's cursor (nullopt: it never stored a mail).
+  [[nodiscard]] virtual core::Result<std::optional<ImapCursor>> GetImapCursor(
+      std::string_view source) = 0;
+  // Sets it (synced: called after the mail it covers is stored).
+  [[nodiscard]] virtual core::Status SetImapCursor(const ImapCursor& cursor) = 0;
+  // Keeps the first headers stored for a message.
+  [[nodiscard]] virtual core::Status SaveEmailHeaders(const EmailHeaders& headers) = 0;
+  // The headers of the conversation's latest inbound e-mail (by platform time), if any.
+  [[nodiscard]] virtual core::Result<std::optional<EmailHeaders>> LatestEmailHeaders(
+      std::string_view conversation_id) = 0;
+  // Stores one source's catch-up result; returns it with its seq.
+  [[nodiscard]] virtual core::Result<CatchUpRecord> AddCatchUp(const CatchUpRecord& record) = 0;
+  // The catch-ups of an incident ("" = those without one), oldest first.
+  [[nodiscard]] virtual core::Result<std::vector<CatchUpRecord>> CatchUps(
+      std::string_view incident_id, std::size_t limit = 1000) = 0;
+  // Moves whose after-restoration notice is still to do (on_restoration set, restored_at unset),
+  // by time.
+  [[nodiscard]] virtual core::Result<std::vector<Move>> PendingRestorations() = 0;
+  // Marks the move's notice done and, when asked, moves the conversation back, in one
+  // transaction. kNotFound for an unknown key; done twice changes nothing the second time.
+  [[nodiscard]] virtual core::Result<Conversation> FinishRestoration(
+      const RestorationDone& done) = 0;
 };
 
 // Ids derived from their natural keys, the same in every dialect.
@@ -199,5 +300,9 @@ std::string FindLinkToken(std::string_view text);
 
 // Input checks every dialect makes (kInvalidArgument naming the field).
 core::Status ValidateInbound(const NewInbound& m);
+// A platform status's place in the order ApplyStatus keeps the furthest of: sent 1, failed 2,
+// delivered 3, read 4; 0 for anything else (refused with kInvalidArgument by ValidateStatus).
+int PlatformStatusRank(std::string_view status);
+core::Status ValidateStatus(const PlatformStatus& s);
 
 }  // namespace lifeline::store

@@ -212,6 +212,121 @@ TEST_P(StoreConformance, InboxRecordsAMoveOncePerKey) {
   EXPECT_EQ(Must(store_->Inbox().Moves("inc_1")).size(), 1u);
 }
 
+// WhatsApp's statuses come in any order, sometimes before the relay records which wamid its
+// message got: the furthest status is kept and shows on the message once both are known.
+TEST_P(StoreConformance, InboxAttachesThePlatformsFurthestStatusInAnyOrder) {
+  auto in = Must(store_->Inbox().Ingest(WhatsApp("w1", "1", kT0, kT0, "a")));
+  NewOutbound out{.conversation_id = in.conversation.id,
+                  .channel = "brand-whatsapp",
+                  .address = "+1",
+                  .relay_key = "inbox/reply/1",
+                  .relay_id = "msg_relay_1",
+                  .text = "hi",
+                  .author = "maria",
+                  .at = kT0 + minutes(1)};
+  Must(store_->Inbox().AddOutbound(out));
+  auto status = [&](std::string s, Time at, std::string error = "") {
+    return store_->Inbox().ApplyStatus({.platform = "whatsapp",
+                                        .remote_id = "wamid.OUT",
+                                        .status = std::move(s),
+                                        .at = at,
+                                        .error = std::move(error),
+                                        .received_at = at});
+  };
+  // "delivered" before the relay recorded the wamid: kept, no conversation known yet.
+  auto early = status("delivered", kT0 + minutes(2));
+  ASSERT_TRUE(early.ok()) << early.error().ToString();
+  EXPECT_FALSE(early->has_value());
+  ASSERT_TRUE(store_->Inbox().SetOutboundStatus("msg_relay_1", "delivered", "wamid.OUT").ok());
+  auto msg = [&] {
+    auto outs = Must(store_->Inbox().Messages(
+        {.conversation_id = in.conversation.id, .direction = Direction::kOut}));
+    EXPECT_EQ(outs.size(), 1u);
+    return outs.at(0);
+  };
+  EXPECT_EQ(msg().remote_id, "wamid.OUT");
+  EXPECT_EQ(msg().platform_status, "delivered");
+  EXPECT_EQ(msg().platform_status_at, kT0 + minutes(2));
+  // "sent" arriving late changes nothing; "read" does, and names the conversation.
+  EXPECT_FALSE(Must(status("sent", kT0 + minutes(1))).has_value());
+  EXPECT_EQ(msg().platform_status, "delivered");
+  EXPECT_EQ(Must(status("read", kT0 + minutes(5))), in.conversation.id);
+  EXPECT_EQ(msg().platform_status, "read");
+  // A failure from another device after "read" does not undo it.
+  EXPECT_FALSE(
+      Must(status("failed", kT0 + minutes(6), "131026 Message undeliverable")).has_value());
+  EXPECT_EQ(msg().platform_status, "read");
+  EXPECT_EQ(msg().platform_error, "");
+  // A failure after "sent" is kept with its error; the relay's own status stays beside it.
+  ASSERT_TRUE(store_->Inbox().SetOutboundStatus("msg_relay_1", "delivered", "").ok());
+  EXPECT_EQ(msg().remote_id, "wamid.OUT") << "an empty remote id keeps the known one";
+  Must(store_->Inbox().ApplyStatus({.platform = "whatsapp",
+                                    .remote_id = "wamid.OTHER",
+                                    .status = "sent",
+                                    .at = kT0,
+                                    .received_at = kT0}));
+  EXPECT_FALSE(Must(store_->Inbox().ApplyStatus({.platform = "whatsapp",
+                                                 .remote_id = "wamid.OTHER",
+                                                 .status = "failed",
+                                                 .at = kT0 + minutes(1),
+                                                 .error = "131047 Re-engagement message",
+                                                 .received_at = kT0}))
+                   .has_value())
+      << "not one of ours: stored, no conversation";
+  auto bad = store_->Inbox().ApplyStatus(
+      {.platform = "whatsapp", .remote_id = "w", .status = "seen", .at = kT0, .received_at = kT0});
+  EXPECT_EQ(bad.error().code(), core::ErrorCode::kInvalidArgument);
+}
+
+// A move that tells the customer once the platform is back: pending until finished, finished
+// once; "back" returns the conversation only if it is still where the move put it.
+TEST_P(StoreConformance, InboxFinishesAMovesRestorationOnce) {
+  auto a = Must(store_->Inbox().Ingest(WhatsApp("w1", "1", kT0, kT0, "a")));
+  auto b = Must(store_->Inbox().Ingest(WhatsApp("w2", "2", kT0, kT0, "b")));
+  auto move = [&](const Ingested& i, std::string how) {
+    return Move{.key = "inc_1/r/2/" + i.conversation.id,
+                .conversation_id = i.conversation.id,
+                .incident_id = "inc_1",
+                .from_channel = "brand-whatsapp",
+                .to_channel = "brand-telegram",
+                .to_address = "77" + i.conversation.address,
+                .relay_id = "msg_r",
+                .at = kT0 + minutes(1),
+                .from_address = i.conversation.address,
+                .on_restoration = std::move(how)};
+  };
+  Must(store_->Inbox().RecordMove(move(a, "back")));
+  Must(store_->Inbox().RecordMove(move(b, "back")));
+  auto pending = Must(store_->Inbox().PendingRestorations());
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].on_restoration, "back");
+  EXPECT_EQ(pending[0].from_address, pending[0].conversation_id == a.conversation.id ? "1" : "2");
+  // b's customer wrote on WhatsApp again meanwhile: the conversation is there already.
+  Must(store_->Inbox().Ingest(WhatsApp("w3", "2", kT0 + minutes(3), kT0 + minutes(3), "back?")));
+  auto ca = Must(store_->Inbox().FinishRestoration(
+      {.key = move(a, "").key, .at = kT0 + minutes(9), .note = "told", .move_back = true}));
+  EXPECT_EQ(ca.channel, "brand-whatsapp");
+  EXPECT_EQ(ca.address, "1");
+  EXPECT_EQ(ca.moved_from, "brand-telegram");
+  auto cb = Must(store_->Inbox().FinishRestoration(
+      {.key = move(b, "").key, .at = kT0 + minutes(9), .note = "told", .move_back = true}));
+  EXPECT_EQ(cb.channel, "brand-whatsapp");
+  EXPECT_EQ(cb.moved_from, "brand-whatsapp") << "not moved again";
+  EXPECT_TRUE(Must(store_->Inbox().PendingRestorations()).empty());
+  auto done = Must(store_->Inbox().FindMove(move(a, "").key));
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->restored_at, kT0 + minutes(9));
+  EXPECT_EQ(done->restored_note, "told");
+  // Finishing again changes nothing.
+  Must(store_->Inbox().Ingest(WhatsApp("w4", "1", kT0 + minutes(10), kT0 + minutes(10), "x")));
+  auto again = Must(store_->Inbox().FinishRestoration(
+      {.key = move(a, "").key, .at = kT0 + minutes(11), .note = "again", .move_back = true}));
+  EXPECT_EQ(Must(store_->Inbox().FindMove(move(a, "").key))->restored_note, "told");
+  EXPECT_EQ(again.channel, "brand-whatsapp");
+  EXPECT_EQ(store_->Inbox().FinishRestoration({.key = "nope", .at = kT0}).error().code(),
+            core::ErrorCode::kNotFound);
+}
+
 TEST_P(StoreConformance, InboxRefusesIncompleteMessages) {
   auto m = WhatsApp("", "1", kT0, kT0, "a");
   auto r = store_->Inbox().Ingest(m);

@@ -6,9 +6,13 @@ One HTTP server on loopback serves, each at its documented path and with its doc
 checks, success answers, error answers and rate-limit signals:
 
   Telegram Bot API      POST /bot<TOKEN>/sendMessage, GET /bot<TOKEN>/getUpdates (long poll of
-                        the updates queued with /_control {"telegram_updates": [...]})
+                        the updates queued with /_control {"telegram_updates": [...]}),
+                        GET /bot<TOKEN>/getWebhookInfo (/_control {"telegram_webhook_info": {..}})
   WhatsApp Cloud API    POST /v<NN.N>/<PHONE_NUMBER_ID>/messages     (Bearer token)
   Messenger/Instagram   POST /v<NN.N>/<PAGE_OR_IG_ID|me>/messages    (Bearer token or access_token=)
+  Conversations API     GET /v<NN.N>/<PAGE_ID>/conversations?platform=messenger&fields=...
+                        GET /v<NN.N>/<CONVERSATION_ID>/messages  (the conversations set with
+                        /_control {"messenger_conversations": [...]}, cursor paging)
   Twilio Messaging      POST /2010-04-01/Accounts/<SID>/Messages.json (HTTP basic auth, form body)
   Slack webhooks        POST /services/<T>/<B>/<SECRET>
   Discord webhooks      POST /api/webhooks/<ID>/<TOKEN>[?wait=true]
@@ -89,6 +93,11 @@ class State:
         self.telegram_unknown_chats = set()
         self.telegram_updates = []  # Update objects getUpdates hands out until confirmed
         self.webhook_seen = {}    # Idempotency-Key -> id
+        # The Conversations API: [{"id": "t_..", "messages": [{"id", "message", "from": {"id",
+        # "name"}, "created_time"}]}], and its page sizes (conversations, messages).
+        self.messenger_conversations = []
+        self.messenger_page_sizes = (25, 25)
+        self.telegram_webhook_info = None
         self.ids = itertools.count(1000)
 
 
@@ -244,6 +253,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         m = re.match(r"^/bot([^/]+)/getUpdates$", url.path)
         if m:
             return self.telegram_updates(m.group(1), urllib.parse.parse_qs(url.query))
+        m = re.match(r"^/bot([^/]+)/getWebhookInfo$", url.path)
+        if m:
+            return self.telegram_webhook_info(m.group(1))
+        m = re.match(r"^/(v\d+\.\d+)/(\d+)/conversations$", url.path)
+        if m:
+            return self.conversations(m.group(1), m.group(2), urllib.parse.parse_qs(url.query))
+        m = re.match(r"^/(v\d+\.\d+)/(t_[^/]+)/messages$", url.path)
+        if m:
+            return self.conversation_messages(m.group(1), m.group(2),
+                                              urllib.parse.parse_qs(url.query))
         if url.path == "/_received":
             q = urllib.parse.parse_qs(url.query)
             platform = q.get("platform", [None])[0]
@@ -296,6 +315,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                time.monotonic()]
             if "telegram_updates" in c:
                 STATE.telegram_updates.extend(c["telegram_updates"])
+            if "telegram_webhook_info" in c:
+                STATE.telegram_webhook_info = c["telegram_webhook_info"]
+            if "messenger_conversations" in c:
+                STATE.messenger_conversations = c["messenger_conversations"]
+            if "messenger_page_sizes" in c:
+                STATE.messenger_page_sizes = tuple(int(x) for x in c["messenger_page_sizes"])
             for key, target in (("window_closed", None), ("unsubscribed", STATE.twilio_unsubscribed),
                                 ("unknown_chats", STATE.telegram_unknown_chats)):
                 if key in c:
@@ -327,6 +352,89 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if pending or time.monotonic() >= deadline:
                 return self.send(200, {"ok": True, "result": pending})
             time.sleep(0.05)
+
+    def telegram_webhook_info(self, token):
+        """getWebhookInfo: what Telegram holds for the webhook and its last delivery error."""
+        self.record("telegram_webhookinfo", {"auth": "ok" if token == TELEGRAM_TOKEN else "bad"})
+        if token != TELEGRAM_TOKEN:
+            return self.send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        with STATE.lock:
+            info = STATE.telegram_webhook_info
+            if info is None:
+                info = {"url": "", "has_custom_certificate": False,
+                        "pending_update_count": len(STATE.telegram_updates)}
+        return self.send(200, {"ok": True, "result": info})
+
+    # --- Messenger's Conversations API ----------------------------------------------------------
+
+    def graph_page(self, items, limit, query, path):
+        """One page of `items` in Graph's shape: data, paging.cursors and paging.next (absolute,
+        the same query with after=CURSOR) while more follow."""
+        after = query.get("after", [""])[0]
+        start = int(base64.urlsafe_b64decode(after.encode()).decode()) if after else 0
+        page = items[start:start + limit]
+        out = {"data": page}
+        if page:
+            out["paging"] = {"cursors": {
+                "before": base64.urlsafe_b64encode(str(start).encode()).decode(),
+                "after": base64.urlsafe_b64encode(str(start + len(page) - 1).encode()).decode()}}
+            if start + limit < len(items):
+                q = {k: v[0] for k, v in query.items() if k != "after"}
+                q["after"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
+                out["paging"]["next"] = "http://%s%s?%s" % (
+                    self.headers.get("Host"), path, urllib.parse.urlencode(q))
+        return out
+
+    def graph_messages(self, conv):
+        return sorted(conv.get("messages", []), key=lambda m: m["created_time"], reverse=True)
+
+    def conversations(self, version, page_id, query):
+        token = self.bearer(query)
+        entry = self.record("messenger_conversations", {
+            "auth": "ok" if token == PAGE_TOKEN else "bad", "page": page_id,
+            "platform_param": query.get("platform", [None])[0],
+            "fields": query.get("fields", [None])[0], "after": query.get("after", [None])[0]})
+        if token != PAGE_TOKEN:
+            return self.graph_error(entry, 400, 190, "Invalid OAuth access token.")
+        fault = take_fault("messenger_conversations")
+        if fault:
+            return self.graph_error(entry, int(fault.get("status", 500)), int(fault.get("code", 2)),
+                                    fault.get("message", "An unexpected error has occurred."))
+        with STATE.lock:
+            convs = [dict(c) for c in STATE.messenger_conversations]
+            conv_limit, msg_limit = STATE.messenger_page_sizes
+        conv_limit = int(query.get("limit", [conv_limit])[0])
+        for c in convs:
+            msgs = self.graph_messages(c)
+            c["updated_time"] = msgs[0]["created_time"] if msgs else "1970-01-01T00:00:00+0000"
+        convs.sort(key=lambda c: c["updated_time"], reverse=True)
+        fields = query.get("fields", [""])[0]
+        data = []
+        for c in convs:
+            item = {"id": c["id"], "updated_time": c["updated_time"]}
+            if "messages" in fields:
+                mq = {"fields": ["id,message,from,created_time"], "limit": [str(msg_limit)]}
+                item["messages"] = self.graph_page(self.graph_messages(c), msg_limit, mq,
+                                                   "/%s/%s/messages" % (version, c["id"]))
+            data.append(item)
+        return self.send(200, self.graph_page(data, conv_limit, query,
+                                              "/%s/%s/conversations" % (version, page_id)))
+
+    def conversation_messages(self, version, conv_id, query):
+        token = self.bearer(query)
+        entry = self.record("messenger_conversation_messages", {
+            "auth": "ok" if token == PAGE_TOKEN else "bad", "conversation": conv_id,
+            "after": query.get("after", [None])[0]})
+        if token != PAGE_TOKEN:
+            return self.graph_error(entry, 400, 190, "Invalid OAuth access token.")
+        with STATE.lock:
+            conv = next((c for c in STATE.messenger_conversations if c["id"] == conv_id), None)
+            msg_limit = STATE.messenger_page_sizes[1]
+        if conv is None:
+            return self.graph_error(entry, 400, 100, "(#100) Unsupported get request.")
+        limit = int(query.get("limit", [msg_limit])[0])
+        return self.send(200, self.graph_page(self.graph_messages(conv), limit, query,
+                                              "/%s/%s/messages" % (version, conv_id)))
 
     def telegram(self, m, raw, query):
         token = m.group(1)

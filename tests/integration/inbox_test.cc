@@ -133,6 +133,25 @@ std::string WhatsAppBody(const std::string& phone_id, const std::string& from,
   return j.dump();
 }
 
+// A WhatsApp statuses webhook: what the platform says of a message we sent.
+std::string StatusBody(const std::string& phone_id, const std::string& wamid,
+                       const std::string& status, std::int64_t ts) {
+  json j = {{"object", "whatsapp_business_account"},
+            {"entry",
+             {{{"id", "102290129340398"},
+               {"changes",
+                {{{"field", "messages"},
+                  {"value",
+                   {{"messaging_product", "whatsapp"},
+                    {"metadata", {{"phone_number_id", phone_id}}},
+                    {"statuses",
+                     {{{"id", wamid},
+                       {"status", status},
+                       {"timestamp", std::to_string(ts)},
+                       {"recipient_id", "16505551234"}}}}}}}}}}}}};
+  return j.dump();
+}
+
 class InboxServe : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -315,6 +334,12 @@ TEST_F(InboxServe, RepliesGoOutThroughTheRelayInsideWhatsAppsWindow) {
       << Get("/v1/conversations/" + id).dump();
   EXPECT_TRUE(shown["waiting_since"].is_null());
   EXPECT_TRUE(shown["first_reply_at"].is_string());
+  // WhatsApp then says the customer read it (the status names the wamid the relay got back).
+  const std::string wamid = chat_.Received("whatsapp")[0]["remote_id"];
+  ASSERT_EQ(PostWhatsApp(StatusBody(kPhoneId, wamid, "read", now + 5))->status, 200);
+  ASSERT_EQ(PostWhatsApp(StatusBody(kPhoneId, wamid, "delivered", now + 2))->status, 200);
+  shown = Get("/v1/conversations/" + id);
+  EXPECT_EQ(shown["messages"][1]["platform_status"], "read") << shown.dump();
 
   // A customer who last wrote two days ago: the window is closed; nothing is sent.
   ASSERT_EQ(
@@ -344,7 +369,7 @@ TEST_F(InboxServe, RepliesGoOutThroughTheRelayInsideWhatsAppsWindow) {
   EXPECT_THAT(cli_list.out, ::testing::Not(HasSubstr(id))) << "answered: not waiting";
   auto cli_show = testing::RunLifeline({"inbox", "show", id, "--server", server});
   EXPECT_EQ(cli_show.code, 0) << cli_show.out;
-  EXPECT_THAT(cli_show.out, HasSubstr("Hi Sheena, yes: blue and red. (ana)"));
+  EXPECT_THAT(cli_show.out, HasSubstr("Hi Sheena, yes: blue and red. (ana) [read]"));
   EXPECT_THAT(cli_show.out, HasSubstr("WhatsApp's 24-hour window closes"));
   auto cli_reply = testing::RunLifeline(
       {"inbox", "reply", id, "--text", "Anything else?", "--as", "ana", "--server", server});
@@ -554,14 +579,15 @@ relay:
   poll: 200ms
 plan:
   inventory:
-    whatsapp: { channel: brand-whatsapp, audience: 5000, primary: true, backup: telegram }
+    whatsapp: { channel: brand-whatsapp, audience: 5000, primary: true, backup: telegram,
+                link: "https://wa.me/15550783881" }
     telegram: { name: Telegram, channel: brand-telegram, audience: 2000,
                 link: "https://t.me/brand_bot" }
   responses:
     whatsapp-outage:
       trigger: { platforms: [whatsapp], verdicts: [outage] }
       steps:
-        - move_conversations:
+        - move_conversations: { on_restoration: back }
 inbox:
   sources:
     wa-main:
@@ -698,6 +724,17 @@ TEST_F(InboxFailover, WhatsAppDownMovesTheCustomerToTelegramAndTheSweepListsWhat
   EXPECT_EQ(sweep["messages"][0]["text"], "ok, still waiting for my order");
   EXPECT_EQ(sweep["messages"][0]["answered"], false);
   ASSERT_EQ(sweep["moves"].size(), 1u);
+  // The step said on_restoration: back: the customer is told on Telegram, and replies go to
+  // WhatsApp again.
+  ASSERT_TRUE(WaitFor([&] { return chat_.Received("telegram").size() == 2; }, 20s)) << ServeLog();
+  EXPECT_EQ(chat_.Received("telegram")[1]["json"]["text"],
+            "WhatsApp works again: we continue there. https://wa.me/15550783881");
+  conv = *Get("/v1/conversations/" + id);
+  EXPECT_EQ(conv["channel"], "brand-whatsapp") << conv.dump();
+  EXPECT_EQ(conv["address"], "+16505551234");
+  sweep = *Get("/v1/inbox/sweep?incident=" + incident);
+  EXPECT_EQ(sweep["moves"][0]["restored_note"],
+            "told on brand-telegram; replies go to brand-whatsapp again");
   auto cli = testing::RunLifeline({"inbox", "sweep", "--incident", incident, "--server",
                                    "http://127.0.0.1:" + std::to_string(port_)});
   EXPECT_EQ(cli.code, 0) << cli.out;

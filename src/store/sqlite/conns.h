@@ -2,8 +2,12 @@
 // SQLite file of the store uses, so the Store and its slices (the outbox) share one writer.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -48,6 +52,25 @@ class Connections {
     return r;
   }
 
+  // Like Write(Sync::kFull, ...), for many small writes arriving at once from many threads (each
+  // webhook's message stored before its answer): the writes waiting when the writer is free run
+  // together in one transaction and share its commit (one fsync), each inside a savepoint of its
+  // own, so a failing one rolls back alone and the others commit. A write returns once its
+  // transaction committed. At most kGroupMax writes share one commit.
+  template <typename F>
+  auto WriteGrouped(std::string_view doing, F&& fn) -> std::invoke_result_t<F, Db&> {
+    using R = std::invoke_result_t<F, Db&>;
+    std::optional<R> result;
+    GroupJob job;
+    job.run = [&](Db& db) {
+      result.emplace(fn(db));
+      return result->ok();
+    };
+    job.fail = [&](const core::Error& e) { result.emplace(R(e)); };
+    RunGrouped(doing, job);
+    return std::move(*result);
+  }
+
   // Runs fn(Db&) in a read transaction on the reader, so multi-statement reads see one snapshot.
   template <typename F>
   auto Read(std::string_view doing, F&& fn) -> std::invoke_result_t<F, Db&> {
@@ -61,6 +84,19 @@ class Connections {
   }
 
  private:
+  static constexpr std::size_t kGroupMax = 256;
+  struct GroupJob {
+    std::function<bool(Db&)> run;                  // false: failed (rolled back to its savepoint)
+    std::function<void(const core::Error&)> fail;  // the commit failed: tell the caller
+    bool done = false;
+  };
+  void RunGrouped(std::string_view doing, GroupJob& job);
+
+  std::mutex group_mu_;  // guards group_ and leading_ and every GroupJob::done
+  std::condition_variable group_cv_;
+  std::deque<GroupJob*> group_;
+  bool leading_ = false;  // a thread is committing a group now
+
   std::mutex write_mu_;  // guards writer_ (and its statement cache) and sync_
   std::unique_ptr<Db> writer_;
   Sync sync_ = Sync::kNormal;

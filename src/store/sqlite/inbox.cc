@@ -17,11 +17,18 @@ constexpr const char* kConvColumns =
     "id, contact, name, channel, address, state, priority, assignee, waiting_since, "
     "first_reply_at, last_inbound_at, last_message_at, snoozed_until, link_token, moved_from, "
     "moved_at, created_at, updated_at";
+// Messages are read with the platform's status of their remote id (statuses are kept apart:
+// they may arrive before the relay records the remote id).
 constexpr const char* kMsgColumns =
-    "seq, id, conversation_id, direction, channel, address, source, platform, platform_id, "
-    "sent_at, received_at, text, kind, author, relay_id, status";
+    "m.seq, m.id, m.conversation_id, m.direction, m.channel, m.address, m.source, m.platform, "
+    "m.platform_id, m.sent_at, m.received_at, m.text, m.kind, m.author, m.relay_id, m.status, "
+    "m.remote_id, s.status, s.at, s.error";
+constexpr const char* kMsgFrom =
+    " FROM inbox_messages m LEFT JOIN inbox_statuses s ON m.remote_id <> '' AND s.remote_id = "
+    "m.remote_id";
 constexpr const char* kMoveColumns =
-    "key, conversation_id, incident_id, from_channel, to_channel, to_address, relay_id, at";
+    "key, conversation_id, incident_id, from_channel, to_channel, to_address, relay_id, at, "
+    "from_address, on_restoration, restored_at, restored_note, from_name, from_link, to_name";
 
 constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
 constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
@@ -67,6 +74,10 @@ InboxMessage MsgFromRow(const Stmt& s) {
   m.author = s.ColText(13);
   m.relay_id = s.ColText(14);
   m.status = s.ColText(15);
+  m.remote_id = s.ColText(16);
+  m.platform_status = s.ColText(17);
+  m.platform_status_at = s.ColOptTime(18);
+  m.platform_error = s.ColText(19);
   return m;
 }
 
@@ -80,6 +91,13 @@ Move MoveFromRow(const Stmt& s) {
   m.to_address = s.ColText(5);
   m.relay_id = s.ColText(6);
   m.at = s.ColTime(7);
+  m.from_address = s.ColText(8);
+  m.on_restoration = s.ColText(9);
+  m.restored_at = s.ColOptTime(10);
+  m.restored_note = s.ColText(11);
+  m.from_name = s.ColText(12);
+  m.from_link = s.ColText(13);
+  m.to_name = s.ColText(14);
   return m;
 }
 
@@ -103,8 +121,8 @@ Result<Conversation> GetIn(Db& db, std::string_view id) {
 
 Result<std::optional<InboxMessage>> MsgWhere(Db& db, std::string_view platform,
                                              std::string_view platform_id) {
-  auto sel = db.Prepare(std::string("SELECT ") + kMsgColumns +
-                        " FROM inbox_messages WHERE platform = ?1 AND platform_id = ?2");
+  auto sel = db.Prepare(std::string("SELECT ") + kMsgColumns + kMsgFrom +
+                        " WHERE m.platform = ?1 AND m.platform_id = ?2");
   if (!sel) return sel.error();
   sel->Text(1, platform).Text(2, platform_id);
   LL_ASSIGN(bool row, sel->Step());
@@ -204,83 +222,84 @@ class SqliteInbox final : public InboxStore {
     LL_TRY(ValidateInbound(in));
     // Drawn before the transaction: used only when the conversation is new.
     const std::string fresh_token = NewLinkToken();
-    return conns_->Write(
-        Sync::kFull, "storing an inbound message", [&](Db& db) -> Result<Ingested> {
-          Ingested out;
-          LL_ASSIGN(auto existing, MsgWhere(db, in.platform, in.platform_id));
-          if (existing) {
-            out.message = std::move(*existing);
-            LL_ASSIGN(out.conversation, GetIn(db, out.message.conversation_id));
-            return out;
-          }
-          LL_ASSIGN(std::string contact, ContactOf(db, in.channel, in.address));
-          if (contact.empty() && !in.link_token.empty()) {
-            LL_ASSIGN(auto byToken, ConvWhere(db, "link_token", in.link_token));
-            if (byToken) contact = byToken->contact;
-          }
-          if (contact.empty()) {
-            contact = !in.config_contact.empty() ? in.config_contact
-                                                 : NewContactId(in.channel, in.address);
-          }
-          LL_TRY(InsertAddress(db, contact, in.channel, in.address, in.name, in.received_at));
-          LL_ASSIGN(auto conv, ConvWhere(db, "contact", contact));
-          const bool insert = !conv;
-          Conversation c;
-          if (conv) {
-            c = std::move(*conv);
-          } else {
-            c.id = ConversationIdFor(contact);
-            c.contact = contact;
-            c.link_token = fresh_token;
-            c.created_at = in.received_at;
-          }
-          if (!in.name.empty()) c.name = in.name;
-          // The customer is where they last wrote (by platform time: a replayed older message does
-          // not pull the conversation back).
-          if (!c.last_inbound_at || in.sent_at >= *c.last_inbound_at || insert) {
-            c.channel = in.channel;
-            c.address = in.address;
-          }
-          // Unanswered unless a reply was sent after it (by platform time).
-          bool answered = false;
-          {
-            auto sel = db.Prepare(
-                "SELECT 1 FROM inbox_messages WHERE conversation_id = ?1 AND direction = 'out' AND "
-                "author <> '' AND sent_at > ?2 LIMIT 1");
-            if (!sel) return sel.error();
-            sel->Text(1, c.id).Time(2, in.sent_at);
-            LL_ASSIGN(answered, sel->Step());
-            if (answered) LL_TRY(sel->Run());
-          }
-          if (!answered) c.waiting_since = Earlier(c.waiting_since, in.sent_at);
-          c.last_inbound_at = Later(c.last_inbound_at, in.sent_at);
-          c.last_message_at = Later(c.last_message_at, in.sent_at);
-          if (c.state != ConversationState::kOpen && !answered) {
-            c.state = ConversationState::kOpen;
-            c.snoozed_until.reset();
-          }
-          c.updated_at = in.received_at;
-          LL_TRY(SaveConversation(db, c, insert));
-          InboxMessage m;
-          m.id = MessageIdFor(in.platform, in.platform_id);
-          m.conversation_id = c.id;
-          m.direction = Direction::kIn;
-          m.channel = in.channel;
-          m.address = in.address;
-          m.source = in.source;
-          m.platform = in.platform;
-          m.platform_id = in.platform_id;
-          m.sent_at = in.sent_at;
-          m.received_at = in.received_at;
-          m.text = in.text;
-          m.kind = in.kind;
-          LL_TRY(InsertMessage(db, m));
-          LL_ASSIGN(auto stored, MsgWhere(db, in.platform, in.platform_id));
-          out.message = std::move(*stored);
-          out.conversation = std::move(c);
-          out.created = true;
-          return out;
-        });
+    // Grouped: concurrent webhooks share one commit (one fsync), each still on disk before it
+    // returns.
+    return conns_->WriteGrouped("storing an inbound message", [&](Db& db) -> Result<Ingested> {
+      Ingested out;
+      LL_ASSIGN(auto existing, MsgWhere(db, in.platform, in.platform_id));
+      if (existing) {
+        out.message = std::move(*existing);
+        LL_ASSIGN(out.conversation, GetIn(db, out.message.conversation_id));
+        return out;
+      }
+      LL_ASSIGN(std::string contact, ContactOf(db, in.channel, in.address));
+      if (contact.empty() && !in.link_token.empty()) {
+        LL_ASSIGN(auto byToken, ConvWhere(db, "link_token", in.link_token));
+        if (byToken) contact = byToken->contact;
+      }
+      if (contact.empty()) {
+        contact =
+            !in.config_contact.empty() ? in.config_contact : NewContactId(in.channel, in.address);
+      }
+      LL_TRY(InsertAddress(db, contact, in.channel, in.address, in.name, in.received_at));
+      LL_ASSIGN(auto conv, ConvWhere(db, "contact", contact));
+      const bool insert = !conv;
+      Conversation c;
+      if (conv) {
+        c = std::move(*conv);
+      } else {
+        c.id = ConversationIdFor(contact);
+        c.contact = contact;
+        c.link_token = fresh_token;
+        c.created_at = in.received_at;
+      }
+      if (!in.name.empty()) c.name = in.name;
+      // The customer is where they last wrote (by platform time: a replayed older message does
+      // not pull the conversation back).
+      if (!c.last_inbound_at || in.sent_at >= *c.last_inbound_at || insert) {
+        c.channel = in.channel;
+        c.address = in.address;
+      }
+      // Unanswered unless a reply was sent after it (by platform time).
+      bool answered = false;
+      {
+        auto sel = db.Prepare(
+            "SELECT 1 FROM inbox_messages WHERE conversation_id = ?1 AND direction = 'out' AND "
+            "author <> '' AND sent_at > ?2 LIMIT 1");
+        if (!sel) return sel.error();
+        sel->Text(1, c.id).Time(2, in.sent_at);
+        LL_ASSIGN(answered, sel->Step());
+        if (answered) LL_TRY(sel->Run());
+      }
+      if (!answered) c.waiting_since = Earlier(c.waiting_since, in.sent_at);
+      c.last_inbound_at = Later(c.last_inbound_at, in.sent_at);
+      c.last_message_at = Later(c.last_message_at, in.sent_at);
+      if (c.state != ConversationState::kOpen && !answered) {
+        c.state = ConversationState::kOpen;
+        c.snoozed_until.reset();
+      }
+      c.updated_at = in.received_at;
+      LL_TRY(SaveConversation(db, c, insert));
+      InboxMessage m;
+      m.id = MessageIdFor(in.platform, in.platform_id);
+      m.conversation_id = c.id;
+      m.direction = Direction::kIn;
+      m.channel = in.channel;
+      m.address = in.address;
+      m.source = in.source;
+      m.platform = in.platform;
+      m.platform_id = in.platform_id;
+      m.sent_at = in.sent_at;
+      m.received_at = in.received_at;
+      m.text = in.text;
+      m.kind = in.kind;
+      LL_TRY(InsertMessage(db, m));
+      LL_ASSIGN(auto stored, MsgWhere(db, in.platform, in.platform_id));
+      out.message = std::move(*stored);
+      out.conversation = std::move(c);
+      out.created = true;
+      return out;
+    });
   }
 
   Result<InboxMessage> AddOutbound(const NewOutbound& o) override {
@@ -321,13 +340,55 @@ class SqliteInbox final : public InboxStore {
     });
   }
 
-  Status SetOutboundStatus(std::string_view relay_id, std::string_view status) override {
+  Status SetOutboundStatus(std::string_view relay_id, std::string_view status,
+                           std::string_view remote_id) override {
     if (relay_id.empty()) return core::Ok();
     return conns_->Write(Sync::kNormal, "updating a reply's status", [&](Db& db) -> Status {
-      auto up = db.Prepare("UPDATE inbox_messages SET status = ?2 WHERE relay_id = ?1");
+      auto up = db.Prepare(
+          "UPDATE inbox_messages SET status = ?2, remote_id = CASE WHEN coalesce(?3, '') = '' THEN "
+          "remote_id ELSE ?3 END WHERE relay_id = ?1");
       if (!up) return up.error();
-      up->Text(1, relay_id).Text(2, status);
+      up->Text(1, relay_id).Text(2, status).Text(3, remote_id);
       return up->Run();
+    });
+  }
+
+  Result<std::optional<std::string>> ApplyStatus(const PlatformStatus& st) override {
+    LL_TRY(ValidateStatus(st));
+    using Out = std::optional<std::string>;
+    return conns_->WriteGrouped("storing a delivery status", [&](Db& db) -> Result<Out> {
+      auto cur = db.Prepare("SELECT status FROM inbox_statuses WHERE remote_id = ?1");
+      if (!cur) return cur.error();
+      cur->Text(1, st.remote_id);
+      LL_ASSIGN(bool row, cur->Step());
+      if (row) {
+        const int have = PlatformStatusRank(cur->ColText(0));
+        LL_TRY(cur->Run());
+        if (have >= PlatformStatusRank(st.status)) return Out();  // older news
+      }
+      auto up = db.Prepare(
+          "INSERT INTO inbox_statuses (remote_id, platform, status, at, error, received_at) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (remote_id) DO UPDATE SET status = "
+          "excluded.status, at = excluded.at, error = excluded.error, received_at = "
+          "excluded.received_at");
+      if (!up) return up.error();
+      up->Text(1, st.remote_id)
+          .Text(2, st.platform)
+          .Text(3, st.status)
+          .Time(4, st.at)
+          .Text(5, st.error)
+          .Time(6, st.received_at);
+      LL_TRY(up->Run());
+      auto conv = db.Prepare(
+          "SELECT conversation_id FROM inbox_messages WHERE remote_id = ?1 AND direction = 'out' "
+          "LIMIT 1");
+      if (!conv) return conv.error();
+      conv->Text(1, st.remote_id);
+      LL_ASSIGN(bool found, conv->Step());
+      if (!found) return Out();
+      std::string id = conv->ColText(0);
+      LL_TRY(conv->Run());
+      return Out(std::move(id));
     });
   }
 
@@ -390,10 +451,10 @@ class SqliteInbox final : public InboxStore {
 
   Result<std::vector<InboxMessage>> Messages(const InboxMessageQuery& q) override {
     return conns_->Read("listing messages", [&](Db& db) -> Result<std::vector<InboxMessage>> {
-      auto sel = db.Prepare(std::string("SELECT ") + kMsgColumns +
-                            " FROM inbox_messages WHERE (?1 = '' OR conversation_id = ?1) AND (?2 "
-                            "= '' OR direction = ?2) AND received_at >= ?3 AND received_at < ?4 "
-                            "ORDER BY sent_at, received_at, seq LIMIT ?5");
+      auto sel = db.Prepare(std::string("SELECT ") + kMsgColumns + kMsgFrom +
+                            " WHERE (?1 = '' OR m.conversation_id = ?1) AND (?2 = '' OR "
+                            "m.direction = ?2) AND m.received_at >= ?3 AND m.received_at < ?4 "
+                            "ORDER BY m.sent_at, m.received_at, m.seq LIMIT ?5");
       if (!sel) return sel.error();
       sel->Text(1, q.conversation_id)
           .Text(2, !q.direction                     ? ""
@@ -461,7 +522,9 @@ class SqliteInbox final : public InboxStore {
       LL_ASSIGN(Conversation c, GetIn(db, m.conversation_id));
       auto ins = db.Prepare(
           "INSERT INTO inbox_moves (key, conversation_id, incident_id, from_channel, to_channel, "
-          "to_address, relay_id, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+          "to_address, relay_id, at, from_address, on_restoration, restored_at, restored_note, "
+          "from_name, from_link, to_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, "
+          "'', ?11, ?12, ?13)");
       if (!ins) return ins.error();
       ins->Text(1, m.key)
           .Text(2, m.conversation_id)
@@ -470,7 +533,12 @@ class SqliteInbox final : public InboxStore {
           .Text(5, m.to_channel)
           .Text(6, m.to_address)
           .Text(7, m.relay_id)
-          .Time(8, m.at);
+          .Time(8, m.at)
+          .Text(9, m.from_address)
+          .Text(10, m.on_restoration)
+          .Text(11, m.from_name)
+          .Text(12, m.from_link)
+          .Text(13, m.to_name);
       LL_TRY(ins->Run());
       c.moved_from = m.from_channel;
       c.moved_at = m.at;
@@ -483,11 +551,172 @@ class SqliteInbox final : public InboxStore {
   }
 
   Result<std::vector<Move>> Moves(std::string_view incident_id) override {
-    return conns_->Read("listing moves", [&](Db& db) -> Result<std::vector<Move>> {
-      auto sel = db.Prepare(std::string("SELECT ") + kMoveColumns +
-                            " FROM inbox_moves WHERE incident_id = ?1 ORDER BY at, key");
+    return ReadMoves("incident_id = ?1", incident_id);
+  }
+
+  Result<std::vector<Move>> PendingRestorations() override {
+    return ReadMoves("on_restoration <> '' AND restored_at IS NULL AND ?1 = ''", "");
+  }
+
+  Result<Conversation> FinishRestoration(const RestorationDone& d) override {
+    return conns_->Write(
+        Sync::kFull, "finishing a move's restoration", [&](Db& db) -> Result<Conversation> {
+          auto sel = db.Prepare(std::string("SELECT ") + kMoveColumns +
+                                " FROM inbox_moves WHERE key = ?1");
+          if (!sel) return sel.error();
+          sel->Text(1, d.key);
+          LL_ASSIGN(bool row, sel->Step());
+          if (!row) return MakeError(ErrorCode::kNotFound, "no move '{}'", d.key);
+          const Move m = MoveFromRow(*sel);
+          LL_TRY(sel->Run());
+          LL_ASSIGN(Conversation c, GetIn(db, m.conversation_id));
+          if (m.restored_at) return c;  // done before
+          auto up = db.Prepare(
+              "UPDATE inbox_moves SET restored_at = ?2, restored_note = ?3 WHERE key = ?1");
+          if (!up) return up.error();
+          up->Text(1, d.key).Time(2, d.at).Text(3, d.note);
+          LL_TRY(up->Run());
+          if (d.move_back && !m.from_address.empty() && c.channel == m.to_channel &&
+              c.address == m.to_address) {
+            c.moved_from = m.to_channel;
+            c.moved_at = d.at;
+            c.channel = m.from_channel;
+            c.address = m.from_address;
+            c.updated_at = d.at;
+            LL_TRY(SaveConversation(db, c, false));
+          }
+          return c;
+        });
+  }
+
+  Result<std::optional<ImapCursor>> GetImapCursor(std::string_view source) override {
+    return conns_->Read("reading an IMAP cursor", [&](Db& db) -> Result<std::optional<ImapCursor>> {
+      auto sel = db.Prepare(
+          "SELECT source, uidvalidity, last_uid, updated_at FROM inbox_imap_cursors WHERE source = "
+          "?1");
       if (!sel) return sel.error();
-      sel->Text(1, incident_id);
+      sel->Text(1, source);
+      LL_ASSIGN(bool row, sel->Step());
+      if (!row) return std::optional<ImapCursor>();
+      ImapCursor c{sel->ColText(0), sel->ColInt(1), sel->ColInt(2), sel->ColTime(3)};
+      LL_TRY(sel->Run());
+      return std::optional<ImapCursor>(std::move(c));
+    });
+  }
+
+  Status SetImapCursor(const ImapCursor& c) override {
+    if (c.source.empty()) return MakeError(ErrorCode::kInvalidArgument, "source is empty");
+    return conns_->Write(Sync::kFull, "storing an IMAP cursor", [&](Db& db) -> Status {
+      auto up = db.Prepare(
+          "INSERT INTO inbox_imap_cursors (source, uidvalidity, last_uid, updated_at) VALUES (?1, "
+          "?2, ?3, ?4) ON CONFLICT (source) DO UPDATE SET uidvalidity = excluded.uidvalidity, "
+          "last_uid = excluded.last_uid, updated_at = excluded.updated_at");
+      if (!up) return up.error();
+      up->Text(1, c.source).Int(2, c.uidvalidity).Int(3, c.last_uid).Time(4, c.updated_at);
+      return up->Run();
+    });
+  }
+
+  Status SaveEmailHeaders(const EmailHeaders& h) override {
+    if (h.message_id.empty()) return MakeError(ErrorCode::kInvalidArgument, "message_id is empty");
+    return conns_->Write(Sync::kFull, "storing an e-mail's headers", [&](Db& db) -> Status {
+      auto ins = db.Prepare(
+          "INSERT INTO inbox_email_headers (message_id, subject, header_id, refs) VALUES (?1, ?2, "
+          "?3, ?4) ON CONFLICT (message_id) DO NOTHING");
+      if (!ins) return ins.error();
+      ins->Text(1, h.message_id).Text(2, h.subject).Text(3, h.header_id).Text(4, h.references);
+      return ins->Run();
+    });
+  }
+
+  Result<std::optional<EmailHeaders>> LatestEmailHeaders(
+      std::string_view conversation_id) override {
+    return conns_->Read(
+        "reading an e-mail's headers", [&](Db& db) -> Result<std::optional<EmailHeaders>> {
+          auto sel = db.Prepare(
+              "SELECT h.message_id, h.subject, h.header_id, h.refs FROM inbox_email_headers h JOIN "
+              "inbox_messages m ON m.id = h.message_id WHERE m.conversation_id = ?1 AND "
+              "m.direction = 'in' ORDER BY m.sent_at DESC, m.seq DESC LIMIT 1");
+          if (!sel) return sel.error();
+          sel->Text(1, conversation_id);
+          LL_ASSIGN(bool row, sel->Step());
+          if (!row) return std::optional<EmailHeaders>();
+          EmailHeaders h{sel->ColText(0), sel->ColText(1), sel->ColText(2), sel->ColText(3)};
+          LL_TRY(sel->Run());
+          return std::optional<EmailHeaders>(std::move(h));
+        });
+  }
+
+  Result<CatchUpRecord> AddCatchUp(const CatchUpRecord& r) override {
+    if (r.source.empty()) return MakeError(ErrorCode::kInvalidArgument, "source is empty");
+    return conns_->Write(Sync::kFull, "storing a catch-up", [&](Db& db) -> Result<CatchUpRecord> {
+      auto ins = db.Prepare(
+          "INSERT INTO inbox_catchups (incident_id, source, kind, since, until, at, looked, found, "
+          "fresh, pending, reason, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+          "?12)");
+      if (!ins) return ins.error();
+      ins->Text(1, r.incident_id)
+          .Text(2, r.source)
+          .Text(3, r.kind)
+          .Time(4, r.since)
+          .Time(5, r.until)
+          .Time(6, r.at)
+          .Int(7, r.looked ? 1 : 0)
+          .OptInt(8, r.found)
+          .OptInt(9, r.fresh)
+          .OptInt(10, r.pending)
+          .Text(11, r.reason)
+          .Text(12, r.detail.empty() ? std::string("{}") : r.detail);
+      LL_TRY(ins->Run());
+      auto last = db.Prepare("SELECT last_insert_rowid()");
+      if (!last) return last.error();
+      LL_ASSIGN(bool row, last->Step());
+      CatchUpRecord out = r;
+      if (row) out.seq = last->ColInt(0);
+      LL_TRY(last->Run());
+      return out;
+    });
+  }
+
+  Result<std::vector<CatchUpRecord>> CatchUps(std::string_view incident_id,
+                                              std::size_t limit) override {
+    return conns_->Read("listing catch-ups", [&](Db& db) -> Result<std::vector<CatchUpRecord>> {
+      auto sel = db.Prepare(
+          "SELECT seq, incident_id, source, kind, since, until, at, looked, found, fresh, pending, "
+          "reason, detail FROM inbox_catchups WHERE incident_id = ?1 ORDER BY seq LIMIT ?2");
+      if (!sel) return sel.error();
+      sel->Text(1, incident_id).Int(2, static_cast<std::int64_t>(limit == 0 ? 1000 : limit));
+      std::vector<CatchUpRecord> out;
+      while (true) {
+        LL_ASSIGN(bool row, sel->Step());
+        if (!row) break;
+        CatchUpRecord r;
+        r.seq = sel->ColInt(0);
+        r.incident_id = sel->ColText(1);
+        r.source = sel->ColText(2);
+        r.kind = sel->ColText(3);
+        r.since = sel->ColTime(4);
+        r.until = sel->ColTime(5);
+        r.at = sel->ColTime(6);
+        r.looked = sel->ColInt(7) != 0;
+        r.found = sel->ColOptInt(8);
+        r.fresh = sel->ColOptInt(9);
+        r.pending = sel->ColOptInt(10);
+        r.reason = sel->ColText(11);
+        r.detail = sel->ColText(12);
+        out.push_back(std::move(r));
+      }
+      return out;
+    });
+  }
+
+ private:
+  Result<std::vector<Move>> ReadMoves(const char* where, std::string_view arg) {
+    return conns_->Read("listing moves", [&](Db& db) -> Result<std::vector<Move>> {
+      auto sel = db.Prepare(std::string("SELECT ") + kMoveColumns + " FROM inbox_moves WHERE " +
+                            where + " ORDER BY at, key");
+      if (!sel) return sel.error();
+      sel->Text(1, arg);
       std::vector<Move> out;
       while (true) {
         LL_ASSIGN(bool row, sel->Step());
@@ -498,7 +727,6 @@ class SqliteInbox final : public InboxStore {
     });
   }
 
- private:
   Connections* conns_;
 };
 
