@@ -26,13 +26,16 @@ using namespace std::chrono_literals;
 const yaml::Keys kTopKeys = {"brands", "chatter", "sources", "spike", "max_body"};
 const yaml::Keys kBrandKeys = {"mentions", "hashtags"};
 const yaml::Keys kChatterKeys = {"terms"};
-const yaml::Keys kSourceKeys = {"kind",       "url",        "interval",  "timeout",     "max_pages",
-                                "token",      "identifier", "password",  "client_id",   "auth_url",
-                                "user_agent", "api_key",    "video_ids", "channel_ids", "feeds"};
+const yaml::Keys kSourceKeys = {"kind",          "url",         "interval",     "timeout",
+                                "max_pages",     "token",       "identifier",   "password",
+                                "client_id",     "auth_url",    "user_agent",   "api_key",
+                                "video_ids",     "channel_ids", "feeds",        "streaming",
+                                "streaming_url", "app_secret",  "verify_token", "page_ids"};
 const yaml::Keys kSpikeKeys = {"min_weeks",          "max_weeks",  "alpha",       "min_count",
                                "min_ratio",          "floor",      "consecutive", "cooldown",
                                "judge_partial_hour", "partial_min"};
-const std::vector<std::string> kKinds = {"x", "mastodon", "bluesky", "reddit", "youtube", "rss"};
+const std::vector<std::string> kKinds = {"x",       "mastodon", "bluesky",      "reddit",
+                                         "youtube", "rss",      "facebook_page"};
 
 std::optional<SourceKind> ParseKind(std::string_view s) {
   if (s == "x") return SourceKind::kX;
@@ -41,6 +44,7 @@ std::optional<SourceKind> ParseKind(std::string_view s) {
   if (s == "reddit") return SourceKind::kReddit;
   if (s == "youtube") return SourceKind::kYouTube;
   if (s == "rss") return SourceKind::kRss;
+  if (s == "facebook_page") return SourceKind::kFacebookPage;
   return std::nullopt;
 }
 
@@ -58,6 +62,7 @@ std::string DefaultBase(SourceKind k) {
     case SourceKind::kYouTube:
       return "https://www.googleapis.com";
     case SourceKind::kRss:
+    case SourceKind::kFacebookPage:
       return "";
   }
   return "";
@@ -280,6 +285,23 @@ class Reader {
           LL_ASSIGN(c.user_agent, yaml::GetNonEmpty(doc, x.value, x.where, "a User-Agent"));
         } else if (x.key == "api_key") {
           LL_ASSIGN(c.api_key, Secret(doc, x));
+        } else if (x.key == "streaming") {
+          LL_ASSIGN(c.streaming, yaml::GetBool(doc, x.value, x.where));
+        } else if (x.key == "streaming_url") {
+          LL_ASSIGN(c.streaming_url, yaml::GetNonEmpty(doc, x.value, x.where, "an http(s) URL"));
+          if (!c.streaming_url.starts_with("http://") && !c.streaming_url.starts_with("https://")) {
+            return Fail(doc, yaml::At(x.where, x.value), "expected an http:// or https:// URL");
+          }
+          while (c.streaming_url.ends_with("/")) c.streaming_url.pop_back();
+        } else if (x.key == "app_secret") {
+          LL_ASSIGN(c.app_secret, Secret(doc, x));
+        } else if (x.key == "verify_token") {
+          LL_ASSIGN(c.verify_token, Secret(doc, x));
+        } else if (x.key == "page_ids") {
+          LL_ASSIGN(c.page_ids, yaml::GetStringList(doc, x.value, x.where, "a Page id",
+                                                    [&](const std::string& v, const Where& w) {
+                                                      return CheckPageId(doc, v, w);
+                                                    }));
         } else if (x.key == "video_ids" || x.key == "channel_ids" || x.key == "feeds") {
           const bool feed = x.key == "feeds";
           LL_ASSIGN(auto list,
@@ -298,6 +320,14 @@ class Reader {
       }
       LL_TRY(Check(doc, s, fields, c));
       out_.sources.push_back(std::move(c));
+    }
+    return core::Ok();
+  }
+
+  static Status CheckPageId(const Doc& doc, const std::string& v, const Where& w) {
+    if (v.empty() || v.size() > 32 ||
+        !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return Fail(doc, w, fmt::format("'{}' is not a Page id (digits)", v.substr(0, 40)));
     }
     return core::Ok();
   }
@@ -326,6 +356,21 @@ class Reader {
     LL_TRY(only("video_ids", yt));
     LL_TRY(only("channel_ids", yt));
     LL_TRY(only("feeds", rss));
+    const bool page = c.kind == SourceKind::kFacebookPage;
+    LL_TRY(only("streaming", masto));
+    LL_TRY(only("streaming_url", masto));
+    LL_TRY(only("app_secret", page));
+    LL_TRY(only("verify_token", page));
+    LL_TRY(only("page_ids", page));
+    if (page) {
+      LL_TRY(need(!c.app_secret.empty(),
+                  "app_secret: required (the Meta app's secret, { env: NAME }: it signs every "
+                  "delivery with X-Hub-Signature-256)"));
+      LL_TRY(need(!c.verify_token.empty(),
+                  "verify_token: required (the token typed in the app's webhook settings, "
+                  "{ env: NAME })"));
+      LL_TRY(need(!c.page_ids.empty(), "page_ids: required (the Pages whose feed to take)"));
+    }
     if (x)
       LL_TRY(need(!c.token.empty(), "token: required (the app's bearer token, { env: NAME })"));
     if (bsky) {
@@ -422,6 +467,8 @@ std::string_view SourceKindName(SourceKind k) {
       return "youtube";
     case SourceKind::kRss:
       return "rss";
+    case SourceKind::kFacebookPage:
+      return "facebook_page";
   }
   return "x";
 }

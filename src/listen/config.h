@@ -44,8 +44,10 @@ struct Query {
 std::vector<std::string> DefaultChatterTerms(std::string_view id, std::string_view name);
 
 // Which API a source speaks.
-enum class SourceKind { kX, kMastodon, kBluesky, kReddit, kYouTube, kRss };
-std::string_view SourceKindName(SourceKind k);  // "x", "mastodon", "bluesky", "reddit", ...
+// kFacebookPage is not polled: the Page's `feed` webhook delivers to
+// /v1/listening/webhooks/{source} (page_feed.h).
+enum class SourceKind { kX, kMastodon, kBluesky, kReddit, kYouTube, kRss, kFacebookPage };
+std::string_view SourceKindName(SourceKind k);  // "x", "mastodon", ..., "facebook_page"
 
 struct SourceConfig {
   std::string name;  // the key under listen.sources ("x", "mastodon-social", ...)
@@ -66,6 +68,15 @@ struct SourceConfig {
   std::vector<std::string> video_ids;    // youtube: videoId filters
   std::vector<std::string> channel_ids;  // youtube: allThreadsRelatedToChannelId filters
   std::vector<std::string> feeds;        // rss: feed URLs
+  // mastodon: one long-lived connection per hashtag to the streaming API (stream.h) instead of
+  // polling; the timeline is polled to catch up after each (re)connection.
+  bool streaming = false;
+  std::string streaming_url;  // mastodon: the streaming API's root ("" = base_url)
+  // facebook_page: the app secret (X-Hub-Signature-256), the verify token of the subscription
+  // (GET hub.challenge), and the Pages whose feed is taken (others are refused).
+  std::string app_secret;
+  std::string verify_token;
+  std::vector<std::string> page_ids;
   int line = 0;
 };
 

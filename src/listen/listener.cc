@@ -70,6 +70,13 @@ core::Status Listener::Start() {
     }
   }
   for (std::size_t i = 0; i < sources_.size(); ++i) {
+    const SourceConfig& sc = sources_[i]->config();
+    if (sc.kind == SourceKind::kMastodon && sc.streaming) {
+      streams_.push_back(
+          std::make_unique<MastodonStream>(sc, sources_[i]->Terms(config_.queries), Hooks(i)));
+      streams_.back()->Start();
+      continue;
+    }
     workers_.emplace_back([this, i] { Worker(i); });
   }
   Log(fmt::format("listening: {} queries from {} sources", config_.queries.size(),
@@ -83,6 +90,8 @@ void Listener::Stop() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
+  for (auto& st : streams_) st->Stop();
+  streams_.clear();
   for (auto& t : workers_) {
     if (t.joinable()) t.join();
   }
@@ -134,111 +143,248 @@ std::vector<std::string> Listener::QueriesOf(const Post& post, const std::string
 }
 
 void Listener::PollSource(std::size_t index, TimePoint now) {
+  for (const std::string& term : sources_[index]->Terms(config_.queries)) {
+    {
+      std::lock_guard lock(stop_mu_);
+      if (stopping_) return;
+    }
+    (void)PollTerm(index, term, now, false);
+  }
+}
+
+std::vector<store::ListenPost> Listener::Rows(const std::vector<Post>& posts,
+                                              const std::string& term, const Source& source,
+                                              TimePoint now) const {
+  std::vector<store::ListenPost> rows;
+  for (const Post& p : Deduplicate(posts)) {
+    store::ListenPost row;
+    row.queries = QueriesOf(p, term, source);
+    if (row.queries.empty()) continue;  // a feed item that says none of the terms
+    row.key = DedupKey(p);
+    row.source = p.source;
+    row.source_id = p.id;
+    row.url = p.url;
+    row.author = p.author;
+    row.text = p.text;
+    row.posted_at = ToStore(p.posted_at);
+    row.fetched_at = ToStore(now);
+    row.shares = p.shares;
+    row.compound = vader_.Score(p.text).compound;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::optional<PollResult> Listener::PollTerm(std::size_t index, const std::string& term,
+                                             TimePoint now, bool catch_up) {
   Source& source = *sources_[index];
   const SourceConfig& sc = source.config();
   auto states = store_.Listening().SourceStates();
   if (!states.ok()) {
     Log("listening: reading the sources' state: " + states.error().message());
-    return;
+    return std::nullopt;
   }
-  for (const std::string& term : source.Terms(config_.queries)) {
-    {
-      std::lock_guard lock(stop_mu_);
-      if (stopping_) return;
+  store::ListenSourceState st;
+  st.source = sc.name;
+  st.term = term;
+  for (const auto& s : *states) {
+    if (s.source == sc.name && s.term == term) st = s;
+  }
+  {
+    std::lock_guard lock(terms_mu_);
+    const TermState& ts = terms_[{index, term}];
+    // A catch-up after a stream's reconnection does not wait for the interval, but it does wait
+    // for what the API said of its rate limit.
+    if (catch_up ? (st.outcome == "rate_limited" && ts.next > now) : ts.next > now) {
+      return std::nullopt;
     }
-    store::ListenSourceState st;
-    st.source = sc.name;
-    st.term = term;
-    for (const auto& s : *states) {
-      if (s.source == sc.name && s.term == term) st = s;
+  }
+  PollResult r = source.Poll(term, st.cursor, now);
+  st.last_poll = ToStore(now);
+  st.polls += 1;
+  st.outcome = std::string(PollOutcomeName(r.outcome));
+  if (!r.rate_limit.empty()) st.rate_limit = r.rate_limit;
+  std::string previous;
+  TimePoint next;
+  {
+    std::lock_guard lock(terms_mu_);
+    TermState& ts = terms_[{index, term}];
+    previous = ts.outcome;
+    ts.outcome = st.outcome;
+    if (r.outcome == PollOutcome::kOk) {
+      ts.failures = 0;
+      ts.next = std::max<TimePoint>(now + sc.interval, r.not_before.value_or(TimePoint{}));
+    } else if (r.outcome == PollOutcome::kRateLimited && r.retry_at) {
+      ts.next = std::max(*r.retry_at, now + sc.interval);
+    } else {
+      // Errors back off: the interval doubled per failure in a row, at most an hour.
+      ts.failures = std::min(ts.failures + 1, 10);
+      auto wait = duration_cast<system_clock::duration>(sc.interval) * (1 << ts.failures);
+      ts.next = now + std::min<system_clock::duration>(wait, kMaxBackoff);
     }
-    {
-      std::lock_guard lock(terms_mu_);
-      if (terms_[{index, term}].next > now) continue;
+    next = ts.next;
+  }
+  if (r.outcome != PollOutcome::kOk) {
+    st.error = r.error;
+    st.retry_at = ToStore(next);
+    if (auto s = store_.Listening().PutSourceState(st); !s.ok()) {
+      Log("listening: storing a source's state: " + s.error().message());
     }
-    PollResult r = source.Poll(term, st.cursor, now);
-    st.last_poll = ToStore(now);
-    st.polls += 1;
-    st.outcome = std::string(PollOutcomeName(r.outcome));
-    if (!r.rate_limit.empty()) st.rate_limit = r.rate_limit;
-    std::string previous;
-    TimePoint next;
+    if (previous != st.outcome) {
+      Log(fmt::format("listening: {} '{}': {}", sc.name, term, r.error));
+      listeners_.Publish({"source",
+                          {{"source", sc.name},
+                           {"term", term},
+                           {"outcome", st.outcome},
+                           {"error", r.error},
+                           {"retry_at", Iso(next)}}});
+    }
+    return r;
+  }
+  st.error.clear();
+  st.retry_at.reset();
+  if (r.not_before) st.retry_at = ToStore(*r.not_before);  // the API's window is spent
+  st.last_ok = ToStore(now);
+  st.cursor = r.cursor;
+  std::vector<store::ListenPost> rows = Rows(r.posts, term, source, now);
+  const std::vector<store::Time> covered = {ToStore(now)};
+  auto added = store_.Listening().AddPosts(rows, &st, covered);
+  if (!added.ok()) {
+    Log(fmt::format("listening: storing {} posts of {} '{}': {}", rows.size(), sc.name, term,
+                    added.error().message()));
+    r.outcome = PollOutcome::kError;
+    r.error = added.error().message();
+    return r;
+  }
+  if (previous != st.outcome && !previous.empty()) {
+    Log(fmt::format("listening: {} '{}' answers again", sc.name, term));
+    listeners_.Publish({"source", {{"source", sc.name}, {"term", term}, {"outcome", st.outcome}}});
+  }
+  return r;
+}
+
+core::Result<store::ListenAddResult> Listener::StoreDelivered(const std::string& source,
+                                                              const std::string& term,
+                                                              const std::vector<Post>& posts,
+                                                              const std::string& cursor,
+                                                              TimePoint now) {
+  std::size_t index = sources_.size();
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    if (sources_[i]->config().name == source) index = i;
+  }
+  if (index == sources_.size()) {
+    return core::MakeError(core::ErrorCode::kNotFound, "no listening source '{}'", source);
+  }
+  LL_ASSIGN(auto states, store_.Listening().SourceStates());
+  store::ListenSourceState st;
+  st.source = source;
+  st.term = term;
+  for (const auto& s : states) {
+    if (s.source == source && s.term == term) st = s;
+  }
+  // Mastodon's ids grow with time; a longer id is a newer one.
+  if (!cursor.empty() && (cursor.size() > st.cursor.size() ||
+                          (cursor.size() == st.cursor.size() && cursor > st.cursor))) {
+    st.cursor = cursor;
+  }
+  st.last_ok = ToStore(now);
+  st.outcome = "ok";
+  st.error.clear();
+  const std::vector<store::ListenPost> rows = Rows(posts, term, *sources_[index], now);
+  const std::vector<store::Time> covered = {ToStore(now)};
+  return store_.Listening().AddPosts(rows, &st, covered);
+}
+
+StreamHooks Listener::Hooks(std::size_t index) {
+  const std::string name = sources_[index]->config().name;
+  StreamHooks h;
+  h.store = [this, name](const std::string& tag, std::vector<Post> posts, const std::string& cursor,
+                         TimePoint now) {
+    auto r = StoreDelivered(name, tag, posts, cursor, now);
+    if (!r.ok()) {
+      Log(fmt::format("listening: storing {} streamed posts of {} '#{}': {}", posts.size(), name,
+                      tag, r.error().message()));
+    }
+  };
+  h.catch_up = [this, index](const std::string& tag, TimePoint now) {
+    auto r = PollTerm(index, tag, now, true);
+    if (!r || r->outcome != PollOutcome::kOk) return CatchUp::kFailed;
+    const bool full = r->pages >= sources_[index]->config().max_pages && !r->posts.empty();
+    return full ? CatchUp::kMore : CatchUp::kDone;
+  };
+  h.state = [this, name](const std::string& tag, bool connected, const std::string& error,
+                         TimePoint now) {
+    const std::string key = name + "/" + tag;
     {
-      std::lock_guard lock(terms_mu_);
-      TermState& ts = terms_[{index, term}];
-      previous = ts.outcome;
-      ts.outcome = st.outcome;
-      if (r.outcome == PollOutcome::kOk) {
-        ts.failures = 0;
-        ts.next = std::max<TimePoint>(now + sc.interval, r.not_before.value_or(TimePoint{}));
-      } else if (r.outcome == PollOutcome::kRateLimited && r.retry_at) {
-        ts.next = std::max(*r.retry_at, now + sc.interval);
-      } else {
-        // Errors back off: the interval doubled per failure in a row, at most an hour.
-        ts.failures = std::min(ts.failures + 1, 10);
-        auto wait = duration_cast<system_clock::duration>(sc.interval) * (1 << ts.failures);
-        ts.next = now + std::min<system_clock::duration>(wait, kMaxBackoff);
+      std::lock_guard lock(stream_mu_);
+      auto it = stream_state_.find(key);
+      if (it != stream_state_.end() && it->second == error) return;  // no change
+      stream_state_[key] = error;
+    }
+    if (connected) {
+      Log(fmt::format("listening: {} '#{}': streaming", name, tag));
+    } else {
+      Log(fmt::format("listening: {} '#{}': {}", name, tag, error));
+      // Shown like a failed poll until the stream stands again.
+      auto states = store_.Listening().SourceStates();
+      store::ListenSourceState st;
+      st.source = name;
+      st.term = tag;
+      if (states.ok()) {
+        for (const auto& s : *states) {
+          if (s.source == name && s.term == tag) st = s;
+        }
       }
-      next = ts.next;
-    }
-    if (r.outcome != PollOutcome::kOk) {
-      st.error = r.error;
-      st.retry_at = ToStore(next);
+      st.outcome = "error";
+      st.error = error;
+      st.last_poll = ToStore(now);
       if (auto s = store_.Listening().PutSourceState(st); !s.ok()) {
         Log("listening: storing a source's state: " + s.error().message());
       }
-      if (previous != st.outcome) {
-        Log(fmt::format("listening: {} '{}': {}", sc.name, term, r.error));
-        listeners_.Publish({"source",
-                            {{"source", sc.name},
-                             {"term", term},
-                             {"outcome", st.outcome},
-                             {"error", r.error},
-                             {"retry_at", Iso(next)}}});
+    }
+    listeners_.Publish({"source",
+                        {{"source", name},
+                         {"term", tag},
+                         {"outcome", connected ? "ok" : "error"},
+                         {"streaming", connected},
+                         {"error", error}}});
+  };
+  h.tick = [this, index, name](const std::string& tag, TimePoint now) {
+    bool cover = false, judge = false;
+    {
+      std::lock_guard lock(stream_mu_);
+      Hour& last = stream_covered_[name + "/" + tag];
+      if (last != HourOf(now)) {
+        last = HourOf(now);
+        cover = true;
       }
-      continue;
+      TimePoint& judged = stream_judged_[index];
+      if (now - judged >= sources_[index]->config().interval) {
+        judged = now;
+        judge = true;
+      }
     }
-    st.error.clear();
-    st.retry_at.reset();
-    if (r.not_before) st.retry_at = ToStore(*r.not_before);  // the API's window is spent
-    st.last_ok = ToStore(now);
-    st.cursor = r.cursor;
-    std::vector<store::ListenPost> rows;
-    for (const Post& p : Deduplicate(r.posts)) {
-      store::ListenPost row;
-      row.queries = QueriesOf(p, term, source);
-      if (row.queries.empty()) continue;  // a feed item that says none of the terms
-      row.key = DedupKey(p);
-      row.source = p.source;
-      row.source_id = p.id;
-      row.url = p.url;
-      row.author = p.author;
-      row.text = p.text;
-      row.posted_at = ToStore(p.posted_at);
-      row.fetched_at = ToStore(now);
-      row.shares = p.shares;
-      row.compound = vader_.Score(p.text).compound;
-      rows.push_back(std::move(row));
+    // A standing stream collects: its hours count even when nobody posts.
+    if (cover) {
+      const std::vector<store::Time> covered = {ToStore(now)};
+      if (auto r = store_.Listening().AddPosts({}, nullptr, covered); !r.ok()) {
+        Log("listening: marking an hour as collected: " + r.error().message());
+      }
     }
-    const std::vector<store::Time> covered = {ToStore(now)};
-    auto added = store_.Listening().AddPosts(rows, &st, covered);
-    if (!added.ok()) {
-      Log(fmt::format("listening: storing {} posts of {} '{}': {}", rows.size(), sc.name, term,
-                      added.error().message()));
-      continue;
-    }
-    if (previous != st.outcome && !previous.empty()) {
-      Log(fmt::format("listening: {} '{}' answers again", sc.name, term));
-      listeners_.Publish(
-          {"source", {{"source", sc.name}, {"term", term}, {"outcome", st.outcome}}});
-    }
-  }
+    if (judge) Judge(now);
+  };
+  return h;
 }
 
 core::Result<Series> Listener::SeriesOf(const Query& q, Hour from, Hour to) {
+  return StoredSeries(store_.Listening(), q.id, from, to);
+}
+
+core::Result<Series> StoredSeries(store::ListeningStore& store, std::string_view query, Hour from,
+                                  Hour to) {
   const store::Time f = time_point_cast<milliseconds>(from);
   const store::Time t = time_point_cast<milliseconds>(to);
-  LL_ASSIGN(auto covered, store_.Listening().CoveredHours(f, t));
+  LL_ASSIGN(auto covered, store.CoveredHours(f, t));
   if (covered.empty()) return Series(to);
   const Hour start = HourOf(FromStore(covered.front()));
   Series s(start);
@@ -248,7 +394,7 @@ core::Result<Series> Listener::SeriesOf(const Query& q, Hour from, Hour to) {
     while (ci < covered.size() && HourOf(FromStore(covered[ci])) < h) ++ci;
     if (ci >= covered.size() || HourOf(FromStore(covered[ci])) != h) s.MarkMissing(h);
   }
-  LL_ASSIGN(auto counts, store_.Listening().HourCounts(q.id, f, t));
+  LL_ASSIGN(auto counts, store.HourCounts(query, f, t));
   for (const auto& c : counts) s.Add(HourOf(FromStore(c.hour)), c.count);
   return s;
 }

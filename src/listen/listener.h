@@ -25,6 +25,7 @@
 #include "listen/config.h"
 #include "listen/sources.h"
 #include "listen/spike.h"
+#include "listen/stream.h"
 #include "listen/vader.h"
 #include "store/store.h"
 
@@ -55,7 +56,8 @@ class Listener {
   const ListenConfig& config() const { return config_; }
   const std::vector<std::unique_ptr<Source>>& sources() const { return sources_; }
 
-  // Starts one worker per source (nothing without a `listen:` section).
+  // Starts one worker per source (nothing without a `listen:` section); a mastodon source with
+  // `streaming` gets one stream per hashtag instead (stream.h).
   [[nodiscard]] core::Status Start();
   // Stops the workers; a poll in progress finishes and is stored.
   void Stop();
@@ -67,6 +69,16 @@ class Listener {
   void PollSource(std::size_t index, std::chrono::system_clock::time_point now);
   // Judges every query at `now`, stores the decisions, publishes new spikes and complete hours.
   void Judge(std::chrono::system_clock::time_point now);
+
+  // Stores posts that source `source` (a config name) delivered rather than polled — a stream,
+  // a webhook — each with its sentiment and queries, the hour marked as collected. `term`: what
+  // the source found them by ("" = matched by their text only). `cursor`, when not empty,
+  // becomes the term's cursor if it is newer (Mastodon ids). kNotFound naming an unknown source.
+  [[nodiscard]] core::Result<store::ListenAddResult> StoreDelivered(const std::string& source,
+                                                                    const std::string& term,
+                                                                    const std::vector<Post>& posts,
+                                                                    const std::string& cursor,
+                                                                    TimePoint now);
 
   // The hourly counts of `query` over [from, to), hours without collection marked missing.
   [[nodiscard]] core::Result<Series> SeriesOf(const Query& query, Hour from, Hour to);
@@ -87,6 +99,13 @@ class Listener {
   };
 
   void Worker(std::size_t index);
+  // Polls one term (when due, or regardless of the schedule with `catch_up`, a rate limit
+  // aside) and stores what it brings; nullopt when it was not polled.
+  std::optional<PollResult> PollTerm(std::size_t index, const std::string& term, TimePoint now,
+                                     bool catch_up);
+  std::vector<store::ListenPost> Rows(const std::vector<Post>& posts, const std::string& term,
+                                      const Source& source, TimePoint now) const;
+  StreamHooks Hooks(std::size_t index);
   void Log(const std::string& line) const {
     if (options_.log) options_.log(line);
   }
@@ -110,9 +129,21 @@ class Listener {
   std::condition_variable stop_cv_;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
+  std::vector<std::unique_ptr<MastodonStream>> streams_;
+
+  std::mutex stream_mu_;  // guards the two maps below (streams' hooks run on their threads)
+  std::map<std::string, Hour> stream_covered_;       // per "source/tag": hour last marked
+  std::map<std::size_t, TimePoint> stream_judged_;   // per source: when it last judged
+  std::map<std::string, std::string> stream_state_;  // per "source/tag": last error ("" ok)
 
   core::Listeners<ListenEvent> listeners_;
 };
+
+// The hourly counts of `query` over [from, to) as the store holds them: the series starts at the
+// first hour in which collection ran, and hours without collection are missing (Listener::SeriesOf;
+// the incident report reads it too).
+[[nodiscard]] core::Result<Series> StoredSeries(store::ListeningStore& store,
+                                                std::string_view query, Hour from, Hour to);
 
 // The diagnosis evidence line of a platform's outage chatter at `now`: "" unless its chatter query
 // is spiking in the last complete hour or the one in progress (the detector's own line, prefixed

@@ -8,7 +8,9 @@
 
 #include "api/store_json.h"
 #include "config/values.h"
+#include "core/signature.h"
 #include "core/types.h"
+#include "listen/page_feed.h"
 
 namespace lifeline::listen {
 
@@ -118,6 +120,21 @@ std::vector<api::PartRoute> ListenRoutes::Routes() {
        {"query", "from", "to"},
        PartBody::kNone,
        [this](const PartRequest& r) { return Hours(r); }},
+      // Public, like the inbox's: Meta has no API token; the signature authenticates (POST).
+      {"GET",
+       "/v1/listening/webhooks/{source}",
+       Role::kNone,
+       {"hub.mode", "hub.verify_token", "hub.challenge"},
+       PartBody::kNone,
+       [this](const PartRequest& r) { return Webhook(r); }},
+      {"POST",
+       "/v1/listening/webhooks/{source}",
+       Role::kNone,
+       {},
+       PartBody::kRequired,
+       [this](const PartRequest& r) { return Webhook(r); },
+       {core::kMetaSignatureHeader},
+       /*blocking=*/true},  // stored before the 200
   };
 }
 
@@ -313,6 +330,17 @@ Result<PartResponse> ListenRoutes::Hours(const PartRequest& r) {
     hours_json.push_back(std::move(hour));
   }
   return PartResponse{200, {{"query", id}, {"hours", hours_json}}};
+}
+
+Result<PartResponse> ListenRoutes::Webhook(const PartRequest& r) {
+  const std::string name(r.Param("source"));
+  for (const SourceConfig& s : listener_.config().sources) {
+    if (s.name == name && s.kind == SourceKind::kFacebookPage) {
+      return HandlePageFeed(listener_, s, r, system_clock::now());
+    }
+  }
+  return MakeError(ErrorCode::kNotFound, "no facebook_page listening source '{}'",
+                   name.substr(0, 64));
 }
 
 std::unique_ptr<api::Backend::Subscription> ListenRoutes::Subscribe(

@@ -6,6 +6,8 @@
 //                              &spiking=&limit=), newest first
 //   GET /v1/listening/hours    a query's hours (?query=&from=&to=): volume against the usual
 //                              band, sentiment shares, top terms, most-shared posts
+//   GET|POST /v1/listening/webhooks/{source}  a facebook_page source's feed webhook (public:
+//                              Meta's verification, then signed deliveries; page_feed.h)
 // Live events on /v1/events: "listening" ({"kind": "spike" | "hour" | "source", ...}).
 // Bodies and fields: docs/openapi.json (tag listening), docs/listening.md.
 #pragma once
@@ -30,6 +32,7 @@ class ListenRoutes final : public api::RouteGroup {
   core::Result<api::PartResponse> Posts(const api::PartRequest& r);
   core::Result<api::PartResponse> Spikes(const api::PartRequest& r);
   core::Result<api::PartResponse> Hours(const api::PartRequest& r);
+  core::Result<api::PartResponse> Webhook(const api::PartRequest& r);
 
   Listener& listener_;
   store::Store& store_;

@@ -564,6 +564,20 @@ class RssSource final : public Base {
   }
 };
 
+// ---- Facebook Page feed ----
+// Delivered by Meta's webhook (page_feed.h), never polled: no terms.
+class PageFeedSource final : public Base {
+ public:
+  using Base::Base;
+  std::vector<std::string> Terms(const std::vector<Query>&) const override { return {}; }
+  PollResult Poll(const std::string&, const std::string&, TimePoint) override {
+    PollResult p;
+    p.outcome = PollOutcome::kError;
+    p.error = "a facebook_page source is delivered by webhook, not polled";
+    return p;
+  }
+};
+
 }  // namespace
 
 std::unique_ptr<Source> MakeSource(const SourceConfig& config, channels::HttpClient& http,
@@ -581,6 +595,8 @@ std::unique_ptr<Source> MakeSource(const SourceConfig& config, channels::HttpCli
       return std::make_unique<YouTubeSource>(config, http, max_body_bytes);
     case SourceKind::kRss:
       return std::make_unique<RssSource>(config, http, max_body_bytes);
+    case SourceKind::kFacebookPage:
+      return std::make_unique<PageFeedSource>(config, http, max_body_bytes);
   }
   return nullptr;
 }

@@ -41,6 +41,7 @@ h1 { font-size: 26px; margin: 0 0 4px; overflow-wrap: anywhere; }
 h2 { font-size: 20px; margin: 36px 0 12px; border-bottom: 1px solid var(--line);
   padding-bottom: 4px; }
 h3 { font-size: 16px; margin: 22px 0 8px; }
+h4 { font-size: 14px; margin: 14px 0 6px; }
 .sub { color: var(--muted); margin: 0 0 16px; }
 .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 8px;
   margin: 16px 0; }
@@ -417,6 +418,80 @@ std::string ChannelChart(const Report& r) {
   return Svg(width, y + 24, "Messages per channel", b);
 }
 
+// Posts per hour of one listening query (bars, red while the detector saw a spike) against the
+// expectation (a dashed line) and the usual range of past weeks (a band), the incident shaded.
+std::string VolumeChart(const Report& r, const ListeningQuery& q) {
+  const ListeningSection& l = r.listening.value();
+  const double width = 960, top = 22, h = 150;
+  TimeScale s{l.range.begin, l.range.end, 56, width - 20};
+  double most = 1;
+  for (const ListeningHour& hr : q.hours) {
+    most = std::max(most, static_cast<double>(hr.posts.value_or(0)));
+    most = std::max(most, static_cast<double>(hr.band_high.value_or(0)));
+    most = std::max(most, hr.expected.value_or(0));
+  }
+  most *= 1.1;
+  auto y = [&](double v) { return top + h - std::min(1.0, v / most) * h; };
+  std::string b;
+  const double inc0 = s.X(r.incident.opened_at), inc1 = s.X(r.end);
+  b += fmt::format(
+      R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}" fill-opacity="0.08">{}</rect>)",
+      Num(inc0), Num(top), Num(std::max(1.0, inc1 - inc0)), Num(h), kRed,
+      Title("the incident: " + IsoTime(r.incident.opened_at) + " → " + ClosedText(r)));
+  b += Axis(s, top, top + h + 6);
+  b += fmt::format(R"(<text x="{}" y="{}" font-size="11" fill="{}">posts per hour</text>)",
+                   Num(s.x0), Num(top - 8), kMuted);
+  for (double f : {0.0, 0.5, 1.0}) {
+    const double v = f * most / 1.1;
+    b += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" />)", Num(s.x0),
+                     Num(y(v)), Num(s.x1), Num(y(v)), kLine);
+    b += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="end" fill="{}">{}</text>)",
+                     Num(s.x0 - 6), Num(y(v) + 4), kMuted, Num(v));
+  }
+  std::string expected_path;
+  for (const ListeningHour& hr : q.hours) {
+    const double x0 = s.X(hr.hour), x1 = s.X(hr.hour + hours(1));
+    if (hr.band_low && hr.band_high) {
+      b += fmt::format(
+          R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}" fill-opacity="0.18" />)", Num(x0),
+          Num(y(static_cast<double>(*hr.band_high))), Num(std::max(1.0, x1 - x0)),
+          Num(std::max(
+              1.0, y(static_cast<double>(*hr.band_low)) - y(static_cast<double>(*hr.band_high)))),
+          kGrey);
+    }
+    if (hr.expected) {
+      expected_path += fmt::format("{}{} {} L{} {} ", expected_path.empty() ? "M" : "L", Num(x0),
+                                   Num(y(*hr.expected)), Num(x1), Num(y(*hr.expected)));
+    }
+    const double bw = std::max(1.0, (x1 - x0) * 0.6);
+    const double bx = x0 + (x1 - x0 - bw) / 2;
+    if (!hr.posts) {
+      b += fmt::format(
+          R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="{}" stroke-dasharray="3 3">{}</rect>)",
+          Num(bx), Num(top), Num(bw), Num(h), kGrey,
+          Title(ClockTime(hr.hour) + ": no data (collection was not running)"));
+      continue;
+    }
+    const double v = static_cast<double>(*hr.posts);
+    b += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}">{}</rect>)", Num(bx),
+                     Num(y(v)), Num(bw), Num(std::max(0.0, top + h - y(v))),
+                     hr.spiking || hr.fired ? kRed : kBlue,
+                     Title(fmt::format("{}: {} posts, expected {}; {}", ClockTime(hr.hour),
+                                       *hr.posts, ExpectedText(hr), JudgedText(hr))));
+  }
+  if (!expected_path.empty()) {
+    b += fmt::format(
+        R"(<path d="{}" fill="none" stroke="{}" stroke-width="1.5" stroke-dasharray="5 3" />)",
+        expected_path, kInk);
+  }
+  b += Legend(56, top + h + 44,
+              {{kBlue, "posts"},
+               {kRed, "posts while a spike was on"},
+               {kInk, "expected"},
+               {kGrey, "usual range (same hour, past weeks)"}});
+  return Svg(width, top + h + 54, "Posts per hour of " + QueryTitle(q), b);
+}
+
 // ---- sections ----
 
 void Header(std::string& out, const Report& r) {
@@ -639,6 +714,74 @@ void Availability(std::string& out, const Report& r) {
   out += "</section>\n";
 }
 
+void PostsTable(std::string& out, const char* heading, const std::vector<NotablePost>& posts) {
+  out += std::string("<h4>") + heading + "</h4>\n";
+  out +=
+      "<table>\n<thead><tr><th>Posted (UTC)</th><th>Source</th><th>Author</th>"
+      "<th class=\"num\">Shares</th><th class=\"num\">Sentiment</th><th>Post</th></tr>"
+      "</thead>\n<tbody>\n";
+  for (const NotablePost& p : posts) {
+    std::string text = H(Shorten(p.text, 300));
+    if (!p.url.empty()) {
+      text += " <a href=\"" + H(p.url) + "\" rel=\"noopener noreferrer nofollow\">link</a>";
+    }
+    out += fmt::format(
+        "<tr><td class=\"time\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{:+.2f}</td><td>{}</td></tr>\n",
+        IsoTime(p.posted_at), H(p.source), H(p.author), p.shares, p.compound, text);
+  }
+  out += "</tbody>\n</table>\n";
+}
+
+void Listening(std::string& out, const Report& r) {
+  out += "<section id=\"listening\">\n<h2>Listening</h2>\n";
+  if (!r.listening) {
+    out += std::string("<p>") + kNoListening + "</p>\n</section>\n";
+    return;
+  }
+  const ListeningSection& l = r.listening.value();
+  out += fmt::format(
+      "<p>From {} to {}: the incident (shaded) and an hour either side, in UTC hours. Each "
+      "hour's posts against the usual: the median of the same hour of the week over the weeks "
+      "before (dashed), with their range (grey band).</p>\n",
+      IsoTime(l.range.begin), IsoTime(l.range.end));
+  for (const std::string& p : l.missing) {
+    out += "<p>No outage chatter query for " + H(p) + " (listen.chatter).</p>\n";
+  }
+  if (l.queries.empty()) out += "<p>No query of this incident's platforms or brands.</p>\n";
+  for (const ListeningQuery& q : l.queries) {
+    out += "<h3>" + H(QueryTitle(q)) + "</h3>\n<p>" + H(VolumeLine(q)) + ".</p>\n";
+    out += "<div class=\"chart\">" + VolumeChart(r, q) + "</div>\n";
+    if (!q.spike_evidence.empty()) {
+      out += "<h4>Spikes judged</h4>\n<ul>\n";
+      for (const std::string& line : q.spike_evidence) out += "<li>" + H(line) + "</li>\n";
+      out += "</ul>\n";
+    }
+    out +=
+        "<table>\n<thead><tr><th>Sentiment</th><th class=\"num\">Posts</th>"
+        "<th class=\"num\">Positive</th><th class=\"num\">Neutral</th>"
+        "<th class=\"num\">Negative</th><th class=\"num\">Mean compound</th></tr></thead>\n"
+        "<tbody>\n";
+    auto row = [&](const std::string& name, const SentimentShares& s) {
+      out += fmt::format(
+          "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+          "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+          "</tr>\n",
+          H(name), s.posts, Share(s, s.positive), Share(s, s.neutral), Share(s, s.negative),
+          MeanCompound(s));
+    };
+    row("This window", q.sentiment);
+    row(q.usual_weeks == 0 ? "Usual (no week before collected)"
+                           : fmt::format("Usual (same hours, {} week{} before)", q.usual_weeks,
+                                         q.usual_weeks == 1 ? "" : "s"),
+        q.usual_sentiment);
+    out += "</tbody>\n</table>\n";
+    if (!q.most_shared.empty()) PostsTable(out, "Most shared", q.most_shared);
+    if (!q.most_negative.empty()) PostsTable(out, "Most negative", q.most_negative);
+  }
+  out += "</section>\n";
+}
+
 void Lessons(std::string& out, const Report& r) {
   out += "<section id=\"lessons\" class=\"lessons\">\n<h2>Lessons learned</h2>\n";
   for (const char* heading : {"What went well", "What went wrong", "Where we were lucky",
@@ -674,6 +817,7 @@ std::string RenderHtml(const Report& r) {
   Tasks(out, r);
   Messages(out, r);
   Availability(out, r);
+  Listening(out, r);
   Lessons(out, r);
   out += "</main>\n<footer>Generated by Lifeline at " + IsoTime(r.generated_at) +
          ". Times are UTC.</footer>\n</body>\n</html>\n";

@@ -29,6 +29,72 @@ json First(const std::optional<FirstMessage>& f) {
 
 json OptDouble(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
+json Shares(const SentimentShares& s) {
+  return {{"posts", s.posts},
+          {"positive", s.positive},
+          {"neutral", s.neutral},
+          {"negative", s.negative},
+          {"positive_share", OptDouble(s.Share(s.positive))},
+          {"neutral_share", OptDouble(s.Share(s.neutral))},
+          {"negative_share", OptDouble(s.Share(s.negative))},
+          {"mean_compound", s.posts == 0 ? json(nullptr) : json(s.mean_compound)}};
+}
+
+json Posts(const std::vector<NotablePost>& posts) {
+  json out = json::array();
+  for (const NotablePost& p : posts) {
+    out.push_back({{"source", p.source},
+                   {"url", p.url.empty() ? json(nullptr) : json(p.url)},
+                   {"author", p.author},
+                   {"text", p.text},
+                   {"posted_at", Time(p.posted_at)},
+                   {"shares", p.shares},
+                   {"compound", p.compound}});
+  }
+  return out;
+}
+
+json ListeningJson(const std::optional<ListeningSection>& l) {
+  if (!l) return nullptr;
+  json queries = json::array();
+  for (const ListeningQuery& q : l->queries) {
+    json hours = json::array();
+    for (const ListeningHour& h : q.hours) {
+      hours.push_back(
+          {{"hour", Time(h.hour)},
+           {"posts", h.posts ? json(*h.posts) : json(nullptr)},
+           {"expected", OptDouble(h.expected)},
+           {"usual", h.expected ? json(h.usual) : json(nullptr)},
+           {"band", h.band_low && h.band_high ? json{{"low", *h.band_low}, {"high", *h.band_high}}
+                                              : json(nullptr)},
+           {"weeks", h.weeks},
+           {"p_value", h.p_value},
+           {"unusual", h.unusual},
+           {"judged", h.judged.empty() ? json(nullptr) : json(h.judged)},
+           {"spiking", h.spiking},
+           {"fired", h.fired}});
+    }
+    queries.push_back({{"query", q.query},
+                       {"kind", q.kind},
+                       {"platform", q.platform.empty() ? json(nullptr) : json(q.platform)},
+                       {"brand", q.brand.empty() ? json(nullptr) : json(q.brand)},
+                       {"posts", q.posts},
+                       {"expected", OptDouble(q.expected)},
+                       {"spike_hours", q.spike_hours},
+                       {"spike_evidence", q.spike_evidence},
+                       {"hours", std::move(hours)},
+                       {"sentiment", Shares(q.sentiment)},
+                       {"usual_sentiment", Shares(q.usual_sentiment)},
+                       {"usual_weeks", q.usual_weeks},
+                       {"most_shared", Posts(q.most_shared)},
+                       {"most_negative", Posts(q.most_negative)}});
+  }
+  return {{"from", Time(l->range.begin)},
+          {"to", Time(l->range.end)},
+          {"queries", std::move(queries)},
+          {"missing_chatter", l->missing}};
+}
+
 }  // namespace
 
 json ReportJson(const Report& r) {
@@ -189,7 +255,8 @@ json ReportJson(const Report& r) {
             {"to", Time(w.range.end)},
             {"bucket_ms", w.bucket.count()},
             {"platforms", std::move(platforms)}}},
-          {"notes", std::move(notes)}};
+          {"notes", std::move(notes)},
+          {"listening", ListeningJson(r.listening)}};
 }
 
 }  // namespace lifeline::report

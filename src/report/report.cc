@@ -558,6 +558,7 @@ Result<Report> BuildReport(store::Store& store, std::string_view incident_id,
   r.channels = CountChannels(r.messages);
 
   LL_ASSIGN(r.availability, Availability(store, r.incident, r.end, r.generated_at, options));
+  LL_ASSIGN(r.listening, BuildListening(store, r, options));
   return r;
 }
 

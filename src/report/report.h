@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "listen/spike.h"
 #include "store/store.h"
 
 namespace lifeline::report {
@@ -29,6 +30,14 @@ struct ReportOptions {
   // At most this many buckets in the availability window; the bucket width is the smallest round
   // width (10 s, 30 s, 1, 2, 5, 10, 15, 30 min, 1, 2, 6, 12 h, 1 d) that keeps within it.
   int max_buckets = 60;
+  // The listening section: hours from `listen_before` ahead of opened_at to `listen_after` past
+  // the end, judged against the same hours of past weeks with these thresholds (min_weeks,
+  // max_weeks and floor decide the expectation; the stored decisions keep what the detector said
+  // at the time with the thresholds it ran with).
+  Duration listen_before = std::chrono::hours(1);
+  Duration listen_after = std::chrono::hours(1);
+  listen::SpikeConfig spike;
+  std::size_t notable_posts = 3;  // most shared and most negative, each, per query
 };
 
 // When the failure began as far as the store can tell, and how long it took to open the incident.
@@ -125,6 +134,71 @@ struct AvailabilityWindow {
   std::vector<std::vector<PhaseFigures>> phases;  // per platform, same order
 };
 
+// ---- listening ----
+
+// One UTC hour of one listening query.
+struct ListeningHour {
+  store::Time hour;                      // its start
+  std::optional<std::int64_t> posts;     // nullopt: collection was not running then
+  std::optional<double> expected;        // max(usual, floor); nullopt: not enough history
+  double usual = 0;                      // the median of `weeks`
+  std::vector<std::int64_t> weeks;       // the same hour 1, 2, ... weeks back, with data
+  std::optional<std::int64_t> band_low;  // lowest and highest of `weeks`
+  std::optional<std::int64_t> band_high;
+  double p_value = 1;
+  bool unusual = false;  // this hour on its own passes the detector's tests
+  // The detector's stored decision for this hour, as it judged it then: "spike", "cooldown",
+  // "not_consecutive", ... ("" when it did not judge this hour); spiking: a spike was on.
+  std::string judged;
+  bool spiking = false;
+  bool fired = false;
+};
+
+struct SentimentShares {
+  std::int64_t posts = 0;
+  std::int64_t positive = 0, neutral = 0, negative = 0;  // VADER's thresholds (listen/vader.h)
+  double mean_compound = 0;
+  std::optional<double> Share(std::int64_t n) const {
+    if (posts == 0) return std::nullopt;
+    return static_cast<double>(n) / static_cast<double>(posts);
+  }
+};
+
+struct NotablePost {
+  std::string source;
+  std::string url;  // "" when the source gave none, or it is not http(s)
+  std::string author;
+  std::string text;
+  store::Time posted_at;
+  std::int64_t shares = 0;
+  double compound = 0;
+};
+
+struct ListeningQuery {
+  std::string query;                 // "chatter:whatsapp", "brand:acme:mentions"
+  std::string kind;                  // "chatter" or "mentions"
+  std::string platform;              // chatter: the platform; else ""
+  std::string brand;                 // mentions: the brand; else ""
+  std::vector<ListeningHour> hours;  // every hour of the window, in order
+  // Over the window's hours with data: posts, and the expectation of those with one.
+  std::int64_t posts = 0;
+  std::optional<double> expected;
+  std::int64_t spike_hours = 0;  // hours the stored decisions say a spike was on
+  // The detector's lines of the hours it found unusual (fired, cooldown, not yet consecutive).
+  std::vector<std::string> spike_evidence;
+  SentimentShares sentiment;               // the window's posts
+  SentimentShares usual_sentiment;         // the same hours of the weeks before (max_weeks)
+  int usual_weeks = 0;                     // of them, the weeks whose hours were collected
+  std::vector<NotablePost> most_shared;    // shares > 0, most first
+  std::vector<NotablePost> most_negative;  // compound <= -0.05, most negative first
+};
+
+struct ListeningSection {
+  store::TimeRange range;               // whole UTC hours
+  std::vector<ListeningQuery> queries;  // chatter of the incident's platforms, then mentions
+  std::vector<std::string> missing;     // platforms of the incident without a chatter query
+};
+
 struct Report {
   store::Incident incident;
   store::Time generated_at;
@@ -145,7 +219,14 @@ struct Report {
   std::vector<ChannelCount> channels;    // by channel name
   AvailabilityWindow availability;
   std::vector<store::IncidentEvent> notes;  // timeline events of type "note"
+  // Unset: listening collected nothing in the window (not configured, or not running).
+  std::optional<ListeningSection> listening;
 };
+
+// The listening section of `report` (its incident, end and generated_at set) from the store's
+// listening slice; nullopt when no collection ran in the window. Called by BuildReport.
+[[nodiscard]] core::Result<std::optional<ListeningSection>> BuildListening(
+    store::Store& store, const Report& report, const ReportOptions& options);
 
 // Gathers the report of `incident_id` from the store. Reads only. The tokens of acknowledgement
 // links in messages and events ("/ack/<token>") are replaced by "[redacted]": a report is shared

@@ -12,6 +12,8 @@
 #include <set>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "api/server.h"
 #include "api/test_util.h"
 #include "core/temp_dir.h"
@@ -661,6 +663,237 @@ TEST(ReportText, Escaping) {
             "ab[31m");
   EXPECT_EQ(Clean("caf\xc3\xa9 \xff"), "caf\xc3\xa9 \xef\xbf\xbd");
   EXPECT_EQ(Shorten("h\xc3\xa9llo", 2), "h…");
+}
+
+// ---- the listening section ----
+
+class ReportListeningTest : public ReportTest {
+ protected:
+  // A post of `query` at `at`, stored with its hour marked as collected.
+  void Post(const std::string& query, store::Time at, double compound, std::int64_t shares = 0,
+            const std::string& url = "", const std::string& text = "whatsapp down?") {
+    store::ListenPost p;
+    p.key = fmt::format("id:test:{}", ++seq_);
+    p.source = "mastodon";
+    p.source_id = std::to_string(seq_);
+    p.url = url;
+    p.author = "@user" + std::to_string(seq_ % 7);
+    p.text = text;
+    p.posted_at = at;
+    p.fetched_at = at;
+    p.shares = shares;
+    p.compound = compound;
+    p.queries = {query};
+    const std::vector<store::Time> covered = {at};
+    auto added = store_->Listening().AddPosts(std::span(&p, 1), nullptr, covered);
+    ASSERT_TRUE(added.ok()) << added.error().ToString();
+  }
+  void Covered(store::Time at) {
+    const std::vector<store::Time> covered = {at};
+    ASSERT_TRUE(store_->Listening().AddPosts({}, nullptr, covered).ok());
+  }
+
+  // Six weeks of history: 4 chatter posts and 2 mentions in each of 09:00, 10:00 and 11:00 of the
+  // same weekday (a quarter of the chatter positive). On the day: 3, 40 and 12 chatter posts (20
+  // of them negative), the detector's decision that 10:00 fired, and a few mentions.
+  void SeedListening() {
+    for (int w = 1; w <= 6; ++w) {
+      for (const char* hour : {"09:10:00", "10:10:00", "11:10:00"}) {
+        const store::Time at = T(hour) - std::chrono::hours(24 * 7 * w);
+        for (int i = 0; i < 4; ++i) {
+          ASSERT_NO_FATAL_FAILURE(
+              Post("chatter:whatsapp", at + std::chrono::seconds(i), i == 0 ? 0.4 : 0.0));
+        }
+        for (int i = 0; i < 2; ++i) {
+          ASSERT_NO_FATAL_FAILURE(
+              Post("brand:acme:mentions", at + std::chrono::seconds(10 + i), 0.3));
+        }
+      }
+    }
+    for (int i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(Post("chatter:whatsapp", T("09:30:00"), 0));
+    for (int i = 0; i < 40; ++i) {
+      const double compound = i < 20 ? -0.6 : 0.0;
+      ASSERT_NO_FATAL_FAILURE(Post("chatter:whatsapp", T("10:05:00") + std::chrono::seconds(i),
+                                   compound,
+                                   i == 3    ? 25
+                                   : i == 30 ? 7
+                                             : 0,
+                                   i == 3 ? "https://mastodon.example/@ana/1" : ""));
+    }
+    ASSERT_NO_FATAL_FAILURE(Post("chatter:whatsapp", T("10:45:00"), -0.93, 2, "javascript:alert(1)",
+                                 "WhatsApp is *awful* | [x](y) <b>"));
+    for (int i = 0; i < 11; ++i) {
+      ASSERT_NO_FATAL_FAILURE(Post("chatter:whatsapp", T("11:20:00") + std::chrono::seconds(i), 0));
+    }
+    ASSERT_NO_FATAL_FAILURE(Post("brand:acme:mentions", T("10:30:00"), -0.5, 3,
+                                 "https://bsky.app/profile/bob/post/3k", "@acme answer me"));
+    ASSERT_NO_FATAL_FAILURE(Post("brand:acme:hashtags", T("10:30:00"), 0));
+    store::ListenSpike d;
+    d.query = "chatter:whatsapp";
+    d.platform = "whatsapp";
+    d.hour = T("10:00:00");
+    d.judged_at = T("11:00:30");
+    d.observed = 41;
+    d.expected = 4;
+    d.usual = 4;
+    d.weeks = {4, 4, 4, 4, 4, 4};
+    d.p_value = 1e-20;
+    d.run = 2;
+    d.spiking = true;
+    d.fired = true;
+    d.reason = "spike";
+    d.evidence = "41 posts in 10:00-11:00 UTC against 4 expected; 2 hours in a row: spike";
+    ASSERT_TRUE(store_->Listening().PutSpike(d).ok());
+    d.hour = T("09:00:00");
+    d.observed = 3;
+    d.spiking = d.fired = false;
+    d.run = 0;
+    d.reason = "below_min_count";
+    d.evidence = "3 posts";
+    ASSERT_TRUE(store_->Listening().PutSpike(d).ok());
+  }
+
+  int seq_ = 0;
+};
+
+TEST_F(ReportListeningTest, VolumeSpikesSentimentAndPostsOfTheIncidentsHours) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  ASSERT_NO_FATAL_FAILURE(SeedListening());
+  auto r = BuildReport(*store_, id_, At());
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_TRUE(r->listening);
+  const ListeningSection& l = *r->listening;
+  // An hour before the opening (10:00) to an hour after the close (10:20), in whole hours.
+  EXPECT_EQ(l.range.begin, T("09:00:00"));
+  EXPECT_EQ(l.range.end, T("12:00:00"));
+  EXPECT_TRUE(l.missing.empty());
+  // The failed platform's chatter first, then the brand's mentions; hashtags are not shown.
+  ASSERT_EQ(l.queries.size(), 2u);
+  const ListeningQuery& q = l.queries[0];
+  EXPECT_EQ(q.query, "chatter:whatsapp");
+  EXPECT_EQ(l.queries[1].query, "brand:acme:mentions");
+  EXPECT_EQ(l.queries[1].brand, "acme");
+
+  ASSERT_EQ(q.hours.size(), 3u);
+  EXPECT_EQ(q.hours[0].posts, 3);
+  EXPECT_EQ(q.hours[1].posts, 41);
+  EXPECT_EQ(q.hours[2].posts, 11);
+  for (const auto& h : q.hours) {
+    ASSERT_TRUE(h.expected);
+    EXPECT_DOUBLE_EQ(*h.expected, 4);  // the median of six weeks of 4
+    EXPECT_EQ(h.band_low, 4);
+    EXPECT_EQ(h.band_high, 4);
+    EXPECT_EQ(h.weeks.size(), 6u);
+  }
+  EXPECT_EQ(q.hours[1].judged, "spike");
+  EXPECT_TRUE(q.hours[1].fired);
+  EXPECT_TRUE(q.hours[1].unusual);
+  EXPECT_EQ(q.hours[0].judged, "below_min_count");
+  EXPECT_EQ(q.hours[2].judged, "");  // the detector did not judge it
+  EXPECT_EQ(q.posts, 55);
+  ASSERT_TRUE(q.expected);
+  EXPECT_DOUBLE_EQ(*q.expected, 12);
+  EXPECT_EQ(q.spike_hours, 1);
+  ASSERT_EQ(q.spike_evidence.size(), 1u);
+  EXPECT_THAT(q.spike_evidence[0], HasSubstr("41 posts in 10:00-11:00 UTC"));
+
+  EXPECT_EQ(q.sentiment.posts, 55);
+  EXPECT_EQ(q.sentiment.negative, 21);
+  EXPECT_EQ(q.sentiment.positive, 0);
+  EXPECT_EQ(q.sentiment.neutral, 34);
+  EXPECT_EQ(q.usual_weeks, 6);
+  EXPECT_EQ(q.usual_sentiment.posts, 72);
+  EXPECT_EQ(q.usual_sentiment.positive, 18);
+  EXPECT_EQ(q.usual_sentiment.negative, 0);
+
+  ASSERT_EQ(q.most_shared.size(), 3u);
+  EXPECT_EQ(q.most_shared[0].shares, 25);
+  EXPECT_EQ(q.most_shared[0].url, "https://mastodon.example/@ana/1");
+  EXPECT_EQ(q.most_shared[1].shares, 7);
+  EXPECT_EQ(q.most_shared[2].shares, 2);
+  EXPECT_EQ(q.most_shared[2].url, "") << "only http(s) links are kept";
+  ASSERT_EQ(q.most_negative.size(), 3u);
+  EXPECT_DOUBLE_EQ(q.most_negative[0].compound, -0.93);
+  EXPECT_DOUBLE_EQ(q.most_negative[1].compound, -0.6);
+
+  const std::string md = RenderMarkdown(*r);
+  EXPECT_THAT(md, HasSubstr("## Listening"));
+  EXPECT_THAT(md, HasSubstr("### Outage chatter on whatsapp"));
+  EXPECT_THAT(md, HasSubstr("55 posts against 12 expected (4.6 ×); the detector found a spike on "
+                            "in 1 hour"));
+  EXPECT_THAT(md, HasSubstr("| 10:00:00Z | 41 | 4 (4–4) | spike |"));
+  EXPECT_THAT(md, HasSubstr("| 11:00:00Z | 11 | 4 (4–4) | not judged |"));
+  EXPECT_THAT(md, HasSubstr("- 41 posts in 10:00-11:00 UTC against 4 expected"));
+  EXPECT_THAT(md, HasSubstr("| This window | 55 | 0% | 61.8% | 38.2% | -0.24 |"));
+  EXPECT_THAT(md,
+              HasSubstr("| Usual (same hours, 6 weeks before) | 72 | 25% | 75% | 0% | +0.10 |"));
+  EXPECT_THAT(md, HasSubstr("[link](https://mastodon.example/@ana/1)"));
+  EXPECT_THAT(md, HasSubstr("WhatsApp is \\*awful\\* \\| \\[x\\](y) \\<b\\>"));
+  EXPECT_THAT(md, Not(HasSubstr("javascript:")));
+  EXPECT_THAT(md, HasSubstr("### Mentions of acme"));
+  EXPECT_THAT(md, HasSubstr("[link](https://bsky.app/profile/bob/post/3k)"));
+
+  const std::string html = RenderHtml(*r);
+  EXPECT_TRUE(Balanced(html));
+  EXPECT_THAT(html, HasSubstr("<section id=\"listening\">"));
+  EXPECT_THAT(html, HasSubstr("aria-label=\"Posts per hour of Outage chatter on whatsapp\""));
+  EXPECT_THAT(html, HasSubstr("<a href=\"https://mastodon.example/@ana/1\""));
+  EXPECT_THAT(html, HasSubstr("10:00:00Z: 41 posts, expected 4 (4–4); spike"));
+  EXPECT_THAT(html, HasSubstr("WhatsApp is *awful* | [x](y) &lt;b&gt;"));
+  EXPECT_THAT(html, Not(HasSubstr("javascript:")));
+
+  json j = ReportJson(*r);
+  const json& jq = j["listening"]["queries"][0];
+  EXPECT_EQ(jq["query"], "chatter:whatsapp");
+  EXPECT_EQ(jq["posts"], 55);
+  EXPECT_EQ(jq["expected"], 12.0);
+  EXPECT_EQ(jq["hours"][1]["posts"], 41);
+  EXPECT_EQ(jq["hours"][1]["band"]["high"], 4);
+  EXPECT_EQ(jq["hours"][1]["judged"], "spike");
+  EXPECT_EQ(jq["sentiment"]["negative"], 21);
+  EXPECT_EQ(jq["usual_sentiment"]["posts"], 72);
+  EXPECT_EQ(jq["most_shared"][0]["url"], "https://mastodon.example/@ana/1");
+  EXPECT_EQ(jq["most_negative"][0]["compound"], -0.93);
+}
+
+TEST_F(ReportListeningTest, AnHourWithoutCollectionIsNoDataAndAPlatformWithoutChatterIsNamed) {
+  store::NewIncident n;
+  n.platforms = {"whatsapp", "instagram"};
+  n.title = "Meta down";
+  n.opened_at = T("10:00:00");
+  auto inc = store_->OpenIncident(n);
+  ASSERT_TRUE(inc.ok()) << inc.error().ToString();
+  ASSERT_TRUE(store_->CloseIncident(inc->id, {T("10:20:00"), "closed", "closed", "{}"}).ok());
+  // Collection ran at 09:00 and 11:00 only; no history.
+  ASSERT_NO_FATAL_FAILURE(Post("chatter:whatsapp", T("09:10:00"), 0));
+  ASSERT_NO_FATAL_FAILURE(Covered(T("11:05:00")));
+  auto r = BuildReport(*store_, inc->id, At());
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_TRUE(r->listening);
+  EXPECT_EQ(r->listening->missing, std::vector<std::string>{"instagram"});
+  ASSERT_EQ(r->listening->queries.size(), 1u);
+  const ListeningQuery& q = r->listening->queries[0];
+  ASSERT_EQ(q.hours.size(), 3u);
+  EXPECT_EQ(q.hours[0].posts, 1);
+  EXPECT_FALSE(q.hours[1].posts) << "10:00 was not collected: no data, not zero";
+  EXPECT_EQ(q.hours[2].posts, 0);
+  EXPECT_FALSE(q.expected) << "no history";
+  EXPECT_EQ(q.usual_weeks, 0);
+  const std::string md = RenderMarkdown(*r);
+  EXPECT_THAT(md, HasSubstr("| 10:00:00Z | — | — | no data |"));
+  EXPECT_THAT(md, HasSubstr("No outage chatter query for instagram"));
+  EXPECT_THAT(md, HasSubstr("1 post (not enough history for an expectation); no spike"));
+  EXPECT_TRUE(Balanced(RenderHtml(*r)));
+}
+
+TEST_F(ReportListeningTest, WithoutListeningTheSectionSaysSo) {
+  ASSERT_NO_FATAL_FAILURE(Seed());
+  auto r = BuildReport(*store_, id_, At());
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_FALSE(r->listening);
+  EXPECT_THAT(RenderMarkdown(*r), HasSubstr("## Listening\n\nNo listening data for this time"));
+  EXPECT_THAT(RenderHtml(*r), HasSubstr("<p>No listening data for this time"));
+  EXPECT_TRUE(ReportJson(*r)["listening"].is_null());
 }
 
 // ---- the API route ----

@@ -101,4 +101,78 @@ std::string ClosedText(const Report& r) {
   return r.incident.closed_at ? IsoTime(*r.incident.closed_at) : "still open";
 }
 
+std::string QueryTitle(const ListeningQuery& q) {
+  if (q.kind == "chatter") return "Outage chatter on " + q.platform;
+  return "Mentions of " + q.brand;
+}
+
+namespace {
+
+std::string Number(double v) {
+  std::string s = fmt::format("{:.1f}", v);
+  if (s.ends_with(".0")) s.resize(s.size() - 2);
+  return s;
+}
+
+}  // namespace
+
+std::string VolumeLine(const ListeningQuery& q) {
+  std::string out = fmt::format("{} post{}", q.posts, q.posts == 1 ? "" : "s");
+  if (q.expected) {
+    out += fmt::format(" against {} expected", Number(*q.expected));
+    if (*q.expected > 0) {
+      out += fmt::format(" ({} ×)", Number(static_cast<double>(q.posts) / *q.expected));
+    }
+  } else {
+    out += " (not enough history for an expectation)";
+  }
+  if (q.spike_hours > 0) {
+    out += fmt::format("; the detector found a spike on in {} hour{}", q.spike_hours,
+                       q.spike_hours == 1 ? "" : "s");
+  } else {
+    out += "; no spike";
+  }
+  return out;
+}
+
+std::string Sparkline(const ListeningQuery& q) {
+  static const char* kBlocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+  std::int64_t most = 0;
+  for (const auto& h : q.hours) most = std::max(most, h.posts.value_or(0));
+  std::string out;
+  for (const auto& h : q.hours) {
+    if (!h.posts) {
+      out += "·";
+      continue;
+    }
+    const std::int64_t i = most == 0 ? 0 : (*h.posts * 7 + most - 1) / most;
+    out += kBlocks[std::clamp<std::int64_t>(i, 0, 7)];
+  }
+  return out;
+}
+
+std::string Share(const SentimentShares& s, std::int64_t n) { return Percent(s.Share(n)); }
+
+std::string MeanCompound(const SentimentShares& s) {
+  if (s.posts == 0) return "—";
+  return fmt::format("{:+.2f}", s.mean_compound);
+}
+
+std::string ExpectedText(const ListeningHour& h) {
+  if (!h.expected) return "—";
+  std::string out = Number(*h.expected);
+  if (h.band_low && h.band_high) out += fmt::format(" ({}–{})", *h.band_low, *h.band_high);
+  return out;
+}
+
+std::string JudgedText(const ListeningHour& h) {
+  if (!h.posts) return "no data";
+  if (!h.judged.empty()) {
+    std::string out = h.judged;
+    if (h.spiking && h.judged != "spike") out += " (spike on)";
+    return out;
+  }
+  return h.unusual ? "unusual (not judged)" : "not judged";
+}
+
 }  // namespace lifeline::report

@@ -44,4 +44,24 @@ std::vector<PhaseSpan> LifecyclePhases(const Report& r, store::Time end);
 // "still open" or the closing time.
 std::string ClosedText(const Report& r);
 
+// ---- listening (plain text, escaped by each renderer) ----
+
+// What the section says when the store holds no listening data for the window.
+inline constexpr const char* kNoListening =
+    "No listening data for this time: listening was not configured, or it was not collecting.";
+// "Outage chatter on whatsapp" / "Mentions of acme".
+std::string QueryTitle(const ListeningQuery& q);
+// "412 posts against 38 expected (10.8 ×); a spike was on in 2 hours" (or "... no spike").
+std::string VolumeLine(const ListeningQuery& q);
+// One block per hour scaled to the busiest hour (▁▂▃▄▅▆▇█; "·" for an hour without data).
+std::string Sparkline(const ListeningQuery& q);
+// "12.5%"-style shares of one polarity; "—" without posts.
+std::string Share(const SentimentShares& s, std::int64_t n);
+// "-0.31" (two decimals); "—" without posts.
+std::string MeanCompound(const SentimentShares& s);
+// "3 (2–5)": the expectation and the usual range; "—" without history.
+std::string ExpectedText(const ListeningHour& h);
+// What the detector said of the hour: its stored decision, else what the hour alone shows.
+std::string JudgedText(const ListeningHour& h);
+
 }  // namespace lifeline::report

@@ -5,6 +5,9 @@
                                         next_token; x-rate-limit-* headers, 429)
   /mastodon Mastodon hashtag timeline   GET /api/v1/timelines/tag/:hashtag (min_id/max_id/since_id,
                                         Link header paging; X-RateLimit-* headers, ISO reset, 429)
+                                        and its stream, GET /api/v1/streaming/hashtag?tag=TAG
+                                        (server-sent events: "event: update" with a Status in
+                                        "data:", ":thump" heartbeats every 0.5 s)
   /bsky     Bluesky                     POST /xrpc/com.atproto.server.createSession,
                                         GET /xrpc/app.bsky.feed.searchPosts (signed in; cursor,
                                         since; RateLimit-* headers, 429)
@@ -25,6 +28,8 @@ Each answer follows the documented wire format and errors. Controls (JSON bodies
   POST /_control/page   {"source", "size": N}   page size (to force pagination)
   POST /_control/limits {"source": "x", "remaining": 0, "reset_in": S}   X's window headers
   POST /_control/expire {}                      Bluesky sessions expire (400 ExpiredToken)
+  POST /_control/stream {"drop": true, "down": bool}   close every open stream now; while
+                                                "down", new stream connections answer 503
   POST /_control/reset  {}                      forget everything
   GET  /_requests                               every API request: {"source", "path", "query"}
 Python 3 standard library only.
@@ -61,6 +66,8 @@ def reset():
         "expired": set(),
         "limits": {},
         "reddit_tokens": set(),
+        "streams": [],
+        "stream_down": False,
     })
 
 
@@ -87,6 +94,16 @@ def matches(text, q):
     q = q.replace("-is:retweet", "").strip().strip('"').lower()
     t = text.lower()
     return q in t
+
+
+def status_json(p):
+    """A Mastodon Status (https://docs.joinmastodon.org/entities/Status/) of an added post."""
+    return {"id": p["id"], "created_at": iso(p["at"]),
+            "url": "https://mastodon.example/@%s/%s" % (p["author"], p["id"]),
+            "uri": "https://mastodon.example/users/%s/statuses/%s" % (p["author"], p["id"]),
+            "content": "<p>%s</p>" % p["text"].replace("&", "&amp;").replace("<", "&lt;"),
+            "reblogs_count": p["shares"], "reblog": None,
+            "account": {"id": "1", "username": p["author"], "acct": p["author"]}}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -217,6 +234,12 @@ class Handler(BaseHTTPRequestHandler):
                     p.setdefault("author", "user%d" % STATE["next_id"])
                     p.setdefault("shares", 0)
                     STATE["posts"][req["source"]].append(p)
+                    if req["source"] == "mastodon":
+                        for sub in STATE["streams"]:
+                            if sub["tag"] == p.get("tag", "").lower():
+                                with sub["cv"]:
+                                    sub["queue"].append(status_json(p))
+                                    sub["cv"].notify()
             elif path == "/_control/fault":
                 f = dict(req)
                 f.setdefault("count", 1)
@@ -228,6 +251,14 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["sessions"] = set()
             elif path == "/_control/limits":
                 STATE["limits"][req["source"]] = req
+            elif path == "/_control/stream":
+                if "down" in req:
+                    STATE["stream_down"] = bool(req["down"])
+                if req.get("drop"):
+                    for sub in STATE["streams"]:
+                        with sub["cv"]:
+                            sub["closed"] = True
+                            sub["cv"].notify()
             elif path == "/_control/reset":
                 reset()
             else:
@@ -280,7 +311,50 @@ class Handler(BaseHTTPRequestHandler):
                              "x-rate-limit-reset": str(int(time.time()) + lim.get("reset_in", 900))})
 
     # ---- Mastodon: https://docs.joinmastodon.org/methods/timelines/#tag ----
+    def mastodon_stream(self, q):
+        """https://docs.joinmastodon.org/methods/streaming/#hashtag: server-sent events until
+        the client or a /_control/stream drop closes it."""
+        with LOCK:
+            down = STATE["stream_down"]
+        if down:
+            return self.send(503, {"error": "Streaming is unavailable"})
+        if self.headers.get("Authorization") not in (None, "Bearer " + MASTODON_TOKEN):
+            return self.send(401, {"error": "The access token is invalid"})
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        sub = {"tag": q.get("tag", "").lower(), "queue": [], "closed": False,
+               "cv": threading.Condition()}
+        with LOCK:
+            STATE["streams"].append(sub)
+        try:
+            self.wfile.write(b":)\n")
+            self.wfile.flush()
+            while True:
+                with sub["cv"]:
+                    if not sub["queue"] and not sub["closed"]:
+                        sub["cv"].wait(timeout=0.5)
+                    items, sub["queue"] = sub["queue"], []
+                    closed = sub["closed"]
+                if closed:
+                    break
+                for st in items:
+                    self.wfile.write(("event: update\ndata: %s\n\n" % json.dumps(st)).encode())
+                if not items:
+                    self.wfile.write(b":thump\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            with LOCK:
+                STATE["streams"] = [x for x in STATE["streams"] if x is not sub]
+
     def api_mastodon(self, method, rest, q, body):
+        if rest == "/api/v1/streaming/hashtag" and method == "GET":
+            return self.mastodon_stream(q)
         prefix = "/api/v1/timelines/tag/"
         if not rest.startswith(prefix) or method != "GET":
             return self.send(404, {"error": "Record not found"})
@@ -304,14 +378,7 @@ class Handler(BaseHTTPRequestHandler):
         if page:
             headers["Link"] = '<%s?max_id=%s>; rel="next", <%s?min_id=%s>; rel="prev"' % (
                 base, page[-1]["id"], base, page[0]["id"])
-        out = [{"id": p["id"], "created_at": iso(p["at"]),
-                "url": "https://mastodon.example/@%s/%s" % (p["author"], p["id"]),
-                "uri": "https://mastodon.example/users/%s/statuses/%s" % (p["author"], p["id"]),
-                "content": "<p>%s</p>" % p["text"].replace("&", "&amp;").replace("<", "&lt;"),
-                "reblogs_count": p["shares"], "reblog": None,
-                "account": {"id": "1", "username": p["author"], "acct": p["author"]}}
-               for p in page]
-        self.send(200, out, headers)
+        self.send(200, [status_json(p) for p in page], headers)
 
     # ---- Bluesky: https://docs.bsky.app/docs/api/app-bsky-feed-search-posts ----
     def api_bluesky(self, method, rest, q, body):

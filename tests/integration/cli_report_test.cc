@@ -111,6 +111,94 @@ TEST_F(CliReportTest, HtmlToAFileAndJson) {
   EXPECT_EQ(doc["incident"]["id"], id_);
 }
 
+// Listening data around the incident (10:00-11:00 hours, and the same hours six weeks back): the
+// report's listening section shows WhatsApp's chatter against the usual, the detector's spike,
+// the sentiment and the most shared post with its link, in Markdown, HTML and JSON.
+TEST_F(CliReportTest, TheListeningSectionShowsTheChatter) {
+  {
+    auto opened = store::OpenSqlite(dir_.File("lifeline.db"));
+    ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+    std::unique_ptr<store::Store> st = std::move(*opened);
+    int seq = 0;
+    auto post = [&](store::Time at, double compound, std::int64_t shares, std::string url) {
+      store::ListenPost p;
+      p.key = "id:test:" + std::to_string(++seq);
+      p.source = "mastodon";
+      p.source_id = std::to_string(seq);
+      p.url = std::move(url);
+      p.author = "user" + std::to_string(seq);
+      p.text = shares > 0 ? "whatsapp down for everyone? #whatsappdown" : "whatsapp down";
+      p.posted_at = at;
+      p.fetched_at = at;
+      p.shares = shares;
+      p.compound = compound;
+      p.queries = {"chatter:whatsapp"};
+      const std::vector<store::Time> covered = {at};
+      ASSERT_TRUE(st->Listening().AddPosts(std::span(&p, 1), nullptr, covered).ok());
+    };
+    for (int w = 1; w <= 6; ++w) {
+      for (int h : {-1, 0, 1}) {
+        for (int i = 0; i < 3; ++i) {
+          post(At(5) + std::chrono::hours(h) - std::chrono::hours(24 * 7 * w), 0, 0, "");
+        }
+      }
+    }
+    for (int i = 0; i < 30; ++i)
+      post(At(5, i), i < 10 ? -0.5 : 0, i == 4 ? 12 : 0,
+           i == 4 ? "https://mastodon.example/@ana/77" : "");
+    // Collection ran in the hours either side too, where nobody posted.
+    const std::vector<store::Time> quiet = {At(-30), At(90)};
+    ASSERT_TRUE(st->Listening().AddPosts({}, nullptr, quiet).ok());
+    store::ListenSpike d;
+    d.query = "chatter:whatsapp";
+    d.platform = "whatsapp";
+    d.hour = At(0);
+    d.judged_at = At(0) + std::chrono::hours(1);
+    d.observed = 30;
+    d.expected = 3;
+    d.spiking = d.fired = true;
+    d.run = 2;
+    d.reason = "spike";
+    d.evidence = "30 posts in 10:00-11:00 UTC against 3 expected; 2 hours in a row: spike";
+    ASSERT_TRUE(st->Listening().PutSpike(d).ok());
+  }
+  auto r = RunLifeline({"report", id_, "--data-dir", dir_.path()});
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("## Listening"));
+  EXPECT_THAT(r.out, HasSubstr("### Outage chatter on whatsapp"));
+  EXPECT_THAT(r.out, HasSubstr("30 posts against 9 expected (3.3 ×); the detector found a spike "
+                               "on in 1 hour"));
+  EXPECT_THAT(r.out, HasSubstr("| 10:00:00Z | 30 | 3 (3–3) | spike |"));
+  EXPECT_THAT(r.out, HasSubstr("| This window | 30 | 0% | 66.7% | 33.3% | -0.17 |"));
+  EXPECT_THAT(r.out, HasSubstr("[link](https://mastodon.example/@ana/77)"));
+
+  const std::string file = dir_.File("report.html");
+  auto h =
+      RunLifeline({"report", id_, "--format", "html", "--output", file, "--data-dir", dir_.path()});
+  ASSERT_EQ(h.code, 0) << h.out;
+  const std::string html = testing::ReadFile(file);
+  EXPECT_THAT(html, HasSubstr("aria-label=\"Posts per hour of Outage chatter on whatsapp\""));
+  EXPECT_THAT(html, HasSubstr("<a href=\"https://mastodon.example/@ana/77\""));
+
+  auto j = RunLifeline({"report", id_, "--format", "json", "--data-dir", dir_.path()});
+  ASSERT_EQ(j.code, 0) << j.out;
+  auto doc = nlohmann::json::parse(j.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << j.out;
+  const auto& q = doc["listening"]["queries"][0];
+  EXPECT_EQ(q["query"], "chatter:whatsapp");
+  EXPECT_EQ(q["posts"], 30);
+  EXPECT_EQ(q["hours"][1]["judged"], "spike");
+  EXPECT_EQ(q["sentiment"]["negative"], 10);
+  EXPECT_EQ(q["usual_sentiment"]["posts"], 54);
+  EXPECT_EQ(q["most_shared"][0]["shares"], 12);
+}
+
+TEST_F(CliReportTest, WithoutListeningTheReportSaysSo) {
+  auto r = RunLifeline({"report", id_, "--data-dir", dir_.path()});
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("## Listening\n\nNo listening data for this time"));
+}
+
 TEST_F(CliReportTest, ClearErrors) {
   auto unknown = RunLifeline({"report", "inc_nosuch", "--data-dir", dir_.path()});
   EXPECT_EQ(unknown.code, 1) << unknown.out;

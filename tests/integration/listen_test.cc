@@ -436,6 +436,76 @@ bool WaitFor(Pred pred, milliseconds timeout) {
   return pred();
 }
 
+// Mastodon's streaming API: a post pushed on the hashtag's stream is stored within seconds; a
+// post made while the stream was dropped (and reconnections refused) is caught up from the
+// timeline once the stream stands again, and stored once.
+TEST_F(ListenTest, AStreamedPostIsStoredAtOnceAndADropIsCaughtUp) {
+  setenv("LL_LISTEN_MASTODON", "mastodon-test-token", 1);
+  Listen("    mastodon: { url: \"" + Base("mastodon") +
+         "\", streaming: true, interval: 1h, token: { env: LL_LISTEN_MASTODON } }\n");
+  auto stream_requests = [&] {
+    int n = 0;
+    for (const auto& r : Requests("mastodon")) n += r["path"] == "/api/v1/streaming/hashtag";
+    return n;
+  };
+  auto timeline_requests = [&] {
+    json out = json::array();
+    for (const auto& r : Requests("mastodon")) {
+      if (r["path"] == "/api/v1/timelines/tag/instagramdown") out.push_back(r);
+    }
+    return out;
+  };
+  ASSERT_TRUE(listener_->Start().ok());
+  // Connected, and the first catch-up (the timeline from the cursor) has run.
+  ASSERT_TRUE(WaitFor([&] { return stream_requests() == 1 && timeline_requests().size() == 1; },
+                      seconds(10)));
+
+  AddPosts("mastodon", json::array({{{"tag", "instagramdown"},
+                                     {"author", "ana"},
+                                     {"shares", 2},
+                                     {"text", "instagram down again #instagramdown"}}}));
+  ASSERT_TRUE(WaitFor([&] { return Posts("chatter:instagram").size() == 1; }, seconds(5)))
+      << "the streamed post was not stored";
+  EXPECT_EQ(timeline_requests().size(), 1u) << "it came on the stream, not from a poll";
+  const std::string first_id = Posts("chatter:instagram")[0].source_id;
+  ASSERT_TRUE(
+      WaitFor([&] { return State("mastodon", "instagramdown").cursor == first_id; }, seconds(5)));
+
+  // The stream drops, and stays refused (503) while a post is made.
+  ASSERT_TRUE(Control("stream", {{"down", true}, {"drop", true}}));
+  ASSERT_TRUE(
+      WaitFor([&] { return State("mastodon", "instagramdown").outcome == "error"; }, seconds(5)));
+  EXPECT_THAT(State("mastodon", "instagramdown").error, HasSubstr("mastodon stream"));
+  AddPosts("mastodon", json::array({{{"tag", "instagramdown"},
+                                     {"author", "bob"},
+                                     {"text", "still no instagram #instagramdown"}}}));
+  ASSERT_TRUE(Control("stream", {{"down", false}}));
+  ASSERT_TRUE(WaitFor([&] { return Posts("chatter:instagram").size() == 2; }, seconds(15)))
+      << "the post made during the drop was not caught up";
+  // Caught up from the timeline, resuming after the last streamed post (then following the
+  // Link header's rel="prev" until nothing is newer).
+  const json polls = timeline_requests();
+  ASSERT_GE(polls.size(), 2u);
+  bool resumed = false;
+  for (std::size_t i = 1; i < polls.size(); ++i) {
+    resumed = resumed || polls[i]["query"].value("min_id", "") == first_id;
+  }
+  EXPECT_TRUE(resumed) << polls.dump();
+  EXPECT_GE(stream_requests(), 2);
+  ASSERT_TRUE(
+      WaitFor([&] { return State("mastodon", "instagramdown").outcome == "ok"; }, seconds(5)));
+  EXPECT_EQ(Count("chatter:instagram"), 2);
+
+  // Still streaming after the reconnection.
+  AddPosts(
+      "mastodon",
+      json::array(
+          {{{"tag", "instagramdown"}, {"author", "cy"}, {"text", "back now #instagramdown"}}}));
+  ASSERT_TRUE(WaitFor([&] { return Posts("chatter:instagram").size() == 3; }, seconds(5)));
+  listener_->Stop();
+  EXPECT_EQ(Count("chatter:instagram"), 3);
+}
+
 // Inside the real `lifeline serve`: a spike of Instagram's outage chatter shows as an evidence
 // line on Instagram (GET /v1/platforms), on /v1/listening and through `lifeline listen`.
 TEST_F(ListenTest, ServeShowsAChatterSpikeAsEvidenceAndThroughTheCli) {
