@@ -199,7 +199,9 @@ int Main(int argc, char** argv) {
 
   DemoFlags demo;
   auto* demo_cmd = app.add_subcommand(
-      "demo", "Run the service with simulated platforms on loopback and a scripted outage");
+      "demo",
+      "Run the service with simulated platforms, customers and public chatter on loopback and a "
+      "scripted WhatsApp outage");
   demo_cmd->add_option("-l,--listen", demo.listen, "ADDR:PORT for the dashboard")
       ->capture_default_str();
   demo_cmd->add_option("--interval", demo.interval_s, "Seconds between rounds")

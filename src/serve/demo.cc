@@ -33,6 +33,8 @@
 #include "agent/server.h"
 #include "serve/demo_ads.h"
 #include "serve/demo_http.h"
+#include "serve/demo_inbox.h"
+#include "serve/demo_listen.h"
 #include "serve/demo_plan.h"
 #include "serve/demo_relay.h"
 #include "serve/serve.h"
@@ -385,7 +387,12 @@ core::Status RunDemo(const DemoOptions& options) {
   config.serve.status_page_interval = std::chrono::seconds(10);  // the least allowed
 
   // The relay's world: the team is told of incidents on WhatsApp first, then Telegram or e-mail.
+  // The customers read what it sends them on Telegram (the plan's move message).
+  DemoCustomers customers;
   DemoMessaging messaging(sim_io);
+  messaging.OnTelegramMessage([&customers](const std::string& chat, const std::string& text) {
+    customers.TelegramMessage(chat, text);
+  });
   if (auto s = messaging.Start(); !s.ok()) return s;
   if (auto s = messaging.Configure(config, data_dir); !s.ok()) return s;
   if (auto s = AddDemoPlan(config); !s.ok()) return s;
@@ -400,6 +407,17 @@ core::Status RunDemo(const DemoOptions& options) {
   if (auto s = AddDemoSections(config, DemoCalendar(std::chrono::system_clock::now(), options),
                                "<demo calendar>");
       !s.ok()) {
+    return s;
+  }
+  // The customers (inbox:): five people write on the brand's WhatsApp and Telegram; during the
+  // outage the plan moves those waiting on WhatsApp to Telegram, and the sweep lists who waits.
+  if (auto s = customers.Configure(config, data_dir); !s.ok()) return s;
+  // The public chatter (listen:): a simulated Mastodon whose #whatsappdown bursts during the
+  // outage, against weeks of usual history stored before serve opens the database.
+  DemoChatter chatter(sim_io);
+  if (auto s = chatter.Start(); !s.ok()) return s;
+  if (auto s = chatter.Configure(config); !s.ok()) return s;
+  if (auto s = DemoChatter::SeedHistory(config, std::chrono::system_clock::now()); !s.ok()) {
     return s;
   }
 
@@ -423,8 +441,10 @@ core::Status RunDemo(const DemoOptions& options) {
       if (ec) return;
       victim.SetFailing(true);
       messaging.SetWhatsAppFailing(true);
+      customers.SetWhatsAppFailing(true);
       LogLine(fmt::format("demo: {} starts failing now (HTTP 503, here and at both vantage points)",
                           victim_name));
+      chatter.OutageStarted(options.outage_for);
     });
     outage_admitted.expires_at(now + options.outage_after + admit_after);
     outage_admitted.async_wait([&](const boost::system::error_code& ec) {
@@ -440,6 +460,8 @@ core::Status RunDemo(const DemoOptions& options) {
       messaging.SetWhatsAppFailing(false);
       victim.SetOfficialIncident(false);
       LogLine(fmt::format("demo: {} is back", victim_name));
+      customers.SetWhatsAppFailing(false);
+      chatter.OutageEnded();
     });
     std::string sims_list;
     for (const auto& [id, sim] : sims) {
@@ -472,9 +494,25 @@ core::Status RunDemo(const DemoOptions& options) {
         "Ads); nobody acknowledges the tasks, so {} later "
         "they escalate to the head of comms (dashboard: the incident's timeline)",
         Human(kDemoPlanAfter), Human(kDemoEscalateAfter)));
+    LogLine(fmt::format(
+        "demo:   before  customers Ana Souza, Ben Carter and Carla Mendes write to the brand's "
+        "{} number (signed webhooks into the inbox; dashboard: Inbox)",
+        victim_name));
+    LogLine(fmt::format(
+        "demo:   during  people post #whatsappdown on a simulated Mastodon: against 5 weeks of "
+        "usual chatter it is a spike, an evidence line on {0}'s diagnosis (dashboard: Listening); "
+        "the plan's move_conversations step tells the customers waiting on {0} who are known on "
+        "Telegram too (Ana, Carla) to continue there, and Ana answers there, in the same "
+        "conversation (Ben can be reached nowhere else); {0} holds what Diego writes, Emma writes "
+        "on Telegram",
+        victim_name));
     LogLine(fmt::format("demo:   +{}  {} comes back: after {} good rounds the incident closes",
                         Human(options.outage_after + options.outage_for), victim_name,
                         config.serve.machine.close_after));
+    LogLine(fmt::format(
+        "demo:   then  {} delivers what it held, late; once the incident closes its sweep lists "
+        "every customer still waiting (lifeline inbox sweep --incident ID)",
+        victim_name));
     LogLine(
         fmt::format("demo:   then  the plan watches {} for {} more (its monitoring window), "
                     "then marks the incident resolved; {} after it is back the ads guard resumes "
@@ -483,8 +521,11 @@ core::Status RunDemo(const DemoOptions& options) {
                     "their hourly figures with the last 4 weeks",
                     victim_name, Human(kDemoMonitorWindow), Human(kDemoAdsSettle)));
     LogLine(fmt::format("demo: open the dashboard at {} (Ctrl-C to stop)", url));
+    customers.Start(url, options.outage_after, options.outage_for);
+    chatter.Greet();
   };
   run.on_stop = [&] {
+    customers.Stop();
     asio::post(sim_io, [&] {
       outage_start.cancel();
       outage_admitted.cancel();
@@ -492,6 +533,7 @@ core::Status RunDemo(const DemoOptions& options) {
     });
   };
   core::Status result = RunWithConfig(config, run);
+  customers.Stop();
 
   // Stop the simulators and agents on their own thread, then let it finish.
   asio::post(sim_io, [&] {
@@ -503,6 +545,7 @@ core::Status RunDemo(const DemoOptions& options) {
     for (auto& a : agents) a->Stop();
     messaging.Stop();
     ads.Stop();
+    chatter.Stop();
   });
   sim_work.reset();
   // Connections still open end when their deadlines pass; do not wait for stragglers.

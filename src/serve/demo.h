@@ -1,6 +1,7 @@
 // `lifeline demo`: the whole service on loopback with simulated platforms, two in-process vantage
-// points and a scripted WhatsApp outage, so a newcomer sees detection, the incident and recovery.
-// No root, no internet: every address is 127.0.0.1.
+// points, simulated customers and public chatter, and a scripted WhatsApp outage, so a newcomer
+// sees detection, the incident, the response and recovery. No root, no internet: every address is
+// 127.0.0.1.
 #pragma once
 
 #include <chrono>

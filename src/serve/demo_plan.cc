@@ -21,10 +21,11 @@ team:
 inventory:
   whatsapp:
     platform: whatsapp
+    channel: brand-whatsapp  # the number customers write to (the inbox's WhatsApp source)
     audience: 12000
     primary: true
     backup: telegram
-    link: https://wa.me/15550100001
+    link: https://wa.me/15550100002
   telegram:
     name: Telegram channel
     channel: brand-telegram
@@ -45,7 +46,7 @@ responses:
           text: "{{platform}} is not working right now. Reach us on our {{backup_channel}}: {{backup_link}}"
       - task: {{ title: Answer on Telegram the customers who wrote on WhatsApp, role: community_manager }}
       - task: {{ title: Pin the Telegram link on Instagram and Facebook, role: community_manager }}
-      - move_conversations:
+      - move_conversations: {{ to: telegram }}
       - approve:
           role: superior
           what: Pause the WhatsApp click-to-chat ads until WhatsApp is back

@@ -1,8 +1,10 @@
 // The demo's contingency plan (issue 9): when the scripted WhatsApp outage has lasted a little, the
 // team is alerted on the channels that still work, the holding statement goes out on the brand's
 // Telegram channel, two tasks go to the community manager (nobody acknowledges them in the demo,
-// so they escalate to the head of comms), the head of comms is asked to approve pausing the ads,
-// and after restoration a short monitoring window ends in "resolved". Demo-scale durations.
+// so they escalate to the head of comms), the customers waiting on the brand's WhatsApp number are
+// told to continue on Telegram (move_conversations, through the inbox), the head of comms is asked
+// to approve pausing the ads, and after restoration a short monitoring window ends in "resolved".
+// Demo-scale durations.
 #pragma once
 
 #include <chrono>

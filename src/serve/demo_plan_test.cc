@@ -10,8 +10,10 @@
 #include "channels/config.h"
 #include "channels/http.h"
 #include "core/temp_dir.h"
+#include "inbox/config.h"
 #include "playbook/plan.h"
 #include "serve/demo.h"
+#include "serve/demo_inbox.h"
 #include "serve/demo_relay.h"
 
 namespace lifeline::serve {
@@ -29,6 +31,8 @@ TEST(DemoPlan, LoadsAgainstTheDemoRelayAndEscalatesTheTaskToTheHeadOfComms) {
   config::Config config = DemoConfig(urls, {"http://127.0.0.1:9/"}, {});
   ASSERT_TRUE(messaging.Configure(config, dir.path()).ok());
   ASSERT_TRUE(AddDemoPlan(config).ok());
+  DemoCustomers customers;  // their contacts and the inbox's sources
+  ASSERT_TRUE(customers.Configure(config, dir.path()).ok());
 
   auto http = channels::MakeCurlHttpClient();
   channels::LoadOptions load;
@@ -54,6 +58,22 @@ TEST(DemoPlan, LoadsAgainstTheDemoRelayAndEscalatesTheTaskToTheHeadOfComms) {
   ASSERT_EQ(superior.size(), 1u);
   EXPECT_EQ(superior[0]->contact, "head-of-comms");
   EXPECT_EQ(responding[0]->after_restoration.monitor_window, kDemoMonitorWindow);
+  // Customers waiting on the brand's WhatsApp number move to the brand's Telegram bot, where the
+  // inbox's Telegram source reads their answers.
+  const playbook::InventoryChannel* wa = plan->FindInventory("whatsapp");
+  ASSERT_NE(wa, nullptr);
+  EXPECT_EQ(wa->channel, "brand-whatsapp");
+  const playbook::InventoryChannel* backup = plan->FindInventory(wa->backup);
+  ASSERT_NE(backup, nullptr);
+  EXPECT_EQ(backup->channel, "brand-telegram");
+  std::vector<std::string> names;
+  for (const auto& c : relay->channels) names.push_back(c.name);
+  auto inbox = inbox::LoadInboxConfig(config, {.channels = names});
+  ASSERT_TRUE(inbox.ok()) << inbox.error().ToString();
+  ASSERT_NE(inbox->Find("whatsapp"), nullptr);
+  EXPECT_EQ(inbox->Find("whatsapp")->channel, "brand-whatsapp");
+  ASSERT_NE(inbox->Find("telegram"), nullptr);
+  EXPECT_EQ(inbox->Find("telegram")->channel, "brand-telegram");
   messaging.Stop();
 }
 

@@ -15,6 +15,7 @@
 #include <boost/asio/write.hpp>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -50,6 +51,7 @@ struct DemoMessaging::State : std::enable_shared_from_this<DemoMessaging::State>
   std::atomic<int> telegram{0};
   std::atomic<int> whatsapp{0};
   std::atomic<int> mails{0};
+  std::function<void(const std::string&, const std::string&)> on_telegram;  // set before Start
 
   asio::awaitable<void> AcceptHttp() {
     auto self = shared_from_this();
@@ -86,6 +88,14 @@ struct DemoMessaging::State : std::enable_shared_from_this<DemoMessaging::State>
           R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})");
     } else if (head.rfind("POST /bot", 0) == 0 && head.find("/sendMessage ") != std::string::npos) {
       const int id = ++telegram;
+      if (on_telegram) {
+        const nlohmann::json m = nlohmann::json::parse(body, nullptr, false);
+        if (m.is_object() && m.contains("chat_id") && m.contains("text") && m["text"].is_string()) {
+          const auto& chat = m["chat_id"];
+          on_telegram(chat.is_string() ? chat.get<std::string>() : chat.dump(),
+                      m["text"].get<std::string>());
+        }
+      }
       answer = DemoAnswer(
           "200 OK",
           fmt::format(R"({{"ok":true,"result":{{"message_id":{},"chat":{{"id":-1001000000001,)"
@@ -204,6 +214,10 @@ void DemoMessaging::Stop() {
 }
 
 void DemoMessaging::SetWhatsAppFailing(bool failing) { state_->whatsapp_failing.store(failing); }
+void DemoMessaging::OnTelegramMessage(
+    std::function<void(const std::string& chat, const std::string& text)> f) {
+  state_->on_telegram = std::move(f);
+}
 int DemoMessaging::telegram_messages() const { return state_->telegram.load(); }
 int DemoMessaging::whatsapp_messages() const { return state_->whatsapp.load(); }
 int DemoMessaging::emails() const { return state_->mails.load(); }

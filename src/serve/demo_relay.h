@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,11 @@ class DemoMessaging {
 
   // While true the WhatsApp API answers 503 (as Meta's did on 4 October 2021).
   void SetWhatsAppFailing(bool failing);
+
+  // Called on the io_context's thread with each message the Telegram API accepts (the chat id and
+  // the text, as sendMessage got them), so the demo's customers can read what the relay sends
+  // them. Set before Start; it must only queue work.
+  void OnTelegramMessage(std::function<void(const std::string& chat, const std::string& text)> f);
 
   // Adds channels, contacts, templates and alerts that use these servers to `config`: the team
   // is told of each incident on WhatsApp first, then Telegram or e-mail. Token files go to

@@ -423,6 +423,202 @@ TEST(ServeDemo, TheOutagePausesTheDemoCampaignsAndHoldsPostsAndRestorationUndoes
   demo.Stop();
 }
 
+// The demo's customers and public chatter (issue 11's demo): three customers wait on WhatsApp
+// before the outage while listening judges the usual hour without firing; during it the
+// #whatsappdown burst is a spike against weeks of the same hour and an evidence line on
+// WhatsApp's diagnosis, the plan's move step moves the waiting customers known on Telegram there
+// (the one known nowhere else stays) and Ana's answer on Telegram lands in the same conversation;
+// after it WhatsApp's held messages arrive late, once each, and the incident's sweep lists who
+// waits.
+TEST(ServeDemo, WaitingCustomersMoveToTelegramTheChatterSpikesAndTheSweepListsWhoWaits) {
+  TempDir dir;
+  const auto port = testing::FreePort();
+  Process demo;
+  ASSERT_NO_FATAL_FAILURE(StartDemo(demo, dir, port, "3", "28"));
+  const std::string log = dir.File("demo.log");
+  auto conversation = [&](const std::string& name) -> json {
+    auto list = GetJson(port, "/v1/conversations?limit=100");
+    if (!list) return nullptr;
+    for (const json& c : (*list)["conversations"]) {
+      if (c["name"] == name) return c;
+    }
+    return nullptr;
+  };
+  auto spikes = [&](const std::string& filter) {
+    auto s = GetJson(port, "/v1/listening/spikes?query=chatter:whatsapp" + filter);
+    return s ? (*s)["spikes"] : json::array();
+  };
+
+  // Before the outage: three conversations wait on the brand's WhatsApp.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const char* name : {"Ana Souza", "Ben Carter", "Carla Mendes"}) {
+          const json c = conversation(name);
+          if (!c.is_object() || c["channel"] != "brand-whatsapp" ||
+              !c["waiting_since"].is_string()) {
+            return false;
+          }
+        }
+        return true;
+      },
+      15s))
+      << testing::ReadFile(log);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return testing::ReadFile(log).find("WhatsApp starts failing now") != std::string::npos;
+      },
+      15s, 10ms))
+      << testing::ReadFile(log);
+  // The usual hour was judged (against the seeded history) and did not fire.
+  const json before = spikes("");
+  EXPECT_FALSE(before.empty()) << "listening judged WhatsApp's chatter before the outage";
+  for (const json& s : before) EXPECT_FALSE(s["spiking"].get<bool>()) << s.dump();
+
+  // During it: a spike of WhatsApp's chatter, judged against at least 4 weeks of the same hour.
+  // Usually seconds; up to a minute when the outage begins in an hour's first minute (the hour in
+  // progress is judged once a minute of it has passed).
+  json spike;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const json on = spikes("&spiking=true");
+        if (on.empty()) return false;
+        spike = on[0];
+        return true;
+      },
+      75s, 200ms))
+      << testing::ReadFile(log);
+  EXPECT_EQ(spike["platform"], "whatsapp") << spike.dump();
+  EXPECT_GE(spike["weeks"].size(), 4u) << spike.dump();
+  EXPECT_GE(spike["observed"].get<int>(), 10) << spike.dump();
+  EXPECT_LT(spike["p_value"].get<double>(), 1e-4) << spike.dump();
+  // It is an evidence line on WhatsApp's diagnosis.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const json p = PlatformView(port, "whatsapp");
+        if (!p.is_object()) return false;
+        for (const json& line : p["evidence"]) {
+          if (line.get<std::string>().starts_with("outage chatter on WhatsApp: ")) return true;
+        }
+        return false;
+      },
+      10s))
+      << PlatformView(port, "whatsapp").dump();
+  // What people said has a sentiment: annoyed ones and a few pleased with the brand.
+  {
+    auto posts = GetJson(port, "/v1/listening/posts?query=chatter:whatsapp&limit=200");
+    ASSERT_TRUE(posts);
+    std::set<std::string> sentiments;
+    for (const json& p : (*posts)["posts"]) sentiments.insert(p["sentiment"].get<std::string>());
+    EXPECT_TRUE(sentiments.count("negative") && sentiments.count("positive")) << posts->dump();
+  }
+
+  // The plan's move step: Ana and Carla, known on Telegram too, now continue there; Ben, known on
+  // WhatsApp only, stays where he was (the sweep will list him).
+  json ana;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        ana = conversation("Ana Souza");
+        const json carla = conversation("Carla Mendes");
+        return ana.is_object() && carla.is_object() && ana["channel"] == "brand-telegram" &&
+               ana["moved_from"] == "brand-whatsapp" && carla["channel"] == "brand-telegram" &&
+               carla["moved_from"] == "brand-whatsapp";
+      },
+      45s, 200ms))
+      << testing::ReadFile(log);
+  const json ben = conversation("Ben Carter");
+  EXPECT_EQ(ben["channel"], "brand-whatsapp") << ben.dump();
+  EXPECT_TRUE(ben["moved_from"].is_null()) << ben.dump();
+  // Ana answers on Telegram: in the same conversation as her WhatsApp message and the move
+  // message.
+  const std::string ana_id = ana["id"];
+  json thread;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto d = GetJson(port, "/v1/conversations/" + ana_id);
+        if (!d) return false;
+        thread = (*d)["messages"];
+        for (const json& m : thread) {
+          if (m["direction"] == "in" && m["channel"] == "brand-telegram" &&
+              m["text"].get<std::string>().find("Any news about order #1042") !=
+                  std::string::npos) {
+            return true;
+          }
+        }
+        return false;
+      },
+      20s, 200ms))
+      << thread.dump() << testing::ReadFile(log);
+  int from_whatsapp = 0, moves_out = 0;
+  for (const json& m : thread) {
+    from_whatsapp += m["direction"] == "in" && m["channel"] == "brand-whatsapp";
+    moves_out += m["direction"] == "out" && m["channel"] == "brand-telegram";
+  }
+  EXPECT_EQ(from_whatsapp, 1) << thread.dump();
+  EXPECT_EQ(moves_out, 1) << thread.dump();
+
+  // After restoration: the incident closes and its sweep lists everyone still waiting.
+  std::string incident;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto closed = GetJson(port, "/v1/incidents?state=closed");
+        if (!closed || (*closed)["incidents"].empty()) return false;
+        incident = (*closed)["incidents"][0]["id"];
+        return true;
+      },
+      45s, 200ms))
+      << testing::ReadFile(log);
+  json sweep;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        // WhatsApp's held messages arrive a moment after it is back.
+        auto s = GetJson(port, "/v1/inbox/sweep?incident=" + incident);
+        if (!s) return false;
+        sweep = *s;
+        int diego = 0;
+        for (const json& m : sweep["messages"]) diego += m["conversation"]["name"] == "Diego Ruiz";
+        return diego >= 2;
+      },
+      15s, 200ms))
+      << sweep.dump() << testing::ReadFile(log);
+  std::set<std::string> waiting;
+  for (const json& c : sweep["waiting"]) waiting.insert(c["name"].get<std::string>());
+  EXPECT_EQ(waiting, (std::set<std::string>{"Ana Souza", "Ben Carter", "Carla Mendes", "Diego Ruiz",
+                                            "Emma Schulz"}))
+      << sweep.dump();
+  EXPECT_EQ(sweep["moves"].size(), 2u) << sweep.dump();
+  // Diego's two messages, written during the outage, arrived after it, once each (WhatsApp
+  // delivered one of them twice).
+  std::set<std::string> diego;
+  for (const json& m : sweep["messages"]) {
+    if (m["conversation"]["name"] != "Diego Ruiz") continue;
+    EXPECT_TRUE(diego.insert(m["platform_id"].get<std::string>()).second) << m.dump();
+    const auto parse = [](const json& v) {
+      std::tm tm{};
+      strptime(v.get<std::string>().c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+      return timegm(&tm);
+    };
+    EXPECT_GE(parse(m["received_at"]) - parse(m["sent_at"]), 10) << "held, then late: " << m.dump();
+  }
+  EXPECT_EQ(diego.size(), 2u) << sweep.dump();
+  // And the demo tells the story.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return testing::ReadFile(log).find("its sweep lists 5 conversations") != std::string::npos;
+      },
+      15s))
+      << testing::ReadFile(log);
+  const std::string text = testing::ReadFile(log);
+  for (const char* line : {"customer Ana Souza wrote on WhatsApp",
+                           "Ana Souza's conversation moved from WhatsApp to Telegram",
+                           "customer Ana Souza wrote on Telegram",
+                           "WhatsApp is back and delivers the 2 messages it held",
+                           "listening: spike of chatter:whatsapp"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  }
+  demo.Stop();
+  EXPECT_EQ(demo.exit_status(), 0) << testing::ReadFile(log);
+}
+
 TEST(ServeBinary, ServesTheApiAndStopsCleanlyOnSigterm) {
   TempDir dir;
   Process control, platform;
