@@ -393,6 +393,10 @@ core::Status RunDemo(const DemoOptions& options) {
   messaging.OnTelegramMessage([&customers](const std::string& chat, const std::string& text) {
     customers.TelegramMessage(chat, text);
   });
+  // Their phones report what they got and read of our WhatsApp replies (statuses webhooks).
+  messaging.OnWhatsAppMessage([&customers](const std::string& to, const std::string& wamid) {
+    customers.WhatsAppMessage(to, wamid);
+  });
   if (auto s = messaging.Start(); !s.ok()) return s;
   if (auto s = messaging.Configure(config, data_dir); !s.ok()) return s;
   if (auto s = AddDemoPlan(config); !s.ok()) return s;

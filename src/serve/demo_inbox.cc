@@ -194,6 +194,28 @@ struct DemoCustomers::State {
             {inbox::kMetaSignatureHeader, "sha256=" + inbox::HmacSha256Hex(app_secret, raw)});
   }
 
+  // WhatsApp's statuses webhook for a message we sent: the customer's phone got it, then they read
+  // it (statuses[] with the wamid the relay got back).
+  void DeliverStatus(const Customer& c, const std::string& wamid, const char* status) {
+    const json value = {
+        {"messaging_product", "whatsapp"},
+        {"metadata",
+         {{"display_phone_number", kDisplayNumber}, {"phone_number_id", kPhoneNumberId}}},
+        {"statuses",
+         json::array({{{"id", wamid},
+                       {"status", status},
+                       {"timestamp", std::to_string(UnixSeconds(std::chrono::system_clock::now()))},
+                       {"recipient_id", c.whatsapp}}})}};
+    const json body = {
+        {"object", "whatsapp_business_account"},
+        {"entry",
+         json::array({{{"id", kBusinessAccount},
+                       {"changes", json::array({{{"value", value}, {"field", "messages"}}})}}})}};
+    const std::string raw = body.dump();
+    Deliver("whatsapp", c, raw,
+            {inbox::kMetaSignatureHeader, "sha256=" + inbox::HmacSha256Hex(app_secret, raw)});
+  }
+
   void WriteOnWhatsApp(const Customer& c, const std::string& text) {
     Held m{&c, text, std::chrono::system_clock::now(), ""};
     bool held = false;
@@ -308,13 +330,16 @@ struct DemoCustomers::State {
       if (!names.empty()) names += ", ";
       names += c.value("name", json("?")).is_string() ? c["name"].get<std::string>() : "?";
     }
+    std::size_t told = 0;
+    for (const json& m : sweep["moves"]) told += m.value("restored_at", json()).is_string();
     LogLine(fmt::format(
         "demo: WhatsApp's incident {} is closed; its sweep lists {} conversation{} with a customer "
         "waiting ({}), {} message{} from the outage and the hour after, and {} moved to Telegram "
-        "(dashboard: Inbox; lifeline inbox sweep --incident {})",
+        "({} told that WhatsApp works again, their conversations back there) (dashboard: Inbox; "
+        "lifeline inbox sweep --incident {})",
         id, sweep["waiting"].size(), sweep["waiting"].size() == 1 ? "" : "s", names,
         sweep["messages"].size(), sweep["messages"].size() == 1 ? "" : "s", sweep["moves"].size(),
-        id));
+        told, id));
   }
 };
 
@@ -439,6 +464,23 @@ void DemoCustomers::SetWhatsAppFailing(bool failing) {
     s.After(2s, [&s] { s.FlushBacklog(); });
     s.After(1s, [&s] { s.WatchSweep(0); });
   }
+}
+
+void DemoCustomers::WhatsAppMessage(const std::string& to, const std::string& wamid) {
+  State& s = *state_;
+  const Customer* c = nullptr;
+  for (const Customer* x : kCustomers) {
+    if (*x->whatsapp != '\0' && (to == x->whatsapp || to == std::string("+") + x->whatsapp)) c = x;
+  }
+  if (c == nullptr) return;  // the team's alerts
+  // Sent at once, on the phone a second later, read two seconds after that.
+  s.After(200ms, [&s, c, wamid] { s.DeliverStatus(*c, wamid, "sent"); });
+  s.After(1200ms, [&s, c, wamid] { s.DeliverStatus(*c, wamid, "delivered"); });
+  s.After(3200ms, [&s, c, wamid] {
+    LogLine(fmt::format("demo: {} read our WhatsApp message (WhatsApp's status webhook: read)",
+                        c->name));
+    s.DeliverStatus(*c, wamid, "read");
+  });
 }
 
 void DemoCustomers::TelegramMessage(const std::string& chat, const std::string& text) {

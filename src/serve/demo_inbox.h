@@ -39,6 +39,10 @@ class DemoCustomers {
   // delivers a backlog. Any thread.
   void SetWhatsAppFailing(bool failing);
 
+  // A message the demo's WhatsApp Cloud API accepted for `to` as `wamid`: a customer's phone
+  // reports it sent, delivered and read, as WhatsApp's statuses webhook does. Any thread.
+  void WhatsAppMessage(const std::string& to, const std::string& wamid);
+
   // A message the demo's Telegram Bot API accepted (DemoMessaging::OnTelegramMessage): a customer
   // who gets the move message opens its link and answers. Any thread; only queues.
   void TelegramMessage(const std::string& chat, const std::string& text);

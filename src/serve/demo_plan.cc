@@ -46,7 +46,7 @@ responses:
           text: "{{platform}} is not working right now. Reach us on our {{backup_channel}}: {{backup_link}}"
       - task: {{ title: Answer on Telegram the customers who wrote on WhatsApp, role: community_manager }}
       - task: {{ title: Pin the Telegram link on Instagram and Facebook, role: community_manager }}
-      - move_conversations: {{ to: telegram }}
+      - move_conversations: {{ to: telegram, on_restoration: back }}
       - approve:
           role: superior
           what: Pause the WhatsApp click-to-chat ads until WhatsApp is back

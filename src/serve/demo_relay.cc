@@ -52,6 +52,7 @@ struct DemoMessaging::State : std::enable_shared_from_this<DemoMessaging::State>
   std::atomic<int> whatsapp{0};
   std::atomic<int> mails{0};
   std::function<void(const std::string&, const std::string&)> on_telegram;  // set before Start
+  std::function<void(const std::string&, const std::string&)> on_whatsapp;  // set before Start
 
   asio::awaitable<void> AcceptHttp() {
     auto self = shared_from_this();
@@ -108,11 +109,18 @@ struct DemoMessaging::State : std::enable_shared_from_this<DemoMessaging::State>
                             R"("OAuthException","code":2,"fbtrace_id":"demo"}})");
       } else {
         const int id = ++whatsapp;
+        const std::string wamid = fmt::format("wamid.demo{}", id);
+        if (on_whatsapp) {
+          const nlohmann::json m = nlohmann::json::parse(body, nullptr, false);
+          if (m.is_object() && m.contains("to") && m["to"].is_string()) {
+            on_whatsapp(m["to"].get<std::string>(), wamid);
+          }
+        }
         answer = DemoAnswer("200 OK", fmt::format(R"({{"messaging_product":"whatsapp","contacts":)"
                                                   R"([{{"input":"+15550100001","wa_id":)"
                                                   R"("15550100001"}}],"messages":[{{"id":)"
-                                                  R"("wamid.demo{}"}}]}})",
-                                                  id));
+                                                  R"("{}"}}]}})",
+                                                  wamid));
       }
     } else {
       answer = DemoAnswer("404 Not Found", R"({"ok":false,"error_code":404})");
@@ -214,6 +222,11 @@ void DemoMessaging::Stop() {
 }
 
 void DemoMessaging::SetWhatsAppFailing(bool failing) { state_->whatsapp_failing.store(failing); }
+void DemoMessaging::OnWhatsAppMessage(
+    std::function<void(const std::string&, const std::string&)> f) {
+  state_->on_whatsapp = std::move(f);
+}
+
 void DemoMessaging::OnTelegramMessage(
     std::function<void(const std::string& chat, const std::string& text)> f) {
   state_->on_telegram = std::move(f);

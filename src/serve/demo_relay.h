@@ -32,6 +32,9 @@ class DemoMessaging {
   // the text, as sendMessage got them), so the demo's customers can read what the relay sends
   // them. Set before Start; it must only queue work.
   void OnTelegramMessage(std::function<void(const std::string& chat, const std::string& text)> f);
+  // Each message the simulated WhatsApp Cloud API accepts: its `to` and the wamid it answered.
+  // Set before Start.
+  void OnWhatsAppMessage(std::function<void(const std::string& to, const std::string& wamid)> f);
 
   // Adds channels, contacts, templates and alerts that use these servers to `config`: the team
   // is told of each incident on WhatsApp first, then Telegram or e-mail. Token files go to

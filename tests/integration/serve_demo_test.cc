@@ -600,6 +600,22 @@ TEST(ServeDemo, WaitingCustomersMoveToTelegramTheChatterSpikesAndTheSweepListsWh
     EXPECT_GE(parse(m["received_at"]) - parse(m["sent_at"]), 10) << "held, then late: " << m.dump();
   }
   EXPECT_EQ(diego.size(), 2u) << sweep.dump();
+  // The plan's step says on_restoration: back: Ana and Carla are told on Telegram that WhatsApp
+  // works again, and their conversations return there.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const json ana = conversation("Ana Souza");
+        const json carla = conversation("Carla Mendes");
+        return ana.is_object() && carla.is_object() && ana["channel"] == "brand-whatsapp" &&
+               carla["channel"] == "brand-whatsapp";
+      },
+      15s, 200ms))
+      << conversation("Ana Souza").dump() << testing::ReadFile(log);
+  sweep = *GetJson(port, "/v1/inbox/sweep?incident=" + incident);
+  for (const json& m : sweep["moves"]) {
+    EXPECT_EQ(m["restored_note"], "told on brand-telegram; replies go to brand-whatsapp again")
+        << m.dump();
+  }
   // And the demo tells the story.
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -607,12 +623,32 @@ TEST(ServeDemo, WaitingCustomersMoveToTelegramTheChatterSpikesAndTheSweepListsWh
       },
       15s))
       << testing::ReadFile(log);
+  // A reply to Ben on WhatsApp: his phone reports it delivered, then read (WhatsApp's statuses).
+  const std::string ben_id = conversation("Ben Carter")["id"];
+  auto reply = testing::RunLifeline(
+      {"inbox", "reply", ben_id, "--text", "Sorry for the wait, Ben: your order ships today.",
+       "--as", "maria", "--server", "http://127.0.0.1:" + std::to_string(port)});
+  EXPECT_EQ(reply.code, 0) << reply.out;
+  json shown;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto c = GetJson(port, "/v1/conversations/" + ben_id);
+        if (!c) return false;
+        shown = *c;
+        for (const json& m : shown["messages"]) {
+          if (m["direction"] == "out" && m["platform_status"] == "read") return true;
+        }
+        return false;
+      },
+      20s, 200ms))
+      << shown.dump() << testing::ReadFile(log);
   const std::string text = testing::ReadFile(log);
-  for (const char* line : {"customer Ana Souza wrote on WhatsApp",
-                           "Ana Souza's conversation moved from WhatsApp to Telegram",
-                           "customer Ana Souza wrote on Telegram",
-                           "WhatsApp is back and delivers the 2 messages it held",
-                           "listening: spike of chatter:whatsapp"}) {
+  for (const char* line :
+       {"customer Ana Souza wrote on WhatsApp",
+        "Ana Souza's conversation moved from WhatsApp to Telegram",
+        "customer Ana Souza wrote on Telegram",
+        "WhatsApp is back and delivers the 2 messages it held", "2 told that WhatsApp works again",
+        "Ben Carter read our WhatsApp message", "listening: spike of chatter:whatsapp"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
   demo.Stop();
