@@ -209,11 +209,18 @@ export function registerCalendarTests(t, { outageAfter, outageFor, interval }) {
       const budget = server.startedAt + (outageAfter + 10 + interval * 3 + 20) * 1000 - Date.now();
       await waitIn(page, (sel) => document.querySelector(sel)?.dataset.state === "held", held, budget, "the winter sale's WhatsApp part shows held (live, without a reload)");
       // It stands out: amber band with a border, the words "Held", and the incident that holds it.
-      const look = await page.locator(held).evaluate((el) => {
+      // Read in one go in the page: live events (the demo's customers and chatter too) re-render
+      // the list, and an element found a moment earlier may already be replaced.
+      const readLook = (sel) => {
+        const el = document.querySelector(sel);
+        if (!el || !el.isConnected) return null;
         const s = getComputedStyle(el);
         const post = el.closest("li.cal-post");
         return { bg: s.backgroundColor, border: s.borderTopWidth, borderColor: s.borderTopColor, post: post?.className ?? "" };
-      });
+      };
+      await waitIn(page, (sel) => document.querySelector(sel)?.isConnected && getComputedStyle(document.querySelector(sel)).backgroundColor !== "", held, 5000, "the held part is drawn");
+      const look = await page.evaluate(readLook, held);
+      assert(look, "the held part disappeared");
       const [r, g, b] = (look.bg.match(/\d+/g) ?? []).map(Number);
       assert(r > 200 && g > 200 && b < 230 && r > b + 20, `a held part's background is not amber: ${look.bg}`);
       assert(parseFloat(look.border) >= 2, `a held part has no border: ${look.border} ${look.borderColor}`);

@@ -1,12 +1,13 @@
-// Browser tests of the listening page (#/listening), against the mock (e2e/mock-listening.mjs)
-// only for now: `lifeline demo` has no simulated chatter yet (the real-demo tests come with it).
-// What a user sees: the query spiking now chosen first, its spike drawn above the usual band and
-// marked in symbols and words, with its evidence, sentiment shares, top terms and most-shared
-// posts with links; the sources in trouble (credentials refused, rate limited) standing out with
-// their error and last success; a source's change arriving live; the keyboard choosing a query.
+// Browser tests of the listening page (#/listening), against the mock (e2e/mock-listening.mjs) and
+// the real `lifeline demo` (its simulated Mastodon: #whatsappdown chatter bursting when WhatsApp
+// fails, against five weeks of seeded usual hours). What a user sees: the query spiking now chosen
+// first, its spike drawn above the usual band and marked in symbols and words, with its evidence,
+// sentiment shares, top terms and most-shared posts with links; the sources in trouble
+// (credentials refused, rate limited) standing out with their error and last success; a source's
+// change arriving live; the keyboard choosing a query.
 
 import { join } from "node:path";
-import { ARTIFACTS, assert } from "./harness.mjs";
+import { ARTIFACTS, assert, sleep } from "./harness.mjs";
 
 const shot = (page, name, opts = {}) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, ...opts });
 
@@ -30,7 +31,7 @@ async function api(server, method, path, body) {
 }
 
 export function registerListeningTests(t) {
-  const opts = { only: "mock" }; // the demo has no simulated chatter yet
+  const opts = { only: "mock" }; // the mock's own story (its control routes, its failing sources)
 
   t.test(
     "listening: the query spiking now is shown first, its spike drawn above the usual band with its evidence, sentiment, top terms and most-shared posts",
@@ -142,6 +143,101 @@ export function registerListeningTests(t) {
     opts,
   );
 
+
+  t.test(
+    "listening (demo): the #whatsappdown chatter shows its spike marked on the chart above the usual band, with its evidence, the sentiment of the hour and its most-shared posts",
+    async ({ page, server }) => {
+      // The burst starts with WhatsApp's outage; the hour in progress is judged once a minute of it
+      // has passed, so the spike is stored within seconds (a minute at an hour's start).
+      const q = "chatter:whatsapp";
+      const spikeHour = await (async () => {
+        const end = Date.now() + 120_000;
+        for (;;) {
+          const hours = (await api(server, "GET", `/v1/listening/hours?query=${encodeURIComponent(q)}`)).hours;
+          const hit = hours.findLast((x) => x.spike?.spiking && x.posts > (x.band?.high ?? Infinity));
+          if (hit) return hit;
+          assert(Date.now() < end, `no spiking hour of ${q}: ${JSON.stringify(hours.slice(-2)).slice(0, 600)}`);
+          await sleep(1000);
+        }
+      })();
+      const status = await api(server, "GET", "/v1/listening");
+      const query = status.queries.find((x) => x.id === q);
+      assert(query?.terms.includes("#whatsappdown"), `the demo's ${q} does not listen for #whatsappdown: ${JSON.stringify(query)}`);
+      const spikingNow = status.spiking.some((x) => x.query === q && x.spiking);
+
+      if (!page.url().startsWith(server.base)) await page.goto(`${server.base}/`);
+      await page.getByTestId("nav-listening").click();
+      await page.getByTestId("listening-page").waitFor({ state: "visible", timeout: 10_000 });
+      assert((await page.getByTestId("nav-listening").getAttribute("aria-current")) === "page", "the header does not mark Listening as the current page");
+      await page.getByTestId(`listen-query-${q}`).waitFor({ timeout: 10_000 });
+      if (spikingNow) {
+        // Spiking now: chosen first, and the list says so in words.
+        await waitIn(page, (q) => document.querySelector('[data-testid="listen-query-view"]')?.dataset.query === q, q, 10_000, `the spiking ${q} is shown first`);
+        assert((await page.getByTestId(`listen-query-${q}`).getAttribute("data-spiking")) === "true", "the query list does not flag the spiking query");
+        assert(/spike now/.test(await page.getByTestId(`listen-query-${q}`).innerText()), "the spiking query does not say so in words");
+      } else {
+        // The hour turned since: the spike is history; chosen from the list.
+        await page.getByTestId(`listen-query-${q}`).locator("a").click();
+        console.log("     the spike's hour is over: the query was chosen from the list");
+      }
+      await waitIn(page, (q) => document.querySelector('[data-testid="listen-query-view"]')?.dataset.query === q && !!document.querySelector('[data-testid="volume-chart"]'), q, 10_000, `${q} is shown with its chart`);
+      assert(/Outage chatter about WhatsApp/.test(await page.locator("#listen-query-title").innerText()), "the query is not named in words");
+      assert((await page.getByTestId("listen-query-view").innerText()).includes("#whatsappdown"), "the query's terms are not shown");
+
+      // On the chart: the spike's bar rises above its band, with ▲ over it and the count in its title.
+      await waitIn(page, (hour) => document.querySelector(`[data-testid="volume-chart"] g.hour[data-hour="${hour}"]`)?.dataset.mark === "spike", spikeHour.hour, 10_000, "the spike's hour is marked as a spike on the chart");
+      const drawn = await page.evaluate((hour) => {
+        const g = document.querySelector(`[data-testid="volume-chart"] g.hour[data-hour="${hour}"]`);
+        const band = document.querySelector(`[data-testid="volume-chart"] rect.band[data-hour="${hour}"]`);
+        const bar = g?.querySelector("rect.bar");
+        return { posts: Number(bar?.dataset.posts), barTop: Number(bar?.getAttribute("y")), bandTop: Number(band?.getAttribute("y")), sign: g?.querySelector("text.spike-mark")?.textContent ?? "", title: g?.querySelector("title")?.textContent ?? "" };
+      }, spikeHour.hour);
+      assert(drawn.barTop < drawn.bandTop, `the spike's bar (top ${drawn.barTop}) is not above its band (top ${drawn.bandTop})`);
+      assert(drawn.sign === "▲" && /spike/.test(drawn.title) && drawn.title.includes(`${drawn.posts} posts`) && drawn.posts >= spikeHour.posts, `mark ${drawn.sign}, title ${drawn.title}, ${drawn.posts} posts (the server had ${spikeHour.posts})`);
+      // The five weeks of usual chatter are drawn as usual hours, within their band.
+      const usual = await page.locator('[data-testid="volume-chart"] g.hour[data-mark="usual"]').count();
+      assert(usual >= 12, `only ${usual} hours are drawn as usual`);
+      const summary = await page.getByTestId("volume-summary").innerText();
+      assert(/spike at \d\d:00–\d\d:00: \d+ posts against [\d.]+ expected/.test(summary), `the summary says: ${summary}`);
+
+      // The spike's hour in detail (chosen by default): the evidence, the sentiment in words —
+      // mostly annoyed, some pleased with the brand's Telegram link — top terms and shared posts.
+      const detail = page.getByTestId("hour-detail");
+      assert((await detail.getAttribute("data-hour")) === spikeHour.hour, `the detail shows ${await detail.getAttribute("data-hour")}, not the spike's hour`);
+      const evidence = await page.getByTestId("hour-evidence").innerText();
+      assert(/\d+ posts in .* against [\d.]+ expected .*weeks/.test(evidence), `the evidence says: ${evidence}`);
+      const sentiment = await page.getByTestId("sentiment-hour").innerText();
+      const m = /(\d+) % positive, (\d+) % neutral, (\d+) % negative \((\d+) posts\)/.exec(sentiment);
+      assert(m && Number(m[3]) > Number(m[1]) && Number(m[1]) > 0, `the hour's sentiment: ${sentiment}`);
+      await page.getByTestId("sentiment-chart").waitFor({ timeout: 5000 });
+      const parts = await page.locator(`[data-testid="sentiment-chart"] g.sent-hour[data-hour="${spikeHour.hour}"] rect.sent`).evaluateAll((els) => els.map((e) => e.getAttribute("class")));
+      assert(parts.includes("sent sent-negative") && parts.includes("sent sent-positive"), `the sentiment chart's spike hour: ${parts}`);
+      const terms = await page.locator('[data-testid="top-terms"] li').allInnerTexts();
+      assert(terms.length >= 3, `top terms: ${terms}`);
+      const links = await page.locator('[data-testid="hour-top-posts"] a').evaluateAll((els) => els.map((a) => a.href));
+      assert(links.length >= 1 && links.every((u) => u.startsWith("https://mastodon.example/@")), `the hour's most-shared posts' links: ${links}`);
+      assert((await page.locator('[data-testid="top-posts"] li').count()) >= 1, "no most-shared post in the window");
+      const spikes = await page.locator('[data-testid="spike-list"] li').evaluateAll((els) => els.map((e) => ({ hour: e.dataset.hour, text: e.textContent })));
+      assert(spikes.some((x) => x.hour === spikeHour.hour && /raised/.test(x.text)), `the recent spikes: ${JSON.stringify(spikes)}`);
+      assert((await page.locator('[data-testid="latest-posts"] li').count()) >= 1, "the latest posts are not listed");
+      // The source that brings it: working.
+      assert((await page.getByTestId("listen-source-mastodon").getAttribute("data-health")) === "ok", "the demo's Mastodon is not shown working");
+      await page.getByTestId("listen-query-view").scrollIntoViewIfNeeded();
+      await shot(page, "84-listening-demo", { fullPage: false });
+      await page.getByTestId("sentiment-chart").scrollIntoViewIfNeeded();
+      await shot(page, "85-listening-demo-sentiment", { fullPage: false });
+
+      // The keyboard chooses another query: the brand's hashtag, its own address.
+      const other = "brand:lifeline-demo:hashtags";
+      await page.getByTestId(`listen-query-${other}`).locator("a").focus();
+      await page.keyboard.press("Enter");
+      await page.waitForURL((u) => u.hash === `#/listening?query=${encodeURIComponent(other)}`, { timeout: 5000 });
+      await waitIn(page, (id) => document.querySelector('[data-testid="listen-query-view"]')?.dataset.query === id && !!document.querySelector('[data-testid="volume-chart"]'), other, 10_000, `${other} is shown`);
+      assert(/Hashtags of lifeline-demo/.test(await page.locator("#listen-query-title").innerText()), "the query is not named in words");
+    },
+    { only: "real" },
+  );
+
   t.test(
     "inbox and listening: a phone-sized screen shows both pages without sideways scrolling",
     async ({ page, server }) => {
@@ -172,6 +268,5 @@ export function registerListeningTests(t) {
         await page.setViewportSize({ width: 1360, height: 900 });
       }
     },
-    opts,
   );
 }

@@ -11,9 +11,13 @@
 //     message there), she opens the link and answers on Telegram in the same thread; Luis has no
 //     other address (unreachable, waits for the sweep);
 //   - the incident closes -> Omar's two WhatsApp messages written minutes earlier (as it began to
-//     fail) arrive late, in reverse order: his conversation opens again, waiting.
+//     fail) arrive late, in reverse order: his conversation opens again, waiting; Sheena is told on
+//     Telegram that WhatsApp works again (the plan's on_restoration: stay); the sweep's catch_up
+//     says what each source could look up (WhatsApp cannot).
 // Every change goes out as a live `conversation` event; a reply's relay outcome as an `outbox`
-// event (its idempotency key starts with "inbox/"), as the relay announces it.
+// event (its idempotency key starts with "inbox/"), as the relay announces it; a message sent on
+// WhatsApp then gets WhatsApp's statuses (sent, delivered, read) as a `status` event, as the
+// statuses webhook brings them.
 // Mock-only control: POST /__mock/inbox/incoming {"conversation": ID, "text": T[, "channel": C]}
 // stores a customer message (as a webhook would).
 
@@ -24,6 +28,8 @@ const WINDOW_MS = 24 * 3600_000;
 const SWEEP_AFTER_MS = 3600_000;
 const SOURCES = { "brand-whatsapp": "wa-main", "brand-telegram": "tg-bot", "brand-messenger": "fb-page" };
 const MOVE_TEXT = "{platform} is down; we continue here on {to}. {link}(reference {token})";
+const STAY_TEXT = "{platform} works again. We continue here on {to}; you can also write to us on {platform} again.";
+const WA_CATCH_UP = "WhatsApp's Cloud API has no endpoint that lists received messages; Meta retries an undelivered webhook for up to 7 days, so missed messages arrive by themselves and are stored once";
 
 class Refusal extends Error {
   constructor(status, code, message) {
@@ -41,7 +47,8 @@ export function createMockInbox({ iso, broadcast, incidents }) {
   const convs = new Map(); // id -> conversation (ConversationJson + link_token)
   const msgs = []; // every message (MessageJson + seq)
   const addresses = new Map(); // `${channel}|${address}` -> contact
-  const moves = []; // {key, conversation_id, incident_id, from, to, at, relay_id}
+  const moves = []; // {key, conversation_id, incident_id, from, to, to_address, at, relay_id, on_restoration, restored_at, restored_note}
+  const catchUps = new Map(); // incident id -> the sweep's catch_up (once it closed)
   let seq = 0;
   let relaySeq = 0;
 
@@ -127,10 +134,19 @@ export function createMockInbox({ iso, broadcast, incidents }) {
     return m;
   }
 
-  // The relay's outcome a moment later, announced as the relay does (the inbox copies it).
+  // The relay's outcome a moment later, announced as the relay does (the inbox copies it); on
+  // WhatsApp, the customer's phone then reports it sent, delivered and read.
   function deliverSoon(m, key) {
     setTimeout(() => {
       m.status = "delivered";
+      if (m.channel === WHATSAPP) {
+        [["sent", 200], ["delivered", 1200], ["read", 3200]].forEach(([st, ms]) => setTimeout(() => {
+          m.platform_status = st;
+          m.platform_status_at = iso(Date.now());
+          const c = convs.get(m.conversation_id);
+          if (c) publish("status", c);
+        }, ms).unref?.());
+      }
       const t = iso(Date.now());
       broadcast("outbox", {
         type: "delivered",
@@ -187,7 +203,7 @@ export function createMockInbox({ iso, broadcast, incidents }) {
       const now = Date.now();
       const m = outbound(c, { channel: "brand-telegram", address: to, text, answers: false, at: now, key: `inbox/move/${key}` });
       deliverSoon(m, `inbox/move/${key}`);
-      moves.push({ key, conversation_id: c.id, incident_id: inc.id, from: WHATSAPP, to: "brand-telegram", at: iso(now), relay_id: m.relay_id, on_restoration: "stay", restored_at: null, restored_note: null });
+      moves.push({ key, conversation_id: c.id, incident_id: inc.id, from: WHATSAPP, to: "brand-telegram", to_address: to, at: iso(now), relay_id: m.relay_id, on_restoration: "stay", restored_at: null, restored_note: null });
       c.moved_from = WHATSAPP;
       c.moved_at = iso(now);
       c.channel = "brand-telegram";
@@ -215,10 +231,35 @@ export function createMockInbox({ iso, broadcast, incidents }) {
     }
   }
 
+  // Once WhatsApp is back: each customer the move told to continue on Telegram is told it works
+  // again (on_restoration: stay — the conversation stays on Telegram), as the inbox's RestoreDue.
+  function restore(inc) {
+    for (const mv of moves.filter((x) => x.incident_id === inc.id && x.on_restoration && !x.restored_at)) {
+      const c = convs.get(mv.conversation_id);
+      const now = Date.now();
+      if (c.state === "resolved") mv.restored_note = "resolved meanwhile: not told";
+      else if (c.channel !== mv.to || c.address !== mv.to_address) mv.restored_note = `the customer wrote on ${c.channel} since: not told`;
+      else {
+        const text = STAY_TEXT.replaceAll("{platform}", "WhatsApp").replace("{to}", "Telegram");
+        const key = `inbox/restored/${mv.key}`;
+        deliverSoon(outbound(c, { channel: mv.to, address: mv.to_address, text, answers: false, at: now, key }), key);
+        mv.restored_note = `told on ${mv.to}; the conversation stays there`;
+      }
+      mv.restored_at = iso(now);
+      publish("message", c);
+    }
+  }
+
   function onIncident(inc) {
     if (!(inc.platforms ?? []).includes("whatsapp")) return;
-    if (inc.state === "open") moveOnIncident(inc);
-    else replayBacklog(inc);
+    if (inc.state === "open") return moveOnIncident(inc);
+    replayBacklog(inc);
+    restore(inc);
+    const at = iso(Date.now());
+    const since = iso(Date.parse(inc.opened_at) - 10 * 60_000);
+    catchUps.set(inc.id, [
+      { at, found: null, incident_id: inc.id, line: `wa-main (whatsapp): cannot look: ${WA_CATCH_UP}`, looked: false, new: null, pending: null, reason: WA_CATCH_UP, since, source: "wa-main", type: "whatsapp", until: at },
+    ]);
   }
 
   // ---- HTTP -----------------------------------------------------------------------------------
@@ -283,7 +324,8 @@ export function createMockInbox({ iso, broadcast, incidents }) {
         ...msgView(m), answered: !unanswered, waiting_ms: unanswered ? now - Date.parse(m.sent_at) : null,
         conversation: { id: c.id, name: c.name, channel: c.channel, assignee: c.assignee, state: c.state },
       })),
-      moves: moves.filter((m) => m.incident_id === inc.id).map(({ key: _k, incident_id: _i, ...rest }) => rest),
+      moves: moves.filter((m) => m.incident_id === inc.id).map(({ key: _k, incident_id: _i, to_address: _a, ...rest }) => rest),
+      catch_up: catchUps.get(inc.id) ?? [],
     };
   }
 

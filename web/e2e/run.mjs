@@ -392,8 +392,8 @@ registerAdsTests(t, { outageAfter, outageFor, interval });
 // the demo's post due during it and releases it after.
 registerCalendarTests(t, { outageAfter, outageFor, interval });
 
-// The inbox and listening pages: against the mock only until `lifeline demo` has customers and
-// chatter (skipped on the real demo); the inbox follows the outage of the calendar's restart.
+// The inbox and listening pages, against the mock's story and the real demo's customers and
+// chatter; on the demo they follow the outage of the calendar's restart.
 registerInboxTests(t, { outageAfter, outageFor, interval });
 registerListeningTests(t);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   authorText,
+  catchUpLook,
   conversationActions,
   inboxHash,
   inboxRelayId,
@@ -115,6 +116,20 @@ describe("the thread", () => {
     expect(items.map((i) => (i.kind === "switch" ? `${i.from}->${i.to}` : i.message.id))).toEqual(["m1", "brand-whatsapp->brand-telegram", "m2", "m3"]);
   });
 
+  it("ends with where replies go now when the conversation moved back after restoration", () => {
+    const thread = [
+      msg({ id: "m1", sent_at: at(0), received_at: at(0) }),
+      msg({ id: "m2", direction: "out", channel: "brand-telegram", sent_at: at(5), received_at: at(5), author: null, status: "delivered" }),
+      msg({ id: "m3", direction: "out", channel: "brand-telegram", sent_at: at(30), received_at: at(30), author: null, status: "delivered", text: "WhatsApp works again" }),
+    ];
+    const back = threadItems(thread, T0, { channel: "brand-whatsapp", moved_at: at(30) });
+    expect(back.map((i) => (i.kind === "switch" ? `${i.from}->${i.to}@${i.at}` : i.message.id))).toEqual(["m1", `brand-whatsapp->brand-telegram@${at(5)}`, "m2", "m3", `brand-telegram->brand-whatsapp@${at(30)}`]);
+    // Still on Telegram: no marker after the last message; a reply on WhatsApp since marks it itself.
+    expect(threadItems(thread, T0, { channel: "brand-telegram", moved_at: at(5) }).at(-1)).toMatchObject({ kind: "message" });
+    const replied = [...thread, msg({ id: "m4", direction: "out", sent_at: at(40), received_at: at(40), author: "sam" })];
+    expect(threadItems(replied, T0, { channel: "brand-whatsapp", moved_at: at(30) }).map((i) => (i.kind === "switch" ? i.to : i.message.id)).slice(-2)).toEqual(["brand-whatsapp", "m4"]);
+  });
+
   it("flags a message that arrived long after it was written (a replayed backlog)", () => {
     const late = msg({ sent_at: at(0), received_at: at(38) });
     expect(lateText(late, T0)).toMatch(/^arrived \d\d:\d\d:\d\d, 38 min after it was written$/);
@@ -122,6 +137,12 @@ describe("the thread", () => {
     // A late arrival sorts by when it was written, not when it came.
     const items = threadItems([msg({ id: "new", sent_at: at(30), received_at: at(30) }), msg({ id: "old", sent_at: at(10), received_at: at(40) })], T0);
     expect(items.map((i) => (i.kind === "message" ? [i.message.id, !!i.late] : i.kind))).toEqual([["old", true], ["new", false]]);
+  });
+
+  it("says what a source's catch-up found after an incident", () => {
+    expect(catchUpLook({ looked: false, new: null })).toMatchObject({ label: "could not look", tone: "muted" });
+    expect(catchUpLook({ looked: true, new: 2 })).toMatchObject({ label: "2 missed", tone: "warn" });
+    expect(catchUpLook({ looked: true, new: 0 })).toMatchObject({ label: "nothing missed", tone: "ok" });
   });
 
   it("says whether WhatsApp's 24-hour window is open", () => {

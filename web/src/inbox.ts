@@ -71,6 +71,22 @@ export interface SweepMove {
   restored_note?: string | null;
 }
 
+// One source's look for what the platform did not deliver during the incident (docs/inbox.md,
+// "What was missed"): `line` says it in the server's words.
+export interface SweepCatchUp {
+  source: string;
+  type: string;
+  looked: boolean; // false: the platform offers no way to look (WhatsApp), or the look failed
+  line: string;
+  reason: string | null;
+  found: number | null;
+  new: number | null; // the gap: found here, never delivered by the webhook
+  pending: number | null;
+  since: string;
+  until: string;
+  at: string;
+}
+
 export interface Sweep {
   incident_id: string;
   from: string;
@@ -79,6 +95,14 @@ export interface Sweep {
   waiting: Conversation[];
   messages: SweepMessage[];
   moves: SweepMove[];
+  catch_up?: SweepCatchUp[]; // once the incident ended
+}
+
+// How a catch-up result reads: the gap stands out; "cannot look" is said, not hidden.
+export function catchUpLook(c: Pick<SweepCatchUp, "looked" | "new">): Look {
+  if (!c.looked) return { label: "could not look", tone: "muted", icon: "?" };
+  if (c.new) return { label: `${c.new} missed`, tone: "warn", icon: "⚠" };
+  return { label: "nothing missed", tone: "ok", icon: "✓" };
 }
 
 export interface Look {
@@ -272,14 +296,23 @@ export function lateText(m: Pick<InboxMessage, "sent_at" | "received_at">, now: 
 }
 
 // The thread as shown: messages in the customer's order, with a marker where the conversation
-// changed channel (a move from WhatsApp to Telegram shows where it happened).
-export function threadItems(messages: InboxMessage[], now: number = Date.now()): ThreadItem[] {
+// changed channel (a move from WhatsApp to Telegram shows where it happened). Given the
+// conversation, a last marker says where replies go now when that is not where the last message
+// went: a move back after restoration ("WhatsApp works again" on Telegram, then back to WhatsApp)
+// comes before any message on the channel it returns to.
+export function threadItems(messages: InboxMessage[], now: number = Date.now(), current?: Pick<Conversation, "channel" | "moved_at"> | null): ThreadItem[] {
   const out: ThreadItem[] = [];
   let channel = "";
+  let last = "";
   for (const m of sortMessages(messages)) {
     if (channel && m.channel !== channel) out.push({ kind: "switch", from: channel, to: m.channel, at: m.sent_at });
     channel = m.channel;
+    last = m.sent_at;
     out.push({ kind: "message", message: m, late: m.direction === "in" ? lateText(m, now) : "" });
+  }
+  if (current?.channel && channel && current.channel !== channel) {
+    const at = current.moved_at && Date.parse(current.moved_at) >= Date.parse(last) ? current.moved_at : last;
+    out.push({ kind: "switch", from: channel, to: current.channel, at });
   }
   return out;
 }

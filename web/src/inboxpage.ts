@@ -17,6 +17,7 @@ import {
   DEFAULT_FILTERS,
   SNOOZE_CHOICES,
   authorText,
+  catchUpLook,
   contactName,
   conversationActions,
   inboxHash,
@@ -607,15 +608,16 @@ function renderThread(): void {
   const w = document.getElementById("thread-window");
   if (w) renderWindow(w, d?.whatsapp_window_closes ?? null);
   const list = document.getElementById("thread-messages");
-  redraw(list, JSON.stringify(d ? d.messages.map((m) => [m.id, m.status, m.platform_status, m.channel]) : null), (ol) => {
+  redraw(list, JSON.stringify(d ? [d.channel, d.moved_at, d.messages.map((m) => [m.id, m.status, m.platform_status, m.channel])] : null), (ol) => {
     if (!d) return fill(ol);
     if (!d.messages.length) return fill(ol, h("li", { class: "muted" }, "No messages."));
     const now = Date.now();
     const name = contactName(d);
-    fill(ol, threadItems(d.messages, now).map((it) =>
+    fill(ol, threadItems(d.messages, now, d).map((it) =>
       it.kind === "switch"
         ? h("li", { class: "tswitch", "data-testid": "thread-switch", "data-from": it.from, "data-to": it.to },
-          h("span", { "aria-hidden": "true" }, "⇄ "), `Channel changed: from ${it.from} to ${it.to}`)
+          h("span", { "aria-hidden": "true" }, "⇄ "), `Channel changed: from ${it.from} to ${it.to}`,
+          h("time", { class: "small muted", datetime: it.at }, ` at ${formatClock(it.at, now)}`))
         : messageItem(it.message, it.late, name, now)));
   });
   const input = document.getElementById("assign-to") as HTMLInputElement | null;
@@ -770,6 +772,14 @@ function renderSweep(): void {
             h("p", { class: "sweep-text" }, m.text));
         }))
         : h("p", { class: "muted" }, "No customer message arrived during it."),
+      d.catch_up?.length
+        ? [h("h4", {}, "What the platforms may not have delivered"),
+          h("ul", { class: "sweep-list", "data-testid": "sweep-catch-up" }, d.catch_up.map((c) => {
+            const look = catchUpLook(c);
+            return h("li", { "data-testid": `sweep-catch-up-${c.source}`, "data-looked": String(c.looked) },
+              h("span", { class: `pill tone-${look.tone}` }, h("span", { "aria-hidden": "true" }, `${look.icon} `), look.label), " ", c.line);
+          }))]
+        : null,
       h("h4", {}, `Moved by the failover (${d.moves.length})`),
       d.moves.length
         ? h("ul", { class: "sweep-list", "data-testid": "sweep-moves" }, d.moves.map((mv) => h("li", { "data-testid": `sweep-move-${mv.conversation_id}` },
