@@ -11,6 +11,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "store/sqlite/db.h"
 
@@ -88,11 +89,12 @@ class Connections {
   struct GroupJob {
     std::function<bool(Db&)> run;                  // false: failed (rolled back to its savepoint)
     std::function<void(const core::Error&)> fail;  // the commit failed: tell the caller
-    bool done = false;
+    bool done = false;                             // committed (or failed) by a leader
   };
   void RunGrouped(std::string_view doing, GroupJob& job);
+  void CommitGroup(std::string_view doing, const std::vector<GroupJob*>& batch);
 
-  std::mutex group_mu_;  // guards group_ and leading_ and every GroupJob::done
+  std::mutex group_mu_;  // guards group_, leading_ and every GroupJob's done
   std::condition_variable group_cv_;
   std::deque<GroupJob*> group_;
   bool leading_ = false;  // a thread is committing a group now

@@ -294,8 +294,8 @@ class SqliteInbox final : public InboxStore {
       m.text = in.text;
       m.kind = in.kind;
       LL_TRY(InsertMessage(db, m));
-      LL_ASSIGN(auto stored, MsgWhere(db, in.platform, in.platform_id));
-      out.message = std::move(*stored);
+      m.seq = sqlite3_last_insert_rowid(db.raw());  // no status yet: nothing else to read back
+      out.message = std::move(m);
       out.conversation = std::move(c);
       out.created = true;
       return out;
