@@ -509,48 +509,20 @@ struct DemoAds::State : std::enable_shared_from_this<DemoAds::State> {
     }
     return {"400 Bad Request", GraphError(2500, 0, "Unknown path components: /" + path)};
   }
-
-  asio::awaitable<void> Accept() {
-    auto self = shared_from_this();
-    while (acceptor.is_open()) {
-      boost::system::error_code ec;
-      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        if (!acceptor.is_open()) break;
-        continue;
-      }
-      asio::co_spawn(acceptor.get_executor(), Serve(std::move(s)), asio::detached);
-    }
-  }
-
-  asio::awaitable<void> Serve(tcp::socket socket) {
-    auto self = shared_from_this();
-    std::optional<DemoRequest> request = co_await ReadDemoRequest(socket);
-    if (!request) co_return;
-    auto [status, body] = Answer(*request);
-    const std::string answer = DemoAnswer(status, body);
-    boost::system::error_code ec;
-    co_await asio::async_write(socket, asio::buffer(answer),
-                               asio::redirect_error(asio::use_awaitable, ec));
-    socket.shutdown(tcp::socket::shutdown_both, ec);
-  }
 };
 
 DemoAds::DemoAds(asio::io_context& io) : state_(std::make_shared<State>(io)) {}
 DemoAds::~DemoAds() = default;
 
 core::Status DemoAds::Start() {
-  boost::system::error_code ec;
-  const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
-  state_->acceptor.open(ep.protocol(), ec);
-  if (!ec) state_->acceptor.bind(ep, ec);
-  if (!ec) state_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return core::MakeError(core::ErrorCode::kUnavailable, "demo ads: cannot listen on {}: {}",
-                           "127.0.0.1", ec.message());
-  }
-  asio::co_spawn(state_->acceptor.get_executor(), state_->Accept(), asio::detached);
-  return core::Ok();
+  State* st = state_.get();
+  return ServeDemoHttp(
+      state_->acceptor, "demo ads",
+      [st](const DemoRequest& r) {
+        auto [status, body] = st->Answer(r);
+        return DemoAnswer(status, body);
+      },
+      state_);
 }
 
 void DemoAds::Stop() {

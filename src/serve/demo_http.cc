@@ -1,11 +1,14 @@
 #include "serve/demo_http.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -22,7 +25,54 @@ std::string Take(asio::streambuf& buf, std::size_t n) {
   return out;
 }
 
+using Answerer = std::function<std::string(const DemoRequest&)>;
+
+// The unnamed last parameter holds the simulator's state for as long as the request is served
+// (a coroutine's parameters live in its frame).
+asio::awaitable<void> ServeOne(asio::ip::tcp::socket socket, std::shared_ptr<Answerer> answer,
+                               std::shared_ptr<void> /*keep*/) {
+  std::optional<DemoRequest> request = co_await ReadDemoRequest(socket);
+  if (!request) co_return;
+  const std::string response = (*answer)(*request);
+  boost::system::error_code ec;
+  co_await asio::async_write(socket, asio::buffer(response),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+}
+
+asio::awaitable<void> AcceptAll(asio::ip::tcp::acceptor& acceptor, std::shared_ptr<Answerer> answer,
+                                std::shared_ptr<void> keep) {
+  while (acceptor.is_open()) {
+    boost::system::error_code ec;
+    asio::ip::tcp::socket s =
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (!acceptor.is_open()) break;
+      continue;
+    }
+    asio::co_spawn(acceptor.get_executor(), ServeOne(std::move(s), answer, keep), asio::detached);
+  }
+}
+
 }  // namespace
+
+core::Status ServeDemoHttp(asio::ip::tcp::acceptor& acceptor, std::string_view what,
+                           std::function<std::string(const DemoRequest&)> answer,
+                           std::shared_ptr<void> keep) {
+  boost::system::error_code ec;
+  const asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return core::MakeError(core::ErrorCode::kUnavailable, "{}: cannot listen on 127.0.0.1: {}",
+                           what, ec.message());
+  }
+  asio::co_spawn(acceptor.get_executor(),
+                 AcceptAll(acceptor, std::make_shared<Answerer>(std::move(answer)), keep),
+                 asio::detached);
+  return core::Ok();
+}
 
 asio::awaitable<std::optional<DemoRequest>> ReadDemoRequest(asio::ip::tcp::socket& socket) {
   boost::system::error_code ec;

@@ -7,6 +7,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +29,13 @@ struct DemoRequest {
 // took more than 5 s.
 boost::asio::awaitable<std::optional<DemoRequest>> ReadDemoRequest(
     boost::asio::ip::tcp::socket& socket);
+
+// Opens `acceptor` on a free 127.0.0.1 port and, until it is closed, answers each connection's one
+// request with `answer(request)` (the whole HTTP response). `keep` (the simulator's state) is held
+// while a request is served. kUnavailable naming `what` when it cannot listen.
+core::Status ServeDemoHttp(boost::asio::ip::tcp::acceptor& acceptor, std::string_view what,
+                           std::function<std::string(const DemoRequest&)> answer,
+                           std::shared_ptr<void> keep);
 
 // "HTTP/1.1 STATUS" with a JSON body and Connection: close.
 std::string DemoAnswer(std::string_view status, const std::string& json);

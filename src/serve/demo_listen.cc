@@ -283,47 +283,17 @@ struct DemoChatter::State : std::enable_shared_from_this<DemoChatter::State> {
     }
     return head + "Connection: close\r\n\r\n" + body;
   }
-
-  asio::awaitable<void> Accept() {
-    auto self = shared_from_this();
-    while (acceptor.is_open()) {
-      boost::system::error_code ec;
-      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        if (!acceptor.is_open()) break;
-        continue;
-      }
-      asio::co_spawn(acceptor.get_executor(), Serve(std::move(s)), asio::detached);
-    }
-  }
-
-  asio::awaitable<void> Serve(tcp::socket socket) {
-    auto self = shared_from_this();
-    std::optional<DemoRequest> request = co_await ReadDemoRequest(socket);
-    if (!request) co_return;
-    const std::string answer = Answer(*request);
-    boost::system::error_code ec;
-    co_await asio::async_write(socket, asio::buffer(answer),
-                               asio::redirect_error(asio::use_awaitable, ec));
-    socket.shutdown(tcp::socket::shutdown_both, ec);
-  }
 };
 
 DemoChatter::DemoChatter(asio::io_context& io) : state_(std::make_shared<State>(io)) {}
 DemoChatter::~DemoChatter() = default;
 
 core::Status DemoChatter::Start() {
-  boost::system::error_code ec;
-  const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
-  state_->acceptor.open(ep.protocol(), ec);
-  if (!ec) state_->acceptor.bind(ep, ec);
-  if (!ec) state_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return core::MakeError(core::ErrorCode::kUnavailable,
-                           "demo chatter: cannot listen on 127.0.0.1: {}", ec.message());
-  }
+  State* st = state_.get();
+  LL_TRY(ServeDemoHttp(
+      state_->acceptor, "demo chatter", [st](const DemoRequest& r) { return st->Answer(r); },
+      state_));
   state_->port = state_->acceptor.local_endpoint().port();
-  asio::co_spawn(state_->acceptor.get_executor(), state_->Accept(), asio::detached);
   return core::Ok();
 }
 
