@@ -605,14 +605,37 @@ void Inbox::Stop() { work_.Stop(); }
 core::Status Inbox::RestoreDue() {
   std::lock_guard guard(restore_mu_);
   LL_ASSIGN(auto pending, store_.Inbox().PendingRestorations());
+  // One move that cannot be done now (its conversation unreadable, the relay refusing) is logged
+  // and retried at the next closing; it never holds up the others.
+  std::size_t failed = 0;
+  std::string first_error;
   for (const store::Move& mv : pending) {
-    LL_ASSIGN(store::Incident inc, store_.GetIncident(mv.incident_id));
-    if (!inc.closed_at) continue;  // still down
+    if (auto s = RestoreOne(mv); !s.ok()) {
+      if (failed++ == 0) first_error = s.error().message();
+      Log(fmt::format("inbox: {} after restoration: {}", mv.conversation_id, s.error().message()));
+    }
+  }
+  if (failed > 0) {
+    return MakeError(ErrorCode::kUnavailable, "{} of {} moves not done yet (first: {})", failed,
+                     pending.size(), first_error);
+  }
+  return core::Ok();
+}
+
+core::Status Inbox::RestoreOne(const store::Move& mv) {
+  auto inc = store_.GetIncident(mv.incident_id);
+  if (!inc.ok() && inc.error().code() != ErrorCode::kNotFound) return inc.error();
+  // An incident deleted meanwhile (retention) is over too; its customers are not told.
+  const bool incident_gone = !inc.ok();
+  if (!incident_gone && !inc->closed_at) return core::Ok();  // still down
+  {
     const store::Time now = store::FromSystem(clock_.Now());
     LL_ASSIGN(Conversation c, store_.Inbox().Get(mv.conversation_id));
-    const bool back = mv.on_restoration == "back";
+    const bool back = mv.on_restoration == "back" && !incident_gone;
     std::string note;
-    if (c.state == ConversationState::kResolved) {
+    if (incident_gone) {
+      note = "its incident is no longer stored: not told";
+    } else if (c.state == ConversationState::kResolved) {
       note = "resolved meanwhile: not told";
     } else if (c.channel != mv.to_channel || c.address != mv.to_address) {
       note = fmt::format("the customer wrote on {} since: not told", c.channel);

@@ -165,6 +165,8 @@ class Inbox {
   [[nodiscard]] std::unique_ptr<core::Subscription> Watch(core::IncidentFeed& feed);
   // The pending notices of closed incidents, now (the worker calls it; tests too).
   core::Status RestoreDue();
+  // One move of RestoreDue: tells the customer, or notes why not, and marks the move done.
+  core::Status RestoreOne(const store::Move& mv);
   // Waits until the worker has nothing to do; false after `timeout`.
   bool WaitIdle(std::chrono::milliseconds timeout);
   void Stop();  // the worker finishes what is queued. Idempotent.

@@ -26,6 +26,9 @@ const auto kT0 =
 class FakeOutlet final : public Outlet {
  public:
   core::Result<SentRef> Send(const OutMessage& m) override {
+    if (refuse_to.contains(m.to)) {
+      return core::MakeError(core::ErrorCode::kUnavailable, "the relay refuses {}", m.to);
+    }
     for (std::size_t i = 0; i < sent.size(); ++i) {
       if (sent[i].idempotency_key == m.idempotency_key) return SentRef{ids[i], m.idempotency_key};
     }
@@ -43,6 +46,7 @@ class FakeOutlet final : public Outlet {
   std::vector<OutMessage> sent;
   std::vector<std::string> ids;
   std::set<std::string> down;
+  std::set<std::string> refuse_to;  // addresses Send fails for
 };
 
 std::string WhatsAppBody(const std::string& from, const std::string& wamid, std::int64_t ts,
@@ -441,6 +445,80 @@ TEST_F(InboxTest, AfterRestorationTheMovedCustomersAreToldWhereToGoOn) {
   // Again (a restart): nothing twice.
   ASSERT_TRUE(inbox_->RestoreDue().ok());
   EXPECT_EQ(outlet_.sent.size(), 3u);
+}
+
+// A move that cannot be done now (the relay refuses it) does not hold up the others and is done
+// at the next try; a move whose incident was deleted meanwhile is noted done without a message.
+TEST_F(InboxTest, OneMoveThatFailsAfterRestorationDoesNotHoldUpTheOthers) {
+  const std::map<std::string, std::pair<std::string, std::string>> who = {
+      {"ana", {"4242", "34600111222"}}, {"bo", {"5353", "34611"}}, {"cy", {"6464", "34622"}}};
+  for (const auto& [name, addr] : who) {
+    ASSERT_TRUE(store_->Inbox()
+                    .AddAddress(name, "brand-telegram", addr.first, store::FromSystem(kT0))
+                    .ok());
+    ASSERT_TRUE(store_->Inbox()
+                    .AddAddress(name, "brand-whatsapp", "+" + addr.second, store::FromSystem(kT0))
+                    .ok());
+  }
+  auto writes = [&](const std::string& name) {
+    const auto& addr = who.at(name);
+    ASSERT_TRUE(
+        PostWhatsApp(WhatsAppBody(addr.second, "w-" + name, Secs(clock_.Now()), "help " + name))
+            .ok());
+  };
+  writes("ana");
+  writes("bo");
+  outlet_.down.insert("brand-whatsapp");
+  auto move_all = [&](const std::string& incident_id, int expected) {
+    MoveRequest req{.incident_id = incident_id,
+                    .key = incident_id + "/r/move",
+                    .targets = {{.from_channel = "brand-whatsapp",
+                                 .platform_name = "WhatsApp",
+                                 .to_channel = "brand-telegram",
+                                 .to_name = "Telegram",
+                                 .link = "https://t.me/brand_bot",
+                                 .from_link = "https://wa.me/15550783881"}},
+                    .on_restoration = "back"};
+    auto moved = inbox_->Move(req);
+    ASSERT_TRUE(moved.ok()) << moved.error().ToString();
+    ASSERT_EQ(moved->moved, expected);
+  };
+  auto first = store_->OpenIncident({.platforms = {"whatsapp"},
+                                     .title = "WhatsApp outage",
+                                     .opened_at = store::FromSystem(kT0),
+                                     .message = "opened"});
+  ASSERT_TRUE(first.ok());
+  move_all(first->id, 2);
+  writes("cy");
+  ASSERT_TRUE(store_->CloseIncident(first->id, {.at = store::FromSystem(kT0 + 30min)}).ok());
+  auto second = store_->OpenIncident({.platforms = {"whatsapp"},
+                                      .title = "WhatsApp outage again",
+                                      .opened_at = store::FromSystem(kT0 + 40min),
+                                      .message = "opened"});
+  ASSERT_TRUE(second.ok());
+  move_all(second->id, 1);
+  ASSERT_TRUE(store_->CloseIncident(second->id, {.at = store::FromSystem(kT0 + 50min)}).ok());
+  ASSERT_TRUE(store_->DeleteIncident(second->id).ok());
+  const std::size_t before = outlet_.sent.size();
+  outlet_.refuse_to.insert("4242");  // Ana's note cannot go out now
+  outlet_.down.clear();
+  auto s = inbox_->RestoreDue();
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.error().message(), HasSubstr("1 of 3 moves not done yet"));
+  ASSERT_EQ(outlet_.sent.size(), before + 1) << "Bo is told; Cy's incident is gone";
+  EXPECT_EQ(outlet_.sent.back().to, "5353");
+  EXPECT_EQ(store_->Inbox().Get(store::ConversationIdFor("bo"))->channel, "brand-whatsapp");
+  EXPECT_EQ(store_->Inbox().Get(store::ConversationIdFor("cy"))->channel, "brand-telegram")
+      << "not moved back without being told";
+  // Ana's is retried and done next time; nothing else twice.
+  outlet_.refuse_to.clear();
+  ASSERT_TRUE(inbox_->RestoreDue().ok());
+  ASSERT_EQ(outlet_.sent.size(), before + 2);
+  EXPECT_EQ(outlet_.sent.back().to, "4242");
+  EXPECT_EQ(store_->Inbox().Get(store::ConversationIdFor("ana"))->channel, "brand-whatsapp");
+  auto pending = store_->Inbox().PendingRestorations();
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE(pending->empty());
 }
 
 // Outside business hours a customer hears when we are back, once per closed period; a backlog

@@ -729,8 +729,15 @@ TEST_F(InboxFailover, WhatsAppDownMovesTheCustomerToTelegramAndTheSweepListsWhat
   ASSERT_TRUE(WaitFor([&] { return chat_.Received("telegram").size() == 2; }, 20s)) << ServeLog();
   EXPECT_EQ(chat_.Received("telegram")[1]["json"]["text"],
             "WhatsApp works again: we continue there. https://wa.me/15550783881");
-  conv = *Get("/v1/conversations/" + id);
-  EXPECT_EQ(conv["channel"], "brand-whatsapp") << conv.dump();
+  // The relay may deliver the note before the inbox has recorded the move back: wait for what
+  // the team would see.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        conv = *Get("/v1/conversations/" + id);
+        return conv["channel"] == "brand-whatsapp";
+      },
+      20s))
+      << conv.dump();
   EXPECT_EQ(conv["address"], "+16505551234");
   sweep = *Get("/v1/inbox/sweep?incident=" + incident);
   EXPECT_EQ(sweep["moves"][0]["restored_note"],
