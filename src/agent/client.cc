@@ -156,6 +156,7 @@ boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober, core::V
       -1, ' ', false, json::error_handler_t::replace);
   request.max_body_bytes = kMaxAnswerBytes;
   request.timeout = exchange_timeout;
+  request.ca_file = vantage.ca_file;
 
   const auto start = Clock::now();
   probe::FetchResponse response = co_await prober.Fetch(std::move(request));
@@ -163,6 +164,15 @@ boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober, core::V
   if (!response.transport.ok) {
     reply.error =
         fmt::format("{}: {}", url, DescribeTransport(response.transport, exchange_timeout));
+    if (response.transport.layer == core::Layer::kTls &&
+        response.transport.detail != core::detail::kTimeout) {
+      // Most often the trust: say which one was used, and where to change it.
+      reply.error += vantage.ca_file.empty()
+                         ? "; verified against the default CAs (set 'ca: FILE' on this vantage "
+                           "point to trust the agent's own CA)"
+                         : fmt::format("; verified against ca '{}' (this vantage point's 'ca')",
+                                       vantage.ca_file);
+    }
     co_return reply;
   }
   reply.rtt_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();

@@ -3,6 +3,11 @@
 // token, declared size, body, JSON, targets.
 #include "agent/server.h"
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +18,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cassert>
 #include <cctype>
 #include <csignal>
 #include <cstdio>
@@ -22,6 +29,7 @@
 #include <list>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 
 #include "agent/observer_check.h"
@@ -157,7 +165,8 @@ struct AgentServer::State {
         config(std::move(config_in)),
         make_prober(std::move(factory)),
         options(std::move(options_in)),
-        acceptor(io_in) {}
+        acceptor(io_in),
+        tls(options.tls) {}
 
   void Log(const std::string& line) const {
     if (options.log) options.log(line);
@@ -176,6 +185,7 @@ struct AgentServer::State {
   ProberFactory make_prober;
   const ServerOptions options;
   tcp::acceptor acceptor;
+  std::shared_ptr<asio::ssl::context> tls;  // null: plain HTTP; replaced by SetTls
   bool stopping = false;
   std::function<void()> on_stopped;
 
@@ -310,7 +320,8 @@ asio::awaitable<Reply> HandleProbe(std::shared_ptr<State> st, const std::string&
 }
 
 // Routes one request whose header has been read; reads the body only once the caller is known.
-asio::awaitable<Reply> Dispatch(std::shared_ptr<State> st, beast::tcp_stream& stream,
+template <class Stream>
+asio::awaitable<Reply> Dispatch(std::shared_ptr<State> st, Stream& stream,
                                 beast::flat_buffer& buffer, Parser& parser) {
   const auto& req = parser.get();
   std::string_view target(req.target().data(), req.target().size());
@@ -320,7 +331,7 @@ asio::awaitable<Reply> Dispatch(std::shared_ptr<State> st, beast::tcp_stream& st
   std::string why;
   if (target == "/healthz") {
     if (req.method() == http::verb::get) {
-      reply.body = {{"status", "ok"}};
+      reply.body = {{"status", "ok"}, {"version", kAgentVersion}};
     } else {
       reply = ErrorReply(http::status::method_not_allowed, "method_not_allowed",
                          "use GET for /healthz");
@@ -345,14 +356,14 @@ asio::awaitable<Reply> Dispatch(std::shared_ptr<State> st, beast::tcp_stream& st
     beast::error_code ec;
     if (IEquals(View(req[http::field::expect]), "100-continue")) {
       http::response<http::empty_body> go_on{http::status::continue_, req.version()};
-      stream.expires_after(kWriteTimeout);
+      beast::get_lowest_layer(stream).expires_after(kWriteTimeout);
       co_await http::async_write(stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return Reply{.close = true};
     }
-    stream.expires_after(st->options.body_timeout);
+    beast::get_lowest_layer(stream).expires_after(st->options.body_timeout);
     co_await http::async_read(stream, buffer, parser,
                               asio::redirect_error(asio::use_awaitable, ec));
-    stream.expires_never();
+    beast::get_lowest_layer(stream).expires_never();
     if (ec == http::error::body_limit) {
       reply = TooLarge(fmt::format("the body is over this agent's limit of {} bytes",
                                    st->options.max_request_bytes));
@@ -372,7 +383,8 @@ asio::awaitable<Reply> Dispatch(std::shared_ptr<State> st, beast::tcp_stream& st
   co_return reply;
 }
 
-asio::awaitable<void> WriteReply(beast::tcp_stream& stream, const Reply& reply, unsigned version,
+template <class Stream>
+asio::awaitable<void> WriteReply(Stream& stream, const Reply& reply, unsigned version,
                                  bool keep_alive) {
   http::response<http::string_body> res{reply.status, version};
   res.set(http::field::server, fmt::format("lifeline-agent/{}", kAgentVersion));
@@ -384,7 +396,7 @@ asio::awaitable<void> WriteReply(beast::tcp_stream& stream, const Reply& reply, 
   // Probe messages quote what servers sent: replace invalid UTF-8 rather than fail.
   res.body() = reply.body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   res.prepare_payload();
-  stream.expires_after(kWriteTimeout);
+  beast::get_lowest_layer(stream).expires_after(kWriteTimeout);
   beast::error_code ec;
   co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
 }
@@ -397,7 +409,8 @@ bool IsSyntaxError(const beast::error_code& ec) {
          ec != http::error::need_more && ec != http::error::header_limit;
 }
 
-asio::awaitable<void> ServeRequests(std::shared_ptr<State> st, beast::tcp_stream& stream,
+template <class Stream>
+asio::awaitable<void> ServeRequests(std::shared_ptr<State> st, Stream& stream,
                                     State::Connection& conn, const std::string& peer) {
   beast::flat_buffer buffer;
   for (;;) {
@@ -408,7 +421,7 @@ asio::awaitable<void> ServeRequests(std::shared_ptr<State> st, beast::tcp_stream
     // No limit while reading the header: a declared size is checked after authentication.
     // (Not boost::none: Beast 1.74 compares Content-Length > none as true.)
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    stream.expires_after(st->options.header_timeout);
+    beast::get_lowest_layer(stream).expires_after(st->options.header_timeout);
     beast::error_code ec;
     co_await http::async_read_header(stream, buffer, parser,
                                      asio::redirect_error(asio::use_awaitable, ec));
@@ -450,10 +463,35 @@ asio::awaitable<void> Serve(std::shared_ptr<State> st, tcp::socket socket) {
   if (auto ep = socket.remote_endpoint(ec); !ec) {
     peer = fmt::format("{}:{}", ep.address().to_string(), ep.port());
   }
-  beast::tcp_stream stream(std::move(socket));
+  // The context current when the connection came in: a reload (SIGHUP) applies to new ones.
+  std::shared_ptr<asio::ssl::context> tls = st->tls;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  std::optional<beast::tcp_stream> plain;
+  beast::tcp_stream* lowest;
+  if (tls) {
+    lowest = &beast::get_lowest_layer(secure.emplace(std::move(socket), *tls));
+  } else {
+    lowest = &plain.emplace(std::move(socket));
+  }
+  beast::tcp_stream& stream = *lowest;
   auto conn = st->connections.insert(st->connections.end(), State::Connection{&stream, false});
   try {
-    co_await ServeRequests(st, stream, *conn, peer);
+    if (secure) {
+      // The handshake counts against the header timeout (a client that never finishes it).
+      stream.expires_after(st->options.header_timeout);
+      co_await secure->async_handshake(asio::ssl::stream_base::server,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        st->Log(fmt::format("{} TLS handshake failed: {}", peer, ec.message()));
+      } else {
+        co_await ServeRequests(st, *secure, *conn, peer);
+        // close_notify; the peer's own is awaited only briefly (most clients just close).
+        stream.expires_after(kLingerTimeout);
+        co_await secure->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+      }
+    } else {
+      co_await ServeRequests(st, *plain, *conn, peer);
+    }
   } catch (const std::exception& e) {
     st->Log(fmt::format("{} connection failed: {}", peer, e.what()));
   }
@@ -565,6 +603,62 @@ void AgentServer::Stop(std::function<void()> on_stopped) {
 
 std::size_t AgentServer::open_connections() const { return state_->connections.size(); }
 
+void AgentServer::SetTls(std::shared_ptr<asio::ssl::context> tls) {
+  assert(tls && state_->tls);  // a plain agent stays plain
+  state_->tls = std::move(tls);
+}
+
+bool AgentServer::serves_tls() const { return state_->tls != nullptr; }
+
+core::Result<std::shared_ptr<asio::ssl::context>> LoadServerTls(const std::string& cert_file,
+                                                                const std::string& key_file) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  SSL_CTX* native = ctx->native_handle();
+  // TLS 1.2 and later only; no compression, no renegotiation by the client.
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(
+      native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  auto reason = [] {
+    unsigned long err = ERR_get_error();
+    ERR_clear_error();
+    if (err == 0) return std::string("unknown OpenSSL error");
+    char buf[256];
+    ERR_error_string_n(err, buf, sizeof buf);
+    return std::string(buf);
+  };
+  ERR_clear_error();
+  if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1) {
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "cannot load TLS certificate '{}' (--tls-cert): {} (give a PEM file: "
+                           "the agent's certificate, then any intermediates)",
+                           cert_file, reason());
+  }
+  // The key on its own first: a readable key of another certificate is a mismatch, said so.
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(key_file.c_str(), "r"), BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr, EVP_PKEY_free);
+  if (key && X509_check_private_key(SSL_CTX_get0_certificate(native), key.get()) != 1) {
+    ERR_clear_error();
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "TLS key '{}' does not match certificate '{}' (--tls-key must be the "
+                           "key of --tls-cert)",
+                           key_file, cert_file);
+  }
+  ERR_clear_error();
+  if (SSL_CTX_use_PrivateKey_file(native, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "cannot load TLS key '{}' (--tls-key): {} (give the PEM private key, "
+                           "unencrypted)",
+                           key_file, reason());
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "TLS key '{}' does not match certificate '{}': {}", key_file, cert_file,
+                           reason());
+  }
+  return ctx;
+}
+
 namespace {
 
 std::string HostName() {
@@ -590,6 +684,29 @@ std::shared_ptr<core::AddressPolicy> AgentAddressPolicy(const config::Config& co
 }
 
 core::Status RunAgent(const AgentOptions& options) {
+  std::shared_ptr<asio::ssl::context> tls;
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "give both --tls-cert FILE and --tls-key FILE (the certificate and its "
+                           "key), not only {}",
+                           options.tls_cert.empty() ? "--tls-key" : "--tls-cert");
+  }
+  if (!options.tls_cert.empty()) {
+    if (options.insecure_http) {
+      return core::MakeError(core::ErrorCode::kInvalidArgument,
+                             "--insecure-http and --tls-cert/--tls-key exclude each other: the "
+                             "agent serves either HTTPS or plain HTTP");
+    }
+    auto loaded = LoadServerTls(options.tls_cert, options.tls_key);
+    if (!loaded.ok()) return loaded.error();
+    tls = std::move(loaded).value();
+  } else if (!options.insecure_http) {
+    return core::MakeError(
+        core::ErrorCode::kInvalidArgument,
+        "the agent serves HTTPS: give --tls-cert FILE --tls-key FILE (PEM; docs/cli.md, "
+        "\"lifeline agent\", shows how to make them), or --insecure-http to serve plain HTTP "
+        "where the token and the probes may travel in clear (a trusted network only)");
+  }
   auto token = ReadTokenFile(options.token_file);
   if (!token.ok()) return token.error();
   auto endpoint = ParseListenAddress(options.listen);
@@ -607,6 +724,7 @@ core::Status RunAgent(const AgentOptions& options) {
   server_options.default_timeout = std::min(config.timeout, kMaxRequestTimeout);
   server_options.log = LogToStderr;
   server_options.address_policy = AgentAddressPolicy(config);
+  server_options.tls = tls;
 
   asio::io_context io;
   probe::Options probe_options = ProbeOptionsFor(config);
@@ -639,10 +757,34 @@ core::Status RunAgent(const AgentOptions& options) {
   if (options.on_listening) {
     options.on_listening(server.endpoint());
   } else {
-    LogToStderr(fmt::format("lifeline agent '{}' {} listening on {}:{}", name, kAgentVersion,
-                            server.endpoint().address().to_string(), server.endpoint().port()));
+    LogToStderr(fmt::format("lifeline agent '{}' {} listening on {}://{}:{}", name, kAgentVersion,
+                            tls ? "https" : "http", server.endpoint().address().to_string(),
+                            server.endpoint().port()));
+  }
+  if (!tls) {
+    LogToStderr("serving plain HTTP (--insecure-http): the token and the probes travel in clear");
   }
   server.Start();
+
+  // SIGHUP: a renewed certificate for new connections, without a restart.
+  asio::signal_set reload(io, SIGHUP);
+  std::function<void()> arm_reload = [&] {
+    reload.async_wait([&](const beast::error_code& ec, int) {
+      if (ec) return;
+      if (!tls) {
+        LogToStderr("SIGHUP: nothing to reload (plain HTTP)");
+      } else if (auto fresh = LoadServerTls(options.tls_cert, options.tls_key); !fresh.ok()) {
+        LogToStderr(
+            fmt::format("SIGHUP: keeping the current certificate: {}", fresh.error().message()));
+      } else {
+        server.SetTls(std::move(fresh).value());
+        LogToStderr(fmt::format("SIGHUP: reloaded TLS certificate '{}' and key '{}'",
+                                options.tls_cert, options.tls_key));
+      }
+      arm_reload();
+    });
+  };
+  arm_reload();
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const beast::error_code& ec, int signal) {
@@ -657,9 +799,10 @@ core::Status RunAgent(const AgentOptions& options) {
       LogToStderr("second signal: exiting without waiting");
       std::_Exit(130);
     });
-    server.Stop([&signals] {
+    server.Stop([&signals, &reload] {
       beast::error_code ignored;
       signals.cancel(ignored);
+      reload.cancel(ignored);
     });
   });
   try {

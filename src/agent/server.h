@@ -2,6 +2,7 @@
 // loop) that runs the caller's probes from where it stands, with its own connection check.
 // Protocol (docs/cli.md, "lifeline agent"): POST /v1/probe {"targets": [...], "timeout_ms": N}
 // where timeout_ms (1..60000, default: the agent's config timeout) bounds each probe; GET /healthz.
+// Served over HTTPS (TLS 1.2+, LoadServerTls); plain HTTP only when the operator asks for it.
 #pragma once
 
 // GCC 12: <utility> must precede Boost's awaitable header.
@@ -9,6 +10,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -70,7 +72,15 @@ struct ServerOptions {
   // One line per request (method, path, status, target count, time, peer); null: silent. Never
   // given a header value or a target.
   std::function<void(std::string_view)> log;
+  // The server's TLS configuration (LoadServerTls); null: plain HTTP (tests, --insecure-http).
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
+
+// A TLS 1.2+ server context from a PEM certificate chain and its unencrypted PEM key.
+// kInvalidArgument naming the file and OpenSSL's reason when either does not load or they do not
+// match.
+core::Result<std::shared_ptr<boost::asio::ssl::context>> LoadServerTls(const std::string& cert_file,
+                                                                       const std::string& key_file);
 
 // Serves the agent protocol on an io_context. All methods must be called on the io_context's
 // thread (or before it runs). Requests are served concurrently, each connection in its own
@@ -101,6 +111,12 @@ class AgentServer {
 
   std::size_t open_connections() const;
 
+  // Replaces the TLS context for connections accepted from now on (certificate renewal); open
+  // connections keep the one they started with. Only for a server started with
+  // ServerOptions::tls.
+  void SetTls(std::shared_ptr<boost::asio::ssl::context> tls);
+  bool serves_tls() const;
+
   struct State;  // implementation detail (server.cc)
 
  private:
@@ -116,15 +132,23 @@ struct AgentOptions {
   std::string token_file;  // holds the bearer token (trailing whitespace ignored)
   std::string name;        // "" = config.agent.name, or else this host's name
   std::string region;      // "" = config.agent.region
-  config::Config config;   // probe settings, control endpoints, resolvers, agent limits
+  // HTTPS: both files (PEM certificate chain, unencrypted PEM key), re-read on SIGHUP. Neither
+  // and insecure_http: plain HTTP. Neither and !insecure_http: RunAgent refuses to start.
+  std::string tls_cert;
+  std::string tls_key;
+  bool insecure_http = false;
+  config::Config config;  // probe settings, control endpoints, resolvers, agent limits
   // Called once listening (tests use port 0 and learn the port here). Default: a line on stderr.
   std::function<void(const boost::asio::ip::tcp::endpoint&)> on_listening;
 };
 
 // Runs the agent until SIGINT or SIGTERM, then stops accepting, answers the requests in flight
 // and returns Ok. A second signal while those finish exits the process at once (status 130).
-// Errors: unreadable or empty token file, bad listen address, a probe setting that does not load
-// (CA file, resolver config), an address that cannot be bound.
+// SIGHUP re-reads tls_cert and tls_key: new connections use the new pair; a pair that does not
+// load is logged and the old one kept.
+// Errors: no TLS pair and no insecure_http, a TLS pair that does not load, unreadable or empty
+// token file, bad listen address, a probe setting that does not load (CA file, resolver config),
+// an address that cannot be bound.
 core::Status RunAgent(const AgentOptions& options);
 
 }  // namespace lifeline::agent

@@ -399,7 +399,7 @@ TEST_F(AgentServerTest, WrongMethodIs405AndUnknownPathIs404) {
 TEST_F(AgentServerTest, HealthzNeedsNoToken) {
   HttpAnswer a = Send(endpoint_, http::verb::get, "/healthz");
   EXPECT_EQ(a.status, 200);
-  EXPECT_EQ(a.doc, json({{"status", "ok"}}));
+  EXPECT_EQ(a.doc, json({{"status", "ok"}, {"version", kAgentVersion}}));
 }
 
 TEST_F(AgentServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
@@ -553,6 +553,7 @@ TEST(RunAgentTest, ServesWithTheRealProberUntilSigterm) {
   AgentOptions options;
   options.listen = "127.0.0.1:0";
   options.token_file = TempFile("token", "run-agent-token\n");
+  options.insecure_http = true;  // HTTPS: tests/integration/agent_tls_test.cc
   options.name = "test-agent";
   options.config.timeout = std::chrono::milliseconds(2000);
   // The target is on loopback, which agents refuse unless allowed: this also proves the allow list.
@@ -594,6 +595,7 @@ TEST(RunAgentTest, ByDefaultLoopbackIsRefusedDirectlyAndThroughAName) {
   AgentOptions options;
   options.listen = "127.0.0.1:0";
   options.token_file = TempFile("token-default", "run-agent-token\n");
+  options.insecure_http = true;
   options.config.timeout = std::chrono::milliseconds(2000);
   // Any DNS question stays on loopback ("localhost" normally comes from /etc/hosts).
   options.config.resolv_conf = TempFile("resolv", "nameserver 127.0.0.1\n");
@@ -641,6 +643,31 @@ TEST(RunAgentTest, ByDefaultLoopbackIsRefusedDirectlyAndThroughAName) {
 TEST(RunAgentTest, StartUpErrorsAreClear) {
   AgentOptions options;
   options.listen = "127.0.0.1:0";
+  options.token_file = TempFile("plain", "tok");
+  auto neither = RunAgent(options);
+  ASSERT_FALSE(neither.ok());
+  EXPECT_THAT(neither.error().message(),
+              HasSubstr("the agent serves HTTPS: give --tls-cert FILE --tls-key FILE"));
+  EXPECT_THAT(neither.error().message(), HasSubstr("or --insecure-http to serve plain HTTP"));
+
+  options.tls_cert = "/nonexistent/agent.pem";
+  auto half = RunAgent(options);
+  ASSERT_FALSE(half.ok());
+  EXPECT_EQ(half.error().message(),
+            "give both --tls-cert FILE and --tls-key FILE (the certificate and its key), not only "
+            "--tls-cert");
+  options.tls_key = "/nonexistent/agent.key";
+  auto unreadable = RunAgent(options);
+  ASSERT_FALSE(unreadable.ok());
+  EXPECT_THAT(unreadable.error().message(),
+              HasSubstr("cannot load TLS certificate '/nonexistent/agent.pem' (--tls-cert)"));
+  options.insecure_http = true;
+  auto both = RunAgent(options);
+  ASSERT_FALSE(both.ok());
+  EXPECT_THAT(both.error().message(), HasSubstr("exclude each other"));
+  options.tls_cert.clear();
+  options.tls_key.clear();
+
   options.token_file = TempFile("empty", "\n");
   auto empty = RunAgent(options);
   ASSERT_FALSE(empty.ok());

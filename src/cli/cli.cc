@@ -98,6 +98,9 @@ struct AgentFlags {
   std::string config;
   std::string name;
   std::string region;
+  std::string tls_cert;
+  std::string tls_key;
+  bool insecure_http = false;
 };
 
 int Agent(const AgentFlags& f) {
@@ -111,6 +114,9 @@ int Agent(const AgentFlags& f) {
   options.token_file = f.token_file;
   options.name = f.name.empty() ? cfg->agent.name : f.name;
   options.region = f.region.empty() ? cfg->agent.region : f.region;
+  options.tls_cert = f.tls_cert;
+  options.tls_key = f.tls_key;
+  options.insecure_http = f.insecure_http;
   options.config = *cfg;
   auto status = agent::RunAgent(options);
   if (!status.ok()) {
@@ -185,6 +191,14 @@ int Main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   agent_cmd->add_option("--name", agent.name, "Name reported to callers (default: host name)");
   agent_cmd->add_option("--region", agent.region, "Region reported to callers");
+  agent_cmd
+      ->add_option("--tls-cert", agent.tls_cert,
+                   "PEM certificate (chain) to serve HTTPS with; re-read on SIGHUP")
+      ->check(CLI::ExistingFile);
+  agent_cmd->add_option("--tls-key", agent.tls_key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
+  agent_cmd->add_flag("--insecure-http", agent.insecure_http,
+                      "Serve plain HTTP instead of HTTPS (the token travels in clear)");
 
   serve::ServeOptions serve_opts;
   auto* serve_cmd = app.add_subcommand(

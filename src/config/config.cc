@@ -143,7 +143,9 @@ const Keys kServeKeys = {"interval",        "jitter",
                          "open_after",      "open_after_confirmed",
                          "close_after",     "flapping_transitions",
                          "flapping_window", "status_page_interval",
-                         "data_dir",        "database"};
+                         "data_dir",        "database",
+                         "metrics"};
+const Keys kServeMetricsKeys = {"per_platform"};
 const Keys kApiKeys = {"listen", "anonymous_role", "web_root", "public_url"};
 const Keys kCrowdKeys = {"window", "weeks", "factor", "min_count", "floor", "method", "trim"};
 const Keys kSilenceKeys = {"name", "platforms", "domains", "start", "end", "weekly"};
@@ -161,7 +163,7 @@ const Keys kControlKeys = {"id",     "url",           "method",   "headers",
 const Keys kExpectKeys = {"status", "body_contains", "body_regex", "json_pointer", "json_equals"};
 const Keys kSecretKeys = {"env", "file", "prefix"};
 const Keys kStatusPageKeys = {"url", "kind", "window"};
-const Keys kVantageKeys = {"name", "region", "url", "token_file"};
+const Keys kVantageKeys = {"name", "region", "url", "token_file", "ca", "insecure_http"};
 const Keys kAgentKeys = {"name", "region", "max_request_bytes", "max_targets", "allow_private"};
 // Keys that only make sense for an HTTP request.
 const Keys kHttpOnlyKeys = {"method", "headers", "expect", "max_redirects", "max_body", "api"};
@@ -328,6 +330,22 @@ class Loader {
         LL_ASSIGN(std::string raw,
                   GetNonEmpty(doc, g.value, g.where, "the path of the SQLite database file"));
         s.database = ResolvePath(doc, raw);
+      } else if (g.key == "metrics") {
+        LL_ASSIGN(Fields mf, ReadMap(doc, g.value, g.where, kServeMetricsKeys, "metrics settings"));
+        if (const Field* pp = mf.Find("per_platform")) {
+          if (pp->value.IsScalar() && pp->value.Scalar() == "auto") {
+            s.metrics_per_platform.reset();
+          } else {
+            auto on = GetBool(doc, pp->value, pp->where);
+            if (!on.ok()) {
+              return Fail(doc, At(pp->where, pp->value),
+                          pp->value.IsScalar()
+                              ? fmt::format("'{}' is not auto, true or false", pp->value.Scalar())
+                              : std::string("expected auto, true or false"));
+            }
+            s.metrics_per_platform = *on;
+          }
+        }
       }
     }
     if (auto ok = m.Validate(); !ok.ok()) {
@@ -621,7 +639,7 @@ class Loader {
       if (url == nullptr) {
         return Fail(doc, iw,
                     fmt::format("vantage point '{}' needs a 'url' (the agent's base URL, e.g. "
-                                "http://203.0.113.10:8089)",
+                                "https://203.0.113.10:8089)",
                                 vp.name));
       }
       LL_ASSIGN(vp.url, GetUrl(doc, url->value, url->where));
@@ -634,6 +652,29 @@ class Loader {
         LL_ASSIGN(std::string raw,
                   GetNonEmpty(doc, token->value, token->where, "the path of the token file"));
         vp.token_file = ResolvePath(doc, raw);
+      }
+      if (const Field* ca = fields.Find("ca")) {
+        LL_ASSIGN(vp.ca_file, GetReadablePath(doc, ca->value, ca->where,
+                                              "a PEM file: the agent's CA or its self-signed "
+                                              "certificate"));
+      }
+      if (const Field* insecure = fields.Find("insecure_http")) {
+        LL_ASSIGN(vp.insecure_http, GetBool(doc, insecure->value, insecure->where));
+      }
+      // The token and the probes travel in clear over http: only when the config says so.
+      const bool https = ParseUrl(vp.url)->scheme == "https";  // GetUrl checked it
+      if (!https && !vp.insecure_http) {
+        return Fail(doc, At(url->where, url->value),
+                    fmt::format("vantage point '{}' uses plain http: its token and answers could "
+                                "be read or forged on the way. Use https:// (lifeline agent "
+                                "--tls-cert/--tls-key, and ca: FILE here), or add "
+                                "'insecure_http: true' to this entry on a trusted network",
+                                vp.name));
+      }
+      if (const Field* ca = fields.Find("ca"); ca != nullptr && !https) {
+        return Fail(
+            doc, At(ca->where, ca->value),
+            fmt::format("vantage point '{}': 'ca' applies to an https:// url only", vp.name));
       }
       out.push_back(std::move(vp));
       lines.push_back(iw.mark.line + 1);

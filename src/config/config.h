@@ -47,6 +47,9 @@ struct ServeConfig {
   std::string database;            // "" = data_dir/lifeline.db
   // Per-platform interval overrides (platforms.ID.interval), by platform id.
   std::vector<std::pair<std::string, std::chrono::milliseconds>> intervals;
+  // serve.metrics.per_platform: /metrics' series labelled by platform. nullopt = auto (on below
+  // 1,000 enabled platforms, serve/metrics.h).
+  std::optional<bool> metrics_per_platform;
 
   // The interval of `platform`: its override or `interval`.
   std::chrono::milliseconds IntervalOf(std::string_view platform) const;

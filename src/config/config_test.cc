@@ -211,7 +211,7 @@ control:
 vantage_points:
   - name: eu-west
     region: eu
-    url: http://203.0.113.10:8089
+    url: https://203.0.113.10:8089
     token_file: /nonexistent/eu.token
 agent:
   name: probe-1
@@ -270,7 +270,9 @@ TEST(Merge, ScalarsAndListsReplaceTheDefaults) {
   ASSERT_EQ(c.vantage_points.size(), 1u);
   EXPECT_EQ(c.vantage_points[0].name, "eu-west");
   EXPECT_EQ(c.vantage_points[0].region, "eu");
-  EXPECT_EQ(c.vantage_points[0].url, "http://203.0.113.10:8089");
+  EXPECT_EQ(c.vantage_points[0].url, "https://203.0.113.10:8089");
+  EXPECT_EQ(c.vantage_points[0].ca_file, "") << "no ca: the default trust";
+  EXPECT_FALSE(c.vantage_points[0].insecure_http);
   EXPECT_EQ(c.vantage_points[0].token_file, "/nonexistent/eu.token")
       << "a missing token file is not a load error";
   EXPECT_EQ(c.agent.name, "probe-1");
@@ -726,11 +728,41 @@ platforms:
     {"vantage_without_url", "vantage_points:\n  - name: eu\n    token_file: eu.token\n",
      "lifeline.yaml:2: vantage_points[0]: vantage point 'eu' needs a 'url'"},
     {"vantage_duplicate", R"(vantage_points:
-  - { name: eu, url: "http://203.0.113.10:8089" }
-  - { name: eu, url: "http://203.0.113.11:8089" }
+  - { name: eu, url: "https://203.0.113.10:8089" }
+  - { name: eu, url: "https://203.0.113.11:8089" }
 )",
      "lifeline.yaml:3: vantage_points[1].name: duplicate vantage point name 'eu' (first at line "
      "2)"},
+    {"vantage_plain_http", "vantage_points:\n  - name: eu\n    url: http://203.0.113.10:8089\n",
+     "lifeline.yaml:3: vantage_points[0].url: vantage point 'eu' uses plain http: its token and "
+     "answers could be read or forged on the way. Use https:// (lifeline agent "
+     "--tls-cert/--tls-key, and ca: FILE here), or add 'insecure_http: true'"},
+    {"vantage_plain_http_false", R"(vantage_points:
+  - name: eu
+    url: HTTP://203.0.113.10:8089
+    insecure_http: false
+)",
+     "lifeline.yaml:3: vantage_points[0].url: vantage point 'eu' uses plain http"},
+    {"vantage_insecure_not_bool", R"(vantage_points:
+  - name: eu
+    url: http://203.0.113.10:8089
+    insecure_http: maybe
+)",
+     "lifeline.yaml:4: vantage_points[0].insecure_http: "},
+    {"vantage_ca_missing", R"(vantage_points:
+  - name: eu
+    url: https://203.0.113.10:8089
+    ca: /nonexistent/agent-ca.pem
+)",
+     "lifeline.yaml:4: vantage_points[0].ca: cannot read '/nonexistent/agent-ca.pem'"},
+    {"vantage_ca_on_http", R"(vantage_points:
+  - name: eu
+    url: http://203.0.113.10:8089
+    insecure_http: true
+    ca: /dev/null
+)",
+     "lifeline.yaml:5: vantage_points[0].ca: vantage point 'eu': 'ca' applies to an https:// url "
+     "only"},
     {"control_empty", "control: []\n", "lifeline.yaml:1: control: needs at least one endpoint"},
     {"control_tcp", "control:\n  - id: a\n    tcp: a.example:1\n",
      "lifeline.yaml:3: control[a].tcp: unknown key 'tcp'"},
@@ -749,6 +781,22 @@ platforms:
 
 INSTANTIATE_TEST_SUITE_P(Table, LoadErrors, ::testing::ValuesIn(kErrorCases),
                          [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Load, VantagePointCaAndInsecureHttp) {
+  TempDir dir;
+  dir.Write("agent-ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  auto c = LoadFile(dir.Write("lifeline.yaml", R"(vantage_points:
+  - { name: eu, url: "https://203.0.113.10:8089", ca: agent-ca.pem }
+  - { name: lab, url: "http://203.0.113.11:8089", insecure_http: true }
+)"));
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  ASSERT_EQ(c->vantage_points.size(), 2u);
+  EXPECT_EQ(c->vantage_points[0].ca_file, dir.File("agent-ca.pem"))
+      << "relative to the config's folder";
+  EXPECT_FALSE(c->vantage_points[0].insecure_http);
+  EXPECT_EQ(c->vantage_points[1].ca_file, "");
+  EXPECT_TRUE(c->vantage_points[1].insecure_http);
+}
 
 TEST(Load, ApiPublicUrlStartsTheLinksWithoutTrailingSlash) {
   Config c = MustLoad("api:\n  public_url: https://lifeline.example.com/\n");
@@ -816,7 +864,7 @@ TEST(Secrets, FromFileRelativeToTheConfigFolder) {
   dir.Write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
   std::string cfg = dir.Write("lifeline.yaml", R"(ca_file: ca.pem
 vantage_points:
-  - { name: eu, url: "http://203.0.113.10:8089", token_file: tokens/eu.token }
+  - { name: eu, url: "https://203.0.113.10:8089", token_file: tokens/eu.token }
 platforms:
   myforum:
     name: My Forum

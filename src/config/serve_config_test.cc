@@ -41,6 +41,7 @@ TEST(ServeConfig, DefaultsMatchTheDocs) {
   EXPECT_EQ(c->serve.status_page_interval, 2min);
   EXPECT_EQ(c->serve.DatabasePath(), "var/lifeline.db");
   EXPECT_EQ(c->serve.IntervalOf("instagram"), 30s);
+  EXPECT_FALSE(c->serve.metrics_per_platform.has_value());  // auto
   EXPECT_EQ(c->api.listen, "127.0.0.1:8080");
   EXPECT_EQ(c->api.anonymous_role, "viewer");
   EXPECT_EQ(c->crowd.window, 60min);
@@ -88,6 +89,16 @@ platforms:
   EXPECT_DOUBLE_EQ(c.crowd.floor, 3);
   EXPECT_EQ(c.crowd.method, watch::BaselineMethod::kTrimmedMean);
   EXPECT_DOUBLE_EQ(c.crowd.trim, 0.2);
+}
+
+TEST(ServeConfig, MetricsPerPlatformIsAutoTrueOrFalse) {
+  EXPECT_FALSE(MustLoad("serve: { interval: 30s }\n").serve.metrics_per_platform.has_value());
+  EXPECT_FALSE(MustLoad("serve: { metrics: { per_platform: auto } }\n")
+                   .serve.metrics_per_platform.has_value());
+  EXPECT_EQ(MustLoad("serve: { metrics: { per_platform: true } }\n").serve.metrics_per_platform,
+            std::optional<bool>(true));
+  EXPECT_EQ(MustLoad("serve: { metrics: { per_platform: false } }\n").serve.metrics_per_platform,
+            std::optional<bool>(false));
 }
 
 TEST(ServeConfig, DatabaseOverridesDataDir) {
@@ -170,6 +181,11 @@ TEST(ServeConfig, MistakesNameFileLineAndKey) {
       {"serve:\n  flapping_window: 1s\n",
        "lifeline.yaml:2: serve.flapping_window: flapping_window must be"},
       {"serve:\n  status_page_interval: 1s\n", "serve.status_page_interval: must be at least 10s"},
+      {"serve:\n  metrics:\n    per_platform: sometimes\n",
+       "lifeline.yaml:3: serve.metrics.per_platform: 'sometimes' is not auto, true or false"},
+      {"serve:\n  metrics:\n    per_platfrom: true\n",
+       "lifeline.yaml:3: serve.metrics.per_platfrom: unknown key 'per_platfrom' (did you mean "
+       "'per_platform'?)"},
       {"api:\n  listen: localhost:8080\n",
        "lifeline.yaml:2: api.listen: listen address 'localhost:8080': not an IP address; "
        "expected ADDR:PORT"},

@@ -168,6 +168,10 @@ struct VantagePoint {
   std::string region;
   std::string url;         // base URL, e.g. https://agent.example:8443
   std::string token_file;  // file holding the bearer token
+  // PEM CA (or the agent's self-signed certificate) an https url is verified against; "" = the
+  // caller's usual trust (the top-level ca_file, else the system's CAs).
+  std::string ca_file;
+  bool insecure_http = false;  // an http:// url was allowed explicitly (config: insecure_http)
 };
 
 // RFC 3339 UTC, second precision: "2026-11-27T10:00:00Z".

@@ -81,6 +81,50 @@ struct Vantage {
   View view;
 };
 
+// The usable vantage points of one region. A vantage point without a region is a region of its
+// own: nothing says it shares a network with any other.
+struct Region {
+  std::string label;  // the region's name, or the vantage point's name when it has none
+  bool named = true;  // false: a vantage point without a region
+  std::size_t total = 0;
+  std::size_t fails = 0;  // its main endpoints all fail from there
+
+  bool failing() const { return fails == total; }  // every usable vantage point of it fails
+  bool healthy() const { return fails == 0; }      // none does: it loads, at least partly
+  bool split() const { return !failing() && !healthy(); }
+};
+
+// The regions of `usable`, in first-seen order.
+std::vector<Region> GroupRegions(const std::vector<Vantage>& usable) {
+  std::vector<Region> regions;
+  std::vector<std::string> keys;
+  for (const auto& v : usable) {
+    const bool named = !v.in->region.empty();
+    // Distinct key spaces: a vantage point named like a region is not in that region.
+    const std::string key = named ? "r:" + v.in->region : "v:" + v.in->name;
+    std::size_t i = 0;
+    while (i < keys.size() && keys[i] != key) ++i;
+    if (i == keys.size()) {
+      keys.push_back(key);
+      regions.push_back({named ? v.in->region : v.in->name, named});
+    }
+    ++regions[i].total;
+    regions[i].fails += v.view.main == Seen::kFails ? 1 : 0;
+  }
+  return regions;
+}
+
+// With usable vantage points in one region only, an outage cannot be told from a regional one:
+// verdicts built on them keep their rule and lose this share of their confidence.
+constexpr double kOneRegionFactor = 0.8;
+
+std::string OneRegionLine(const Region& r) {
+  return fmt::format(
+      "usable vantage points in one region only ({}{}): whether it fails beyond that region is "
+      "not known, so the confidence is lower",
+      r.label, r.named ? "" : ", which names no region");
+}
+
 enum class StatusLevel { kAbsent, kNone, kMinor, kSevere, kMaintenance, kOther };
 
 // Everything gathered about one platform before any rule runs.
@@ -90,6 +134,7 @@ struct Context {
   const Thresholds& thresholds;
   View here;
   std::vector<Vantage> usable;       // reachable, healthy, with results for this platform
+  std::vector<Region> regions;       // of the usable vantage points
   std::vector<std::string> missing;  // why the other vantage points are not evidence
   std::size_t configured_vantage = 0;
   internal::ResolverComparison dns;
@@ -106,6 +151,20 @@ struct Context {
   // was slow. Without a vantage point to compare with, only then can slowness or timeouts here be
   // put down to the platform.
   bool line_clean() const { return observer.line_impaired == 0; }
+  bool one_region() const { return regions.size() == 1; }
+  std::size_t Regions(bool (Region::*state)() const) const {
+    std::size_t n = 0;
+    for (const auto& r : regions) n += (r.*state)() ? 1 : 0;
+    return n;
+  }
+  // "eu-west, us-east": the regions in `state`.
+  std::string RegionNames(bool (Region::*state)() const) const {
+    std::vector<std::string> names;
+    for (const auto& r : regions) {
+      if ((r.*state)()) names.push_back(r.label);
+    }
+    return Join(names);
+  }
   std::size_t Count(Seen s) const {
     std::size_t n = 0;
     for (const auto& v : usable) n += v.view.main == s ? 1 : 0;
@@ -162,6 +221,8 @@ Context Gather(const Observer& observer, const PlatformInput& in, const Threshol
       }
     }
   }
+
+  c.regions = GroupRegions(c.usable);
 
   c.dns = internal::CompareResolvers(in.dns_here, in.dns_direct);
   const std::size_t resolvers = c.dns.answering.size() + c.dns.failing.size();
@@ -258,6 +319,16 @@ std::vector<std::string> VantageLines(const Context& c) {
   if (partial > 0) {
     lines.push_back(fmt::format("{} vantage points load it only partly: {}", OfCount(partial, n),
                                 Join(c.Names(Seen::kPartial))));
+  }
+  // By region, once a region holds several of them and one fails: what the regional rules read.
+  bool grouped = false;
+  for (const auto& r : c.regions) grouped = grouped || r.total > 1;
+  if (grouped && fails > 0) {
+    std::vector<std::string> parts;
+    for (const auto& r : c.regions) {
+      parts.push_back(fmt::format("{} {} fail", r.label, OfCount(r.fails, r.total)));
+    }
+    lines.push_back("vantage points by region: " + Join(parts));
   }
   return lines;
 }
@@ -363,28 +434,55 @@ void HereFails(const Context& c, Diagnosis& d) {
     const std::size_t fails = c.Count(Seen::kFails);
     const std::size_t reach = n - fails;  // they load it, at least partly
     const double fraction = static_cast<double>(fails) / static_cast<double>(n);
-    if (fraction >= c.thresholds.everyone_fraction) {
+    const auto loads_from = [&] {
+      auto names = c.Names(Seen::kWorks);
+      auto partly = c.Names(Seen::kPartial);
+      names.insert(names.end(), partly.begin(), partly.end());
+      return Join(names);
+    };
+    const auto outage = [&] {
       d.verdict = core::Verdict::kOutage;
       d.reason =
           fmt::format("{} here and from {} vantage points", Describe(here), OfCount(fails, n));
       d.confidence = Confidence(1 + static_cast<int>(fails) + severe, static_cast<int>(reach));
-    } else if (fails == 0) {
+    };
+    const auto regional = [&] {
+      d.verdict = core::Verdict::kRegionalOutage;
+      d.reason = fmt::format("fails here and from {} ({}); loads from {}",
+                             Join(c.Names(Seen::kFails)), Describe(here), loads_from());
+      // The failing observers agree there is a failure; the loading ones make it regional.
+      d.confidence = Confidence(1 + static_cast<int>(fails), 0);
+    };
+    if (fails == 0) {
       d.verdict = core::Verdict::kJustYou;
       if (c.dns_local_override) SetFailure(d, {core::Layer::kDns, c.dns.system_failure.detail, 0});
       d.reason = fmt::format("fails only from here ({}); {} vantage points load it",
                              Describe({d.layer, d.detail, here.http_status}), OfCount(reach, n));
       d.confidence = Confidence(1 + static_cast<int>(reach) + (c.dns_local_override ? 1 : 0), 0);
+    } else if (c.one_region()) {
+      // One region cannot tell everyone from that region: the share decides, as without regions,
+      // with less confidence.
+      if (fraction >= c.thresholds.everyone_fraction) {
+        outage();
+      } else {
+        regional();
+      }
+      d.confidence *= kOneRegionFactor;
+      d.evidence.push_back(OneRegionLine(c.regions.front()));
+    } else if (c.Regions(&Region::healthy) == 0 &&
+               (c.Regions(&Region::split) == 0 || fraction >= c.thresholds.everyone_fraction)) {
+      // Failures in every region, two at least: everyone.
+      outage();
+    } else if (c.Regions(&Region::split) == 0) {
+      // The failing vantage points make up whole regions, and another region loads it.
+      regional();
     } else {
-      d.verdict = core::Verdict::kRegionalOutage;
-      d.reason = fmt::format("fails here and from {} ({}); loads from {}",
-                             Join(c.Names(Seen::kFails)), Describe(here), Join([&] {
-                               auto names = c.Names(Seen::kWorks);
-                               auto partly = c.Names(Seen::kPartial);
-                               names.insert(names.end(), partly.begin(), partly.end());
-                               return names;
-                             }()));
-      // The failing observers agree there is a failure; the loading ones make it regional.
-      d.confidence = Confidence(1 + static_cast<int>(fails), 0);
+      // Some region fails only partly: no whole region is down, nor everyone.
+      d.verdict = core::Verdict::kDegraded;
+      d.reason = fmt::format("fails here and from {} ({}), but not from all of {}; loads from {}",
+                             Join(c.Names(Seen::kFails)), Describe(here),
+                             c.RegionNames(&Region::split), loads_from());
+      d.confidence = Confidence(1 + static_cast<int>(fails) + severe, static_cast<int>(reach));
     }
     AppendCommon(c, d);
     return;
@@ -460,11 +558,14 @@ void ApiFails(const Context& c, Diagnosis& d) {
   d.evidence.push_back(
       fmt::format("API probe fails here: {} ({})", ApiTargets(c.here), Describe(f)));
   std::size_t with_api = 0, api_fails = 0;
+  std::vector<Vantage> ran_api;
   for (const auto& v : c.usable) {
     if (v.view.api_total == 0) continue;
     ++with_api;
     api_fails += v.view.api_fails() ? 1 : 0;
+    ran_api.push_back(v);
   }
+  const std::vector<Region> api_regions = GroupRegions(ran_api);
   const std::size_t api_works = with_api - api_fails;
   for (auto& line : VantageLines(c)) d.evidence.push_back(line);
   if (with_api > 0) {
@@ -476,6 +577,10 @@ void ApiFails(const Context& c, Diagnosis& d) {
     d.reason = fmt::format("API fails here and from {} vantage points ({}); the site loads",
                            OfCount(api_fails, with_api), Describe(f));
     d.confidence = Confidence(1 + static_cast<int>(api_fails) + (c.severe() ? 1 : 0), 0);
+    if (api_regions.size() == 1) {
+      d.confidence *= kOneRegionFactor;
+      d.evidence.push_back(OneRegionLine(api_regions.front()));
+    }
     if (f.http_status == 401 || f.http_status == 403) {
       d.evidence.push_back(fmt::format(
           "HTTP {} from every observer: also check the API probe's credentials", f.http_status));
@@ -520,14 +625,30 @@ void HereWorks(const Context& c, Diagnosis& d) {
   const std::size_t works = c.Count(Seen::kWorks);
   const std::size_t partial = c.Count(Seen::kPartial);
   if (fails > 0) {
-    // Works here, fails from healthy vantage points elsewhere: regional, with less confidence
-    // because this observer has not seen the failure itself.
-    d.verdict = core::Verdict::kRegionalOutage;
     SetFailure(d, c.VantageFailure());
+    if (!c.one_region() && c.Regions(&Region::split) > 0) {
+      // Some region fails only partly: its other vantage points load it, as it loads here. No
+      // whole region is down; the platform fails for some.
+      d.verdict = core::Verdict::kDegraded;
+      d.reason = fmt::format("fails from {} ({}), but not from all of {}; loads here",
+                             Join(c.Names(Seen::kFails)), Describe(c.VantageFailure()),
+                             c.RegionNames(&Region::split));
+      d.confidence = 0.8 * Confidence(static_cast<int>(fails) + (c.severe() ? 1 : 0),
+                                      static_cast<int>(n - fails));
+      AppendCommon(c, d);
+      return;
+    }
+    // Works here, fails from whole regions elsewhere: regional, with less confidence because
+    // this observer has not seen the failure itself.
+    d.verdict = core::Verdict::kRegionalOutage;
     d.reason = fmt::format("fails from {} ({}); loads here", Join(c.Names(Seen::kFails)),
                            Describe(c.VantageFailure()));
     if (works > 0) d.reason += " and from " + Join(c.Names(Seen::kWorks));
     d.confidence = 0.8 * Confidence(static_cast<int>(fails) + (c.severe() ? 1 : 0), 0);
+    if (c.one_region()) {
+      d.confidence *= kOneRegionFactor;
+      d.evidence.push_back(OneRegionLine(c.regions.front()));
+    }
     AppendCommon(c, d);
     return;
   }

@@ -75,9 +75,16 @@ struct PlatformInput {
   std::optional<StatusInput> status;          // set when the platform has a status page
 };
 
+// Vantage points weigh by region (docs/verdicts.md, step 3): a vantage point without a region is
+// a region of its own, and only usable ones (reachable, healthy, with results) count — an
+// unreachable agent is evidence about the agent, never about the platform. When it fails here:
+// failures in whole regions while another region loads it are a regional outage; failures in
+// every region, two at least, an outage; a region failing only partly, degraded.
 struct Thresholds {
-  // Share of reachable, healthy vantage points that must fail too for "everyone". Fewer failing
-  // (but at least one) is a regional outage; none failing while it fails here is just_you.
+  // Share of the usable vantage points that must fail too for "everyone" where regions cannot
+  // decide: when they all sit in one region (that share then decides outage against
+  // regional_outage, with lower confidence), and when every region has failures but some region
+  // only partly (at least this share: outage; fewer: degraded).
   double everyone_fraction = 0.75;
 };
 

@@ -231,27 +231,28 @@ std::vector<Case> Cases() {
        0,
        "vantage point us-1 (us-east) returned no results for this platform",
        "no vantage point could confirm"},
-      {"outage_at_the_everyone_threshold",
+      {"outage_at_the_everyone_threshold_in_one_region",
        ObsOk(),
        {.here = {tcp_timeout},
-        .vantage = {VFail("a", "r1", L::kTcp, "timeout"), VFail("b", "r2", L::kTcp, "timeout"),
-                    VFail("c", "r3", L::kTcp, "timeout"), VOk("d", "r4")}},
+        .vantage = {VFail("a", "r1", L::kTcp, "timeout"), VFail("b", "r1", L::kTcp, "timeout"),
+                    VFail("c", "r1", L::kTcp, "timeout"), VOk("d", "r1")}},
        V::kOutage,
        L::kTcp,
        "timeout",
+       0.6,
        0.7,
-       0.85,
-       "1 of 4 vantage points load it: d (r4)",
+       "1 of 4 vantage points load it: d (r1)",
        "TCP timeout here and from 3 of 4 vantage points"},
       {"outage_earliest_layer_wins",
        ObsOk(),
        {.here = {tcp_timeout, FailProbe(L::kDns, "servfail", "https://m.platform.test/")},
-        .vantage = {VFail("us-1", "us-east", L::kDns, "servfail")}},
+        .vantage = {VFail("us-1", "us-east", L::kDns, "servfail"),
+                    VFail("eu-1", "eu-west", L::kDns, "servfail")}},
        V::kOutage,
        L::kDns,
        "servfail",
-       0.85,
        0.9,
+       0.95,
        "2 of 2 endpoints fail here (DNS SERVFAIL)",
        "DNS SERVFAIL here"},
       {"outage_status_major_no_vantage",
@@ -296,8 +297,8 @@ std::vector<Case> Cases() {
        V::kOutage,
        L::kHttp,
        "status",
-       0.85,
-       0.9,
+       0.65,
+       0.75,  // one region only: 0.8 x 0.875
        "also check the API probe's credentials",
        "API fails here"},
       {"outage_api_status_major_no_vantage",
@@ -613,14 +614,26 @@ TEST(DiagnoseTest, ProbesListHereThenDnsThenEachVantagePoint) {
   EXPECT_EQ(d.probes[4].from, "eu-1");
 }
 
+// Where regions cannot decide — every vantage point in one region, or failures in every region
+// but some region only partly — the share of failing vantage points does.
 TEST(DiagnoseTest, EveryoneFractionIsAThreshold) {
   PlatformInput in;
   in.platform = Plat("x", "x");
   in.here = {FailProbe(L::kTcp, "timeout")};
-  in.vantage = {VFail("a", "r1", L::kTcp, "timeout"), VFail("b", "r2", L::kTcp, "timeout"),
-                VOk("c", "r3")};
+  in.vantage = {VFail("a", "r1", L::kTcp, "timeout"), VFail("b", "r1", L::kTcp, "timeout"),
+                VOk("c", "r1")};
   EXPECT_EQ(Diagnose(ObsOk(), in).verdict, V::kRegionalOutage);  // 2 of 3 < 0.75
   EXPECT_EQ(Diagnose(ObsOk(), in, {.everyone_fraction = 0.6}).verdict, V::kOutage);
+
+  in.vantage = {VFail("a", "r1", L::kTcp, "timeout"), VFail("b", "r2", L::kTcp, "timeout"),
+                VOk("c", "r2")};
+  EXPECT_EQ(Diagnose(ObsOk(), in).verdict, V::kDegraded);  // r2 fails only partly, 2 of 3
+  EXPECT_EQ(Diagnose(ObsOk(), in, {.everyone_fraction = 0.6}).verdict, V::kOutage);
+
+  // A healthy region makes it regional whatever the share.
+  in.vantage = {VFail("a", "r1", L::kTcp, "timeout"), VFail("b", "r2", L::kTcp, "timeout"),
+                VOk("c", "r3")};
+  EXPECT_EQ(Diagnose(ObsOk(), in, {.everyone_fraction = 0.6}).verdict, V::kRegionalOutage);
 }
 
 TEST(DiagnoseTest, StatusComponentsAreEvidence) {

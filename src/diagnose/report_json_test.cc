@@ -83,7 +83,9 @@ TEST(ReportJsonTest, KeyNamesAndTypesAreStable) {
   EXPECT_EQ(ig["verdict"], "outage");
   EXPECT_EQ(ig["layer"], "dns");
   EXPECT_EQ(ig["detail"], "servfail");
-  EXPECT_GE(ig["confidence"].get<double>(), 0.9);
+  // here, us-1 and the status page agree; eu-1 is unreachable, so the vantage points that gave
+  // evidence sit in one region only: 0.8 x 0.97.
+  EXPECT_GE(ig["confidence"].get<double>(), 0.75);
   EXPECT_EQ(ig["evidence"][0].type(), T::string);
   ExpectKeys(ig["status"], {{"fetched", T::boolean},
                             {"error", T::string},

@@ -57,6 +57,10 @@ struct FetchRequest {
   std::string body;
   std::size_t max_body_bytes = 1 << 20;
   std::chrono::milliseconds timeout{5000};
+  // For https: the PEM file to trust instead of Options::ca_file (a vantage point's own CA);
+  // loaded on first use and again when the file changes. A file that does not load fails the
+  // request at the tls layer.
+  std::string ca_file;
 };
 
 struct FetchResponse {

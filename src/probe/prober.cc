@@ -22,10 +22,12 @@
 #include <boost/beast/http/string_body.hpp>
 #include <deque>
 #include <exception>
+#include <map>
 #include <unordered_map>
 
 #include <ares.h>
 #include <fmt/core.h>
+#include <sys/stat.h>
 
 #include "probe/classify.h"
 #include "probe/dns/hosts.h"
@@ -122,6 +124,7 @@ struct Request {
   std::string_view body;
   std::size_t max_body = 1 << 20;
   const core::HttpExpect* follow = nullptr;
+  std::string_view ca_file;  // "" = the Prober's own trust (Options::ca_file)
 };
 
 bool IEquals(std::string_view a, std::string_view b) {
@@ -398,7 +401,8 @@ class ProberImpl final : public Prober {
     }
     Deadline deadline(io_, start, request.timeout);
     Scratch scratch;
-    Request req{request.method, &request.headers, request.body, request.max_body_bytes, nullptr};
+    Request req{request.method,         &request.headers, request.body,
+                request.max_body_bytes, nullptr,          request.ca_file};
     Answer answer;
     try {
       if (co_await Exchange(*url, req, deadline, scratch, r, answer)) {
@@ -502,6 +506,27 @@ class ProberImpl final : public Prober {
     dns::Channel* raw = channel->get();
     direct_.emplace(resolver, std::move(channel).value());
     return raw;
+  }
+
+  // The context trusting `ca_file` only, loaded on first use and again when the file changes
+  // (a renewed self-signed agent certificate). Its sessions are its own: a session verified
+  // against one trust is never resumed under another.
+  core::Result<tls::Context*> Tls(std::string_view ca_file) {
+    if (ca_file.empty()) return Tls();
+    struct stat st {};
+    const std::string path(ca_file);
+    const long long stamp = ::stat(path.c_str(), &st) == 0
+                                ? static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL +
+                                      st.st_mtim.tv_nsec + st.st_size
+                                : -1;
+    auto& slot = fetch_tls_[path];
+    if (!slot.context || slot.stamp != stamp) {
+      auto tls = tls::Context::Create(path);
+      if (!tls.ok()) return tls.error();
+      slot.context = std::move(tls).value();
+      slot.stamp = stamp;
+    }
+    return slot.context.get();
   }
 
   core::Result<tls::Context*> Tls() {
@@ -706,7 +731,7 @@ class ProberImpl final : public Prober {
       co_return co_await RoundTrip(plain, scratch.wire, req, deadline, scratch.buffer, r, out);
     }
 
-    auto tls = Tls();
+    auto tls = Tls(req.ca_file);
     if (!tls.ok()) {
       Fail(r, Layer::kTls, d::kError, tls.error().message());
       co_return false;
@@ -764,7 +789,7 @@ class ProberImpl final : public Prober {
     Answer answer;
     for (int redirects = 0;; ++redirects) {
       answer = Answer();
-      Request req{method, &spec.headers, {}, spec.max_body_bytes, &spec.expect};
+      Request req{method, &spec.headers, {}, spec.max_body_bytes, &spec.expect, {}};
       if (!co_await Exchange(url, req, deadline, scratch, r, answer)) {
         // A redirect into a refused range (the page moved to an intranet host, or a caller's
         // host bounces the agent inward) names the hop, whose address alone would puzzle.
@@ -829,6 +854,11 @@ class ProberImpl final : public Prober {
   dns::HostsTable hosts_;
   std::unordered_map<std::string, std::unique_ptr<dns::Channel>> direct_;  // by ProbeSpec::resolver
   std::unique_ptr<tls::Context> tls_;
+  struct FetchTls {
+    std::unique_ptr<tls::Context> context;
+    long long stamp = 0;  // the CA file's mtime and size when loaded
+  };
+  std::map<std::string, FetchTls> fetch_tls_;  // by FetchRequest::ca_file
   std::unordered_map<std::string, std::unique_ptr<http::CompiledRegex>> regexes_;  // by pattern
   std::size_t in_flight_ = 0;
   std::deque<asio::steady_timer*> slot_waiters_;

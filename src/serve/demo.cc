@@ -374,8 +374,9 @@ core::Status RunDemo(const DemoOptions& options) {
     if (!ep.ok()) return ep.error();
     if (auto s = server->Listen(*ep); !s.ok()) return s;
     server->Start();
-    vantage.push_back(
-        {name, region, fmt::format("http://127.0.0.1:{}", server->endpoint().port()), token_file});
+    vantage.push_back({name, region, fmt::format("http://127.0.0.1:{}", server->endpoint().port()),
+                       token_file,
+                       /*ca_file=*/"", /*insecure_http=*/true});
     agents.push_back(std::move(server));
   }
 

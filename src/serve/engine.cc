@@ -132,6 +132,8 @@ struct Engine::State {
       index[p.id] = platforms.size();
       platforms.push_back(p);
     }
+    metrics.SetPerPlatform(
+        EngineMetrics::PerPlatform(config.serve.metrics_per_platform, platforms.size()));
     std::vector<Scheduler::Entry> entries;
     for (const auto& p : platforms) {
       entries.push_back({p.id, config.serve.IntervalOf(p.id), ProbeCount(p, config)});

@@ -79,12 +79,27 @@ double Histogram::Quantile(double q) const {
   return -1;
 }
 
+bool EngineMetrics::PerPlatform(std::optional<bool> setting, std::size_t enabled_platforms) {
+  return setting.value_or(enabled_platforms < kPerPlatformLimit);
+}
+
 EngineMetrics::EngineMetrics()
-    : lateness_(kLatenessBuckets), probe_lateness_(kProbeLatenessBuckets) {}
+    : probe_duration_all_(kProbeBuckets),
+      lateness_(kLatenessBuckets),
+      probe_lateness_(kProbeLatenessBuckets) {}
+
+void EngineMetrics::SetPerPlatform(bool on) {
+  std::lock_guard lock(mu_);
+  per_platform_ = on;
+}
 
 void EngineMetrics::ProbeDuration(const std::string& platform, const std::string& probe,
                                   double seconds) {
   std::lock_guard lock(mu_);
+  if (!per_platform_) {
+    probe_duration_all_.Observe(seconds);
+    return;
+  }
   auto [it, inserted] = probe_duration_.try_emplace({platform, probe}, kProbeBuckets);
   it->second.Observe(seconds);
 }
@@ -123,19 +138,37 @@ double EngineMetrics::LatenessQuantile(double q) const {
 std::string EngineMetrics::Render() const {
   std::string out;
   std::lock_guard lock(mu_);
+  out +=
+      "# HELP lifeline_metrics_per_platform Whether series labelled by platform are rendered "
+      "(serve.metrics.per_platform).\n";
+  out += "# TYPE lifeline_metrics_per_platform gauge\n";
+  out += fmt::format("lifeline_metrics_per_platform {}\n", per_platform_ ? 1 : 0);
   out += "# HELP lifeline_probe_duration_seconds Total time of probes run from here.\n";
   out += "# TYPE lifeline_probe_duration_seconds histogram\n";
-  for (const auto& [key, h] : probe_duration_) {
-    h.Render(out, "lifeline_probe_duration_seconds",
-             fmt::format("platform=\"{}\",probe=\"{}\"", Escape(key.first), Escape(key.second)));
-  }
-  out += "# HELP lifeline_platform_verdict The platform's current verdict (1) among all (0).\n";
-  out += "# TYPE lifeline_platform_verdict gauge\n";
-  for (const auto& [platform, verdict] : verdicts_) {
-    for (core::Verdict v : kVerdicts) {
-      out += fmt::format("lifeline_platform_verdict{{platform=\"{}\",verdict=\"{}\"}} {}\n",
-                         Escape(platform), core::VerdictName(v), v == verdict ? 1 : 0);
+  if (per_platform_) {
+    for (const auto& [key, h] : probe_duration_) {
+      h.Render(out, "lifeline_probe_duration_seconds",
+               fmt::format("platform=\"{}\",probe=\"{}\"", Escape(key.first), Escape(key.second)));
     }
+  } else {
+    probe_duration_all_.Render(out, "lifeline_probe_duration_seconds", "");
+  }
+  if (per_platform_) {
+    out += "# HELP lifeline_platform_verdict The platform's current verdict (1) among all (0).\n";
+    out += "# TYPE lifeline_platform_verdict gauge\n";
+    for (const auto& [platform, verdict] : verdicts_) {
+      for (core::Verdict v : kVerdicts) {
+        out += fmt::format("lifeline_platform_verdict{{platform=\"{}\",verdict=\"{}\"}} {}\n",
+                           Escape(platform), core::VerdictName(v), v == verdict ? 1 : 0);
+      }
+    }
+  }
+  out += "# HELP lifeline_platforms Platforms by current verdict.\n";
+  out += "# TYPE lifeline_platforms gauge\n";
+  for (core::Verdict v : kVerdicts) {
+    std::size_t n = 0;
+    for (const auto& [platform, verdict] : verdicts_) n += verdict == v ? 1 : 0;
+    out += fmt::format("lifeline_platforms{{verdict=\"{}\"}} {}\n", core::VerdictName(v), n);
   }
   out += "# HELP lifeline_incidents_open Incidents open now.\n";
   out += "# TYPE lifeline_incidents_open gauge\n";

@@ -1,11 +1,18 @@
 // The serve engine's Prometheus metrics: probe latency and scheduler lateness histograms, verdict
 // gauges, open incidents, probes in flight, the scheduler queue, rounds. Thread-safe.
+//
+// The series labelled by platform (probe durations by platform and probe, each platform's verdict)
+// grow with the platforms: with per-platform series off, /metrics keeps only aggregates (one
+// probe-duration histogram, the number of platforms per verdict), so a 10,000-platform scrape
+// stays a few kilobytes.
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,7 +42,17 @@ class Histogram {
 
 class EngineMetrics {
  public:
+  // `auto` (serve.metrics.per_platform unset) turns per-platform series off from this many enabled
+  // platforms on.
+  static constexpr std::size_t kPerPlatformLimit = 1000;
+  // Whether per-platform series are rendered: `setting` when set, else fewer enabled platforms
+  // than kPerPlatformLimit.
+  static bool PerPlatform(std::optional<bool> setting, std::size_t enabled_platforms);
+
   EngineMetrics();
+
+  // Before the first observation; on by default.
+  void SetPerPlatform(bool on);
 
   void ProbeDuration(const std::string& platform, const std::string& probe, double seconds);
   void Lateness(double seconds);
@@ -58,7 +75,9 @@ class EngineMetrics {
 
  private:
   mutable std::mutex mu_;  // guards the histograms and verdicts
-  std::map<std::pair<std::string, std::string>, Histogram> probe_duration_;
+  bool per_platform_ = true;
+  std::map<std::pair<std::string, std::string>, Histogram> probe_duration_;  // when per_platform_
+  Histogram probe_duration_all_;                                             // otherwise
   Histogram lateness_;
   Histogram probe_lateness_;
   double probe_lateness_max_ = 0;

@@ -115,10 +115,10 @@ class CalendarEndToEnd : public ::testing::Test {
     for (const char* name : {"eu-west", "us-east"}) {
       const std::uint16_t port = testing::FreePort();
       auto& agent = agents_.emplace_back(std::make_unique<Process>());
-      ASSERT_TRUE(
-          agent->Start({LIFELINE_BINARY, "agent", "--listen", "127.0.0.1:" + std::to_string(port),
-                        "--token-file", token_file, "--config", agent_cfg, "--name", name},
-                       dir_.File(std::string(name) + ".log"), &error))
+      ASSERT_TRUE(agent->Start(
+          {LIFELINE_BINARY, "agent", "--listen", "127.0.0.1:" + std::to_string(port),
+           "--token-file", token_file, "--config", agent_cfg, "--name", name, "--insecure-http"},
+          dir_.File(std::string(name) + ".log"), &error))
           << error;
       agent_ports.push_back(port);
     }
@@ -145,7 +145,7 @@ class CalendarEndToEnd : public ::testing::Test {
     for (std::size_t i = 0; i < agents.size(); ++i) {
       y += std::string("  - { name: ") + names[i] + ", region: " + regions[i] +
            ", url: \"http://127.0.0.1:" + std::to_string(agents[i]) +
-           "\", token_file: " + token_file + " }\n";
+           "\", token_file: " + token_file + ", insecure_http: true }\n";
     }
     y +=
         "api:\n  listen: 127.0.0.1:" + std::to_string(api_port_) + "\n  anonymous_role: operator\n";

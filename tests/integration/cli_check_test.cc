@@ -88,10 +88,11 @@ class CliAgentTest : public CliCheckTest {
                           "agent:\n  allow_private: [127.0.0.0/8]\n");
     port_ = testing::FreePort();
     std::string error;
-    ASSERT_TRUE(agent_.Start(
-        {LIFELINE_BINARY, "agent", "--listen", "127.0.0.1:" + std::to_string(port_), "--token-file",
-         token_file_, "--config", agent_cfg, "--name", "loop-a", "--region", "lo"},
-        dir_.File("agent.log"), &error))
+    ASSERT_TRUE(
+        agent_.Start({LIFELINE_BINARY, "agent", "--listen", "127.0.0.1:" + std::to_string(port_),
+                      "--token-file", token_file_, "--config", agent_cfg, "--name", "loop-a",
+                      "--region", "lo", "--insecure-http"},
+                     dir_.File("agent.log"), &error))
         << error;
     ASSERT_TRUE(testing::WaitForTcpPort("127.0.0.1", port_))
         << testing::ReadFile(dir_.File("agent.log"));
@@ -100,7 +101,7 @@ class CliAgentTest : public CliCheckTest {
   std::string Vantage(const std::string& name, const std::string& token_file, std::uint16_t port) {
     return "  - name: " + name +
            "\n    region: lo\n    url: http://127.0.0.1:" + std::to_string(port) +
-           "\n    token_file: " + token_file + "\n";
+           "\n    token_file: " + token_file + "\n    insecure_http: true\n";
   }
 
   std::string token_file_, wrong_token_file_;

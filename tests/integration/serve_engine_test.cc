@@ -86,10 +86,10 @@ class ServeEngineTest : public ::testing::Test {
       auto port = testing::FreePort();
       auto& agent = agents_.emplace_back(std::make_unique<Process>());
       std::string error;
-      ASSERT_TRUE(
-          agent->Start({LIFELINE_BINARY, "agent", "--listen", "127.0.0.1:" + std::to_string(port),
-                        "--token-file", token_file_, "--config", agent_cfg, "--name", name},
-                       dir_.File(std::string(name) + ".log"), &error))
+      ASSERT_TRUE(agent->Start(
+          {LIFELINE_BINARY, "agent", "--listen", "127.0.0.1:" + std::to_string(port),
+           "--token-file", token_file_, "--config", agent_cfg, "--name", name, "--insecure-http"},
+          dir_.File(std::string(name) + ".log"), &error))
           << error;
       ASSERT_TRUE(testing::WaitForTcpPort("127.0.0.1", port));
       agent_ports_.push_back(port);
@@ -113,7 +113,7 @@ class ServeEngineTest : public ::testing::Test {
     for (int i = 0; i < 2; ++i) {
       yaml += std::string("  - { name: ") + names[i] + ", region: " + regions[i] +
               ", url: \"http://127.0.0.1:" + std::to_string(agent_ports_[i]) +
-              "\", token_file: " + token_file_ + " }\n";
+              "\", token_file: " + token_file_ + ", insecure_http: true }\n";
     }
     yaml += "serve:\n  close_after: 2\nplatforms:\n";
     const std::map<std::string, std::string> other_probes = {

@@ -112,7 +112,8 @@ for agent in "${!P_AGENT[@]}"; do
     fi
   } >"$W/conf/policy-$agent.yaml"
   spawn "agent-$agent" "$PNS" "$LIFELINE" agent --listen "${P_AGENT[$agent]}:$AGENT_PORT" \
-    --token-file "$W/conf/policy.token" --config "$W/conf/policy-$agent.yaml" --name "$agent"
+    --token-file "$W/conf/policy.token" --config "$W/conf/policy-$agent.yaml" --name "$agent" \
+    --insecure-http # this test talks to the agents itself, with curl
 done
 
 for name in "${webs[@]}"; do

@@ -563,7 +563,8 @@ world_yaml_vantage_points() {
   for agent in "${AGENTS[@]}"; do
     echo "  - name: $agent"
     echo "    region: ${AGENT_REGION[$agent]}"
-    echo "    url: http://${AGENT_ADDR[$agent]}:$AGENT_PORT"
+    echo "    url: https://${AGENT_ADDR[$agent]}:$AGENT_PORT"
+    echo "    ca: $W/ca/ca.pem"
     echo "    token_file: $W/conf/$agent.token"
   done
 }
@@ -594,7 +595,7 @@ write_agent_conf() {
 }
 
 agent_healthy() {
-  [[ "$(in_ns client curl -s --max-time 2 -o /dev/null -w '%{http_code}' "http://$1:$AGENT_PORT/healthz")" == 200 ]]
+  [[ "$(in_ns client curl -s --max-time 2 --cacert "$W/ca/ca.pem" -o /dev/null -w '%{http_code}' "https://$1:$AGENT_PORT/healthz")" == 200 ]]
 }
 
 world_start_agents() {
@@ -602,8 +603,11 @@ world_start_agents() {
   write_agent_conf
   for agent in "${AGENTS[@]}"; do
     printf '%08x%08x%08x%08x' "$SRANDOM" "$SRANDOM" "$SRANDOM" "$SRANDOM" >"$W/conf/$agent.token"
+    # Agents serve HTTPS with a certificate from the world's test CA, which callers trust (ca:).
+    bash "$WORLD_TOOLS/testca.sh" --leaf "agent-$agent" "$W/ca" "${AGENT_ADDR[$agent]}"
     spawn "agent-$agent" "${AGENT_NS[$agent]}" "$LIFELINE" agent \
       --listen "${AGENT_ADDR[$agent]}:$AGENT_PORT" --token-file "$W/conf/$agent.token" \
+      --tls-cert "$W/ca/agent-$agent.pem" --tls-key "$W/ca/agent-$agent.key" \
       --config "$W/conf/agentworld.yaml" --name "$agent" --region "${AGENT_REGION[$agent]}"
   done
 }
