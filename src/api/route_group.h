@@ -66,6 +66,12 @@ struct PartRoute {
   // the server's pool of blocking threads (ServerOptions::blocking_threads), never on an I/O
   // thread, so other requests go on meanwhile and concurrent ones can share a commit.
   bool blocking = false;
+  // Instead of `handle`, for a handler that waits on the disk without holding any thread (the
+  // inbox's webhooks: their messages share the store's group commit): starts the work on the
+  // server thread — what it does before returning must be quick — and answers through `done`
+  // later, from any thread. Only the first call of `done` counts.
+  using Done = std::function<void(core::Result<PartResponse>)>;
+  std::function<void(const PartRequest&, Done)> start = {};
 };
 
 class RouteGroup {

@@ -3,6 +3,7 @@
 #include "api/routes.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <optional>
@@ -280,7 +281,7 @@ core::Result<Route> FromPart(const PartRoute& part) {
     return core::MakeError(core::ErrorCode::kInternal, "route {}: unknown method '{}'",
                            part.pattern, part.method);
   }
-  if (!part.handle || part.pattern.empty() || part.pattern.front() != '/') {
+  if ((!part.handle && !part.start) || part.pattern.empty() || part.pattern.front() != '/') {
     return core::MakeError(core::ErrorCode::kInternal,
                            "route {} {}: needs a handler and a pattern starting with '/'",
                            part.method, part.pattern);
@@ -299,7 +300,9 @@ core::Result<Route> FromPart(const PartRoute& part) {
   return r;
 }
 
-Response RunPart(const PartRoute& part, Request& request) {
+namespace {
+
+PartRequest ToPartRequest(Request& request) {
   PartRequest pr;
   auto m = http::to_string(request.method);
   pr.method.assign(m.data(), m.size());
@@ -310,15 +313,10 @@ Response RunPart(const PartRoute& part, Request& request) {
   pr.role = request.role;
   pr.client_key = ReportClientKey(request.peer_address);
   pr.headers = request.headers;
-  core::Result<PartResponse> answer = [&]() -> core::Result<PartResponse> {
-    try {
-      return part.handle(pr);
-    } catch (const std::exception& e) {
-      // A part's handler should return errors, not throw; never take the server down for it.
-      return core::MakeError(core::ErrorCode::kInternal, "{} {}: {}", part.method, part.pattern,
-                             e.what());
-    }
-  }();
+  return pr;
+}
+
+Response FromPartAnswer(core::Result<PartResponse> answer) {
   if (!answer.ok()) return ErrorResponse(answer.error());
   if (!answer->content_type.empty()) {
     Response r;
@@ -328,6 +326,42 @@ Response RunPart(const PartRoute& part, Request& request) {
     return r;
   }
   return JsonResponse(static_cast<http::status>(answer->status), answer->body);
+}
+
+}  // namespace
+
+Response RunPart(const PartRoute& part, Request& request) {
+  const PartRequest pr = ToPartRequest(request);
+  core::Result<PartResponse> answer = [&]() -> core::Result<PartResponse> {
+    try {
+      return part.handle(pr);
+    } catch (const std::exception& e) {
+      // A part's handler should return errors, not throw; never take the server down for it.
+      return core::MakeError(core::ErrorCode::kInternal, "{} {}: {}", part.method, part.pattern,
+                             e.what());
+    }
+  }();
+  return FromPartAnswer(std::move(answer));
+}
+
+void StartPart(const PartRoute& part, Request& request, std::function<void(Response)> answered) {
+  const PartRequest pr = ToPartRequest(request);
+  struct Once {
+    std::atomic<bool> called{false};
+    std::function<void(Response)> answered;
+  };
+  auto once = std::make_shared<Once>();
+  once->answered = std::move(answered);
+  auto done = [once](core::Result<PartResponse> answer) {
+    if (once->called.exchange(true)) return;
+    once->answered(FromPartAnswer(std::move(answer)));
+  };
+  try {
+    part.start(pr, done);
+  } catch (const std::exception& e) {
+    done(core::MakeError(core::ErrorCode::kInternal, "{} {}: {}", part.method, part.pattern,
+                         e.what()));
+  }
 }
 
 const std::vector<Route>& RouteTable() {

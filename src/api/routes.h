@@ -93,6 +93,9 @@ core::Result<Route> FromPart(const PartRoute& part);
 
 // The answer to a part's request: runs its handler and maps an Error to the usual error answer.
 Response RunPart(const PartRoute& part, Request& request);
+// Runs a part route's `start` (route_group.h); `answered` gets its answer once, from whatever
+// thread gives it (at once when the handler throws).
+void StartPart(const PartRoute& part, Request& request, std::function<void(Response)> answered);
 
 const std::vector<Route>& RouteTable();
 

@@ -13,6 +13,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -279,6 +280,20 @@ struct Server::State {
 
   std::mutex checks_mu;  // guards checks
   std::list<std::weak_ptr<PendingCheck>> checks;
+
+  // Part routes started (PartRoute::start) whose answer has not been handed back yet: their
+  // completions post to `io`, so Stop() waits for them before anything goes.
+  void PartStarted() {
+    std::lock_guard lock(parts_mu);
+    ++started_parts;
+  }
+  void PartAnswered() {
+    std::lock_guard lock(parts_mu);
+    if (--started_parts == 0) parts_cv.notify_all();
+  }
+  std::mutex parts_mu;  // guards started_parts
+  std::condition_variable parts_cv;
+  std::size_t started_parts = 0;
 };
 
 namespace {
@@ -499,6 +514,35 @@ struct Dispatched {
   bool streamed = false;  // /v1/events took the connection over
 };
 
+// Runs a part route's `start` and waits, without holding the thread, for its answer: the answer
+// is posted to this connection's strand, which stores it and wakes the coroutine (a timer that
+// never expires by itself, cancelled). Counted in State::started_parts until the answer is on
+// its way, so that Stop() waits for it.
+asio::awaitable<Response> StartPart(State* st, const PartRoute& part, Request& request) {
+  struct Pending {
+    explicit Pending(const asio::any_io_executor& ex) : wake(ex) {}
+    asio::steady_timer wake;
+    std::optional<Response> answer;
+  };
+  auto pending = std::make_shared<Pending>(co_await asio::this_coro::executor);
+  pending->wake.expires_at(asio::steady_timer::time_point::max());
+  st->PartStarted();
+  internal::StartPart(part, request, [st, pending](Response r) {
+    // On the strand: nothing else of this connection runs meanwhile, and the coroutine is
+    // already waiting (it started waiting before leaving the strand).
+    asio::post(pending->wake.get_executor(), [pending, r = std::move(r)]() mutable {
+      pending->answer = std::move(r);
+      pending->wake.cancel();
+    });
+    st->PartAnswered();
+  });
+  beast::error_code ec;
+  while (!pending->answer) {
+    co_await pending->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  co_return std::move(*pending->answer);
+}
+
 // Routes one request whose header has been read; reads the body only once the caller is known
 // and allowed.
 asio::awaitable<Dispatched> Dispatch(State* st, const std::shared_ptr<Conn>& conn,
@@ -718,6 +762,12 @@ asio::awaitable<Dispatched> Dispatch(State* st, const std::shared_ptr<Conn>& con
                     [st](std::vector<std::string> ids) { return RunCheck(st, std::move(ids)); }};
   // Not `co_return Dispatched{co_await ...}`: GCC 12 destroys the awaited temporary too early
   // when co_await sits inside a braced initializer.
+  if (route->part != nullptr && route->part->start) {
+    // No thread waits: the part answers when its work is done, and the answer resumes this
+    // coroutine on its own executor.
+    Response r = co_await StartPart(st, *route->part, request);
+    co_return Dispatched{std::move(r)};
+  }
   if (route->part != nullptr && route->part->blocking && st->blocking) {
     // On the pool; this coroutine resumes on its own executor with the answer.
     const PartRoute* part = route->part;
@@ -969,6 +1019,12 @@ void Server::Stop() {
   for (auto& t : st.threads) t.join();
   st.threads.clear();
   if (st.blocking) st.blocking->join();  // what runs there finishes (its answer has nowhere to go)
+  {
+    // The same for started parts (a store commit in progress): their answers post to the
+    // stopped io_context, which is still there.
+    std::unique_lock lock(st.parts_mu);
+    st.parts_cv.wait(lock, [&] { return st.started_parts == 0; });
+  }
 }
 
 tcp::endpoint Server::endpoint() const { return state_->bound; }

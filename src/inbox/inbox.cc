@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <memory>
+#include <semaphore>
 
 #include <fmt/format.h>
 
@@ -164,6 +166,24 @@ const Source* Inbox::WhatsAppSourceFor(std::string_view channel) const {
 }
 
 Result<WebhookAnswer> Inbox::Webhook(const WebhookRequest& r) {
+  std::optional<Result<WebhookAnswer>> out;
+  std::binary_semaphore answered{0};
+  WebhookAsync(r, [&](Result<WebhookAnswer> a) {
+    out.emplace(std::move(a));
+    answered.release();
+  });
+  answered.acquire();
+  return std::move(*out);
+}
+
+void Inbox::WebhookAsync(const WebhookRequest& r, WebhookDone done) {
+  auto accepted = Accept(r);
+  if (!accepted.ok()) return done(accepted.error());
+  if (accepted->answer) return done(std::move(*accepted->answer));
+  StoreBatchAsync(*accepted->source, std::move(accepted->batch), std::move(done));
+}
+
+Result<Inbox::Accepted> Inbox::Accept(const WebhookRequest& r) {
   const Source* src = config_.Find(r.source);
   if (src == nullptr) {
     return MakeError(ErrorCode::kNotFound, "no inbox source '{}' (inbox.sources in the config)",
@@ -182,7 +202,7 @@ Result<WebhookAnswer> Inbox::Webhook(const WebhookRequest& r) {
   if (r.method == "GET") {
     auto v = Verify(*src, r);
     if (!v.ok()) return refuse(v.error(), false);
-    return v;
+    return Accepted{src, std::move(*v), {}};
   }
   if (r.body.size() > config_.max_body_bytes) {
     return refuse(MakeError(ErrorCode::kResourceExhausted,
@@ -258,7 +278,7 @@ Result<WebhookAnswer> Inbox::Webhook(const WebhookRequest& r) {
       if (auto s = check(st.account); !s.ok()) return refuse(s.error(), false);
     }
   }
-  return StoreBatch(*src, *batch);
+  return Accepted{src, std::nullopt, std::move(*batch)};
 }
 
 Result<WebhookAnswer> Inbox::IngestPolled(std::string_view source, const ParsedBatch& batch) {
@@ -286,6 +306,17 @@ Result<WebhookAnswer> Inbox::Verify(const Source& src, const WebhookRequest& r) 
 }
 
 Result<WebhookAnswer> Inbox::StoreBatch(const Source& src, const ParsedBatch& batch) {
+  std::optional<Result<WebhookAnswer>> out;
+  std::binary_semaphore answered{0};
+  StoreBatchAsync(src, batch, [&](Result<WebhookAnswer> a) {
+    out.emplace(std::move(a));
+    answered.release();
+  });
+  answered.acquire();
+  return std::move(*out);
+}
+
+void Inbox::StoreBatchAsync(const Source& src, ParsedBatch batch, WebhookDone done) {
   const store::Time now = store::FromSystem(clock_.Now());
   std::string platform;
   switch (src.kind) {
@@ -308,10 +339,18 @@ Result<WebhookAnswer> Inbox::StoreBatch(const Source& src, const ParsedBatch& ba
       platform = "imap:" + src.name;  // Message-IDs (or UIDVALIDITY:UID) of its mailbox
       break;
   }
-  int stored = 0;
-  int duplicates = 0;
-  json ids = json::array();
-  for (const auto& m : batch.messages) {
+  auto p = std::make_shared<BatchResults>();
+  p->left = batch.messages.size() + batch.statuses.size();
+  p->messages.resize(batch.messages.size());
+  p->statuses.resize(batch.statuses.size());
+  p->done = std::move(done);
+  const Source* s = &src;
+  auto finish = [this, p, s, now, ignored = batch.ignored] { FinishBatch(*s, now, ignored, *p); };
+  if (p->left == 0) return finish();
+  // Each message in its own savepoint of the group commit: a retry of the batch stores only
+  // what is missing, so a crash part-way loses nothing that was answered.
+  for (std::size_t i = 0; i < batch.messages.size(); ++i) {
+    const ParsedMessage& m = batch.messages[i];
     store::NewInbound in;
     in.source = src.name;
     in.platform = platform;
@@ -325,62 +364,107 @@ Result<WebhookAnswer> Inbox::StoreBatch(const Source& src, const ParsedBatch& ba
     in.kind = m.kind;
     in.config_contact = ConfigContact(in.channel, in.address);
     in.link_token = store::FindLinkToken(m.text);
-    // Each message in its own synced transaction: a retry of the batch stores only what is
-    // missing, so a crash part-way loses nothing that was answered.
-    auto r = store_.Inbox().Ingest(in);
+    p->sent_at.push_back(m.sent_at);
+    store_.Inbox().IngestAsync(in, [p, i, finish](Result<store::Ingested> r) {
+      {
+        std::lock_guard lock(p->mu);
+        p->messages[i].emplace(std::move(r));
+        if (--p->left > 0) return;
+      }
+      finish();
+    });
+  }
+  for (std::size_t i = 0; i < batch.statuses.size(); ++i) {
+    const auto& st = batch.statuses[i];
+    // A status names the wamid the relay got back for our message (RelayStatusFollower records
+    // it on the message); stored even when that is not known yet, and shown once it is.
+    store_.Inbox().ApplyStatusAsync({.platform = platform,
+                                     .remote_id = st.platform_id,
+                                     .status = st.status,
+                                     .at = st.at,
+                                     .error = st.error,
+                                     .received_at = now},
+                                    [p, i, finish](Result<std::optional<std::string>> r) {
+                                      {
+                                        std::lock_guard lock(p->mu);
+                                        p->statuses[i].emplace(std::move(r));
+                                        if (--p->left > 0) return;
+                                      }
+                                      finish();
+                                    });
+  }
+}
+
+void Inbox::FinishBatch(const Source& src, store::Time now, std::size_t ignored, BatchResults& p) {
+  // The webhook's answer is the first failure in the batch's order (400 for a message the store
+  // refuses, else 503: the platform retries and what is stored already counts as a duplicate);
+  // what was stored is published either way.
+  std::optional<core::Error> failed;
+  int stored = 0;
+  int duplicates = 0;
+  json ids = json::array();
+  for (std::size_t i = 0; i < p.messages.size(); ++i) {
+    const auto& r = *p.messages[i];
     if (!r.ok()) {
       Log(fmt::format("inbox: {}: storing a message failed: {}", src.name, r.error().message()));
-      if (r.error().code() == ErrorCode::kInvalidArgument) return r.error();
-      return MakeError(ErrorCode::kUnavailable, "the message could not be stored ({}): retry",
-                       r.error().message());
+      if (!failed) {
+        failed = r.error().code() == ErrorCode::kInvalidArgument
+                     ? r.error()
+                     : core::Error(ErrorCode::kUnavailable,
+                                   fmt::format("the message could not be stored ({}): retry",
+                                               r.error().message()));
+      }
+      continue;
     }
     ids.push_back(r->message.id);
-    if (r->created) {
-      ++stored;
-      Publish("message", r->conversation);
-      // Outside business hours the customer hears when we are back (on the worker: the webhook's
-      // answer does not wait for it). A backlog replayed after downtime is not answered so.
-      if (config_.business_hours && now - m.sent_at < std::chrono::hours(1)) {
-        work_.Post([this, id = r->conversation.id] {
-          if (auto s = Away(id); !s.ok()) Log("inbox: away answer: " + s.error().message());
-        });
-      }
-    } else {
+    if (!r->created) {
       ++duplicates;
+      continue;
+    }
+    ++stored;
+    Publish("message", r->conversation);
+    // Outside business hours the customer hears when we are back (on the worker: the webhook's
+    // answer does not wait for it). A backlog replayed after downtime is not answered so.
+    if (config_.business_hours && now - p.sent_at[i] < std::chrono::hours(1)) {
+      work_.Post([this, id = r->conversation.id] {
+        if (auto s = Away(id); !s.ok()) Log("inbox: away answer: " + s.error().message());
+      });
     }
   }
   int statuses = 0;
-  for (const auto& st : batch.statuses) {
-    // A status names the wamid the relay got back for our message (RelayStatusFollower records
-    // it on the message); stored even when that is not known yet, and shown once it is.
-    auto r = store_.Inbox().ApplyStatus({.platform = platform,
-                                         .remote_id = st.platform_id,
-                                         .status = st.status,
-                                         .at = st.at,
-                                         .error = st.error,
-                                         .received_at = now});
+  for (const auto& slot : p.statuses) {
+    const auto& r = *slot;
     if (!r.ok()) {
       Log(fmt::format("inbox: {}: storing a status failed: {}", src.name, r.error().message()));
-      if (r.error().code() == ErrorCode::kInvalidArgument) return r.error();
-      return MakeError(ErrorCode::kUnavailable, "the status could not be stored ({}): retry",
-                       r.error().message());
+      if (!failed) {
+        failed = r.error().code() == ErrorCode::kInvalidArgument
+                     ? r.error()
+                     : core::Error(ErrorCode::kUnavailable,
+                                   fmt::format("the status could not be stored ({}): retry",
+                                               r.error().message()));
+      }
+      continue;
     }
     ++statuses;
     if (!r->has_value()) continue;
-    if (auto c = store_.Inbox().Get(**r); c.ok()) Publish("status", *c);
+    // Read and published on the worker: this may run on the store's committing thread.
+    work_.Post([this, id = **r] {
+      if (auto c = store_.Inbox().Get(id); c.ok()) Publish("status", *c);
+    });
   }
   {
     std::lock_guard lock(counters_mu_);
     counters_.stored += stored;
     counters_.duplicates += duplicates;
   }
+  if (failed) return p.done(*failed);
   WebhookAnswer a;
   a.body = {{"stored", stored},
             {"duplicates", duplicates},
             {"statuses", statuses},
-            {"ignored", batch.ignored},
+            {"ignored", ignored},
             {"messages", ids}};
-  return a;
+  p.done(std::move(a));
 }
 
 Result<std::optional<store::Time>> Inbox::WindowCloses(const Conversation& c) {
@@ -418,9 +502,13 @@ Result<InboxMessage> Inbox::Reply(std::string_view id, std::string_view text,
   m.to = c.address;
   m.text = std::string(text);
   m.contact = c.contact.starts_with("ct_") ? "" : c.contact;
-  m.idempotency_key = idempotency_key.empty()
-                          ? fmt::format("inbox/{}/reply/{}", c.id, store::ToMillis(now))
-                          : fmt::format("inbox/{}/reply/{}", c.id, idempotency_key);
+  // Without a key from the caller: the millisecond and the text, so that a double click sends
+  // once and two different replies sent at once are both sent.
+  m.idempotency_key =
+      idempotency_key.empty()
+          ? fmt::format("inbox/{}/reply/{}/{}", c.id, store::ToMillis(now),
+                        core::HmacSha256Hex("reply", text).substr(0, 16))
+          : fmt::format("inbox/{}/reply/{}", c.id, idempotency_key);
   // E-mail: the reply answers the customer's last mail ("Re: SUBJECT").
   for (const auto& s : config_.sources) {
     if (s.kind != SourceKind::kImap || s.channel != c.channel) continue;

@@ -132,6 +132,12 @@ class Inbox {
   // kResourceExhausted 413. Nothing is stored unless the whole body is good; once it answers
   // 200 every message in it is on disk.
   [[nodiscard]] core::Result<WebhookAnswer> Webhook(const WebhookRequest& request);
+  using WebhookDone = std::function<void(core::Result<WebhookAnswer>)>;
+  // Webhook without holding the calling thread while the messages are stored (the API's route:
+  // concurrent webhooks share one commit and no thread waits for it). The checks and the parse
+  // run now; `done` gets the answer Webhook would give — at once for a refusal, otherwise from
+  // the store's committing thread once every message is on disk.
+  void WebhookAsync(const WebhookRequest& request, WebhookDone done);
   // Messages a poll fetched for source `source` (Telegram's getUpdates), stored like a webhook's
   // (once each, before this returns). kNotFound for an unknown source.
   [[nodiscard]] core::Result<WebhookAnswer> IngestPolled(std::string_view source,
@@ -192,7 +198,29 @@ class Inbox {
 
  private:
   core::Result<WebhookAnswer> Verify(const Source& src, const WebhookRequest& r);
+  // What Webhook checks before storing anything: the source, the size, the signature, the
+  // parse, the business account. A GET's answer is whole (Meta's verification); a POST gives the
+  // batch to store.
+  struct Accepted {
+    const Source* source = nullptr;
+    std::optional<WebhookAnswer> answer;
+    ParsedBatch batch;
+  };
+  core::Result<Accepted> Accept(const WebhookRequest& r);
   core::Result<WebhookAnswer> StoreBatch(const Source& src, const ParsedBatch& batch);
+  // Each message and status in the store's group commit; `done` once all are stored (or not).
+  void StoreBatchAsync(const Source& src, ParsedBatch batch, WebhookDone done);
+  // What the store answered for each message and status of a batch, in the batch's order; the
+  // last answer to come in makes the webhook's (FinishBatch).
+  struct BatchResults {
+    std::mutex mu;  // guards left and the slots
+    std::size_t left = 0;
+    std::vector<std::optional<core::Result<store::Ingested>>> messages;
+    std::vector<std::optional<core::Result<std::optional<std::string>>>> statuses;
+    std::vector<store::Time> sent_at;  // each message's platform time
+    WebhookDone done;
+  };
+  void FinishBatch(const Source& src, store::Time now, std::size_t ignored, BatchResults& p);
   void Publish(std::string change, const store::Conversation& c);
   void Log(std::string_view line) const;
   const Source* WhatsAppSourceFor(std::string_view channel) const;

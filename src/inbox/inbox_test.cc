@@ -170,6 +170,19 @@ TEST_F(InboxTest, ReplyInsideTheWindowGoesOutAndOutsideIsRefusedWithTheWay) {
   EXPECT_TRUE(inbox_->Reply(id, "yes", "ana").ok());
 }
 
+// Without a key from the caller, two different replies in the same millisecond both go out,
+// and the same reply sent twice at once (a double click) goes out once.
+TEST_F(InboxTest, TwoRepliesAtOnceBothGoOutAndADoubleClickOnce) {
+  ASSERT_TRUE(PostWhatsApp(WhatsAppBody("34600111222", "w1", Secs(kT0), "hola")).ok());
+  const std::string id = store_->Inbox().List({}).value()[0].id;
+  ASSERT_TRUE(inbox_->Reply(id, "Your order left today.", "ana").ok());
+  ASSERT_TRUE(inbox_->Reply(id, "Anything else?", "ben").ok());
+  ASSERT_TRUE(inbox_->Reply(id, "Anything else?", "ben").ok());
+  ASSERT_EQ(outlet_.sent.size(), 2u);
+  EXPECT_EQ(outlet_.sent[0].text, "Your order left today.");
+  EXPECT_EQ(outlet_.sent[1].text, "Anything else?");
+}
+
 TEST_F(InboxTest, FailoverMovesOncePerStepAndTheCustomerRepliesIntoTheSameThread) {
   // Two customers wait on WhatsApp; one of them is known on Telegram (the config's contacts).
   ASSERT_TRUE(
@@ -364,6 +377,7 @@ TEST_F(InboxTest, WhatsAppStatusesAttachToOurReply) {
   const json j = MessageJson((*out)[0]);
   EXPECT_EQ(j["platform_status"], "read");
   EXPECT_EQ(j["status"], "delivered") << "the relay's outcome stays beside it";
+  ASSERT_TRUE(inbox_->WaitIdle(10s)) << "the status events are published by the inbox's worker";
   EXPECT_EQ(events, std::vector<std::string>{"status"}) << "only the change that changed something";
   // A failed status of another message of ours names its error.
   clock_.Advance(1s);

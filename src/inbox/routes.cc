@@ -66,14 +66,18 @@ std::vector<api::PartRoute> InboxRoutes::Routes() {
                     PartBody::kNone,
                     [this](const PartRequest& r) { return Webhook(r); },
                     {}});
+  // Stored on disk before the 200, in the store's group commit: no thread waits for it.
   routes.push_back({"POST",
                     "/v1/inbox/webhooks/{source}",
                     Role::kNone,
                     {},
                     PartBody::kRequired,
-                    [this](const PartRequest& r) { return Webhook(r); },
+                    nullptr,
                     headers,
-                    /*blocking=*/true});  // stored on disk before the 200
+                    /*blocking=*/false,
+                    [this](const PartRequest& r, api::PartRoute::Done done) {
+                      StartWebhook(r, std::move(done));
+                    }});
   routes.push_back({"GET",
                     "/v1/inbox/sweep",
                     Role::kViewer,
@@ -162,14 +166,19 @@ std::unique_ptr<api::Backend::Subscription> InboxRoutes::Subscribe(
   });
 }
 
-Result<PartResponse> InboxRoutes::Webhook(const PartRequest& r) {
+namespace {
+
+WebhookRequest ToWebhook(const PartRequest& r) {
   WebhookRequest w;
   w.method = r.method;
   w.source = std::string(r.Param("source"));
   w.query = r.query;
   w.headers = r.headers;
   w.body = r.body;
-  auto a = inbox_.Webhook(w);
+  return w;
+}
+
+Result<PartResponse> ToPart(Result<WebhookAnswer> a) {
   if (!a.ok()) {
     // The part's own status for each refusal (413 for the size, not the API's 429).
     return PartResponse{
@@ -186,6 +195,18 @@ Result<PartResponse> InboxRoutes::Webhook(const PartRequest& r) {
     out.body = a->body;
   }
   return out;
+}
+
+}  // namespace
+
+Result<PartResponse> InboxRoutes::Webhook(const PartRequest& r) {
+  return ToPart(inbox_.Webhook(ToWebhook(r)));
+}
+
+void InboxRoutes::StartWebhook(const PartRequest& r, api::PartRoute::Done done) {
+  inbox_.WebhookAsync(ToWebhook(r), [done = std::move(done)](Result<WebhookAnswer> a) {
+    done(ToPart(std::move(a)));
+  });
 }
 
 Result<PartResponse> InboxRoutes::List(const PartRequest& r) {

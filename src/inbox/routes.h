@@ -39,7 +39,8 @@ class InboxRoutes final : public api::RouteGroup {
       std::function<void(const api::LiveEvent&)> sink) override;
 
  private:
-  core::Result<api::PartResponse> Webhook(const api::PartRequest& r);
+  core::Result<api::PartResponse> Webhook(const api::PartRequest& r);       // GET: the verification
+  void StartWebhook(const api::PartRequest& r, api::PartRoute::Done done);  // POST
   core::Result<api::PartResponse> List(const api::PartRequest& r);
   core::Result<api::PartResponse> Show(const api::PartRequest& r);
   core::Result<api::PartResponse> Reply(const api::PartRequest& r);

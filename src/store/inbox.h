@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -221,6 +222,14 @@ class InboxStore {
   // message's channel and address, waiting_since becomes the oldest unanswered message's platform
   // time, a snoozed, pending or resolved conversation opens again.
   [[nodiscard]] virtual core::Result<Ingested> Ingest(const NewInbound& message) = 0;
+  // Ingest without holding the caller's thread: `done` gets what Ingest would return, once the
+  // message is durably stored (or not), possibly on the store's own committing thread — so it
+  // must be short and must not write through the store itself. A store without such a thread
+  // (this default) stores now and calls `done` before returning.
+  virtual void IngestAsync(const NewInbound& message,
+                           std::function<void(core::Result<Ingested>)> done) {
+    done(Ingest(message));
+  }
   // Stores a message sent through the relay (idempotent by relay_key). A reply clears
   // waiting_since and sets first_reply_at when unset. kNotFound for an unknown conversation.
   [[nodiscard]] virtual core::Result<InboxMessage> AddOutbound(const NewOutbound& message) = 0;
@@ -236,6 +245,12 @@ class InboxStore {
   // conversation of the message when the remote id is one of ours and the status changed.
   [[nodiscard]] virtual core::Result<std::optional<std::string>> ApplyStatus(
       const PlatformStatus& status) = 0;
+  // ApplyStatus as IngestAsync is to Ingest.
+  virtual void ApplyStatusAsync(
+      const PlatformStatus& status,
+      std::function<void(core::Result<std::optional<std::string>>)> done) {
+    done(ApplyStatus(status));
+  }
   // Records that (channel, address) is `contact`'s (from the config's contacts); keeps an
   // existing mapping.
   [[nodiscard]] virtual core::Status AddAddress(std::string_view contact, std::string_view channel,

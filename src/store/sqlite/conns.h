@@ -8,7 +8,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -53,24 +55,52 @@ class Connections {
     return r;
   }
 
-  // Like Write(Sync::kFull, ...), for many small writes arriving at once from many threads (each
-  // webhook's message stored before its answer): the writes waiting when the writer is free run
-  // together in one transaction and share its commit (one fsync), each inside a savepoint of its
-  // own, so a failing one rolls back alone and the others commit. A write returns once its
-  // transaction committed. At most kGroupMax writes share one commit.
+  // Like Write(Sync::kFull, ...), for many small writes arriving at once (each webhook's message
+  // stored before its answer): one committing thread runs the writes waiting when it is free
+  // together in one transaction, so they share its commit (one fsync), each inside a savepoint of
+  // its own, so a failing one rolls back alone and the others commit. At most kGroupMax writes
+  // share one commit. Returns once the write's transaction committed.
   template <typename F>
   auto WriteGrouped(std::string_view doing, F&& fn) -> std::invoke_result_t<F, Db&> {
     using R = std::invoke_result_t<F, Db&>;
     std::optional<R> result;
+    std::binary_semaphore committed{0};
     GroupJob job;
+    job.doing = doing;
     job.run = [&](Db& db) {
       result.emplace(fn(db));
       return result->ok();
     };
-    job.fail = [&](const core::Error& e) { result.emplace(R(e)); };
-    RunGrouped(doing, job);
+    job.finish = [&](const core::Error* e) {
+      if (e != nullptr) result.emplace(R(*e));
+      committed.release();
+    };
+    Submit(std::move(job));
+    committed.acquire();
     return std::move(*result);
   }
+
+  // WriteGrouped without waiting: `done(result)` is called once the write's transaction
+  // committed (or failed), on the committing thread — keep it short (hand long work elsewhere).
+  // fn is run on that thread too: it must own what it reads.
+  template <typename F, typename Done>
+  void WriteGroupedAsync(std::string_view doing, F fn, Done done) {
+    using R = std::invoke_result_t<F&, Db&>;
+    auto result = std::make_shared<std::optional<R>>();
+    GroupJob job;
+    job.doing = doing;
+    job.run = [result, fn = std::move(fn)](Db& db) mutable {
+      result->emplace(fn(db));
+      return (*result)->ok();
+    };
+    job.finish = [result, done = std::move(done)](const core::Error* e) mutable {
+      if (e != nullptr) result->emplace(R(*e));
+      done(std::move(**result));
+    };
+    Submit(std::move(job));
+  }
+
+  ~Connections();
 
   // Runs fn(Db&) in a read transaction on the reader, so multi-statement reads see one snapshot.
   template <typename F>
@@ -87,17 +117,22 @@ class Connections {
  private:
   static constexpr std::size_t kGroupMax = 256;
   struct GroupJob {
-    std::function<bool(Db&)> run;                  // false: failed (rolled back to its savepoint)
-    std::function<void(const core::Error&)> fail;  // the commit failed: tell the caller
-    bool done = false;                             // committed (or failed) by a leader
+    std::string_view doing;        // a literal: what the write is, for errors
+    std::function<bool(Db&)> run;  // false: failed (rolled back to its savepoint)
+    // After the group's COMMIT (null) or with why the write is not stored (the commit failed,
+    // its savepoint could not be taken, the store is closing). Called exactly once.
+    std::function<void(const core::Error*)> finish;
   };
-  void RunGrouped(std::string_view doing, GroupJob& job);
-  void CommitGroup(std::string_view doing, const std::vector<GroupJob*>& batch);
+  void Submit(GroupJob job);
+  void CommitLoop();  // the committing thread
+  void CommitGroup(std::vector<GroupJob>& batch);
 
-  std::mutex group_mu_;  // guards group_, leading_ and every GroupJob's done
+  std::mutex group_mu_;  // guards group_, committer_, idle_ and closing_
   std::condition_variable group_cv_;
-  std::deque<GroupJob*> group_;
-  bool leading_ = false;  // a thread is committing a group now
+  std::deque<GroupJob> group_;
+  std::thread committer_;  // started by the first grouped write
+  bool idle_ = false;      // the committer waits on group_cv_
+  bool closing_ = false;   // ~Connections: the committer finishes what waits, then ends
 
   std::mutex write_mu_;  // guards writer_ (and its statement cache) and sync_
   std::unique_ptr<Db> writer_;

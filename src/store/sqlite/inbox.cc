@@ -224,82 +224,16 @@ class SqliteInbox final : public InboxStore {
     const std::string fresh_token = NewLinkToken();
     // Grouped: concurrent webhooks share one commit (one fsync), each still on disk before it
     // returns.
-    return conns_->WriteGrouped("storing an inbound message", [&](Db& db) -> Result<Ingested> {
-      Ingested out;
-      LL_ASSIGN(auto existing, MsgWhere(db, in.platform, in.platform_id));
-      if (existing) {
-        out.message = std::move(*existing);
-        LL_ASSIGN(out.conversation, GetIn(db, out.message.conversation_id));
-        return out;
-      }
-      LL_ASSIGN(std::string contact, ContactOf(db, in.channel, in.address));
-      if (contact.empty() && !in.link_token.empty()) {
-        LL_ASSIGN(auto byToken, ConvWhere(db, "link_token", in.link_token));
-        if (byToken) contact = byToken->contact;
-      }
-      if (contact.empty()) {
-        contact =
-            !in.config_contact.empty() ? in.config_contact : NewContactId(in.channel, in.address);
-      }
-      LL_TRY(InsertAddress(db, contact, in.channel, in.address, in.name, in.received_at));
-      LL_ASSIGN(auto conv, ConvWhere(db, "contact", contact));
-      const bool insert = !conv;
-      Conversation c;
-      if (conv) {
-        c = std::move(*conv);
-      } else {
-        c.id = ConversationIdFor(contact);
-        c.contact = contact;
-        c.link_token = fresh_token;
-        c.created_at = in.received_at;
-      }
-      if (!in.name.empty()) c.name = in.name;
-      // The customer is where they last wrote (by platform time: a replayed older message does
-      // not pull the conversation back).
-      if (!c.last_inbound_at || in.sent_at >= *c.last_inbound_at || insert) {
-        c.channel = in.channel;
-        c.address = in.address;
-      }
-      // Unanswered unless a reply was sent after it (by platform time).
-      bool answered = false;
-      {
-        auto sel = db.Prepare(
-            "SELECT 1 FROM inbox_messages WHERE conversation_id = ?1 AND direction = 'out' AND "
-            "author <> '' AND sent_at > ?2 LIMIT 1");
-        if (!sel) return sel.error();
-        sel->Text(1, c.id).Time(2, in.sent_at);
-        LL_ASSIGN(answered, sel->Step());
-        if (answered) LL_TRY(sel->Run());
-      }
-      if (!answered) c.waiting_since = Earlier(c.waiting_since, in.sent_at);
-      c.last_inbound_at = Later(c.last_inbound_at, in.sent_at);
-      c.last_message_at = Later(c.last_message_at, in.sent_at);
-      if (c.state != ConversationState::kOpen && !answered) {
-        c.state = ConversationState::kOpen;
-        c.snoozed_until.reset();
-      }
-      c.updated_at = in.received_at;
-      LL_TRY(SaveConversation(db, c, insert));
-      InboxMessage m;
-      m.id = MessageIdFor(in.platform, in.platform_id);
-      m.conversation_id = c.id;
-      m.direction = Direction::kIn;
-      m.channel = in.channel;
-      m.address = in.address;
-      m.source = in.source;
-      m.platform = in.platform;
-      m.platform_id = in.platform_id;
-      m.sent_at = in.sent_at;
-      m.received_at = in.received_at;
-      m.text = in.text;
-      m.kind = in.kind;
-      LL_TRY(InsertMessage(db, m));
-      m.seq = sqlite3_last_insert_rowid(db.raw());  // no status yet: nothing else to read back
-      out.message = std::move(m);
-      out.conversation = std::move(c);
-      out.created = true;
-      return out;
-    });
+    return conns_->WriteGrouped("storing an inbound message",
+                                [&](Db& db) { return IngestIn(db, in, fresh_token); });
+  }
+
+  void IngestAsync(const NewInbound& in, std::function<void(Result<Ingested>)> done) override {
+    if (auto v = ValidateInbound(in); !v.ok()) return done(v.error());
+    conns_->WriteGroupedAsync(
+        "storing an inbound message",
+        [this, in, fresh_token = NewLinkToken()](Db& db) { return IngestIn(db, in, fresh_token); },
+        std::move(done));
   }
 
   Result<InboxMessage> AddOutbound(const NewOutbound& o) override {
@@ -355,41 +289,16 @@ class SqliteInbox final : public InboxStore {
 
   Result<std::optional<std::string>> ApplyStatus(const PlatformStatus& st) override {
     LL_TRY(ValidateStatus(st));
-    using Out = std::optional<std::string>;
-    return conns_->WriteGrouped("storing a delivery status", [&](Db& db) -> Result<Out> {
-      auto cur = db.Prepare("SELECT status FROM inbox_statuses WHERE remote_id = ?1");
-      if (!cur) return cur.error();
-      cur->Text(1, st.remote_id);
-      LL_ASSIGN(bool row, cur->Step());
-      if (row) {
-        const int have = PlatformStatusRank(cur->ColText(0));
-        LL_TRY(cur->Run());
-        if (have >= PlatformStatusRank(st.status)) return Out();  // older news
-      }
-      auto up = db.Prepare(
-          "INSERT INTO inbox_statuses (remote_id, platform, status, at, error, received_at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (remote_id) DO UPDATE SET status = "
-          "excluded.status, at = excluded.at, error = excluded.error, received_at = "
-          "excluded.received_at");
-      if (!up) return up.error();
-      up->Text(1, st.remote_id)
-          .Text(2, st.platform)
-          .Text(3, st.status)
-          .Time(4, st.at)
-          .Text(5, st.error)
-          .Time(6, st.received_at);
-      LL_TRY(up->Run());
-      auto conv = db.Prepare(
-          "SELECT conversation_id FROM inbox_messages WHERE remote_id = ?1 AND direction = 'out' "
-          "LIMIT 1");
-      if (!conv) return conv.error();
-      conv->Text(1, st.remote_id);
-      LL_ASSIGN(bool found, conv->Step());
-      if (!found) return Out();
-      std::string id = conv->ColText(0);
-      LL_TRY(conv->Run());
-      return Out(std::move(id));
-    });
+    return conns_->WriteGrouped("storing a delivery status",
+                                [&](Db& db) { return ApplyStatusIn(db, st); });
+  }
+
+  void ApplyStatusAsync(const PlatformStatus& st,
+                        std::function<void(Result<std::optional<std::string>>)> done) override {
+    if (auto v = ValidateStatus(st); !v.ok()) return done(v.error());
+    conns_->WriteGroupedAsync(
+        "storing a delivery status", [this, st](Db& db) { return ApplyStatusIn(db, st); },
+        std::move(done));
   }
 
   Status AddAddress(std::string_view contact, std::string_view channel, std::string_view address,
@@ -711,6 +620,118 @@ class SqliteInbox final : public InboxStore {
   }
 
  private:
+  Result<Ingested> IngestIn(Db& db, const NewInbound& in, const std::string& fresh_token) {
+    Ingested out;
+    LL_ASSIGN(auto existing, MsgWhere(db, in.platform, in.platform_id));
+    if (existing) {
+      out.message = std::move(*existing);
+      LL_ASSIGN(out.conversation, GetIn(db, out.message.conversation_id));
+      return out;
+    }
+    LL_ASSIGN(std::string contact, ContactOf(db, in.channel, in.address));
+    if (contact.empty() && !in.link_token.empty()) {
+      LL_ASSIGN(auto byToken, ConvWhere(db, "link_token", in.link_token));
+      if (byToken) contact = byToken->contact;
+    }
+    if (contact.empty()) {
+      contact =
+          !in.config_contact.empty() ? in.config_contact : NewContactId(in.channel, in.address);
+    }
+    LL_TRY(InsertAddress(db, contact, in.channel, in.address, in.name, in.received_at));
+    LL_ASSIGN(auto conv, ConvWhere(db, "contact", contact));
+    const bool insert = !conv;
+    Conversation c;
+    if (conv) {
+      c = std::move(*conv);
+    } else {
+      c.id = ConversationIdFor(contact);
+      c.contact = contact;
+      c.link_token = fresh_token;
+      c.created_at = in.received_at;
+    }
+    if (!in.name.empty()) c.name = in.name;
+    // The customer is where they last wrote (by platform time: a replayed older message does
+    // not pull the conversation back).
+    if (!c.last_inbound_at || in.sent_at >= *c.last_inbound_at || insert) {
+      c.channel = in.channel;
+      c.address = in.address;
+    }
+    // Unanswered unless a reply was sent after it (by platform time).
+    bool answered = false;
+    {
+      auto sel = db.Prepare(
+          "SELECT 1 FROM inbox_messages WHERE conversation_id = ?1 AND direction = 'out' AND "
+          "author <> '' AND sent_at > ?2 LIMIT 1");
+      if (!sel) return sel.error();
+      sel->Text(1, c.id).Time(2, in.sent_at);
+      LL_ASSIGN(answered, sel->Step());
+      if (answered) LL_TRY(sel->Run());
+    }
+    if (!answered) c.waiting_since = Earlier(c.waiting_since, in.sent_at);
+    c.last_inbound_at = Later(c.last_inbound_at, in.sent_at);
+    c.last_message_at = Later(c.last_message_at, in.sent_at);
+    if (c.state != ConversationState::kOpen && !answered) {
+      c.state = ConversationState::kOpen;
+      c.snoozed_until.reset();
+    }
+    c.updated_at = in.received_at;
+    LL_TRY(SaveConversation(db, c, insert));
+    InboxMessage m;
+    m.id = MessageIdFor(in.platform, in.platform_id);
+    m.conversation_id = c.id;
+    m.direction = Direction::kIn;
+    m.channel = in.channel;
+    m.address = in.address;
+    m.source = in.source;
+    m.platform = in.platform;
+    m.platform_id = in.platform_id;
+    m.sent_at = in.sent_at;
+    m.received_at = in.received_at;
+    m.text = in.text;
+    m.kind = in.kind;
+    LL_TRY(InsertMessage(db, m));
+    m.seq = sqlite3_last_insert_rowid(db.raw());  // no status yet: nothing else to read back
+    out.message = std::move(m);
+    out.conversation = std::move(c);
+    out.created = true;
+    return out;
+  }
+
+  Result<std::optional<std::string>> ApplyStatusIn(Db& db, const PlatformStatus& st) {
+    using Out = std::optional<std::string>;
+    auto cur = db.Prepare("SELECT status FROM inbox_statuses WHERE remote_id = ?1");
+    if (!cur) return cur.error();
+    cur->Text(1, st.remote_id);
+    LL_ASSIGN(bool row, cur->Step());
+    if (row) {
+      const int have = PlatformStatusRank(cur->ColText(0));
+      LL_TRY(cur->Run());
+      if (have >= PlatformStatusRank(st.status)) return Out();  // older news
+    }
+    auto up = db.Prepare(
+        "INSERT INTO inbox_statuses (remote_id, platform, status, at, error, received_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (remote_id) DO UPDATE SET status = "
+        "excluded.status, at = excluded.at, error = excluded.error, received_at = "
+        "excluded.received_at");
+    if (!up) return up.error();
+    up->Text(1, st.remote_id)
+        .Text(2, st.platform)
+        .Text(3, st.status)
+        .Time(4, st.at)
+        .Text(5, st.error)
+        .Time(6, st.received_at);
+    LL_TRY(up->Run());
+    auto conv = db.Prepare(
+        "SELECT conversation_id FROM inbox_messages WHERE remote_id = ?1 AND direction = 'out' "
+        "LIMIT 1");
+    if (!conv) return conv.error();
+    conv->Text(1, st.remote_id);
+    LL_ASSIGN(bool found, conv->Step());
+    if (!found) return Out();
+    std::string id = conv->ColText(0);
+    LL_TRY(conv->Run());
+    return Out(std::move(id));
+  }
   Result<std::vector<Move>> ReadMoves(const char* where, std::string_view arg) {
     return conns_->Read("listing moves", [&](Db& db) -> Result<std::vector<Move>> {
       auto sel = db.Prepare(std::string("SELECT ") + kMoveColumns + " FROM inbox_moves WHERE " +

@@ -1126,7 +1126,10 @@ core::Result<std::unique_ptr<Store>> OpenSqlite(const std::string& path, OpenOpt
                            "on a local filesystem",
                            path, *mode);
   }
-  if (auto s = w.Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL",
+  // temp_store = MEMORY: the statement journals of savepoints (each grouped write has one, and
+  // every page it touches is copied there) stay in memory instead of a temporary file.
+  if (auto s = w.Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+                      "PRAGMA temp_store = MEMORY",
                       "configuring the connection");
       !s) {
     return s.error();
