@@ -10,49 +10,9 @@
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ARTIFACTS, Skip, assert, sleep } from "./harness.mjs";
-
-const shot = (page, name, opts = {}) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, ...opts });
-
-async function waitIn(page, fn, arg, ms, what) {
-  try {
-    await page.waitForFunction(fn, arg, { timeout: Math.max(1, ms), polling: 100 });
-  } catch {
-    throw new Error(`timed out after ${(ms / 1000).toFixed(1)} s waiting until ${what}`);
-  }
-}
-
-async function waitForHash(page, test, what, ms = 5000) {
-  try {
-    await page.waitForURL((u) => test(u.hash), { timeout: ms });
-  } catch {
-    throw new Error(`${what}: ${page.url()}`);
-  }
-}
+import { ARTIFACTS, Skip, api, assert, call, shot, sleep, waitForHash, waitIn } from "./harness.mjs";
 
 // The API as a script sees it: { status, json } without throwing on an error status.
-async function call(server, method, path, body) {
-  const r = await fetch(`${server.base}${path}`, {
-    method,
-    headers: body ? { "Content-Type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await r.text();
-  let json = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    // the raw text is in the error below
-  }
-  return { status: r.status, json, text };
-}
-
-async function api(server, method, path, body) {
-  const r = await call(server, method, path, body);
-  if (r.status >= 400) throw new Error(`${method} ${path} answered ${r.status}: ${r.text.slice(0, 300)}`);
-  return r.json;
-}
-
 const rowState = (page, id) => page.evaluate((id) => document.querySelector(`[data-testid="assignment-${id}"]`)?.dataset.state ?? null, id);
 
 async function waitRowState(page, id, state, ms, what) {

@@ -7,22 +7,12 @@
 // the service worker alone.
 
 import { join } from "node:path";
-import { ARTIFACTS, Skip, assert, sleep } from "./harness.mjs";
+import { ARTIFACTS, Skip, assert, shot, sleep, waitIn } from "./harness.mjs";
 
 const PHONE = { width: 390, height: 844 };
 // The restarted server's script: WhatsApp fails from OUTAGE_AFTER s on, for long enough.
 const OUTAGE_AFTER = 20;
 const OUTAGE_FOR = 900;
-
-const shot = (page, name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-
-async function waitIn(page, fn, arg, ms, what) {
-  try {
-    await page.waitForFunction(fn, arg, { timeout: Math.max(1, ms), polling: 100 });
-  } catch {
-    throw new Error(`timed out after ${(ms / 1000).toFixed(1)} s waiting until ${what}`);
-  }
-}
 
 async function getJson(server, path) {
   const r = await fetch(`${server.base}${path}`);

@@ -190,3 +190,48 @@ export class Runner {
 export function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
+
+// A full-page screenshot in the artifacts folder.
+export const shot = (page, name, opts = {}) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, ...opts });
+
+// Waits until fn(arg) is true in the page, saying what it waited for when it times out.
+export async function waitIn(page, fn, arg, ms, what) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout: Math.max(1, ms), polling: 100 });
+  } catch {
+    throw new Error(`timed out after ${(ms / 1000).toFixed(1)} s waiting until ${what}`);
+  }
+}
+
+// Waits until the URL's hash passes test(hash).
+export async function waitForHash(page, test, what, ms = 5000) {
+  try {
+    await page.waitForURL((u) => test(u.hash), { timeout: ms });
+  } catch {
+    throw new Error(`${what}: ${page.url()}`);
+  }
+}
+
+// One request to the server's API: { status, json, text } whatever the status.
+export async function call(server, method, path, body) {
+  const r = await fetch(`${server.base}${path}`, {
+    method,
+    headers: body ? { "Content-Type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // the raw text is in the error below
+  }
+  return { status: r.status, json, text };
+}
+
+// One request to the server's API that must succeed: its JSON answer.
+export async function api(server, method, path, body) {
+  const r = await call(server, method, path, body);
+  if (r.status >= 400) throw new Error(`${method} ${path} answered ${r.status}: ${r.text.slice(0, 300)}`);
+  return r.json;
+}

@@ -7,28 +7,7 @@
 // change arriving live; the keyboard choosing a query.
 
 import { join } from "node:path";
-import { ARTIFACTS, assert, sleep } from "./harness.mjs";
-
-const shot = (page, name, opts = {}) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, ...opts });
-
-async function waitIn(page, fn, arg, ms, what) {
-  try {
-    await page.waitForFunction(fn, arg, { timeout: Math.max(1, ms), polling: 100 });
-  } catch {
-    throw new Error(`timed out after ${(ms / 1000).toFixed(1)} s waiting until ${what}`);
-  }
-}
-
-async function api(server, method, path, body) {
-  const r = await fetch(`${server.base}${path}`, {
-    method,
-    headers: body ? { "Content-Type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await r.text();
-  if (r.status >= 400) throw new Error(`${method} ${path} answered ${r.status}: ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
+import { ARTIFACTS, api, assert, shot, sleep, waitIn } from "./harness.mjs";
 
 export function registerListeningTests(t) {
   const opts = { only: "mock" }; // the mock's own story (its control routes, its failing sources)

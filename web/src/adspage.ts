@@ -36,7 +36,7 @@ import {
   whoPaused,
   type HandAction,
 } from "./ads";
-import { fill, h, relTime } from "./dom";
+import { fill, h, redraw, relTime } from "./dom";
 import { formatClock, formatDuration, formatLatency, formatRelative, humanize } from "./format";
 import type { SseMessage } from "./sse";
 import type { AdAccountCampaigns, AdCall, AdCampaign, AdChange, AdTransfer, AdsOverview, Incident } from "./types";
@@ -390,17 +390,6 @@ async function decide(t: AdTransfer, decision: "approve" | "refuse", reason = ""
 }
 
 // ---- rendering -------------------------------------------------------------------------------
-
-// Redraws `el` only when `key` changed; puts the focus back on the element with the same
-// data-fkey (a button that was redrawn).
-function redraw(el: HTMLElement | null, key: string, draw: (el: HTMLElement) => void): void {
-  if (!el || el.dataset.key === key) return;
-  const active = document.activeElement as HTMLElement | null;
-  const fkey = active && el.contains(active) ? active.dataset.fkey : undefined;
-  el.dataset.key = key;
-  draw(el);
-  if (fkey) el.querySelector<HTMLElement>(`[data-fkey="${CSS.escape(fkey)}"]`)?.focus();
-}
 
 function render(): void {
   if (!document.getElementById("ads-page")) return;

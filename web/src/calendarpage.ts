@@ -31,7 +31,7 @@ import {
   type PostAction,
   type PostForm,
 } from "./calendar";
-import { fill, h } from "./dom";
+import { fill, h, redraw } from "./dom";
 import { formatClock } from "./format";
 import type { SseMessage } from "./sse";
 import { askName, currentName, onNameChanged } from "./whoami";
@@ -316,15 +316,6 @@ function render(): void {
   renderAddOutcome();
   renderImportChannels();
   renderImportOutcome();
-}
-
-function redraw(el: HTMLElement | null, key: string, draw: (el: HTMLElement) => void): void {
-  if (!el || el.dataset.key === key) return;
-  const active = document.activeElement as HTMLElement | null;
-  const fkey = active && el.contains(active) ? active.dataset.fkey : undefined;
-  el.dataset.key = key;
-  draw(el);
-  if (fkey) el.querySelector<HTMLElement>(`[data-fkey="${CSS.escape(fkey)}"]`)?.focus();
 }
 
 function renderStatus(): void {

@@ -45,3 +45,14 @@ export function fill(parent: Element, ...children: (Child | Child[])[]): void {
   parent.replaceChildren();
   append(parent, children);
 }
+
+// Redraws `el` only when `key` changed (live events re-render often), and puts the focus back on
+// the element with the same data-fkey (a button or field that was redrawn).
+export function redraw(el: HTMLElement | null, key: string, draw: (el: HTMLElement) => void): void {
+  if (!el || el.dataset.key === key) return;
+  const active = document.activeElement as HTMLElement | null;
+  const fkey = active && el.contains(active) ? active.dataset.fkey : undefined;
+  el.dataset.key = key;
+  draw(el);
+  if (fkey) el.querySelector<HTMLElement>(`[data-fkey="${CSS.escape(fkey)}"]`)?.focus();
+}

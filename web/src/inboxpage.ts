@@ -10,7 +10,7 @@
 import "./inbox.css";
 import { ApiError, api, inboxApi } from "./api";
 import { openTokenDialog, platformName, tokenProblem } from "./app";
-import { fill, h } from "./dom";
+import { fill, h, redraw } from "./dom";
 import { formatClock, formatDuration } from "./format";
 import {
   CONVERSATION_STATES,
@@ -457,15 +457,6 @@ function render(): void {
   renderList();
   renderThread();
   renderSweep();
-}
-
-function redraw(el: HTMLElement | null, key: string, draw: (el: HTMLElement) => void): void {
-  if (!el || el.dataset.key === key) return;
-  const active = document.activeElement as HTMLElement | null;
-  const fkey = active && el.contains(active) ? active.dataset.fkey : undefined;
-  el.dataset.key = key;
-  draw(el);
-  if (fkey) el.querySelector<HTMLElement>(`[data-fkey="${CSS.escape(fkey)}"]`)?.focus();
 }
 
 function renderStatus(): void {

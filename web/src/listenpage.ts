@@ -8,7 +8,7 @@
 import "./listen.css";
 import { ApiError, listenApi } from "./api";
 import { openTokenDialog, platformName, tokenProblem } from "./app";
-import { fill, h } from "./dom";
+import { fill, h, redraw } from "./dom";
 import { formatClock, formatRelative, humanize } from "./format";
 import {
   bandText,
@@ -208,15 +208,6 @@ function render(): void {
   renderSources();
   renderQueries();
   renderQuery();
-}
-
-function redraw(el: HTMLElement | null, key: string, draw: (el: HTMLElement) => void): void {
-  if (!el || el.dataset.key === key) return;
-  const active = document.activeElement as HTMLElement | null;
-  const fkey = active && el.contains(active) ? active.dataset.fkey : undefined;
-  el.dataset.key = key;
-  draw(el);
-  if (fkey) el.querySelector<HTMLElement>(`[data-fkey="${CSS.escape(fkey)}"]`)?.focus();
 }
 
 function renderStatus(): void {
