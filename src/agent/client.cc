@@ -127,6 +127,31 @@ std::string ReadAnswer(const std::string& body, const std::vector<core::ProbeSpe
   return "";
 }
 
+// The stable name of a transport failure (VantageReply::failure).
+std::string TransportFailure(const core::ProbeResult& t) {
+  namespace d = core::detail;
+  if (t.detail == d::kTimeout) return "timeout";
+  switch (t.layer) {
+    case core::Layer::kDns:
+      return "dns";
+    case core::Layer::kTcp:
+      if (t.detail == d::kRefused) return "refused";
+      if (t.detail == d::kReset) return "reset";
+      if (t.detail == d::kUnreachable) return "unreachable";
+      return "transport";
+    case core::Layer::kTls:
+      if (t.detail == d::kCertificate || t.detail == d::kHostname || t.detail == d::kExpired) {
+        return "tls_verify";
+      }
+      return "tls";
+    case core::Layer::kHttp:
+      if (t.detail == d::kTooLarge) return "too_large";
+      return "transport";
+    default:
+      return "transport";
+  }
+}
+
 }  // namespace
 
 boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober, core::VantagePoint vantage,
@@ -139,6 +164,7 @@ boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober, core::V
   auto token = ReadTokenFile(vantage.token_file);
   if (!token.ok()) {
     reply.error = token.error().message();
+    reply.failure = "token_file";
     co_return reply;
   }
   const auto timeout_ms =
@@ -162,6 +188,7 @@ boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober, core::V
   probe::FetchResponse response = co_await prober.Fetch(std::move(request));
   const std::string url = ProbeUrl(vantage.url);
   if (!response.transport.ok) {
+    reply.failure = TransportFailure(response.transport);
     reply.error =
         fmt::format("{}: {}", url, DescribeTransport(response.transport, exchange_timeout));
     if (response.transport.layer == core::Layer::kTls &&
@@ -176,12 +203,16 @@ boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober, core::V
     co_return reply;
   }
   reply.rtt_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  reply.connect_ms = response.transport.timings.connect;
   if (response.status != 200) {
+    reply.failure =
+        response.status == 401 || response.status == 403 ? "unauthorized" : "http_status";
     reply.error =
         fmt::format("{}: HTTP {}: {}", url, response.status, ServerMessage(response.body));
     co_return reply;
   }
   if (std::string problem = ReadAnswer(response.body, targets, reply); !problem.empty()) {
+    reply.failure = "bad_answer";
     reply.error = fmt::format("{}: {}", url, problem);
     co_return reply;
   }

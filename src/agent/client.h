@@ -27,6 +27,14 @@ struct VantageReply {
   std::vector<core::ProbeResult> results;  // same order as the targets; from = name
   std::optional<double> rtt_ms;            // the whole exchange, when there was one
   std::string agent_version;               // as reported
+  // The TCP connect to the agent (one network round trip, without the agent's probing time),
+  // when a connection was made.
+  std::optional<double> connect_ms;
+  // When !reachable, a stable name for why (the fleet view and scripts group by it; `error` has
+  // the words): token_file, timeout, refused, reset, unreachable, dns, tls_verify (certificate
+  // untrusted, for another name or expired), tls, too_large, transport, unauthorized (HTTP 401 or
+  // 403: the token), http_status, bad_answer. "" when reachable.
+  std::string failure;
 };
 
 // Sends `targets` to `vantage` and reads the answer. The agent is asked to bound each probe by

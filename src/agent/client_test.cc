@@ -148,6 +148,7 @@ TEST(QueryVantageTest, WrongTokenIsUnreachableWith401) {
   VantageReply reply = Query(vp, Targets());
   EXPECT_FALSE(reply.reachable);
   EXPECT_EQ(reply.error, agent.url() + "v1/probe: HTTP 401: invalid token");
+  EXPECT_EQ(reply.failure, "unauthorized");
   EXPECT_TRUE(reply.results.empty());
 }
 
@@ -165,6 +166,7 @@ TEST(QueryVantageTest, MissingTokenFileIsUnreachableWithoutTraffic) {
   VantageReply reply = Query(vp, Targets());
   EXPECT_FALSE(reply.reachable);
   EXPECT_EQ(reply.error, "cannot read token file /nonexistent/eu.token: No such file or directory");
+  EXPECT_EQ(reply.failure, "token_file");
   EXPECT_FALSE(reply.rtt_ms.has_value());
 }
 
@@ -179,6 +181,7 @@ TEST(QueryVantageTest, AgentDownIsConnectionRefused) {
   EXPECT_FALSE(reply.reachable);
   EXPECT_THAT(reply.error,
               StartsWith(fmt::format("http://127.0.0.1:{}/v1/probe: connection refused", port)));
+  EXPECT_EQ(reply.failure, "refused");
 }
 
 TEST(QueryVantageTest, SilentAgentIsATimeout) {
@@ -193,6 +196,7 @@ TEST(QueryVantageTest, SilentAgentIsATimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   EXPECT_FALSE(reply.reachable);
   EXPECT_THAT(reply.error, StartsWith(vp.url + "/v1/probe: timeout ("));
+  EXPECT_EQ(reply.failure, "timeout");
 }
 
 // The same exchanges through the real prober's Fetch, as `lifeline check` makes them.
@@ -219,6 +223,9 @@ TEST(QueryVantageRealProberTest, ReadsResultsFromARealAgent) {
   core::VantagePoint vp{"eu-west", "eu", agent.url(), WriteTokenFile("real-ok", kToken)};
   VantageReply reply = QueryWithRealProber(vp, std::chrono::milliseconds(3000));
   ASSERT_TRUE(reply.reachable) << reply.error;
+  EXPECT_EQ(reply.failure, "");
+  ASSERT_TRUE(reply.connect_ms.has_value()) << "the network round trip, apart from the probing";
+  EXPECT_LE(*reply.connect_ms, *reply.rtt_ms);
   ASSERT_EQ(reply.results.size(), 2u);
   EXPECT_EQ(reply.results[0].from, "eu-west");
   EXPECT_EQ(reply.results[1].probe_id, "dns");
@@ -230,6 +237,7 @@ TEST(QueryVantageRealProberTest, WrongTokenMentions401) {
   VantageReply reply = QueryWithRealProber(vp, std::chrono::milliseconds(3000));
   EXPECT_FALSE(reply.reachable);
   EXPECT_THAT(reply.error, HasSubstr("HTTP 401: invalid token"));
+  EXPECT_EQ(reply.failure, "unauthorized");
 }
 
 TEST(QueryVantageRealProberTest, AgentDownIsConnectionRefused) {
@@ -328,6 +336,7 @@ TEST(QueryVantageTest, BrokenAnswersAreUnreachableWithTheReason) {
     VantageReply reply = Query(vp, Targets());
     EXPECT_FALSE(reply.reachable) << c.body;
     EXPECT_EQ(reply.error, agent.url() + "/v1/probe: " + c.error) << c.body;
+    EXPECT_EQ(reply.failure, c.status == 200 ? "bad_answer" : "http_status") << c.body;
     EXPECT_TRUE(reply.results.empty());
   }
 }

@@ -209,6 +209,7 @@ asio::awaitable<RoundResult> Run(probe::Prober& prober, const config::Config& co
     group.Spawn([&, v]() -> asio::awaitable<void> {
       replies[v] = co_await agent::QueryVantage(prober, vantage_points[v], remote, config.timeout,
                                                 vantage_timeout);
+      if (options.on_vantage) options.on_vantage(replies[v]);
       ++progress.vantage_done;
     });
   }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/client.h"
 #include "config/config.h"
 #include "core/result.h"
 #include "diagnose/diagnose.h"
@@ -49,6 +50,9 @@ struct Options {
   // This device's interfaces and route for the observer check; null: probe::InspectLocalNetwork
   // (`lifeline demo` simulates a connected device so it also runs on an offline laptop).
   std::function<probe::LocalNetwork()> inspect_network;
+  // Called with each vantage point's reply as it arrives, on the prober's event loop (serve's
+  // fleet view, serve/fleet.h). Null: none.
+  std::function<void(const agent::VantageReply&)> on_vantage;
 };
 
 // Everything a round saw, besides the verdicts: serve stores the raw parts.

@@ -24,6 +24,7 @@
 #include "cli/report.h"
 #include "cli/response.h"
 #include "cli/token.h"
+#include "cli/vantage.h"
 #include "config/config.h"
 #include "diagnose/report_json.h"
 #include "serve/demo.h"
@@ -254,6 +255,8 @@ int Main(int argc, char** argv) {
   auto run_recovery = AddRecoveryCommand(app, &recovery_cmd);
   CLI::App* listen_cmd = nullptr;
   auto run_listen = AddListenCommand(app, &listen_cmd);
+  CLI::App* vantage_cmd = nullptr;
+  auto run_vantage = AddVantageCommand(app, &vantage_cmd);
 
   try {
     app.parse(argc, argv);
@@ -283,6 +286,7 @@ int Main(int argc, char** argv) {
   if (*inbox_cmd) return run_inbox();
   if (*recovery_cmd) return run_recovery();
   if (*listen_cmd) return run_listen();
+  if (*vantage_cmd) return run_vantage();
   return kExitUsage;
 }
 

@@ -168,6 +168,7 @@ struct Engine::State {
         o.status_pages = false;
         o.known_status_pages = status;
         o.inspect_network = options.inspect_network;
+        o.on_vantage = options.on_vantage_reply;
         co_return co_await check::Run(*prober, config, ps, o);
       };
     }

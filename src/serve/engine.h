@@ -54,6 +54,9 @@ struct EngineOptions {
   // This device's interfaces and route for the default round's observer check; null: the real
   // ones (probe::InspectLocalNetwork). The demo simulates a connected device.
   std::function<probe::LocalNetwork()> inspect_network;
+  // Each vantage point's reply in the default round, on the engine's event loop (the fleet view,
+  // serve/fleet.h). Null: none.
+  std::function<void(const agent::VantageReply&)> on_vantage_reply;
   // One line per notable event (round errors, incidents, store failures). Null: silent. Called
   // on the engine's threads.
   std::function<void(std::string_view)> log;

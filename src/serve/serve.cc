@@ -48,6 +48,8 @@
 #include "recovery/routes.h"
 #include "recovery/service.h"
 #include "report/routes.h"
+#include "serve/fleet.h"
+#include "serve/fleet_routes.h"
 #include "store/store.h"
 #include "timers/metrics.h"
 #include "timers/scheduler.h"
@@ -177,6 +179,11 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   EngineOptions eopts = options.engine;
   if (!eopts.log) eopts.log = LogLine;
   auto log = eopts.log;
+  // The fleet view (GET /v1/vantage-points): each round's exchange with each vantage point.
+  Fleet fleet(config.vantage_points, {.stale_after = StaleAfter(config), .log = log});
+  eopts.on_vantage_reply = [&fleet](const agent::VantageReply& r) {
+    fleet.Observe(r, std::chrono::system_clock::now());
+  };
 
   // The relay (channels, contacts, outbox), checked before anything starts: a bad channel is a
   // config error like any other.
@@ -364,6 +371,9 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   sopts.groups.push_back(&inbox_routes);
   listen::ListenRoutes listen_routes(listener, *store);  // /v1/listening
   sopts.groups.push_back(&listen_routes);
+  FleetRoutes fleet_routes(fleet);  // /v1/vantage-points
+  sopts.groups.push_back(&fleet_routes);
+  fleet.Start();  // its sweep marks the vantage points no round reached any more stale
   TimerMetrics timer_metrics(scheduler);  // lifeline_timer_* on /metrics
   sopts.groups.push_back(&timer_metrics);
   // /v1/plan, /v1/assignments, /v1/incidents/{id}/response, /v1/ack/{token}: with a plan only.

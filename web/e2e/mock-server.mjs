@@ -28,6 +28,7 @@ import { createMockCalendar } from "./mock-calendar.mjs";
 import { createMockDevice } from "./mock-device.mjs";
 import { createMockInbox } from "./mock-inbox.mjs";
 import { createMockListening } from "./mock-listening.mjs";
+import { createMockFleet } from "./mock-fleet.mjs";
 import { createMockPlaybook } from "./mock-playbook.mjs";
 import { createMockRelay } from "./mock-relay.mjs";
 
@@ -230,6 +231,7 @@ const calendar = createMockCalendar({
 // The inbox and listening: their own worlds (see the files).
 const inbox = createMockInbox({ iso, broadcast, incidents: () => incidents });
 const listening = createMockListening({ iso, broadcast });
+const fleet = createMockFleet({ iso, broadcast });
 
 let openIncident = null;
 function round() {
@@ -366,6 +368,7 @@ const server = createServer(async (req, res) => {
     if (device.handles(p)) return device.handle(req, res, url, { send, err });
     if (inbox.handles(p)) return inbox.handle(req, res, url, { need, send, err, body });
     if (listening.handles(p)) return listening.handle(req, res, url, { need, send, err, body });
+    if (fleet.handles(p)) return fleet.handle(req, res, url, { need, send, err, body });
     if (!p.startsWith("/v1/")) return serveStatic(req, res, p);
     if (p === "/v1/reports" && req.method === "POST") {
       const b = await body(req);

@@ -16,6 +16,7 @@ import { registerAdsTests } from "./ads.mjs";
 import { registerCalendarTests } from "./calendar.mjs";
 import { registerInboxTests } from "./inbox.mjs";
 import { registerListeningTests } from "./listening.mjs";
+import { registerFleetTests } from "./fleet.mjs";
 
 const OBSERVER_DOWN_TITLE =
   "The problem is on this side: this machine's connection is down — platforms cannot be judged";
@@ -396,6 +397,7 @@ registerCalendarTests(t, { outageAfter, outageFor, interval });
 // chatter; on the demo they follow the outage of the calendar's restart.
 registerInboxTests(t, { outageAfter, outageFor, interval });
 registerListeningTests(t);
+registerFleetTests(t);
 
 // The device check ("Is it my phone?"): last, as it restarts the server with an outage of its own
 // and finally stops it to open the page from the service worker alone.

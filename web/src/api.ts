@@ -1,6 +1,7 @@
 // Calls to the REST API on the same origin. The API token (if the user gave one) lives in
 // localStorage and goes out as a Bearer header on every call.
 
+import type { FleetList } from "./fleet";
 import type {
   AdAccountCampaigns,
   AdCall,
@@ -246,6 +247,11 @@ export const inboxApi = {
 };
 
 // Listening (src/listen/routes.cc): read-only.
+// The fleet view (src/serve/fleet_routes.cc): the vantage points as serve sees them.
+export const fleetApi = {
+  list: () => call<FleetList>("GET", "/v1/vantage-points"),
+};
+
 export const listenApi = {
   status: () => call<ListeningStatus>("GET", "/v1/listening"),
   hours: (query: string) => call<{ query: string; hours: ListenHour[] }>("GET", `/v1/listening/hours?query=${enc(query)}`),

@@ -1,8 +1,8 @@
 // Wires the dashboard together: loads the board, keeps it live over /v1/events, and routes
 // #/platform/<id> and #/incident/<id> to their panels (so both can be linked to), #/ads to the ads
 // guard's page, #/calendar to the content calendar's, #/inbox to the customer conversations,
-// #/listening to listening's, #/plan to the contingency plan and /ack/<token> (or #/ack/<token>) to
-// an acknowledgement link's page.
+// #/listening to listening's, #/fleet to the vantage points', #/plan to the contingency plan and
+// /ack/<token> (or #/ack/<token>) to an acknowledgement link's page.
 
 import "./style.css";
 import { initAck, showAck } from "./ack";
@@ -16,6 +16,7 @@ import { closeDetails, detailsOpenFor, openDetails, renderHead } from "./details
 import { initDevice, showDevice } from "./devicepage";
 import { initInbox, onInboxLive, reloadInbox, showInbox } from "./inboxpage";
 import { initListening, onListeningLive, reloadListening, showListening } from "./listenpage";
+import { initFleet, onFleetLive, reloadFleet, showFleet } from "./fleetpage";
 import { byId, fill, h } from "./dom";
 import { formatDuration, formatRelative, observerBanner } from "./format";
 import { closeIncident, incidentOpenFor, openIncidentView, renderIncidentHead, renderIncidentList, renderTimeline, setIncidentsError } from "./incidents";
@@ -55,6 +56,7 @@ function routePage(): void {
   showCalendar(page === "calendar");
   showInbox(page === "inbox");
   showListening(page === "listening");
+  showFleet(page === "fleet");
   showDevice(page === "device");
   showAck(page === "ack" ? ackTokenFrom(location) : "");
 }
@@ -207,6 +209,7 @@ const stream = new LiveStream("/v1/events", {
       reloadCalendar();
       reloadInbox();
       reloadListening();
+      reloadFleet();
     }, 100);
   },
   onMessage: (m) => {
@@ -216,6 +219,7 @@ const stream = new LiveStream("/v1/events", {
     onCalendarLive(m); // the calendar page (calendar events, calendar_* timeline entries)
     onInboxLive(m); // the inbox page (conversation events; outbox events of its replies)
     onListeningLive(m); // the listening page (listening events)
+    onFleetLive(m); // the fleet page (vantage_point events)
     onRecoveryLive(m); // the open incident's recovery checklist
     const { state, change } = applyMessage(app.state, m);
     app.state = state;
@@ -295,6 +299,7 @@ function start(): void {
   initCalendar();
   initInbox();
   initListening();
+  initFleet();
   initPlan();
   initDevice();
   initAck();
@@ -307,6 +312,7 @@ function start(): void {
     reloadCalendar();
     reloadInbox();
     reloadListening();
+    reloadFleet();
     stream.start();
   };
   setInterval(tick, 5000);
