@@ -152,7 +152,8 @@ const Keys kSilenceKeys = {"name", "platforms", "domains", "start", "end", "week
 const Keys kWeeklyKeys = {"days", "start", "duration", "zone"};
 // Response parts' sections, parsed in their own folders (config.h PartSection).
 const Keys kPartKeys = {"channels", "contacts", "templates", "relay",  "alerts",
-                        "plan",     "ads",      "calendar",  "listen", "inbox"};
+                        "plan",     "ads",      "calendar",  "listen", "inbox",
+                        "store"};
 // The shortest round interval: probing faster than this is load on the platforms, not insight.
 constexpr std::chrono::milliseconds kMinInterval{5000};
 constexpr std::chrono::milliseconds kMaxInterval{3600000};

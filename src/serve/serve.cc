@@ -30,6 +30,7 @@
 #include "calendar/routes.h"
 #include "channels/routes.h"
 #include "channels/runtime.h"
+#include "config/store_section.h"
 #include "inbox/catch_up.h"
 #include "inbox/config.h"
 #include "inbox/imap.h"
@@ -168,7 +169,13 @@ std::string FindWebRoot(const config::Config& config) {
 
 core::Status RunWithConfig(const config::Config& config, const RunOptions& options) {
   const std::string db_path = config.serve.DatabasePath();
-  auto opened = store::OpenSqlite(db_path);
+  // `store: { url: postgresql://... }` chooses PostgreSQL; without it, the SQLite file.
+  auto store_settings = config::ReadStoreSection(config);
+  if (!store_settings.ok()) return store_settings.error();
+  auto opened = store_settings->url.empty()
+                    ? store::OpenSqlite(db_path)
+                    : store::OpenPostgres({store_settings->url, store_settings->password,
+                                           store_settings->connections});
   if (!opened.ok()) {
     // The store's message names the file and what to do; nothing was watched, so nothing could
     // have been reported down.

@@ -196,4 +196,28 @@ class Store {
 [[nodiscard]] core::Result<std::unique_ptr<Store>> OpenSqlite(const std::string& path,
                                                               OpenOptions options = {});
 
+// Where the PostgreSQL store lives (config: `store: { url: ..., password: { env: NAME } }`).
+struct PostgresOptions {
+  // A libpq URI without a password: postgresql://USER@HOST:PORT/DATABASE (HOST may be a Unix
+  // socket folder: postgresql://USER@%2Frun%2Fpostgresql/DATABASE).
+  std::string url;
+  std::string password;  // "" = none (trust, peer, .pgpass); never appears in a message
+  // Sessions this process keeps open at most: as many calls run at once.
+  std::size_t connections = 8;
+};
+
+// Opens the PostgreSQL database at `pg.url` and migrates it to this binary's schema; any number of
+// processes may share one database (claims of outbox messages and timers are row-locked, see
+// outbox.h and timers.h). Errors name the server (never the password):
+//   kInvalidArgument    the URL is not a postgresql:// URI, or it holds a password
+//   kUnavailable        the server cannot be reached (or is a read-only standby)
+//   kUnauthenticated    the server refused the user or password
+//   kNotFound           the database does not exist
+//   kFailedPrecondition the schema is newer than this binary, or it is another program's database
+// Not complete yet: it refuses with kFailedPrecondition, before connecting, while slices are
+// missing (store/pg/pg_store.h MissingSlices(): playbook, device reports, ads, calendar, inbox,
+// listening); the Store itself, Outbox() and Timers() are done and pass the conformance suite.
+[[nodiscard]] core::Result<std::unique_ptr<Store>> OpenPostgres(const PostgresOptions& pg,
+                                                                OpenOptions options = {});
+
 }  // namespace lifeline::store

@@ -1,7 +1,7 @@
 # Embeds src/store/migrations/<dialect>/NNNN_name.sql into the lifeline_store library, so adding a
 # migration is adding one file. Included from the top-level CMakeLists.txt after lifeline_module(store).
 set(_store_mig_dir ${PROJECT_SOURCE_DIR}/src/store/migrations)
-foreach(_dialect sqlite)
+foreach(_dialect sqlite postgresql)
   file(GLOB _sql CONFIGURE_DEPENDS ${_store_mig_dir}/${_dialect}/*.sql)
   set(_out ${PROJECT_BINARY_DIR}/generated/store_migrations_${_dialect}.cc)
   add_custom_command(OUTPUT ${_out}

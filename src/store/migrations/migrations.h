@@ -16,5 +16,6 @@ struct Migration {
 };
 
 extern const std::span<const Migration> kSqliteMigrations;
+extern const std::span<const Migration> kPostgresqlMigrations;
 
 }  // namespace lifeline::store::migrations
