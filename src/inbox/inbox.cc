@@ -165,15 +165,26 @@ const Source* Inbox::WhatsAppSourceFor(std::string_view channel) const {
   return nullptr;
 }
 
-Result<WebhookAnswer> Inbox::Webhook(const WebhookRequest& r) {
+namespace {
+
+// Runs start(done) and waits for its answer: the synchronous face of the asynchronous webhook
+// path (done may be called before start returns, or later from the store's committing thread).
+template <typename Start>
+Result<WebhookAnswer> WaitFor(Start start) {
   std::optional<Result<WebhookAnswer>> out;
   std::binary_semaphore answered{0};
-  WebhookAsync(r, [&](Result<WebhookAnswer> a) {
+  start([&](Result<WebhookAnswer> a) {
     out.emplace(std::move(a));
     answered.release();
   });
   answered.acquire();
   return std::move(*out);
+}
+
+}  // namespace
+
+Result<WebhookAnswer> Inbox::Webhook(const WebhookRequest& r) {
+  return WaitFor([&](WebhookDone done) { WebhookAsync(r, std::move(done)); });
 }
 
 void Inbox::WebhookAsync(const WebhookRequest& r, WebhookDone done) {
@@ -306,14 +317,7 @@ Result<WebhookAnswer> Inbox::Verify(const Source& src, const WebhookRequest& r) 
 }
 
 Result<WebhookAnswer> Inbox::StoreBatch(const Source& src, const ParsedBatch& batch) {
-  std::optional<Result<WebhookAnswer>> out;
-  std::binary_semaphore answered{0};
-  StoreBatchAsync(src, batch, [&](Result<WebhookAnswer> a) {
-    out.emplace(std::move(a));
-    answered.release();
-  });
-  answered.acquire();
-  return std::move(*out);
+  return WaitFor([&](WebhookDone done) { StoreBatchAsync(src, batch, std::move(done)); });
 }
 
 void Inbox::StoreBatchAsync(const Source& src, ParsedBatch batch, WebhookDone done) {
@@ -504,11 +508,10 @@ Result<InboxMessage> Inbox::Reply(std::string_view id, std::string_view text,
   m.contact = c.contact.starts_with("ct_") ? "" : c.contact;
   // Without a key from the caller: the millisecond and the text, so that a double click sends
   // once and two different replies sent at once are both sent.
-  m.idempotency_key =
-      idempotency_key.empty()
-          ? fmt::format("inbox/{}/reply/{}/{}", c.id, store::ToMillis(now),
-                        core::HmacSha256Hex("reply", text).substr(0, 16))
-          : fmt::format("inbox/{}/reply/{}", c.id, idempotency_key);
+  m.idempotency_key = idempotency_key.empty()
+                          ? fmt::format("inbox/{}/reply/{}/{}", c.id, store::ToMillis(now),
+                                        core::HmacSha256Hex("reply", text).substr(0, 16))
+                          : fmt::format("inbox/{}/reply/{}", c.id, idempotency_key);
   // E-mail: the reply answers the customer's last mail ("Re: SUBJECT").
   for (const auto& s : config_.sources) {
     if (s.kind != SourceKind::kImap || s.channel != c.channel) continue;
