@@ -1,7 +1,10 @@
-// The ads guard's store slice shared by every dialect (ads.h): state names.
+// The ads guard's store slice shared by every dialect (ads.h, ads_common.h): state names and
+// input checks.
 #include "store/ads.h"
 
 #include <array>
+
+#include "store/ads_common.h"
 
 namespace lifeline::store {
 namespace {
@@ -69,3 +72,29 @@ bool IsFinal(AdChangeState s) {
 }
 
 }  // namespace lifeline::store
+
+namespace lifeline::store::internal {
+
+core::Status ValidateAdChange(const AdChange& c) {
+  if (c.account.empty() || c.campaign_id.empty() || c.platform.empty()) {
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "an ads change needs its account, platform and campaign id");
+  }
+  if (c.campaign_id.size() > 256 || c.incident_id.size() > 256) {
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "ads change ids must be at most 256 bytes");
+  }
+  return core::Ok();
+}
+
+core::Status ValidateAdTransfer(const AdTransfer& t) {
+  if (t.incident_id.empty() || t.name.empty() || t.from_account.empty() || t.to_account.empty() ||
+      t.to_campaign.empty()) {
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "a budget transfer needs its incident, name, accounts and receiving "
+                           "campaign");
+  }
+  return core::Ok();
+}
+
+}  // namespace lifeline::store::internal

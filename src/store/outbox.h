@@ -216,9 +216,11 @@ struct StateCount {
 // another caller between a read and a write is never overwritten blindly: Update only applies to
 // messages still in `sending`, Retry/Cancel/Decide check the state in the same transaction.
 //
-// Single claimer: a message in `sending` belongs to the worker that claimed it. This
-// implementation assumes one relay per database (the relay runs RecoverAfterCrash at start,
-// before claiming); several relays on one database need claim leases (not built).
+// Single claimer: a message in `sending` belongs to the worker that claimed it. On SQLite one relay
+// owns the database (it runs RecoverAfterCrash at start, before claiming). On a store several
+// instances share (Store::Cluster() not null), each claim carries the claiming instance's id:
+// RecoverAfterCrash and RecoverOrphans take back only claims of instances that are not alive
+// (cluster.h), and Update applies only to the caller's own claims.
 class OutboxStore {
  public:
   virtual ~OutboxStore() = default;
@@ -281,6 +283,16 @@ class OutboxStore {
   // claim. Returns the messages it changed.
   [[nodiscard]] virtual core::Result<std::vector<OutboxMessage>> RecoverAfterCrash(
       Time at, std::span<const std::string> deduplicating_channels) = 0;
+  // RecoverAfterCrash while running, for a store several instances share: resolves the messages
+  // in `sending` whose claiming instance is not alive at `at` (it was killed mid-send), never the
+  // caller's own or a live instance's. The relay calls it every little while. A store one relay
+  // owns has no one else's claims: this default returns nothing.
+  [[nodiscard]] virtual core::Result<std::vector<OutboxMessage>> RecoverOrphans(
+      Time at, std::span<const std::string> deduplicating_channels) {
+    (void)at;
+    (void)deduplicating_channels;
+    return std::vector<OutboxMessage>{};
+  }
 
   // How many messages each channel has in each state (states with none are absent), by channel
   // then state. Kept as counters by the store, so this costs the same however many messages.

@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "store/ads.h"
 #include "store/calendar.h"
+#include "store/cluster.h"
 #include "store/device_reports.h"
 #include "store/inbox.h"
 #include "store/listening.h"
@@ -167,6 +168,9 @@ class Store {
   // one accessor here, so this interface does not grow a method per feature. The slice lives as
   // long as the Store and follows the same contract.
 
+  // Several instances on one database (cluster.h): heartbeats and leases. nullptr for a store
+  // one instance owns (SQLite).
+  virtual ClusterStore* Cluster() { return nullptr; }
   // The relay's durable outbox (outbox.h).
   virtual OutboxStore& Outbox() = 0;
   // Durable timers, work due later that one scheduler runs (timers.h; src/timers/scheduler.h).
@@ -214,9 +218,8 @@ struct PostgresOptions {
 //   kUnauthenticated    the server refused the user or password
 //   kNotFound           the database does not exist
 //   kFailedPrecondition the schema is newer than this binary, or it is another program's database
-// Not complete yet: it refuses with kFailedPrecondition, before connecting, while slices are
-// missing (store/pg/pg_store.h MissingSlices(): playbook, device reports, ads, calendar, inbox,
-// listening); the Store itself, Outbox() and Timers() are done and pass the conformance suite.
+// Each open is an instance (Cluster()->self()): the outbox's claims carry it, so that a dead
+// instance's claims are recovered by the living and a live one's never (cluster.h, outbox.h).
 [[nodiscard]] core::Result<std::unique_ptr<Store>> OpenPostgres(const PostgresOptions& pg,
                                                                 OpenOptions options = {});
 

@@ -104,7 +104,7 @@ Result<MessageState> CurrentState(Conn& c, std::string_view id) {
 
 class PgOutbox final : public OutboxStore {
  public:
-  explicit PgOutbox(Pool* pool) : pool_(pool) {}
+  PgOutbox(Pool* pool, std::string self) : pool_(pool), self_(std::move(self)) {}
 
   Result<std::vector<Enqueued>> Enqueue(std::span<const NewMessage> messages) override;
   Result<std::vector<OutboxMessage>> ClaimDue(Time now,
@@ -120,7 +120,13 @@ class PgOutbox final : public OutboxStore {
   Result<OutboxMessage> Decide(std::string_view id, bool delivered, Time at,
                                std::string_view note) override;
   Result<std::vector<OutboxMessage>> RecoverAfterCrash(
-      Time at, std::span<const std::string> deduplicating_channels) override;
+      Time at, std::span<const std::string> deduplicating_channels) override {
+    return Recover(at, deduplicating_channels, "");
+  }
+  Result<std::vector<OutboxMessage>> RecoverOrphans(
+      Time at, std::span<const std::string> deduplicating_channels) override {
+    return Recover(at, deduplicating_channels, self_);
+  }
   Result<std::vector<StateCount>> Counts() override;
   Result<std::int64_t> PruneFinal(Time before) override;
 
@@ -132,7 +138,13 @@ class PgOutbox final : public OutboxStore {
                                    std::optional<Time> due, bool reset_attempts, Time at,
                                    std::string_view type, std::string_view detail);
 
+  // RecoverAfterCrash and RecoverOrphans: the messages in `sending` whose claimer is not alive at
+  // `at` (and is not `spare`, when set).
+  Result<std::vector<OutboxMessage>> Recover(Time at, std::span<const std::string> dedupe,
+                                             std::string_view spare);
+
   Pool* pool_;  // owned by the PgStore; its own mutex guards the idle sessions
+  const std::string self_;
 };
 
 // Ids are drawn before the transaction (RAND_bytes is not worth holding a session for).
@@ -224,15 +236,20 @@ Result<std::vector<Enqueued>> PgOutbox::Enqueue(std::span<const NewMessage> mess
                       [&](Conn& c) { return EnqueueIn(c, messages, ids); });
 }
 
+// Claims for `self` (the store's instance id), so that only a dead instance's claims are ever
+// recovered while others run (RecoverOrphans).
 Result<std::vector<OutboxMessage>> ClaimIn(Conn& c, Time now,
-                                           std::span<const ClaimRequest> requests) {
+                                           std::span<const ClaimRequest> requests,
+                                           std::string_view self) {
   std::vector<OutboxMessage> out;
   for (const ClaimRequest& r : requests) {
     if (r.limit == 0) continue;
-    LL_ASSIGN(Rows rows,
-              c.Exec(ClaimSql(r.contact_only),
-                     Params().Text(r.channel).Time(now).Int(static_cast<std::int64_t>(r.limit)),
-                     "claiming due messages"));
+    LL_ASSIGN(
+        Rows rows,
+        c.Exec(
+            ClaimSql(r.contact_only),
+            Params().Text(r.channel).Time(now).Int(static_cast<std::int64_t>(r.limit)).Text(self),
+            "claiming due messages"));
     // RETURNING has no order: put them back in due order (due time, then enqueue order).
     struct Claimed {
       std::int64_t due;
@@ -259,7 +276,7 @@ Result<std::vector<OutboxMessage>> ClaimIn(Conn& c, Time now,
 Result<std::vector<OutboxMessage>> PgOutbox::ClaimDue(Time now,
                                                       std::span<const ClaimRequest> requests) {
   return pool_->Write(Sync::kFull, "claiming due messages",
-                      [&](Conn& c) { return ClaimIn(c, now, requests); });
+                      [&](Conn& c) { return ClaimIn(c, now, requests, self_); });
 }
 
 Result<std::optional<Time>> PgOutbox::NextDue(std::string_view channel, bool contact_only) {
@@ -275,7 +292,10 @@ Result<std::optional<Time>> PgOutbox::NextDue(std::string_view channel, bool con
   });
 }
 
-Result<std::vector<OutboxMessage>> UpdateIn(Conn& c, std::span<const MessageUpdate> updates) {
+// Only `self`'s claims: a claim recovered from this instance (it was thought dead) and taken by
+// another is the other's now.
+Result<std::vector<OutboxMessage>> UpdateIn(Conn& c, std::span<const MessageUpdate> updates,
+                                            std::string_view self) {
   std::vector<OutboxMessage> out;
   out.reserve(updates.size());
   for (const MessageUpdate& u : updates) {
@@ -290,7 +310,8 @@ Result<std::vector<OutboxMessage>> UpdateIn(Conn& c, std::span<const MessageUpda
                    "attempts = CASE WHEN $7::text <> '' THEN 0 "
                    "WHEN $10::boolean THEN greatest(attempts - 1, 0) ELSE attempts END, "
                    "route = CASE WHEN $9::text = '' THEN route ELSE $9::text END, "
-                   "last_seq = last_seq + 1 WHERE id = $1::text AND state = 'sending' RETURNING ",
+                   "last_seq = last_seq + 1 WHERE id = $1::text AND state = 'sending' "
+                   "AND claimed_by = $11::text RETURNING ",
                    kColumns),
                Params()
                    .Text(u.id)
@@ -302,7 +323,8 @@ Result<std::vector<OutboxMessage>> UpdateIn(Conn& c, std::span<const MessageUpda
                    .Text(u.channel)
                    .Text(u.recipient)
                    .Text(u.route)
-                   .Bool(u.release),
+                   .Bool(u.release)
+                   .Text(self),
                "recording a delivery outcome"));
     if (r.empty()) continue;
     OutboxMessage m = MessageFromRow(r[0]);
@@ -318,7 +340,7 @@ Result<std::vector<OutboxMessage>> PgOutbox::Update(std::span<const MessageUpdat
   if (updates.empty()) return std::vector<OutboxMessage>{};
   for (const MessageUpdate& u : updates) LL_TRY(internal::ValidateUpdate(u));
   return pool_->Write(Sync::kFull, "recording delivery outcomes",
-                      [&](Conn& c) { return UpdateIn(c, updates); });
+                      [&](Conn& c) { return UpdateIn(c, updates, self_); });
 }
 
 Result<StepResult> PgOutbox::Step(const StepRequest& step) {
@@ -328,9 +350,9 @@ Result<StepResult> PgOutbox::Step(const StepRequest& step) {
     StepResult out;
     // Outcomes first, so a message failed over to another channel can be claimed there at once;
     // new messages before the claims, so a message due now can leave in the same step.
-    LL_ASSIGN(out.updated, UpdateIn(c, step.updates));
+    LL_ASSIGN(out.updated, UpdateIn(c, step.updates, self_));
     LL_ASSIGN(out.enqueued, EnqueueIn(c, step.enqueue, ids));
-    LL_ASSIGN(out.claimed, ClaimIn(c, step.now, step.claims));
+    LL_ASSIGN(out.claimed, ClaimIn(c, step.now, step.claims, self_));
     return out;
   });
 }
@@ -474,31 +496,33 @@ Result<OutboxMessage> PgOutbox::Decide(std::string_view id, bool delivered, Time
                     "decided", detail);
 }
 
-Result<std::vector<OutboxMessage>> PgOutbox::RecoverAfterCrash(
-    Time at, std::span<const std::string> deduplicating_channels) {
+Result<std::vector<OutboxMessage>> PgOutbox::Recover(
+    Time at, std::span<const std::string> deduplicating_channels, std::string_view spare) {
   std::unordered_set<std::string> dedupe(deduplicating_channels.begin(),
                                          deduplicating_channels.end());
   return pool_->Write(
       Sync::kFull, "recovering messages left in sending",
       [&](Conn& c) -> Result<std::vector<OutboxMessage>> {
         LL_ASSIGN(Rows found,
-                  c.Exec("SELECT id, channel FROM messages WHERE state = 'sending' ORDER BY pos "
-                         "FOR UPDATE",
-                         "recovering messages left in sending"));
+                  c.Exec("SELECT id, channel FROM messages m WHERE state = 'sending' "
+                         "AND ($2::text = '' OR claimed_by <> $2::text) AND NOT EXISTS (SELECT 1 "
+                         "FROM instances i "
+                         "WHERE i.id = m.claimed_by AND i.expires_at > $1::bigint) "
+                         "ORDER BY pos FOR UPDATE",
+                         Params().Time(at).Text(spare), "recovering messages left in sending"));
         std::vector<OutboxMessage> out;
         for (int i = 0; i < found.size(); ++i) {
           std::string id = found[i].ColText(0);
           std::string channel = found[i].ColText(1);
           bool requeue = dedupe.count(channel) > 0;
+          std::string_view found_how = spare.empty() ? "found in sending after a restart"
+                                                     : "the instance sending it stopped";
           std::string reason =
-              requeue ? fmt::format(
-                            "found in sending after a restart; {} deduplicates, so it is "
-                            "sent again",
-                            channel)
+              requeue ? fmt::format("{}; {} deduplicates, so it is sent again", found_how, channel)
                       : fmt::format(
-                            "found in sending after a restart; {} cannot deduplicate, so "
-                            "it may or may not have arrived: decide",
-                            channel);
+                            "{}; {} cannot deduplicate, so it may or may not have arrived: "
+                            "decide",
+                            found_how, channel);
           LL_ASSIGN(Rows r,
                     c.Exec(Cat("UPDATE messages SET state = $2::text, next_attempt_at = "
                                "$3::bigint, updated_at = $4::bigint, last_reason = $5::text, "
@@ -559,11 +583,13 @@ std::string ClaimSql(bool contact_only) {
                  contact_only ? " AND contact <> ''" : "",
                  " ORDER BY next_attempt_at, pos LIMIT $3::bigint FOR UPDATE SKIP LOCKED) "
                  "UPDATE messages SET state = 'sending', attempts = attempts + 1, "
-                 "next_attempt_at = NULL, updated_at = $2::bigint, last_seq = last_seq + 1 "
-                 "FROM due WHERE pos = due.due_pos RETURNING "),
+                 "next_attempt_at = NULL, updated_at = $2::bigint, last_seq = last_seq + 1, "
+                 "claimed_by = $4::text FROM due WHERE pos = due.due_pos RETURNING "),
              kColumns, ", due.due_at");
 }
 
-std::unique_ptr<OutboxStore> NewPgOutbox(Pool* pool) { return std::make_unique<PgOutbox>(pool); }
+std::unique_ptr<OutboxStore> NewPgOutbox(Pool* pool, std::string self) {
+  return std::make_unique<PgOutbox>(pool, std::move(self));
+}
 
 }  // namespace lifeline::store::pg

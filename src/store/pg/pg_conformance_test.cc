@@ -1,10 +1,5 @@
 // The conformance suite (store_conformance_test.h) against a real PostgreSQL: a throw-away cluster
-// this test process starts (test_cluster.h), one fresh database per test. Tests of slices the
-// PostgreSQL store does not have yet are skipped, saying so.
-#include <fmt/format.h>
-
-#include <array>
-
+// (test_cluster.h: ctest's shared one, or one this process starts), one fresh database per test.
 #include "store/pg/pg_store.h"
 #include "store/pg/test_cluster.h"
 #include "store/store_conformance_test.h"
@@ -12,30 +7,13 @@
 namespace lifeline::store {
 namespace {
 
-// Test name prefixes of the suite's files for the slices store/pg does not implement yet.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kMissing = {{
-    {"Playbook", "playbook"},
-    {"Ad", "ads"},
-    {"Calendar", "calendar"},
-    {"Inbox", "inbox"},
-    {"Listening", "listening"},
-}};
-
 StoreBackend PostgresBackend() {
   StoreBackend b;
   b.name = "postgresql";
-  b.skip_reason = [](std::string_view test) -> std::string {
+  b.skip_reason = [](std::string_view) -> std::string {
     if (pg::testing::FindPostgresBin().empty()) {
       return "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run "
              "scripts/install-deps";
-    }
-    for (const auto& [prefix, slice] : kMissing) {
-      if (test.starts_with(prefix)) {
-        return fmt::format(
-            "the PostgreSQL store has no {} slice yet (store/pg/pg_store.h "
-            "MissingSlices)",
-            slice);
-      }
     }
     return "";
   };
@@ -62,7 +40,7 @@ StoreBackend PostgresBackend() {
   b.open = [](const std::string& url, const OpenOptions& o) {
     PostgresOptions pg;
     pg.url = url;
-    return pg::OpenPostgresIncomplete(pg, o);
+    return OpenPostgres(pg, o);
   };
   return b;
 }

@@ -12,9 +12,16 @@
 
 #include "store/common.h"
 #include "store/migrations/migrations.h"
+#include "store/pg/ads.h"
+#include "store/pg/calendar.h"
+#include "store/pg/cluster.h"
 #include "store/pg/conn.h"
+#include "store/pg/device_reports.h"
+#include "store/pg/inbox.h"
+#include "store/pg/listening.h"
 #include "store/pg/migrate.h"
 #include "store/pg/outbox.h"
+#include "store/pg/playbook.h"
 #include "store/pg/timers.h"
 #include "store/store.h"
 
@@ -110,34 +117,33 @@ StatusPageState StatusPageFromRow(const Row& r) {
   return {r.ColText(0), r.ColText(1), r.ColText(2), r.ColTime(3), r.ColText(4)};
 }
 
-// The slices not written for PostgreSQL yet. OpenPostgres refuses to open while any is missing;
-// only OpenPostgresIncomplete (tests) gets this far, and reaching one of them is a bug.
-[[noreturn]] void MissingSlice(const char* name) {
-  std::fprintf(stderr,
-               "lifeline: the PostgreSQL store has no %s slice yet (OpenPostgresIncomplete is for "
-               "tests of the slices that exist)\n",
-               name);
-  std::abort();
-}
-
 class PgStore final : public Store {
  public:
-  PgStore(ConnectParams params, std::size_t connections, OpenOptions options)
+  // `self`: this open's instance id (ClusterStore::self()).
+  PgStore(ConnectParams params, std::size_t connections, OpenOptions options, std::string self)
       : pool_(std::move(params), connections),
-        outbox_(NewPgOutbox(&pool_)),
+        cluster_(NewPgCluster(&pool_, self)),
+        outbox_(NewPgOutbox(&pool_, std::move(self))),
         timers_(NewPgTimers(&pool_)),
+        playbook_(NewPgPlaybook(&pool_)),
+        device_reports_(NewPgDeviceReports(&pool_)),
+        ads_(NewPgAds(&pool_)),
+        calendar_(NewPgCalendar(&pool_)),
+        inbox_(NewPgInbox(&pool_)),
+        listening_(NewPgListening(&pool_)),
         options_(options) {}
 
   Status Start();
 
+  ClusterStore* Cluster() override { return cluster_.get(); }
   OutboxStore& Outbox() override { return *outbox_; }
   TimerStore& Timers() override { return *timers_; }
-  PlaybookStore& Playbook() override { MissingSlice("playbook"); }
-  DeviceReportStore& DeviceReports() override { MissingSlice("device reports"); }
-  AdsStore& Ads() override { MissingSlice("ads"); }
-  CalendarStore& Calendar() override { MissingSlice("calendar"); }
-  InboxStore& Inbox() override { MissingSlice("inbox"); }
-  ListeningStore& Listening() override { MissingSlice("listening"); }
+  PlaybookStore& Playbook() override { return *playbook_; }
+  DeviceReportStore& DeviceReports() override { return *device_reports_; }
+  AdsStore& Ads() override { return *ads_; }
+  CalendarStore& Calendar() override { return *calendar_; }
+  InboxStore& Inbox() override { return *inbox_; }
+  ListeningStore& Listening() override { return *listening_; }
 
   Status AddProbeSamples(std::span<const ProbeSample> samples) override;
   Result<std::vector<ProbeSample>> ListProbeSamples(const SampleQuery& query) override;
@@ -188,8 +194,15 @@ class PgStore final : public Store {
   Result<IncidentEvent> AppendLocked(Conn& c, std::string_view id, const NewEvent& event);
 
   Pool pool_;  // its own mutex guards the idle sessions; each session serves one call at a time
-  std::unique_ptr<OutboxStore> outbox_;  // shares pool_
-  std::unique_ptr<TimerStore> timers_;   // shares pool_
+  std::unique_ptr<ClusterStore> cluster_;              // shares pool_
+  std::unique_ptr<OutboxStore> outbox_;                // shares pool_
+  std::unique_ptr<TimerStore> timers_;                 // shares pool_
+  std::unique_ptr<PlaybookStore> playbook_;            // shares pool_
+  std::unique_ptr<DeviceReportStore> device_reports_;  // shares pool_
+  std::unique_ptr<AdsStore> ads_;                      // shares pool_
+  std::unique_ptr<CalendarStore> calendar_;            // shares pool_
+  std::unique_ptr<InboxStore> inbox_;                  // shares pool_ (its worker ends first)
+  std::unique_ptr<ListeningStore> listening_;          // shares pool_
 
   std::mutex used_mu_;                                 // guards last_marked_
   std::unordered_map<std::string, Time> last_marked_;  // MarkTokenUsed throttle, per token id
@@ -1026,16 +1039,15 @@ Result<ConnectParams> CheckedParams(const PostgresOptions& pg, const OpenOptions
 
 Result<std::unique_ptr<Store>> OpenChecked(const PostgresOptions& pg, const OpenOptions& options) {
   LL_ASSIGN(ConnectParams params, CheckedParams(pg, options));
-  auto store = std::make_unique<PgStore>(std::move(params), pg.connections, options);
+  // Each open is an instance of its own: "i" + 16 random hex characters.
+  LL_ASSIGN(std::string self, internal::RandomHex(8));
+  auto store =
+      std::make_unique<PgStore>(std::move(params), pg.connections, options, "i" + std::move(self));
   LL_TRY(store->Start());
   return std::unique_ptr<Store>(std::move(store));
 }
 
 }  // namespace
-
-std::string_view MissingSlices() {
-  return "playbook, device reports, ads, calendar, inbox, listening";
-}
 
 core::Status CheckPostgresUrl(const std::string& url) {
   if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
@@ -1070,24 +1082,12 @@ core::Status CheckPostgresUrl(const std::string& url) {
   return core::Ok();
 }
 
-core::Result<std::unique_ptr<Store>> OpenPostgresIncomplete(const PostgresOptions& pg,
-                                                            OpenOptions options) {
-  return OpenChecked(pg, options);
-}
-
 }  // namespace lifeline::store::pg
 
 namespace lifeline::store {
 
 core::Result<std::unique_ptr<Store>> OpenPostgres(const PostgresOptions& pg, OpenOptions options) {
-  (void)options;
-  LL_TRY(pg::CheckPostgresUrl(pg.url));
-  // Refused before connecting: a store that would abort when serve reaches a missing slice must
-  // not open, and nothing is written to a database lifeline then cannot use.
-  return core::MakeError(core::ErrorCode::kFailedPrecondition,
-                         "PostgreSQL store: not complete yet: the {} slices are not written for "
-                         "PostgreSQL; remove store.url to use SQLite (the default) for now",
-                         pg::MissingSlices());
+  return pg::OpenChecked(pg, options);
 }
 
 }  // namespace lifeline::store

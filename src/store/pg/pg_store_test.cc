@@ -12,6 +12,7 @@
 
 #include "store/pg/outbox.h"
 #include "store/pg/pg_store.h"
+#include "store/pg/store_fixture.h"
 #include "store/pg/test_cluster.h"
 #include "store/store.h"
 
@@ -36,20 +37,6 @@ T Must(core::Result<T> r) {
 
 // ---- Without a server ----
 
-TEST(PostgresOpen, RefusesWhileSlicesAreMissingNamingThem) {
-  PostgresOptions pg;
-  pg.url = "postgresql://lifeline@db.invalid:5432/lifeline";
-  auto s = OpenPostgres(pg);
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code(), core::ErrorCode::kFailedPrecondition);
-  EXPECT_THAT(s.error().message(), HasSubstr("not complete yet"));
-  for (const char* slice :
-       {"playbook", "device reports", "ads", "calendar", "inbox", "listening"}) {
-    EXPECT_THAT(s.error().message(), HasSubstr(slice));
-  }
-  EXPECT_THAT(s.error().message(), HasSubstr("SQLite"));
-}
-
 TEST(PostgresOpen, RefusesAUrlThatIsNotPostgresOrHoldsAPassword) {
   PostgresOptions pg;
   pg.url = "mysql://root@localhost/x";
@@ -59,14 +46,14 @@ TEST(PostgresOpen, RefusesAUrlThatIsNotPostgresOrHoldsAPassword) {
   EXPECT_THAT(a.error().message(), HasSubstr("postgresql://"));
 
   pg.url = "postgresql://lifeline:hunter2@db.example/lifeline";
-  auto b = pg::OpenPostgresIncomplete(pg);
+  auto b = OpenPostgres(pg);
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.error().code(), core::ErrorCode::kInvalidArgument);
   EXPECT_THAT(b.error().message(), HasSubstr("password: { env: NAME }"));
   EXPECT_THAT(b.error().message(), Not(HasSubstr("hunter2")));
 
   pg.url = "postgresql://lifeline@db.example/lifeline?bogus_option=1";
-  auto c = pg::OpenPostgresIncomplete(pg);
+  auto c = OpenPostgres(pg);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().code(), core::ErrorCode::kInvalidArgument);
   EXPECT_THAT(c.error().message(), HasSubstr("bogus_option"));
@@ -74,51 +61,19 @@ TEST(PostgresOpen, RefusesAUrlThatIsNotPostgresOrHoldsAPassword) {
 
 // ---- Against the test cluster ----
 
-class PostgresStore : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (pg::testing::FindPostgresBin().empty()) {
-      GTEST_SKIP() << "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run "
-                      "scripts/install-deps";
-    }
-    std::string why;
-    cluster_ = pg::testing::SharedCluster(&why);
-    ASSERT_NE(cluster_, nullptr) << "the test PostgreSQL cluster did not start: " << why;
-    url_ = Must(cluster_->CreateDatabase());
-  }
-  void TearDown() override {
-    if (cluster_ != nullptr && !url_.empty()) (void)cluster_->DropDatabase(url_);
-  }
-
-  // One more "instance": its own Store and sessions on the same database.
-  std::unique_ptr<Store> Instance(std::size_t connections = 4) {
-    PostgresOptions pg;
-    pg.url = url_;
-    pg.connections = connections;
-    return Must(pg::OpenPostgresIncomplete(pg));
-  }
-
-  // A session of its own, outside any Store (to hold locks, or look at the schema).
-  PGconn* Raw() {
-    PGconn* c = PQconnectdb(url_.c_str());
-    EXPECT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
-    return c;
-  }
-
-  pg::testing::TestCluster* cluster_ = nullptr;
-  std::string url_;
-};
+// Several instances (separate Store objects) on one fresh database per test.
+using PostgresStore = pg::testing::PgStoreTest;
 
 TEST_F(PostgresStore, ConnectionErrorsSayWhatIsWrong) {
   PostgresOptions pg;
   pg.url = cluster_->Url("no_such_database");
-  auto missing = pg::OpenPostgresIncomplete(pg);
+  auto missing = OpenPostgres(pg);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code(), core::ErrorCode::kNotFound);
   EXPECT_THAT(missing.error().message(), HasSubstr("no_such_database"));
 
   pg.url = "postgresql://lifeline@/x?host=/nonexistent-socket-dir&port=5432";
-  auto unreachable = pg::OpenPostgresIncomplete(pg);
+  auto unreachable = OpenPostgres(pg);
   ASSERT_FALSE(unreachable.ok());
   EXPECT_EQ(unreachable.error().code(), core::ErrorCode::kUnavailable);
   EXPECT_THAT(unreachable.error().message(), HasSubstr("cannot connect"));
@@ -127,7 +82,7 @@ TEST_F(PostgresStore, ConnectionErrorsSayWhatIsWrong) {
 TEST_F(PostgresStore, RefusesAnotherProgramsDatabaseAndLeavesItAlone) {
   PGconn* raw = Raw();
   PQclear(PQexec(raw, "CREATE TABLE customers (id integer)"));
-  auto s = pg::OpenPostgresIncomplete({url_, "", 2});
+  auto s = OpenPostgres({url_, "", 2});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code(), core::ErrorCode::kFailedPrecondition);
   EXPECT_THAT(s.error().message(), HasSubstr("another program's database"));
@@ -142,7 +97,7 @@ TEST_F(PostgresStore, RefusesASchemaNewerThanThisBinary) {
   PGconn* raw = Raw();
   PQclear(PQexec(raw, "INSERT INTO schema_version VALUES (999, '0999_future', 0)"));
   PQfinish(raw);
-  auto s = pg::OpenPostgresIncomplete({url_, "", 2});
+  auto s = OpenPostgres({url_, "", 2});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code(), core::ErrorCode::kFailedPrecondition);
   EXPECT_THAT(s.error().message(), HasSubstr("newer than this lifeline supports"));
@@ -154,7 +109,7 @@ TEST_F(PostgresStore, InstancesOpeningANewDatabaseAtOnceMigrateItOnce) {
   std::atomic<int> opened{0};
   for (int i = 0; i < kInstances; ++i) {
     threads.emplace_back([&] {
-      auto s = pg::OpenPostgresIncomplete({url_, "", 1});
+      auto s = OpenPostgres({url_, "", 1});
       EXPECT_TRUE(s.ok()) << s.error().ToString();
       if (s.ok()) ++opened;
     });

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/ads_common.h"
+
 namespace lifeline::store::sqlite {
 namespace {
 
@@ -105,23 +107,12 @@ void BindTransfer(Stmt& s, const AdTransfer& t) {
       .Time(22, t.updated_at);
 }
 
-Status Validate(const AdChange& c) {
-  if (c.account.empty() || c.campaign_id.empty() || c.platform.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "an ads change needs its account, platform and campaign id");
-  }
-  if (c.campaign_id.size() > 256 || c.incident_id.size() > 256) {
-    return MakeError(ErrorCode::kInvalidArgument, "ads change ids must be at most 256 bytes");
-  }
-  return core::Ok();
-}
-
 class SqliteAds final : public AdsStore {
  public:
   explicit SqliteAds(Connections* conns) : conns_(conns) {}
 
   Result<std::pair<AdChange, bool>> Record(const AdChange& c) override {
-    if (auto v = Validate(c); !v) return v.error();
+    if (auto v = internal::ValidateAdChange(c); !v) return v.error();
     return conns_->Write(
         Sync::kFull, "recording a campaign's prior state",
         [&](Db& db) -> Result<std::pair<AdChange, bool>> {
@@ -243,12 +234,7 @@ class SqliteAds final : public AdsStore {
   }
 
   Result<std::pair<AdTransfer, bool>> RecordTransfer(const AdTransfer& t) override {
-    if (t.incident_id.empty() || t.name.empty() || t.from_account.empty() || t.to_account.empty() ||
-        t.to_campaign.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "a budget transfer needs its incident, name, accounts and receiving "
-                       "campaign");
-    }
+    if (auto v = internal::ValidateAdTransfer(t); !v) return v.error();
     return conns_->Write(
         Sync::kFull, "recording a budget transfer",
         [&](Db& db) -> Result<std::pair<AdTransfer, bool>> {

@@ -1,0 +1,29 @@
+-- Lifeline store, PostgreSQL schema 9: several `lifeline serve` instances on one database
+-- (src/store/cluster.h). Times are bigint milliseconds since the Unix epoch, UTC.
+
+-- One row per running instance, renewed by its heartbeat; an instance whose expires_at has passed
+-- is dead: its leases may be taken and its outbox claims recovered.
+CREATE TABLE instances (
+  id         text    PRIMARY KEY,
+  host       text    NOT NULL,
+  pid        bigint  NOT NULL,
+  version    text    NOT NULL,
+  started_at bigint  NOT NULL,
+  last_seen  bigint  NOT NULL,
+  expires_at bigint  NOT NULL
+);
+
+-- Named leases (a platform's rounds): held by one instance until expires_at, renewed while it
+-- lives. A lease past its expiry is free for anyone to take.
+CREATE TABLE leases (
+  name       text   PRIMARY KEY,
+  holder     text   NOT NULL,
+  acquired_at bigint NOT NULL,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX leases_holder ON leases (holder);
+
+-- Which instance claimed each message being sent: a dead instance's claims are recovered by the
+-- living (OutboxStore::RecoverOrphans), a live one's never.
+ALTER TABLE messages ADD COLUMN claimed_by text NOT NULL DEFAULT '';
+CREATE INDEX messages_sending ON messages (claimed_by) WHERE state = 'sending';
