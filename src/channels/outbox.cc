@@ -27,6 +27,9 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
+// How often an idle step loop asks the store for claims of instances that died (RecoverOrphans).
+constexpr std::chrono::seconds kOrphanCheck{5};
+
 constexpr double kLatencyBounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,  1,
                                      2.5,   5,    10,    30,   60,  300,  1800, 3600};
 
@@ -184,11 +187,8 @@ Status Relay::Start() {
     std::lock_guard lock(state_mu_);
     if (started_) return MakeError(ErrorCode::kFailedPrecondition, "the relay is already started");
   }
-  std::vector<std::string> dedupe;
-  for (const auto& s : channels_) {
-    if (s->setup.traits.deduplicates) dedupe.push_back(s->setup.name);
-  }
-  auto recovered = store_->RecoverAfterCrash(store::FromSystem(clock_.Now()), dedupe);
+  auto recovered =
+      store_->RecoverAfterCrash(store::FromSystem(clock_.Now()), DeduplicatingChannels());
   if (!recovered) return recovered.error();
   if (!recovered->empty() && options_.log) {
     std::size_t unconfirmed = 0;
@@ -205,6 +205,35 @@ Status Relay::Start() {
   threads_.emplace_back([this] { StepLoop(); });
   for (int i = 0; i < options_.config.workers; ++i) threads_.emplace_back([this] { WorkLoop(); });
   return core::Ok();
+}
+
+std::vector<std::string> Relay::DeduplicatingChannels() const {
+  std::vector<std::string> out;
+  for (const auto& s : channels_) {
+    if (s->setup.traits.deduplicates) out.push_back(s->setup.name);
+  }
+  return out;
+}
+
+void Relay::RecoverOrphans(TimePoint now) {
+  auto recovered = store_->RecoverOrphans(store::FromSystem(now), DeduplicatingChannels());
+  if (!recovered) {
+    if (options_.log) {
+      options_.log("relay: looking for a stopped instance's messages failed: " +
+                   recovered.error().message());
+    }
+    return;
+  }
+  if (recovered->empty()) return;
+  if (options_.log) {
+    std::size_t unconfirmed = 0;
+    for (const auto& m : *recovered) unconfirmed += m.state == MessageState::kUnconfirmed;
+    options_.log(fmt::format(
+        "relay: another lifeline instance stopped while sending {} message(s): {} sent again, "
+        "{} unconfirmed (decide in the outbox)",
+        recovered->size(), recovered->size() - unconfirmed, unconfirmed));
+  }
+  PublishAll(*recovered, "recovered");
 }
 
 void Relay::Stop() {
@@ -597,9 +626,19 @@ void Relay::StepLoop() {
     if (done.empty() && pending.empty() && carry.empty() && (requests.empty() || !claim_now)) {
       if (stopping_ && workers_done_) break;
       claim_now = true;
+      // Another instance on a shared database may have died holding claims: every little while,
+      // take them back (a store one relay owns answers at once with nothing).
+      if (!stopping_ && now >= next_orphan_check_) {
+        next_orphan_check_ = now + kOrphanCheck;
+        lock.unlock();
+        RecoverOrphans(now);
+        lock.lock();
+        continue;  // what came back may be due now
+      }
       // Nothing to do now: sleep until the earliest moment something can be claimed.
-      TimePoint deadline = now + options_.config.poll;  // another process may have enqueued
-      std::vector<std::pair<std::string, bool>> ask;    // channel, contact_only
+      TimePoint deadline = std::min(now + options_.config.poll,  // another process may enqueue
+                                    next_orphan_check_);
+      std::vector<std::pair<std::string, bool>> ask;  // channel, contact_only
       if (!stopping_) {
         for (auto& s : channels_) {
           CircuitState c = s->Effective();

@@ -242,6 +242,11 @@ class Relay {
   const ChannelState* StateOf(std::string_view name) const;
   ChannelHealth HealthLocked(const ChannelState& s) const;
   void ReapplyIncidentsLocked(TimePoint now);
+  // The channels whose second try cannot make a duplicate (RecoverAfterCrash, RecoverOrphans).
+  std::vector<std::string> DeduplicatingChannels() const;
+  // Several instances on one database: takes back the claims of instances that died mid-send
+  // (store::OutboxStore::RecoverOrphans), logs and publishes them. Not under state_mu_.
+  void RecoverOrphans(TimePoint now);
 
   store::OutboxStore* const store_;
   const RelayOptions options_;
@@ -262,6 +267,7 @@ class Relay {
   std::size_t in_flight_ = 0;             // claimed and not yet stored as done
   bool wake_ = false;                     // something changed: the step loop should look again
   std::size_t round_ = 0;                 // the step loop's rotating first channel
+  TimePoint next_orphan_check_{};         // when the step loop next asks for dead instances' claims
   bool stopping_ = false;
   bool started_ = false;
   bool stopped_ = false;

@@ -18,6 +18,7 @@
 #include "cli/drill.h"
 #include "cli/inbox.h"
 #include "cli/listen.h"
+#include "cli/migrate.h"
 #include "cli/plan.h"
 #include "cli/recovery.h"
 #include "cli/relay.h"
@@ -257,6 +258,8 @@ int Main(int argc, char** argv) {
   auto run_listen = AddListenCommand(app, &listen_cmd);
   CLI::App* vantage_cmd = nullptr;
   auto run_vantage = AddVantageCommand(app, &vantage_cmd);
+  CLI::App* migrate_cmd = nullptr;
+  auto run_migrate = AddMigrateCommand(app, &migrate_cmd);
 
   try {
     app.parse(argc, argv);
@@ -287,6 +290,7 @@ int Main(int argc, char** argv) {
   if (*recovery_cmd) return run_recovery();
   if (*listen_cmd) return run_listen();
   if (*vantage_cmd) return run_vantage();
+  if (*migrate_cmd) return run_migrate();
   return kExitUsage;
 }
 

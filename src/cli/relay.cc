@@ -19,6 +19,7 @@
 #include "channels/runtime.h"
 #include "channels/templates.h"
 #include "config/config.h"
+#include "serve/serve.h"
 #include "store/store.h"
 
 namespace lifeline::cli {
@@ -45,7 +46,7 @@ core::Result<Opened> Open(const Common& c) {
     cfg->serve.data_dir = c.data_dir;
     cfg->serve.database.clear();
   }
-  auto st = store::OpenSqlite(cfg->serve.DatabasePath());
+  auto st = serve::OpenStore(*cfg);
   if (!st.ok()) return st.error();
   return Opened{std::move(*cfg), std::move(*st)};
 }

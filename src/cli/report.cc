@@ -13,8 +13,10 @@
 #include <fmt/format.h>
 
 #include "config/config.h"
+#include "config/store_section.h"
 #include "report/render.h"
 #include "report/report.h"
+#include "serve/serve.h"
 #include "store/store.h"
 
 namespace lifeline::cli {
@@ -72,15 +74,19 @@ int Run(const ReportFlags& f) {
     cfg->serve.data_dir = f.data_dir;
     cfg->serve.database.clear();
   }
-  const std::string path = cfg->serve.DatabasePath();
+  auto settings = config::ReadStoreSection(*cfg);
+  if (!settings.ok()) return Fail(settings.error().message(), kExitUsage);
+  // SQLite: the file must exist (opening would create an empty one). PostgreSQL: the server says.
+  const std::string path =
+      settings->url.empty() ? cfg->serve.DatabasePath() : std::string("the PostgreSQL store");
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
+  if (settings->url.empty() && !std::filesystem::is_regular_file(path, ec)) {
     return Fail(fmt::format("no database at {} (lifeline serve keeps its incidents there; give "
                             "its --data-dir or --config)",
                             path),
                 kExitFailed);
   }
-  auto st = store::OpenSqlite(path);
+  auto st = serve::OpenStore(*cfg);
   if (!st.ok()) return Fail(st.error().message(), kExitFailed);
   auto report = report::BuildReport(**st, f.incident);
   if (!report.ok()) {

@@ -10,6 +10,7 @@
 
 #include "api/tokens.h"
 #include "config/config.h"
+#include "serve/serve.h"
 #include "store/store.h"
 
 namespace lifeline::cli {
@@ -33,7 +34,7 @@ core::Result<std::unique_ptr<store::Store>> OpenStore(const TokenFlags& f) {
     cfg->serve.data_dir = f.data_dir;
     cfg->serve.database.clear();
   }
-  return store::OpenSqlite(cfg->serve.DatabasePath());
+  return serve::OpenStore(*cfg);
 }
 
 store::Time Now() { return store::FromSystem(std::chrono::system_clock::now()); }

@@ -22,6 +22,7 @@
 #include "ads/guard.h"
 #include "ads/pause_step.h"
 #include "ads/routes.h"
+#include "agent/server.h"
 #include "api/device_routes.h"
 #include "api/server.h"
 #include "api/tokens.h"
@@ -49,6 +50,7 @@
 #include "recovery/routes.h"
 #include "recovery/service.h"
 #include "report/routes.h"
+#include "serve/cluster.h"
 #include "serve/fleet.h"
 #include "serve/fleet_routes.h"
 #include "store/store.h"
@@ -167,21 +169,32 @@ std::string FindWebRoot(const config::Config& config) {
   return "";
 }
 
+core::Result<std::unique_ptr<store::Store>> OpenStore(const config::Config& config) {
+  // `store: { url: postgresql://... }` chooses PostgreSQL; without it, the SQLite file.
+  LL_ASSIGN(config::StoreSettings settings, config::ReadStoreSection(config));
+  if (settings.url.empty()) return store::OpenSqlite(config.serve.DatabasePath());
+  return store::OpenPostgres({settings.url, settings.password, settings.connections});
+}
+
 core::Status RunWithConfig(const config::Config& config, const RunOptions& options) {
   const std::string db_path = config.serve.DatabasePath();
-  // `store: { url: postgresql://... }` chooses PostgreSQL; without it, the SQLite file.
-  auto store_settings = config::ReadStoreSection(config);
-  if (!store_settings.ok()) return store_settings.error();
-  auto opened = store_settings->url.empty()
-                    ? store::OpenSqlite(db_path)
-                    : store::OpenPostgres({store_settings->url, store_settings->password,
-                                           store_settings->connections});
+  auto opened = OpenStore(config);
   if (!opened.ok()) {
     // The store's message names the file and what to do; nothing was watched, so nothing could
     // have been reported down.
     return opened.error();
   }
   std::unique_ptr<store::Store> store = std::move(*opened);
+  // A database several processes can share (PostgreSQL): this instance's heartbeat, which also
+  // keeps a second instance from running the same rounds until rounds are shared out
+  // (serve/cluster.h). Left last: the others see this one leave once everything stopped.
+  std::unique_ptr<Membership> membership;
+  if (store::ClusterStore* cluster = store->Cluster(); cluster != nullptr) {
+    auto joined =
+        Membership::Join(*cluster, {.version = std::string(agent::kAgentVersion), .log = LogLine});
+    if (!joined.ok()) return joined.error();
+    membership = std::move(*joined);
+  }
 
   EngineOptions eopts = options.engine;
   if (!eopts.log) eopts.log = LogLine;
@@ -478,6 +491,7 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
 
   if (options.on_stop) options.on_stop();
   shutdown.Run();
+  membership.reset();  // leaves the cluster: the others may take over at once
   store.reset();
   signals.cancel();
   signal_io.stop();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "config/config.h"
 #include "core/result.h"
 #include "serve/engine.h"
+#include "store/store.h"
 
 namespace lifeline::serve {
 
@@ -40,6 +42,11 @@ struct RunOptions {
 // stops accepting, drains the engine, flushes and closes the store. A second signal while
 // draining exits at once (status 130).
 core::Status RunWithConfig(const config::Config& config, const RunOptions& options);
+
+// The store the config names: PostgreSQL when `store: { url: ... }` is set, else the SQLite file
+// at serve.DatabasePath(). What serve and the CLI commands that read its state (token, relay,
+// report) open; errors name the file or the server and what to do.
+[[nodiscard]] core::Result<std::unique_ptr<store::Store>> OpenStore(const config::Config& config);
 
 // The dashboard's built files: config.api.web_root when set; else the first of web/dist beside
 // the binary's source tree (found from the executable's path), ./web/dist and
