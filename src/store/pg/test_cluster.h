@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -119,7 +120,21 @@ class TestCluster {
     return c;
   }
 
+  // The cluster tests/tools/pg_fixture.sh started for a whole ctest run, in `dir`: used, never
+  // stopped or removed by this process. Fails when nothing answers there.
+  static core::Result<std::unique_ptr<TestCluster>> Attach(const std::string& dir) {
+    std::unique_ptr<TestCluster> c(new TestCluster());
+    c->dir_ = dir;
+    c->owned_ = false;
+    if (PQping(c->ConnInfo("postgres").c_str()) != PQPING_OK) {
+      return core::MakeError(core::ErrorCode::kUnavailable,
+                             "the shared test PostgreSQL in {} does not answer", dir);
+    }
+    return c;
+  }
+
   ~TestCluster() {
+    if (!owned_) return;
     if (pid_ > 0) {
       kill(pid_, SIGINT);  // fast shutdown: disconnects sessions, then stops
       auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -139,7 +154,8 @@ class TestCluster {
 
   // A new empty database; returns its URL (postgresql://lifeline@/NAME?host=DIR&port=5432).
   core::Result<std::string> CreateDatabase() {
-    std::string name = "t" + std::to_string(++databases_);
+    // Unique across the processes sharing one cluster.
+    std::string name = "t" + std::to_string(getpid()) + "_" + std::to_string(++databases_);
     LL_TRY(Admin("CREATE DATABASE " + name));
     return Url(name);
   }
@@ -213,14 +229,26 @@ class TestCluster {
   uid_t uid_ = 0;
   gid_t gid_ = 0;
   pid_t pid_ = -1;
+  bool owned_ = true;  // started (and so stopped and removed) by this process
   int databases_ = 0;
 };
 
-// The cluster this test process shares (started on first use, stopped at exit), or null with
-// `why` set when it cannot run (PostgreSQL not installed, or it failed to start).
+// The cluster this test process shares, or null with `why` set when it cannot run (PostgreSQL not
+// installed, or it failed to start): ctest's `pg` fixture's when LIFELINE_TEST_PG_DIR_FILE names
+// the file it wrote, else one this process starts on first use and stops at exit.
 inline TestCluster* SharedCluster(std::string* why) {
   static std::string error;
   static std::unique_ptr<TestCluster> cluster = [] {
+    if (const char* file = std::getenv("LIFELINE_TEST_PG_DIR_FILE"); file != nullptr) {
+      std::ifstream in(file);
+      std::string dir;
+      if (in && std::getline(in, dir) && !dir.empty()) {
+        auto attached = TestCluster::Attach(dir);
+        if (attached.ok()) return std::move(*attached);
+        error = attached.error().message();
+        return std::unique_ptr<TestCluster>();
+      }
+    }
     auto c = TestCluster::Start();
     if (!c.ok()) {
       error = c.error().message();
