@@ -3,11 +3,17 @@
 // number of requests with as many threads, with no store at all. The ratio says what the durable
 // outbox costs on top of the network exchange; the sink and the machine are the same for both.
 //
-//   relay_load [--n N] [--workers W] [--callers C] [--runs R] [--untuned 1]
+//   relay_load [--n N] [--workers W] [--callers C] [--runs R] [--untuned 1] [--pg K]
 //
 // Each run: the peer, then the relay (a fresh SQLite database in a temporary folder, the real
 // RelayRuntime from a config with one `webhook` channel, C threads calling Enqueue, W delivery
 // workers). Prints one line per run and the medians. Loopback only.
+//
+// --pg K (issue 12: at least 5,000 messages/s across three instances): the relay on PostgreSQL
+// instead — a throw-away cluster this process starts (Unix socket; store/pg/test_cluster.h), a
+// fresh database per run, K instances (each its own Store, sessions and RelayRuntime with W
+// workers), the C callers spread over them; every message must arrive once (the sink counts
+// duplicates).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -18,6 +24,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -33,6 +40,7 @@
 #include "config/config.h"
 #include "core/allocator.h"
 #include "core/temp_dir.h"
+#include "store/pg/test_cluster.h"
 #include "store/store.h"
 
 namespace {
@@ -164,10 +172,10 @@ struct RelayRun {
   double rate = 0;          // first enqueue to last delivered
 };
 
-RelayRun RelayRate(unsigned short port, int n, int workers, int callers) {
+// `instances` = 0: one relay on SQLite; K > 0: K relays on one PostgreSQL database.
+RelayRun RelayRate(unsigned short port, int n, int workers, int callers, int instances) {
   using namespace lifeline;
   lifeline::testing::TempDir dir("relay-load");
-  const std::string db = dir.path() + "/lifeline.db";
   ::setenv("RELAY_LOAD_SECRET", "bench-secret-0123456789", 1);
   auto cfg = config::LoadString(fmt::format(R"(
 channels:
@@ -186,42 +194,67 @@ relay:
     fmt::print(stderr, "{}\n", cfg.error().ToString());
     std::exit(1);
   }
-  auto st = store::OpenSqlite(db);
-  if (!st.ok()) {
-    fmt::print(stderr, "{}\n", st.error().ToString());
-    std::exit(1);
+  auto check = [](const auto& r) {
+    if (!r.ok()) {
+      fmt::print(stderr, "{}\n", r.error().ToString());
+      std::exit(1);
+    }
+  };
+  std::string url;
+  if (instances > 0) {
+    std::string why;
+    auto* cluster = store::pg::testing::SharedCluster(&why);
+    if (cluster == nullptr) {
+      fmt::print(stderr, "PostgreSQL: {}\n", why);
+      std::exit(1);
+    }
+    auto created = cluster->CreateDatabase();
+    check(created);
+    url = *created;
   }
-  channels::RuntimeOptions ro;
-  ro.database_path = db;
-  auto rt = channels::RelayRuntime::Create(*cfg, **st, ro);
-  if (!rt.ok()) {
-    fmt::print(stderr, "{}\n", rt.error().ToString());
-    std::exit(1);
-  }
-  auto& runtime = **rt;
-  if (auto held = runtime.Acquire(); !held.ok() || !*held || !runtime.Start().ok()) {
-    fmt::print(stderr, "cannot start the relay\n");
-    std::exit(1);
-  }
+  std::vector<std::unique_ptr<store::Store>> stores;
+  std::vector<std::unique_ptr<channels::RelayRuntime>> runtimes;
   std::mutex mu;
   std::condition_variable cv;
   int delivered = 0;
-  auto sub = runtime.relay().Subscribe([&](const channels::OutboxChange& c) {
-    if (c.message.state != store::MessageState::kDelivered) return;
-    std::lock_guard lock(mu);
-    if (++delivered == n) cv.notify_all();
-  });
+  std::vector<std::unique_ptr<channels::Relay::Subscription>> subs;
+  for (int k = 0; k < std::max(instances, 1); ++k) {
+    const std::string db = fmt::format("{}/{}/lifeline.db", dir.path(), k);
+    std::filesystem::create_directories(std::filesystem::path(db).parent_path());
+    auto st = instances > 0 ? store::OpenPostgres({url, "", 8}) : store::OpenSqlite(db);
+    check(st);
+    channels::RuntimeOptions ro;
+    ro.database_path = db;  // each instance's relay lock file, as on its own machine
+    auto rt = channels::RelayRuntime::Create(*cfg, **st, ro);
+    check(rt);
+    auto& runtime = **rt;
+    if (auto held = runtime.Acquire(); !held.ok() || !*held || !runtime.Start().ok()) {
+      fmt::print(stderr, "cannot start the relay\n");
+      std::exit(1);
+    }
+    subs.push_back(runtime.relay().Subscribe([&](const channels::OutboxChange& c) {
+      if (c.message.state != store::MessageState::kDelivered) return;
+      std::lock_guard lock(mu);
+      if (++delivered == n) cv.notify_all();
+    }));
+    stores.push_back(std::move(*st));
+    runtimes.push_back(std::move(*rt));
+  }
   std::atomic<int> next{0};
   auto start = Clock::now();
   std::vector<std::thread> ts;
   for (int t = 0; t < callers; ++t) {
-    ts.emplace_back([&] {
+    ts.emplace_back([&, t] {
+      auto& runtime = *runtimes[static_cast<std::size_t>(t) % runtimes.size()];
       for (int i = next++; i < n; i = next++) {
         channels::SendRequest r;
         r.channel = "sink";
         r.text = "Instagram is down; reach us on Telegram: https://t.me/brand";
         r.idempotency_key = fmt::format("bench-{}", i);
-        if (!runtime.relay().Enqueue(r).ok()) std::abort();
+        if (auto e = runtime.relay().Enqueue(r); !e.ok()) {
+          fmt::print(stderr, "enqueue failed: {}\n", e.error().ToString());
+          std::abort();
+        }
       }
     });
   }
@@ -235,7 +268,8 @@ relay:
     }
   }
   auto end = Clock::now();
-  runtime.Stop();
+  for (auto& rt : runtimes) rt->Stop();
+  subs.clear();
   RelayRun out;
   out.enqueue_rate = n / std::chrono::duration<double>(enqueued - start).count();
   out.rate = n / std::chrono::duration<double>(end - start).count();
@@ -263,20 +297,23 @@ int main(int argc, char** argv) {
   const int runs = Flag(argc, argv, "--runs", 5);
   // As `lifeline serve` runs (src/main.cc); --untuned 1 keeps glibc's defaults, for comparison.
   const bool tuned = Flag(argc, argv, "--untuned", 0) == 0;
+  const int pg = Flag(argc, argv, "--pg", 0);
   if (tuned) lifeline::core::TuneAllocatorForService();
   Sink sink;
   sink.WaitReady();
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines out at once (the PostgreSQL child forks)
   fmt::print(
       "{} messages per run, {} delivery workers (peer: as many threads), {} callers, allocator "
-      "{}\n",
-      n, workers, callers, tuned ? "tuned as serve" : "glibc defaults");
+      "{}, store {}\n",
+      n, workers, callers, tuned ? "tuned as serve" : "glibc defaults",
+      pg > 0 ? fmt::format("PostgreSQL, {} instances", pg) : std::string("SQLite"));
   fmt::print("run  peer req/s  relay msg/s  ratio  relay accepted/s  sink duplicates\n");
   std::vector<double> peers, relays, ratios, accepts;
   for (int r = 0; r < runs; ++r) {
     sink.Reset();
     double peer = PeerRate(sink.port(), n, workers);
     sink.Reset();
-    RelayRun run = RelayRate(sink.port(), n, workers, callers);
+    RelayRun run = RelayRate(sink.port(), n, workers, callers, pg);
     std::size_t dups = sink.duplicates();
     peers.push_back(peer);
     relays.push_back(run.rate);

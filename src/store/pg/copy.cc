@@ -28,8 +28,9 @@ using core::Status;
 // Tables that are not the installation's data: the schema's own bookkeeping, and the instances
 // and leases of running processes (each instance makes its own).
 const std::set<std::string, std::less<>> kNotData = {"schema_version", "instances", "leases"};
-// Kept by triggers from the rows copied (0002_outbox.sql): copying them too would count twice.
-const std::set<std::string, std::less<>> kDerived = {"message_counts"};
+// Kept by triggers from the rows copied (0002_outbox.sql, 0009_cluster.sql): copying them too
+// would count twice.
+const std::set<std::string, std::less<>> kDerived = {"message_count_deltas", "message_counts"};
 // Rows per INSERT statement (each row's values are parameters; PostgreSQL allows 65,535).
 constexpr std::size_t kBatchRows = 500;
 

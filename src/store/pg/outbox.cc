@@ -546,10 +546,28 @@ Result<std::vector<OutboxMessage>> PgOutbox::Recover(
 }
 
 Result<std::vector<StateCount>> PgOutbox::Counts() {
+  // Fold the deltas written since the last count into the counters (one instance at a time: the
+  // others skip the fold and add the deltas up themselves), then count both.
+  LL_TRY(pool_->Write(Sync::kNormal, "folding message counters", [&](Conn& c) -> Status {
+    LL_ASSIGN(Rows lock,
+              c.Exec("SELECT pg_try_advisory_xact_lock(7406357)", "folding message counters"));
+    if (!lock[0].ColBool(0)) return core::Ok();
+    LL_TRY(
+        c.Exec("WITH moved AS (DELETE FROM message_count_deltas RETURNING channel, state, "
+               "delta) INSERT INTO message_counts (channel, state, count) "
+               "SELECT channel, state, sum(delta) FROM moved GROUP BY channel, state "
+               "ON CONFLICT (channel, state) DO UPDATE SET count = message_counts.count + "
+               "excluded.count",
+               "folding message counters"));
+    return core::Ok();
+  }));
   return pool_->Read("counting messages", [&](Conn& c) -> Result<std::vector<StateCount>> {
-    LL_ASSIGN(Rows r, c.Exec("SELECT channel, state, count FROM message_counts WHERE count > 0 "
-                             "ORDER BY channel COLLATE \"C\", state COLLATE \"C\"",
-                             "counting messages"));
+    LL_ASSIGN(Rows r,
+              c.Exec("SELECT channel, state, sum(count) AS n FROM (SELECT channel, state, count "
+                     "FROM message_counts UNION ALL SELECT channel, state, delta FROM "
+                     "message_count_deltas) AS all_counts GROUP BY channel, state "
+                     "HAVING sum(count) > 0 ORDER BY channel COLLATE \"C\", state COLLATE \"C\"",
+                     "counting messages"));
     std::vector<StateCount> out;
     for (int i = 0; i < r.size(); ++i) {
       out.push_back({r[i].ColText(0),
