@@ -636,8 +636,9 @@ void Relay::StepLoop() {
         continue;  // what came back may be due now
       }
       // Nothing to do now: sleep until the earliest moment something can be claimed.
-      TimePoint deadline = std::min(now + options_.config.poll,  // another process may enqueue
-                                    next_orphan_check_);
+      TimePoint deadline = now + options_.config.poll;  // another process may have enqueued
+      // Not while stopping: the check is not made then, and a deadline already passed would spin.
+      if (!stopping_) deadline = std::min(deadline, next_orphan_check_);
       std::vector<std::pair<std::string, bool>> ask;  // channel, contact_only
       if (!stopping_) {
         for (auto& s : channels_) {
