@@ -4,7 +4,7 @@ BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps build web run test unit format format-check bench clean
+.PHONY: all deps build web run test unit format format-check bench fuzz clean
 
 all: build
 
@@ -42,6 +42,14 @@ format-check:
 bench: deps
 	@bash scripts/install-deps --bench
 	@bash bench/run.sh
+
+# libFuzzer targets (fuzz/) on every parser of outside input, built with clang-14 in build/fuzz and
+# run FUZZ_SECONDS each from the seed corpus in fuzz/corpus/ (new inputs go to a scratch folder);
+# fails on a crash, naming the input. Not part of `make test`.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@bash scripts/install-deps --fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh
 
 clean:
 	rm -rf build

@@ -49,8 +49,9 @@ std::string DescribeTransport(const core::ProbeResult& t, std::chrono::milliseco
   return what;
 }
 
-// The message of the agent's JSON error, or a short excerpt of whatever it sent.
-std::string ServerMessage(const std::string& body) {
+}  // namespace
+
+std::string AgentErrorMessage(const std::string& body) {
   json doc = json::parse(body, nullptr, false);
   if (!doc.is_discarded() && doc.is_object()) {
     auto err = doc.find("error");
@@ -65,9 +66,8 @@ std::string ServerMessage(const std::string& body) {
   return excerpt;
 }
 
-// Reads a 200 answer into `reply`; returns why it is not a valid answer, or "".
-std::string ReadAnswer(const std::string& body, const std::vector<core::ProbeSpec>& targets,
-                       VantageReply& reply) {
+std::string ReadProbeAnswer(const std::string& body, const std::vector<core::ProbeSpec>& targets,
+                            VantageReply& reply) {
   json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded()) return "answer is not JSON";
   if (!doc.is_object()) return "answer is not a JSON object";
@@ -126,6 +126,8 @@ std::string ReadAnswer(const std::string& body, const std::vector<core::ProbeSpe
   reply.results = std::move(out);
   return "";
 }
+
+namespace {
 
 // The stable name of a transport failure (VantageReply::failure).
 std::string TransportFailure(const core::ProbeResult& t) {
@@ -208,10 +210,10 @@ boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober, core::V
     reply.failure =
         response.status == 401 || response.status == 403 ? "unauthorized" : "http_status";
     reply.error =
-        fmt::format("{}: HTTP {}: {}", url, response.status, ServerMessage(response.body));
+        fmt::format("{}: HTTP {}: {}", url, response.status, AgentErrorMessage(response.body));
     co_return reply;
   }
-  if (std::string problem = ReadAnswer(response.body, targets, reply); !problem.empty()) {
+  if (std::string problem = ReadProbeAnswer(response.body, targets, reply); !problem.empty()) {
     reply.failure = "bad_answer";
     reply.error = fmt::format("{}: {}", url, problem);
     co_return reply;

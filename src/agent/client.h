@@ -53,4 +53,12 @@ boost::asio::awaitable<VantageReply> QueryVantage(probe::Prober& prober, core::V
                                                   std::vector<core::ProbeSpec> targets,
                                                   std::chrono::milliseconds timeout);
 
+// The parts of QueryVantage that read the agent's answer (exposed for fuzz/agent_fuzz.cc):
+// reads a 200 answer into `reply` (connectivity, evidence, one result per target in order, the
+// agent's version and region); returns why it is not a valid answer, or "".
+std::string ReadProbeAnswer(const std::string& body, const std::vector<core::ProbeSpec>& targets,
+                            VantageReply& reply);
+// The message of an agent's JSON error, or a short excerpt of whatever it sent.
+std::string AgentErrorMessage(const std::string& body);
+
 }  // namespace lifeline::agent

@@ -102,7 +102,7 @@ std::string LogPath(std::string_view target) {
 
 // nlohmann's "[json.exception.parse_error.101] parse error at line 1, column 9: ..." without the
 // library's tag.
-std::string ParseErrorText(const json::parse_error& e) {
+std::string ParseErrorText(const json::exception& e) {
   std::string_view what = e.what();
   if (what.starts_with("[json.exception.")) {
     if (auto end = what.find("] "); end != std::string_view::npos) what.remove_prefix(end + 2);
@@ -271,52 +271,14 @@ asio::awaitable<Reply> RunProbes(std::shared_ptr<State> st, std::vector<core::Pr
 
 // Validates a POST /v1/probe body, then runs it.
 asio::awaitable<Reply> HandleProbe(std::shared_ptr<State> st, const std::string& body) {
-  json doc;
-  try {
-    doc = json::parse(body);
-  } catch (const json::parse_error& e) {
-    co_return BadRequest("malformed JSON: " + ParseErrorText(e));
-  }
-  if (!doc.is_object()) {
-    co_return BadRequest(
-        fmt::format("the body must be a JSON object with 'targets', not {}", doc.type_name()));
-  }
-  auto targets = doc.find("targets");
-  if (targets == doc.end()) co_return BadRequest("field 'targets' is missing");
-  if (!targets->is_array()) {
-    co_return BadRequest(
-        fmt::format("field 'targets' must be an array, not {}", targets->type_name()));
-  }
-  if (targets->size() > st->options.max_targets) {
-    co_return TooLarge(fmt::format("{} targets is more than this agent's limit of {}",
-                                   targets->size(), st->options.max_targets));
-  }
-  std::chrono::milliseconds timeout = st->options.default_timeout;
-  if (auto t = doc.find("timeout_ms"); t != doc.end() && !t->is_null()) {
-    const auto max = kMaxRequestTimeout.count();
-    bool valid = (t->is_number_unsigned() || t->is_number_integer()) && t->get<long long>() >= 1 &&
-                 t->get<long long>() <= max;
-    if (!valid) {
-      co_return BadRequest(fmt::format("field 'timeout_ms' must be an integer from 1 to {}, not {}",
-                                       max, t->dump()));
+  auto request = ReadProbeRequest(body, st->options);
+  if (!request.ok()) {
+    if (request.error().code() == core::ErrorCode::kResourceExhausted) {
+      co_return TooLarge(request.error().message());
     }
-    timeout = std::chrono::milliseconds(t->get<long long>());
+    co_return BadRequest(request.error().message());
   }
-  if (st->options.address_policy && st->options.own_addresses) {
-    st->options.address_policy->SetOwnAddresses(st->options.own_addresses());
-  }
-  std::vector<core::ProbeSpec> specs;
-  specs.reserve(targets->size());
-  for (std::size_t i = 0; i < targets->size(); ++i) {
-    auto spec = core::ProbeSpecFromJson((*targets)[i]);
-    if (!spec.ok()) co_return BadRequest(fmt::format("targets[{}]: {}", i, spec.error().message()));
-    if (std::string problem = TargetProblem(*spec, st->options.address_policy.get());
-        !problem.empty()) {
-      co_return BadRequest(fmt::format("targets[{}]: {}", i, problem));
-    }
-    specs.push_back(std::move(spec).value());
-  }
-  co_return co_await RunProbes(st, std::move(specs), timeout);
+  co_return co_await RunProbes(st, std::move(request->targets), request->timeout);
 }
 
 // Routes one request whose header has been read; reads the body only once the caller is known.
@@ -677,6 +639,64 @@ void LogToStderr(std::string_view line) {
 }
 
 }  // namespace
+
+core::Result<ProbeRequest> ReadProbeRequest(const std::string& body, const ServerOptions& options) {
+  using core::ErrorCode;
+  json doc;
+  try {
+    doc = json::parse(body);
+  } catch (const json::exception& e) {  // also out_of_range: a number past a double's range
+    return core::MakeError(ErrorCode::kInvalidArgument, "malformed JSON: {}", ParseErrorText(e));
+  }
+  if (!doc.is_object()) {
+    return core::MakeError(ErrorCode::kInvalidArgument,
+                           "the body must be a JSON object with 'targets', not {}",
+                           doc.type_name());
+  }
+  auto targets = doc.find("targets");
+  if (targets == doc.end()) {
+    return core::MakeError(ErrorCode::kInvalidArgument, "field 'targets' is missing");
+  }
+  if (!targets->is_array()) {
+    return core::MakeError(ErrorCode::kInvalidArgument, "field 'targets' must be an array, not {}",
+                           targets->type_name());
+  }
+  if (targets->size() > options.max_targets) {
+    return core::MakeError(ErrorCode::kResourceExhausted,
+                           "{} targets is more than this agent's limit of {}", targets->size(),
+                           options.max_targets);
+  }
+  ProbeRequest request;
+  request.timeout = options.default_timeout;
+  if (auto t = doc.find("timeout_ms"); t != doc.end() && !t->is_null()) {
+    const auto max = kMaxRequestTimeout.count();
+    bool valid = (t->is_number_unsigned() || t->is_number_integer()) && t->get<long long>() >= 1 &&
+                 t->get<long long>() <= max;
+    if (!valid) {
+      return core::MakeError(ErrorCode::kInvalidArgument,
+                             "field 'timeout_ms' must be an integer from 1 to {}, not {}", max,
+                             t->dump());
+    }
+    request.timeout = std::chrono::milliseconds(t->get<long long>());
+  }
+  if (options.address_policy && options.own_addresses) {
+    options.address_policy->SetOwnAddresses(options.own_addresses());
+  }
+  request.targets.reserve(targets->size());
+  for (std::size_t i = 0; i < targets->size(); ++i) {
+    auto spec = core::ProbeSpecFromJson((*targets)[i]);
+    if (!spec.ok()) {
+      return core::MakeError(ErrorCode::kInvalidArgument, "targets[{}]: {}", i,
+                             spec.error().message());
+    }
+    if (std::string problem = TargetProblem(*spec, options.address_policy.get());
+        !problem.empty()) {
+      return core::MakeError(ErrorCode::kInvalidArgument, "targets[{}]: {}", i, problem);
+    }
+    request.targets.push_back(std::move(spec).value());
+  }
+  return request;
+}
 
 std::shared_ptr<core::AddressPolicy> AgentAddressPolicy(const config::Config& config) {
   return std::make_shared<core::AddressPolicy>(config.agent.allow_private,

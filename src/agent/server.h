@@ -123,6 +123,18 @@ class AgentServer {
   std::shared_ptr<State> state_;  // shared with the connection coroutines, which may outlive it
 };
 
+// A POST /v1/probe request, read and checked.
+struct ProbeRequest {
+  std::vector<core::ProbeSpec> targets;
+  std::chrono::milliseconds timeout{0};  // per probe
+};
+// Reads a POST /v1/probe body as the server does (exposed for fuzz/agent_fuzz.cc): a JSON object
+// with "targets" (more than options.max_targets: kResourceExhausted, answered 413) and an optional
+// "timeout_ms" (1..kMaxRequestTimeout; default options.default_timeout), every target valid and
+// allowed by options.address_policy (when set; given options.own_addresses first). Anything else
+// is kInvalidArgument (400) saying what and where.
+core::Result<ProbeRequest> ReadProbeRequest(const std::string& body, const ServerOptions& options);
+
 // The one listen-address parser (core/listen_address.h), also `api.listen`'s; named here too
 // because the agent's callers (the demo's agents) meet it beside AgentServer::Listen.
 using core::ParseListenAddress;

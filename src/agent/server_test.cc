@@ -220,6 +220,21 @@ TEST_F(AgentServerTest, MalformedJsonIs400NamingTheProblem) {
                          "parsing value - unexpected ']'"));
 }
 
+// Found by fuzz/agent_fuzz.cc (its crash input, verbatim): a number past a double's range threw
+// nlohmann's out_of_range, which the handler did not catch, and the request got no answer.
+TEST_F(AgentServerTest, NumberTooLargeIsMalformedJson) {
+  const std::string crash(
+      "2220000000E000000000000000000017830657899684750221o\xff\xff\xff"
+      "c22}]}");
+  HttpAnswer a = Post(crash);
+  EXPECT_EQ(a.status, 400);
+  EXPECT_THAT(a.doc["error"]["message"].get<std::string>(),
+              StartsWith("malformed JSON: number overflow parsing '2220000000E"));
+  a = Post(R"({"targets": [], "timeout_ms": 1e400})");
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.doc["error"]["code"], "invalid_argument");
+}
+
 TEST_F(AgentServerTest, BadRequestsAre400WithTheReason) {
   struct Case {
     std::string body;

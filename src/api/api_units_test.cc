@@ -117,6 +117,15 @@ TEST_F(TokensTest, RoleNoneIsNotATokenRole) {
             core::ErrorCode::kInvalidArgument);
 }
 
+// The bug fuzz/agent_fuzz.cc found in the agent's reader, here too: a number past a double's range
+// threw nlohmann's out_of_range past the parse_error handler.
+TEST(ParseJsonObjectTest, NumberTooLargeIsMalformedJson) {
+  auto r = internal::ParseJsonObject(R"({"name": "x", "weight": 1e400})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), core::ErrorCode::kInvalidArgument);
+  EXPECT_THAT(r.error().message(), HasSubstr("malformed JSON: number overflow parsing '1e400'"));
+}
+
 TEST(RolesTest, NamesRoundTrip) {
   for (Role r : {Role::kNone, Role::kViewer, Role::kOperator, Role::kAdmin}) {
     EXPECT_EQ(ParseRole(RoleName(r)), r);

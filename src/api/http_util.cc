@@ -158,7 +158,7 @@ core::Result<nlohmann::json> ParseJsonObject(std::string_view body) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // also out_of_range: a number too large
     std::string_view what = e.what();
     // Drop the library's "[json.exception.parse_error.101] " tag.
     if (auto end = what.find("] "); what.starts_with("[json.") && end != std::string_view::npos) {

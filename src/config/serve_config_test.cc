@@ -261,6 +261,16 @@ TEST(ParseTimestamp, Rfc3339InUtc) {
   EXPECT_FALSE(ParseTimestamp("yesterday").ok());
 }
 
+// Found by fuzz/config_fuzz.cc (its crash input, verbatim): the year 6202 overflowed the clock's
+// nanoseconds (undefined behaviour, a time in the past).
+TEST(ParseTimestamp, YearsTheClockCannotHoldAreRefused) {
+  auto t = ParseTimestamp("6202-11-27 00:00:00.5+01:00");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.error().message(), "'6202-11-27 00:00:00.5+01:00' is outside the years 1678 to 2261");
+  EXPECT_FALSE(ParseTimestamp("0001-01-01T00:00:00Z").ok());
+  EXPECT_TRUE(ParseTimestamp("2261-12-31T23:59:59Z").ok());
+}
+
 TEST(ParseShare, PercentOrFraction) {
   EXPECT_DOUBLE_EQ(*ParseShare("10%", 0.5), 0.1);
   EXPECT_DOUBLE_EQ(*ParseShare("0.25", 0.5), 0.25);

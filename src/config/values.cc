@@ -191,6 +191,10 @@ core::Result<std::chrono::system_clock::time_point> ParseTimestamp(std::string_v
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) {
     return MakeError(ErrorCode::kInvalidArgument, "'{}' is not a valid date and time", t);
   }
+  // The clock counts nanoseconds in 64 bits: a later year would overflow (fuzz/config_fuzz.cc).
+  if (y < 1678 || y > 2261) {
+    return MakeError(ErrorCode::kInvalidArgument, "'{}' is outside the years 1678 to 2261", t);
+  }
   sys_days days_since = ymd;
   return system_clock::time_point(days_since) + hours(h) + minutes(mi) + seconds(sec) + frac -
          offset;

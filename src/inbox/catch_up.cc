@@ -89,7 +89,13 @@ std::optional<store::Time> ParseGraphTime(std::string_view s) {
     for (std::size_t i = pos + 1; i < s.size(); ++i) {
       if (s[i] != ':') digits += s[i];
     }
-    if (digits.size() != 4) return std::nullopt;
+    // Digits only: std::stoi throws on anything else, which ended the catch-up's worker (and the
+    // process) on "+ab:cd" (fuzz/webhooks_fuzz.cc).
+    if (digits.size() != 4 || !std::all_of(digits.begin(), digits.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c)) != 0;
+        })) {
+      return std::nullopt;
+    }
     const int hh = std::stoi(digits.substr(0, 2));
     const int mm = std::stoi(digits.substr(2, 2));
     offset = sign * (hh * 3600L + mm * 60L);

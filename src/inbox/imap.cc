@@ -73,22 +73,7 @@ class CurlImap final : public ImapClient {
   Result<ImapStatus> Status() override {
     LL_ASSIGN(std::string body,
               Perform(base_ + "/", "STATUS " + Quote(mailbox_) + " (UIDVALIDITY UIDNEXT)"));
-    ImapStatus st;
-    auto number = [&](std::string_view key) -> std::int64_t {
-      auto pos = body.find(key);
-      if (pos == std::string::npos) return -1;
-      pos += key.size();
-      while (pos < body.size() && body[pos] == ' ') ++pos;
-      std::int64_t v = 0;
-      bool any = false;
-      while (pos < body.size() && std::isdigit(static_cast<unsigned char>(body[pos]))) {
-        v = v * 10 + (body[pos++] - '0');
-        any = true;
-      }
-      return any ? v : -1;
-    };
-    st.uidvalidity = number("UIDVALIDITY");
-    st.uidnext = number("UIDNEXT");
+    ImapStatus st = ReadImapStatus(body);
     if (st.uidvalidity < 0 || st.uidnext < 0) {
       return MakeError(ErrorCode::kUnavailable,
                        "{}: the server's STATUS answer for mailbox '{}' has no UIDVALIDITY and "
@@ -100,29 +85,7 @@ class CurlImap final : public ImapClient {
 
   Result<std::vector<std::int64_t>> Search(std::string_view criteria) override {
     LL_ASSIGN(std::string body, Perform(MailboxUrl(), "UID SEARCH " + std::string(criteria)));
-    std::vector<std::int64_t> uids;
-    std::size_t pos = 0;
-    while ((pos = body.find("* SEARCH", pos)) != std::string::npos) {
-      pos += 8;
-      const std::size_t end = body.find('\n', pos);
-      const std::string line = body.substr(pos, end == std::string::npos ? end : end - pos);
-      std::int64_t v = 0;
-      bool any = false;
-      for (char c : line) {
-        if (std::isdigit(static_cast<unsigned char>(c))) {
-          v = v * 10 + (c - '0');
-          any = true;
-        } else {
-          if (any) uids.push_back(v);
-          v = 0;
-          any = false;
-        }
-      }
-      if (any) uids.push_back(v);
-    }
-    std::sort(uids.begin(), uids.end());
-    uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
-    return uids;
+    return ReadSearchUids(body);
   }
 
   Result<std::string> Fetch(std::int64_t uidvalidity, std::int64_t uid) override {
@@ -196,6 +159,59 @@ std::string CutText(std::string s) {
 }
 
 }  // namespace
+
+namespace {
+// IMAP's numbers (UIDs, UIDVALIDITY) are 32-bit (RFC 3501 nz-number): a longer run of digits is
+// no number, not an overflow (fuzz/webhooks_fuzz.cc).
+constexpr std::int64_t kMaxImapNumber = 4294967295;
+}  // namespace
+
+ImapStatus ReadImapStatus(std::string_view body) {
+  ImapStatus st;
+  auto number = [&](std::string_view key) -> std::int64_t {
+    auto pos = body.find(key);
+    if (pos == std::string_view::npos) return -1;
+    pos += key.size();
+    while (pos < body.size() && body[pos] == ' ') ++pos;
+    std::int64_t v = 0;
+    bool any = false;
+    while (pos < body.size() && std::isdigit(static_cast<unsigned char>(body[pos]))) {
+      if (v <= kMaxImapNumber) v = v * 10 + (body[pos] - '0');
+      ++pos;
+      any = true;
+    }
+    return any && v <= kMaxImapNumber ? v : -1;
+  };
+  st.uidvalidity = number("UIDVALIDITY");
+  st.uidnext = number("UIDNEXT");
+  return st;
+}
+
+std::vector<std::int64_t> ReadSearchUids(std::string_view body) {
+  std::vector<std::int64_t> uids;
+  std::size_t pos = 0;
+  while ((pos = body.find("* SEARCH", pos)) != std::string_view::npos) {
+    pos += 8;
+    const std::size_t end = body.find('\n', pos);
+    const std::string_view line = body.substr(pos, end == std::string_view::npos ? end : end - pos);
+    std::int64_t v = 0;
+    bool any = false;
+    for (char c : line) {
+      if (std::isdigit(static_cast<unsigned char>(c))) {
+        if (v <= kMaxImapNumber) v = v * 10 + (c - '0');
+        any = true;
+      } else {
+        if (any && v <= kMaxImapNumber) uids.push_back(v);
+        v = 0;
+        any = false;
+      }
+    }
+    if (any && v <= kMaxImapNumber) uids.push_back(v);
+  }
+  std::sort(uids.begin(), uids.end());
+  uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
+  return uids;
+}
 
 std::unique_ptr<ImapClient> MakeCurlImapClient(const Source& source) {
   static const bool init = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();

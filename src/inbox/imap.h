@@ -74,6 +74,12 @@ struct MailOutcome {
                                                   ImapClient& client, std::int64_t uidvalidity,
                                                   std::int64_t uid, bool was_unseen);
 
+// What the IMAP client reads in the server's answers (exposed for fuzz/webhooks_fuzz.cc): a STATUS
+// answer's UIDVALIDITY and UIDNEXT (-1 each when absent); a UID SEARCH answer's UIDs, ascending,
+// each once.
+ImapStatus ReadImapStatus(std::string_view body);
+std::vector<std::int64_t> ReadSearchUids(std::string_view body);
+
 // IMAP's date for SEARCH SINCE ("27-Nov-2026"), UTC.
 std::string ImapDate(store::Time t);
 

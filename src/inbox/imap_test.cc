@@ -89,6 +89,25 @@ core::Result<InboxConfig> Load(const std::string& yaml) {
   return LoadInboxConfig(*c, {.channels = {"brand-mail"}});
 }
 
+// What the IMAP client reads in STATUS and UID SEARCH answers. The overflowing run of digits was
+// found by fuzz/webhooks_fuzz.cc: signed overflow (undefined behaviour, a garbage UID).
+TEST(ImapAnswers, StatusAndSearchNumbersAre32Bit) {
+  ImapStatus st = ReadImapStatus("* STATUS \"INBOX\" (UIDVALIDITY 1700000000 UIDNEXT 42)\r\n");
+  EXPECT_EQ(st.uidvalidity, 1700000000);
+  EXPECT_EQ(st.uidnext, 42);
+  EXPECT_EQ(ReadImapStatus("* STATUS INBOX (UIDNEXT 42)").uidvalidity, -1);
+  EXPECT_EQ(ReadImapStatus("* STATUS INBOX (UIDVALIDITY 99999999999999999999 UIDNEXT 4294967295)")
+                .uidvalidity,
+            -1);
+  EXPECT_EQ(ReadImapStatus("* STATUS INBOX (UIDVALIDITY 1 UIDNEXT 4294967295)").uidnext,
+            4294967295);
+  EXPECT_EQ(ReadSearchUids("* SEARCH 12 3 7 3\r\n* SEARCH 40\r\n"),
+            (std::vector<std::int64_t>{3, 7, 12, 40}));
+  EXPECT_EQ(ReadSearchUids("* SEARCH 3 99999999999999999999 4294967296 5\r\n"),
+            (std::vector<std::int64_t>{3, 5}));
+  EXPECT_TRUE(ReadSearchUids("* OK nothing\r\n").empty());
+}
+
 TEST(ImapConfig, GoodAndEachMistakeNamed) {
   setenv("LL_IMAP_UNIT_PW", "unit-pa55word", 1);
   const std::string head =
@@ -332,6 +351,14 @@ TEST(ParseGraphTime, GraphAndRfc3339) {
   EXPECT_EQ(store::ToMillis(*ParseGraphTime("2026-11-27T11:00:00+01:00")), 1'795'773'600'000);
   EXPECT_EQ(store::ToMillis(*ParseGraphTime("2026-11-27T10:00:00.250Z")), 1'795'773'600'000);
   EXPECT_FALSE(ParseGraphTime("yesterday"));
+}
+
+// Found by fuzz/webhooks_fuzz.cc (its crash input, verbatim): std::stoi threw on an offset that is
+// not digits, out of the catch-up's worker thread.
+TEST(ParseGraphTime, OffsetThatIsNotDigitsIsUnreadable) {
+  EXPECT_FALSE(ParseGraphTime("2026-11-27T10:00:00+\xd0\xcf\xcf\xd6"));
+  EXPECT_FALSE(ParseGraphTime("2026-11-27T10:00:00+ab:cd"));
+  EXPECT_FALSE(ParseGraphTime("2026-11-27T10:00:00-1x:00"));
 }
 
 }  // namespace

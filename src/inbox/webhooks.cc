@@ -255,7 +255,9 @@ Result<ParsedBatch> ParseMessaging(std::string_view body, std::string_view objec
         p.kind = "attachment";
         if (const json* att = Arr(*message, "attachments");
             att && !att->empty() && (*att)[0].is_object()) {
-          p.kind = Str((*att)[0], "type");
+          // An attachment without a type stays "attachment": the store refuses an empty kind,
+          // which failed the whole delivery (fuzz/webhooks_fuzz.cc).
+          if (std::string type = Str((*att)[0], "type"); !type.empty()) p.kind = std::move(type);
         }
         p.text = "[" + p.kind + "]";
       }

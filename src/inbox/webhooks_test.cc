@@ -126,6 +126,28 @@ TEST(MessagingWebhook, ReadsMessengerAndSkipsEchoesAndReads) {
   EXPECT_EQ(ig->messages[0].text, "is the shop open?");
 }
 
+// Found by fuzz/webhooks_fuzz.cc (its crash input, verbatim): an attachment without a "type" gave
+// the message an empty kind, which the store refuses, failing the whole delivery.
+TEST(MessagingWebhook, AttachmentWithoutATypeIsAnAttachment) {
+  auto b = ParseMessaging(R"({"object":"page","entry":[{"id":"1234","time":1458692752478,
+    "messaging":[
+      {"sender":{"id":"5678"},"recipient":{"id":"1234"},"timestamp":1458692752478,
+       "message":{"mid":"m_abc","text":"hello, world!"}},
+      {"sender":{"id":"1234"},"recipient":{"id":"5678"},"timestamp":1458692752479,
+       "message":{"mid":"m_echo","is_echo":true,"text":"our reply"}},
+      {"sender":{"id":"5678"},"recipient":{"id":"1234"},"timestamp":1458692752481,
+       "read":{"watermark":1458668856253}},
+      {"sender":{"id":"5678"},"recipient":{"id":"1234"},"timestamp":1458692752481,
+       "message":{"mid":"m_img","attachments":[{"type]":"image","payload":{"url":"https://x"}}]}}
+    ]}]})",
+                          "page");
+  ASSERT_TRUE(b.ok()) << b.error().ToString();
+  ASSERT_EQ(b->messages.size(), 2u);
+  EXPECT_EQ(b->messages[1].platform_id, "m_img");
+  EXPECT_EQ(b->messages[1].kind, "attachment");
+  EXPECT_EQ(b->messages[1].text, "[attachment]");
+}
+
 // Telegram's Update (core.telegram.org/bots/api#update): message ids are per chat.
 TEST(TelegramWebhook, ReadsAnUpdateAndGetUpdates) {
   auto b = ParseTelegramUpdate(R"({"update_id":10000,"message":{"message_id":1365,

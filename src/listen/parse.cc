@@ -1,4 +1,5 @@
 // The sources' parsers (sources.h): each documented answer read into posts, pure.
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -431,7 +432,11 @@ std::optional<TimePoint> RateLimitedUntil(SourceKind kind, const channels::HttpR
     std::string s(v);
     long long secs = std::strtoll(s.c_str(), &end, 10);
     if (s.empty() || end == s.c_str() || secs <= 0) return std::nullopt;
-    return TimePoint(seconds(secs));
+    // Past what the clock counts (nanoseconds: the year 2262) is misread too (the hour below),
+    // not an overflow (fuzz/listen_fuzz.cc).
+    constexpr long long kMaxSecs =
+        duration_cast<seconds>(TimePoint::max().time_since_epoch()).count();
+    return TimePoint(seconds(std::min(secs, kMaxSecs)));
   };
   std::optional<TimePoint> at;
   switch (kind) {
@@ -447,7 +452,10 @@ std::optional<TimePoint> RateLimitedUntil(SourceKind kind, const channels::HttpR
     case SourceKind::kReddit:
       if (auto v = r.Header("x-ratelimit-reset"); !v.empty()) {
         double secs = std::strtod(std::string(v).c_str(), nullptr);
-        if (secs > 0) at = now + milliseconds(static_cast<std::int64_t>(secs * 1000));
+        // Capped at two days (past 25 h is misread: the hour below), so it cannot overflow.
+        if (secs > 0) {
+          at = now + milliseconds(static_cast<std::int64_t>(std::min(secs, 2 * 86400.0) * 1000));
+        }
       }
       break;
     default:

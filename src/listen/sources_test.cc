@@ -230,6 +230,25 @@ TEST(RateLimitTest, EachApiSaysWhenToComeBackItsOwnWay) {
   EXPECT_EQ(RateLimitedUntil(SourceKind::kX, Answer(500, {}), now), std::nullopt);
 }
 
+// Found by fuzz/listen_fuzz.cc (its crash input's headers): a reset past the year 2262 overflowed
+// the clock's nanoseconds (undefined behaviour, a time in the past). Misread: an hour.
+TEST(RateLimitTest, ResetsBeyondTheClockAreMisreadNotOverflowed) {
+  const TimePoint now = At(1795773600);
+  auto spent = Answer(429, {{"x-rate-limit-reset", "20897887100"},
+                            {"x-rate-limit-remaining", "0"},
+                            {"X-RatieLimt-Reset", "2026-1sts\"}"}});
+  EXPECT_EQ(RateLimitedUntil(SourceKind::kX, spent, now), now + hours(1));
+  EXPECT_EQ(RateLimitedUntil(SourceKind::kBluesky,
+                             Answer(429, {{"ratelimit-reset", "99999999999999999"}}), now),
+            now + hours(1));
+  EXPECT_EQ(
+      RateLimitedUntil(SourceKind::kReddit, Answer(429, {{"x-ratelimit-reset", "1e300"}}), now),
+      now + hours(1));
+  EXPECT_EQ(RateLimitedUntil(SourceKind::kMastodon,
+                             Answer(429, {{"x-ratelimit-reset", "4717-11-27T10:05:00Z"}}), now),
+            now + minutes(1));
+}
+
 TEST(RateLimitTest, ASpentWindowWaitsForItsReset) {
   const TimePoint now = At(1795773600);
   EXPECT_EQ(WindowSpentUntil(SourceKind::kX,

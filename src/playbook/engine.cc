@@ -64,16 +64,18 @@ Status Engine::Start() {
       {kEscalateTimer, &Engine::OnEscalate}, {kMonitorTimer, &Engine::OnMonitor},
   };
   for (const auto& [kind, method] : kinds) {
-    LL_TRY(scheduler_.On(std::string(kind), [gate, method](const store::Timer& t) -> Status {
-      std::lock_guard hold(gate->mu);
-      if (gate->engine == nullptr) {
-        return MakeError(ErrorCode::kUnavailable, "the playbook engine is gone");
-      }
-      Engine& e = *gate->engine;
-      std::lock_guard lock(e.mu_);
-      if (!e.running_) return MakeError(ErrorCode::kUnavailable, "the playbook engine stopped");
-      return (e.*method)(t);
-    }));
+    // `method = method`: clang before 16 cannot capture a structured binding by name.
+    LL_TRY(
+        scheduler_.On(std::string(kind), [gate, method = method](const store::Timer& t) -> Status {
+          std::lock_guard hold(gate->mu);
+          if (gate->engine == nullptr) {
+            return MakeError(ErrorCode::kUnavailable, "the playbook engine is gone");
+          }
+          Engine& e = *gate->engine;
+          std::lock_guard lock(e.mu_);
+          if (!e.running_) return MakeError(ErrorCode::kUnavailable, "the playbook engine stopped");
+          return (e.*method)(t);
+        }));
   }
   {
     std::lock_guard lock(queue_mu_);

@@ -482,6 +482,9 @@ std::optional<TimePoint> MakeTime(int year, unsigned month, unsigned day, int ho
       second > 60) {
     return std::nullopt;
   }
+  // The clock counts nanoseconds in 64 bits (years 1677 to 2262): a year outside it would
+  // overflow, and is no date a feed means (fuzz/feed_fuzz.cc found "4717-11-27").
+  if (year < 1678 || year > 2261) return std::nullopt;
   auto t = std::chrono::sys_days(ymd) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
            std::chrono::seconds(second) - std::chrono::minutes(offset_minutes);
   return std::chrono::time_point_cast<std::chrono::system_clock::duration>(t);

@@ -364,5 +364,15 @@ TEST(FeedTimeTest, Rfc3339Forms) {
   }
 }
 
+// Found by fuzz/statuspage_fuzz.cc: a year past 2262 overflowed the clock's nanoseconds (undefined
+// behaviour, a wrong time); such a date is unreadable now.
+TEST(FeedTimeTest, YearsTheClockCannotHoldAreUnreadable) {
+  EXPECT_FALSE(ParseRfc3339Time("4717-11-27T09:30:00Z").has_value());
+  EXPECT_FALSE(ParseRfc3339Time("9999-12-31").has_value());
+  EXPECT_FALSE(ParseRfc3339Time("1000-01-01T00:00:00Z").has_value());
+  EXPECT_FALSE(ParseRfc822Time("Fri, 27 Nov 4717 04:10:00 +0000").has_value());
+  EXPECT_EQ(ParseRfc3339Time("2261-12-31T23:59:59Z"), At("2261-12-31T23:59:59Z"));
+}
+
 }  // namespace
 }  // namespace lifeline::sources

@@ -67,6 +67,9 @@ core::Result<StatusPageState> ParseStatuspageSummary(std::string_view body) {
     if (body.empty()) return core::MakeError(core::ErrorCode::kInvalidArgument, "empty body");
     return core::MakeError(core::ErrorCode::kInvalidArgument, "not valid JSON (at byte {})",
                            e.byte);
+  } catch (const json::exception&) {  // out_of_range: a number past a double's range
+    return core::MakeError(core::ErrorCode::kInvalidArgument,
+                           "not valid JSON (a number too large)");
   }
   if (!doc.is_object()) {
     return core::MakeError(core::ErrorCode::kInvalidArgument, "top level must be an object, not {}",

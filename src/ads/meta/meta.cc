@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+
 #include "ads/http_call.h"
 
 namespace lifeline::ads::meta {
@@ -300,8 +304,16 @@ Failure ClassifyGraphError(int http_status, const json& body, std::string_view u
                            std::string_view account_usage) {
   Failure f;
   const json e = body.value("error", json::object());
-  const int code = e.value("code", 0);
-  const int sub = e.value("error_subcode", 0);
+  // Whole numbers only: a double out of int's range would be undefined behaviour
+  // (fuzz/ads_fuzz.cc).
+  auto whole = [&e](const char* key) -> int {
+    auto it = e.find(key);
+    if (it == e.end() || !it->is_number_integer()) return 0;
+    const auto v = it->get<std::int64_t>();
+    return v >= INT_MIN && v <= INT_MAX ? static_cast<int>(v) : 0;
+  };
+  const int code = whole("code");
+  const int sub = whole("error_subcode");
   f.code = sub != 0 ? fmt::format("{}/{}", code, sub) : std::to_string(code);
   f.message = internal::Cut(e.value("message", std::string("unknown Graph error")), 300);
   if (IsRateLimit(code)) {
@@ -312,8 +324,9 @@ Failure ClassifyGraphError(int http_status, const json& body, std::string_view u
       json a = json::parse(account_usage, nullptr, false);
       if (a.is_object() && a.contains("reset_time_duration") &&
           a["reset_time_duration"].is_number() && a["reset_time_duration"].get<double>() > 0) {
-        f.retry_after = std::chrono::milliseconds(
-            static_cast<std::int64_t>(a["reset_time_duration"].get<double>() * 1000));
+        // At most a day: a larger number is garbage, and would overflow the conversion.
+        f.retry_after = std::chrono::milliseconds(static_cast<std::int64_t>(
+            std::min(a["reset_time_duration"].get<double>(), 86400.0) * 1000));
       }
     }
     if (!f.retry_after || f.retry_after->count() == 0) f.retry_after = std::chrono::seconds(60);
