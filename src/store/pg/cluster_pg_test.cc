@@ -244,6 +244,25 @@ TEST_F(PgCluster, OnlyADeadInstancesClaimsAreRecoveredAndItsLateOutcomeIsRefused
   EXPECT_THAT(MustOk(other->Outbox().RecoverOrphans(kT0 + seconds(30), dedupe)), IsEmpty());
 }
 
+// A relay in a process that never beats (no membership loop: a tool, a benchmark) is alive as far
+// as anyone can tell while its claims are fresh: running relays must not send its messages a
+// second time. Only a claim 5 minutes old is taken for abandoned.
+TEST_F(PgCluster, ASilentClaimersFreshClaimsAreLeftAloneAndOldOnesRecovered) {
+  auto silent = Instance();
+  auto running = Instance();
+  std::vector<NewMessage> batch = {Msg("s1", "telegram")};
+  MustOk(silent->Outbox().Enqueue(batch));
+  ClaimRequest tg{"telegram", 5, false};
+  ASSERT_EQ(MustOk(silent->Outbox().ClaimDue(kT0, std::span(&tg, 1))).size(), 1u);
+  Beat(*running, kT0 + seconds(60));
+  std::vector<std::string> dedupe = {"telegram"};
+  EXPECT_THAT(MustOk(running->Outbox().RecoverOrphans(kT0 + seconds(60), dedupe)), IsEmpty());
+  Beat(*running, kT0 + std::chrono::minutes(6));
+  auto recovered = MustOk(running->Outbox().RecoverOrphans(kT0 + std::chrono::minutes(6), dedupe));
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_EQ(recovered[0].state, MessageState::kQueued);
+}
+
 // What three relays do at once: each step records outcomes, enqueues and claims, on the same
 // channels. The outbox's per-state counters once deadlocked here (each instance locked the counter
 // rows in another order); every step must succeed and the counters must add up.

@@ -236,6 +236,11 @@ Result<std::vector<Enqueued>> PgOutbox::Enqueue(std::span<const NewMessage> mess
                       [&](Conn& c) { return EnqueueIn(c, messages, ids); });
 }
 
+// RecoverOrphans: a claim by an instance that never wrote a heartbeat (a relay in a process
+// without serve's membership loop) counts as abandoned only this long after it was made — longer
+// than any attempt takes — since its claimer's liveness cannot be known sooner.
+constexpr std::chrono::minutes kSilentClaimerAfter{5};
+
 // Claims for `self` (the store's instance id), so that only a dead instance's claims are ever
 // recovered while others run (RecoverOrphans).
 Result<std::vector<OutboxMessage>> ClaimIn(Conn& c, Time now,
@@ -508,8 +513,13 @@ Result<std::vector<OutboxMessage>> PgOutbox::Recover(
                          "AND ($2::text = '' OR claimed_by <> $2::text) AND NOT EXISTS (SELECT 1 "
                          "FROM instances i "
                          "WHERE i.id = m.claimed_by AND i.expires_at > $1::bigint) "
+                         // While running, a claimer that never beat (a process without the
+                         // membership loop) is taken for dead only once its claim is old.
+                         "AND ($2::text = '' OR EXISTS (SELECT 1 FROM instances i WHERE i.id = "
+                         "m.claimed_by) OR m.updated_at < $3::bigint) "
                          "ORDER BY pos FOR UPDATE",
-                         Params().Time(at).Text(spare), "recovering messages left in sending"));
+                         Params().Time(at).Text(spare).Time(at - kSilentClaimerAfter),
+                         "recovering messages left in sending"));
         std::vector<OutboxMessage> out;
         for (int i = 0; i < found.size(); ++i) {
           std::string id = found[i].ColText(0);
