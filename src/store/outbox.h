@@ -286,8 +286,8 @@ class OutboxStore {
   // RecoverAfterCrash while running, for a store several instances share: resolves the messages
   // in `sending` whose claiming instance is not alive at `at` (it was killed mid-send), never the
   // caller's own or a live instance's. A claimer that never wrote a heartbeat (no membership
-  // loop) counts as dead only once its claim is 5 minutes old. The relay calls it every little while. A store one relay
-  // owns has no one else's claims: this default returns nothing.
+  // loop) counts as dead only once its claim is 5 minutes old. The relay calls it every little
+  // while. A store one relay owns has no one else's claims: this default returns nothing.
   [[nodiscard]] virtual core::Result<std::vector<OutboxMessage>> RecoverOrphans(
       Time at, std::span<const std::string> deduplicating_channels) {
     (void)at;
