@@ -25,13 +25,6 @@ using Sync = Pool::Sync;
 // Rows per INSERT of a batch of calls: one round trip per chunk instead of one per call.
 constexpr std::size_t kCallChunk = 100;
 
-std::string Cat(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
-  std::string s(a);
-  s += b;
-  s += c;
-  return s;
-}
-
 constexpr std::string_view kColumns =
     "id, incident_id, account, platform, campaign_id, campaign_name, policy, by_whom, state, "
     "prior_status, prior_effective, prior_budget_micros, prior_budget_kind, currency, "

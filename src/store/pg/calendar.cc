@@ -27,13 +27,6 @@ constexpr std::string_view kPartColumns =
     "post_id, channel, state, due, held_by, hand_hold, incident_id, generation, message_key, "
     "message_id, remote_id, note, published_at, updated_at, verified, verify_note, verified_at";
 
-std::string Cat(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
-  std::string s(a);
-  s += b;
-  s += c;
-  return s;
-}
-
 std::string MediaJson(const std::vector<std::string>& media) {
   return nlohmann::json(media).dump();
 }

@@ -23,6 +23,14 @@
 
 namespace lifeline::store::pg {
 
+// a + b + c: SQL assembled from constant pieces (column lists, optional clauses).
+inline std::string Cat(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
+  std::string s(a);
+  s += b;
+  s += c;
+  return s;
+}
+
 // Where and how to connect. `url` is a libpq URI (postgresql://user@host:port/db?params) without a
 // password; the password, when there is one, comes separately and never appears in a message.
 struct ConnectParams {

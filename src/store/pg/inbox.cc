@@ -42,13 +42,6 @@ constexpr std::string_view kMsgFrom =
 // (the next attempt finds it at once and answers as for a retry).
 constexpr int kIngestAttempts = 3;
 
-std::string Cat(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
-  std::string s(a);
-  s += b;
-  s += c;
-  return s;
-}
-
 // Appends " AND column = $n::text" taking `value` as parameter n, unless `value` is "" (any).
 void AndEquals(std::string& sql, Params& p, std::string_view column, std::string_view value) {
   if (value.empty()) return;

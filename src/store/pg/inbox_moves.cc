@@ -16,13 +16,6 @@ using core::Result;
 using core::Status;
 using Sync = Pool::Sync;
 
-std::string Cat(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
-  std::string s(a);
-  s += b;
-  s += c;
-  return s;
-}
-
 constexpr std::string_view kMoveColumns =
     "key, conversation_id, incident_id, from_channel, to_channel, to_address, relay_id, at, "
     "from_address, on_restoration, restored_at, restored_note, from_name, from_link, to_name";

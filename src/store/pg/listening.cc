@@ -33,13 +33,6 @@ constexpr std::string_view kSpikeColumns =
     "query, platform, hour, judged_at, fraction, observed, expected, usual, weeks_json, p_value, "
     "run, spiking, fired, reason, evidence";
 
-std::string Cat(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
-  std::string s(a);
-  s += b;
-  s += c;
-  return s;
-}
-
 std::int64_t HourMs(std::int64_t ms) { return ms - ((ms % kHourMs) + kHourMs) % kHourMs; }
 
 Status Bump(Conn& c, const std::string& query, std::int64_t hour, std::int64_t by) {

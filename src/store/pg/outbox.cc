@@ -29,13 +29,6 @@ constexpr std::string_view kColumns =
     "media, pos";
 constexpr int kPosColumn = 19;
 
-std::string Cat(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
-  std::string s(a);
-  s += b;
-  s += c;
-  return s;
-}
-
 std::string MediaJson(const std::vector<std::string>& media) {
   return nlohmann::json(media).dump();
 }

@@ -52,13 +52,6 @@ std::int64_t FloorTo(std::int64_t ms, std::int64_t unit) {
   return floor > ms ? floor - unit : floor;
 }
 
-std::string Cat(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
-  std::string s(a);
-  s += b;
-  s += c;
-  return s;
-}
-
 constexpr std::string_view kIncidentColumns =
     "id, kind, domain, verdict, state, title, opened_at, updated_at, closed_at, last_seq, drill";
 

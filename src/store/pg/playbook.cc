@@ -23,13 +23,6 @@ using core::Result;
 using core::Status;
 using Sync = Pool::Sync;
 
-std::string Cat(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
-  std::string s(a);
-  s += b;
-  s += c;
-  return s;
-}
-
 // ---- rows ----
 
 constexpr std::string_view kRunColumns =

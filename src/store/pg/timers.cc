@@ -26,13 +26,6 @@ constexpr std::string_view kColumns =
     "last_error, created_at, updated_at, pos";
 constexpr int kPosColumn = 13;
 
-std::string Cat(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
-  std::string s(a);
-  s += b;
-  s += c;
-  return s;
-}
-
 Timer TimerFromRow(const Row& r) {
   Timer t;
   t.id = r.ColText(0);
