@@ -108,6 +108,7 @@ std::unique_ptr<core::IncidentFeed::Subscription> Guard::Watch(core::IncidentFee
 }
 
 void Guard::OnIncident(const core::IncidentNotice& notice) {
+  if (!notice.here) return;  // another instance acts on it
   {
     std::lock_guard lock(queue_mu_);
     if (stopping_) return;

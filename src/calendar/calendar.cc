@@ -134,6 +134,7 @@ std::unique_ptr<core::IncidentFeed::Subscription> Calendar::Watch(core::Incident
 }
 
 void Calendar::OnIncident(const core::IncidentNotice& notice) {
+  if (!notice.here) return;  // another instance acts on it
   {
     std::lock_guard lock(queue_mu_);
     if (stopping_) return;

@@ -127,6 +127,7 @@ std::unique_ptr<core::IncidentFeed::Subscription> IncidentAlerts::Watch(core::In
 }
 
 void IncidentAlerts::OnIncident(const core::IncidentNotice& notice) {
+  if (!notice.here) return;  // another instance acts on it
   if (rules_.empty() || notice.change == core::IncidentNotice::Change::kUpdated) return;
   {
     std::lock_guard lock(mu_);

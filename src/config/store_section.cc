@@ -10,7 +10,7 @@ using yaml::Fields;
 
 namespace {
 
-const yaml::Keys kStoreKeys = {"url", "password", "connections"};
+const yaml::Keys kStoreKeys = {"url", "password", "connections", "lease_ttl"};
 
 // postgresql://USER:PASSWORD@HOST... or ...?password=...: the user part holds a ':' only with a
 // password.
@@ -35,7 +35,7 @@ core::Result<StoreSettings> ReadStoreSection(const Config& config) {
   if (sec == nullptr) return out;
   const yaml::Doc& doc = sec->doc;
   LL_ASSIGN(Fields fields, yaml::ReadMap(doc, sec->node, sec->where, kStoreKeys,
-                                         "store settings (url, password, connections)"));
+                                         "store settings (url, password, connections, lease_ttl)"));
   const Field* url = fields.Find("url");
   if (url == nullptr) {
     return yaml::Fail(doc, sec->where,
@@ -66,6 +66,14 @@ core::Result<StoreSettings> ReadStoreSection(const Config& config) {
   if (const Field* n = fields.Find("connections")) {
     LL_ASSIGN(long long c, yaml::GetInt(doc, n->value, n->where, 1, 100));
     out.connections = static_cast<std::size_t>(c);
+  }
+  if (const Field* t = fields.Find("lease_ttl")) {
+    LL_ASSIGN(out.lease_ttl, yaml::GetDuration(doc, t->value, t->where));
+    if (out.lease_ttl < std::chrono::seconds(1) || out.lease_ttl > std::chrono::minutes(5)) {
+      return yaml::Fail(doc, yaml::At(t->where, t->value),
+                        "lease_ttl must be between 1s and 5m (how long a dead instance's "
+                        "platforms wait to be taken over)");
+    }
   }
   return out;
 }

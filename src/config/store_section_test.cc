@@ -41,12 +41,14 @@ TEST(StoreSection, ReadsTheUrlAndThePasswordFromTheEnvironment) {
       "store:\n"
       "  url: postgresql://lifeline@db.example:5432/lifeline\n"
       "  password: { env: LIFELINE_TEST_DB_PASSWORD }\n"
-      "  connections: 4\n");
+      "  connections: 4\n"
+      "  lease_ttl: 6s\n");
   unsetenv("LIFELINE_TEST_DB_PASSWORD");
   ASSERT_TRUE(s.ok()) << s.error().message();
   EXPECT_EQ(s->url, "postgresql://lifeline@db.example:5432/lifeline");
   EXPECT_EQ(s->password, "s3cret-pw");
   EXPECT_EQ(s->connections, 4u);
+  EXPECT_EQ(s->lease_ttl, std::chrono::seconds(6));
 }
 
 TEST(StoreSection, ReadsThePasswordFromAFile) {
@@ -75,6 +77,8 @@ TEST(StoreSection, ErrorsNameTheFileLineAndKeyWithoutTheSecret) {
               HasSubstr("environment variable LIFELINE_TEST_UNSET_VARIABLE is not set"));
   EXPECT_THAT(ErrorOf("store:\n  url: postgresql://lifeline@db/x\n  connections: 0\n"),
               HasSubstr("lifeline.yaml:3: store.connections"));
+  EXPECT_THAT(ErrorOf("store:\n  url: postgresql://lifeline@db/x\n  lease_ttl: 100ms\n"),
+              HasSubstr("lifeline.yaml:3: store.lease_ttl: lease_ttl must be between 1s and 5m"));
   EXPECT_THAT(ErrorOf("store:\n  url: postgresql://lifeline@db/x\n  pasword: { env: X }\n"),
               HasSubstr("store.pasword"));
   EXPECT_THAT(ErrorOf("serve:\n  database: /var/lib/lifeline.db\n"

@@ -30,6 +30,11 @@ struct IncidentNotice {
   std::string title;
   std::chrono::system_clock::time_point opened_at;
   std::chrono::system_clock::time_point at;  // when this change happened
+  // False: another `lifeline serve` on the shared database runs the incident's platforms
+  // (serve/cluster.h) and acts on it; this instance only knows it is there (the relay's circuits
+  // still follow it). Parts that act once per incident — send alerts, start responses, pause ads,
+  // move conversations — skip such notices.
+  bool here = true;
 };
 
 class IncidentFeed {

@@ -457,7 +457,10 @@ void CatchUp::LookTelegram(const Source& src, store::CatchUpRecord& r) {
 
 std::unique_ptr<core::IncidentFeed::Subscription> CatchUp::Watch(core::IncidentFeed& feed) {
   return feed.SubscribeIncidents([this](const core::IncidentNotice& n) {
-    if (n.change == core::IncidentNotice::Change::kClosed) work_.Post([this, n] { After(n); });
+    // Another instance's incident: that instance catches up.
+    if (n.change == core::IncidentNotice::Change::kClosed && n.here) {
+      work_.Post([this, n] { After(n); });
+    }
   });
 }
 

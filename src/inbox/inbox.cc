@@ -678,7 +678,8 @@ core::Status Inbox::Away(const std::string& conversation_id) {
 
 std::unique_ptr<core::Subscription> Inbox::Watch(core::IncidentFeed& feed) {
   auto sub = feed.SubscribeIncidents([this](const core::IncidentNotice& n) {
-    if (n.change != core::IncidentNotice::Change::kClosed) return;
+    // Another instance's incident: that instance moves the conversations back.
+    if (n.change != core::IncidentNotice::Change::kClosed || !n.here) return;
     work_.Post([this] {
       if (auto s = RestoreDue(); !s.ok()) Log("inbox: after restoration: " + s.error().message());
     });

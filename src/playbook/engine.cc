@@ -115,6 +115,7 @@ std::unique_ptr<core::IncidentFeed::Subscription> Engine::Watch(core::IncidentFe
 }
 
 void Engine::OnIncident(const core::IncidentNotice& notice) {
+  if (!notice.here) return;  // another instance acts on it
   {
     std::lock_guard lock(queue_mu_);
     if (stopping_) return;

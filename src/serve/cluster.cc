@@ -21,6 +21,27 @@ std::string HostName() {
 
 }  // namespace
 
+Shares SharesOf(const std::vector<core::Platform>& platforms) {
+  Shares out;
+  for (const auto& p : platforms) {
+    if (!p.enabled) continue;
+    std::string lease = p.domain.empty() ? "platform:" + p.id : "domain:" + p.domain;
+    auto [it, fresh] = out.platforms.try_emplace(lease);
+    if (fresh) out.leases.push_back(lease);
+    it->second.push_back(p.id);
+  }
+  return out;
+}
+
+std::vector<std::string> Shares::PlatformsOf(const std::vector<std::string>& held) const {
+  std::vector<std::string> out;
+  for (const auto& lease : held) {
+    auto it = platforms.find(lease);
+    if (it != platforms.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+  }
+  return out;
+}
+
 Membership::Membership(store::ClusterStore& cluster, MembershipOptions options)
     : cluster_(cluster), options_(std::move(options)) {
   me_.id = cluster_.self();
@@ -36,39 +57,6 @@ core::Result<std::unique_ptr<Membership>> Membership::Join(store::ClusterStore& 
     return core::MakeError(core::ErrorCode::kInvalidArgument, "membership ttl must be positive");
   }
   std::unique_ptr<Membership> m(new Membership(cluster, std::move(options)));
-  // Others still beating: wait until the latest of their expiries has passed once; whoever is
-  // still alive then renewed meanwhile and is running.
-  std::vector<store::Instance> others;
-  for (int look = 0; look < 2; ++look) {
-    LL_ASSIGN(auto alive, cluster.Alive(Now()));
-    others.clear();
-    for (auto& i : alive) {
-      if (i.id != cluster.self()) others.push_back(std::move(i));
-    }
-    if (others.empty() || look == 1) break;
-    store::Time until = others.front().expires_at;
-    for (const auto& i : others) until = std::max(until, i.expires_at);
-    if (m->options_.log) {
-      m->options_.log(fmt::format(
-          "cluster: another lifeline serve ({} pid {}) beat {} ms ago on this database; waiting "
-          "up to {} ms to see whether it still runs",
-          others.front().host, others.front().pid,
-          std::chrono::duration_cast<std::chrono::milliseconds>(Now() - others.front().last_seen)
-              .count(),
-          std::chrono::duration_cast<std::chrono::milliseconds>(until - Now()).count()));
-    }
-    std::this_thread::sleep_until(until + std::chrono::milliseconds(100));
-  }
-  if (!others.empty()) {
-    const store::Instance& o = others.front();
-    return core::MakeError(
-        core::ErrorCode::kFailedPrecondition,
-        "another lifeline serve runs on this database ({} pid {}, last heartbeat {} ms ago): "
-        "several instances sharing one PostgreSQL database do not share out the rounds yet, so "
-        "only one may run; stop it first",
-        o.host, o.pid,
-        std::chrono::duration_cast<std::chrono::milliseconds>(Now() - o.last_seen).count());
-  }
   LL_TRY(m->Beat());
   // Instances dead for a day are history nobody reads.
   if (auto pruned = cluster.PruneDead(Now() - std::chrono::hours(24));
@@ -81,6 +69,60 @@ core::Result<std::unique_ptr<Membership>> Membership::Join(store::ClusterStore& 
 
 core::Status Membership::Beat() { return cluster_.Heartbeat(me_, Now(), options_.ttl); }
 
+void Membership::ShareOut(std::vector<std::string> leases,
+                          std::function<void(const std::vector<std::string>&)> on_held) {
+  std::lock_guard lock(share_mu_);
+  leases_ = std::move(leases);
+  if (!leases_.empty()) {
+    on_held_ = std::move(on_held);
+    ShareLocked();
+    return;
+  }
+  on_held_ = nullptr;
+  if (held_.empty()) return;
+  // Balancing over no names gives back every lease held: the others take them at once.
+  if (auto r = cluster_.Balance({}, 0, Now(), options_.ttl); !r.ok() && options_.log) {
+    options_.log(
+        "cluster: giving back this instance's platforms failed (the others take them once the "
+        "leases run out): " +
+        r.error().message());
+  }
+  held_.clear();
+}
+
+void Membership::Share() {
+  std::lock_guard lock(share_mu_);
+  if (!leases_.empty()) ShareLocked();
+}
+
+void Membership::ShareLocked() {
+  const store::Time now = Now();
+  auto balanced = [&]() -> core::Result<std::vector<std::string>> {
+    LL_ASSIGN(auto alive, cluster_.Alive(now));
+    const std::size_t n = std::max<std::size_t>(alive.size(), 1);
+    return cluster_.Balance(leases_, (leases_.size() + n - 1) / n, now, options_.ttl);
+  }();
+  if (balanced.ok()) {
+    if (*balanced != held_ && options_.log) {
+      options_.log(fmt::format("cluster: this instance holds {} of {} leases", balanced->size(),
+                               leases_.size()));
+    }
+    held_ = std::move(*balanced);
+    held_until_ = now + options_.ttl;
+  } else {
+    if (options_.log) {
+      options_.log("cluster: sharing out the platforms failed: " + balanced.error().message());
+    }
+    // Past the leases' end another instance may run them: stop before it does.
+    if (held_.empty() || now < held_until_) return;
+    if (options_.log) {
+      options_.log("cluster: this instance's leases ran out: it stops running their platforms");
+    }
+    held_.clear();
+  }
+  if (on_held_) on_held_(held_);
+}
+
 void Membership::Loop() {
   std::unique_lock lock(mu_);
   while (!cv_.wait_for(lock, options_.ttl / 3, [this] { return stop_; })) {
@@ -89,6 +131,7 @@ void Membership::Loop() {
     if (!s.ok() && options_.log) {
       options_.log("cluster: renewing this instance's heartbeat failed: " + s.error().message());
     }
+    Share();
     lock.lock();
   }
 }

@@ -30,6 +30,7 @@
 #include "serve/metrics.h"
 #include "serve/sample_writer.h"
 #include "serve/scheduler.h"
+#include "serve/shared_view.h"
 #include "serve/views.h"
 #include "watch/crowd.h"
 #include "watch/incidents.h"
@@ -126,7 +127,8 @@ struct Engine::State {
         options(std::move(o)),
         writer(s, WriterOptions()),
         wake_timer(io),
-        status_timer(io) {
+        status_timer(io),
+        shared_timer(io) {
     for (const auto& p : config.platforms) {
       if (!p.enabled) continue;
       index[p.id] = platforms.size();
@@ -154,6 +156,8 @@ struct Engine::State {
     base_evidence.assign(platforms.size(), {});
     crowd_flagged.assign(platforms.size(), false);
     saved_states.assign(platforms.size(), std::nullopt);
+    owned.assign(platforms.size(), !options.shared);
+    if (options.shared) shared_view.emplace(store);
     observer.evidence = {"not checked yet"};
     if (auto s2 = tracker.SetSilences(config.silences); !s2.ok()) {
       // config::Load validated every silence; an invalid one here is a broken invariant.
@@ -229,15 +233,16 @@ struct Engine::State {
   }
 
   void PublishIncident(const store::Incident& inc, const store::IncidentEvent* ev) {
-    NotifyIncident(inc, ev);
+    NotifyIncident(inc, ev, /*here=*/true);
     Publish({"incident", IncidentJson(inc)});
     if (ev) {
       Publish({"incident_event", {{"incident_id", inc.id}, {"event", api::EventJson(*ev)}}});
     }
   }
 
-  // The response parts' view of an incident change (core::IncidentFeed).
-  void NotifyIncident(const store::Incident& inc, const store::IncidentEvent* ev) {
+  // The response parts' view of an incident change (core::IncidentFeed). `here`: this instance
+  // runs it (else another instance on the shared store does, IncidentNotice::here).
+  void NotifyIncident(const store::Incident& inc, const store::IncidentEvent* ev, bool here) {
     core::IncidentNotice n;
     n.incident_id = inc.id;
     n.kind = inc.kind == store::IncidentKind::kDomain     ? core::IncidentNotice::Kind::kDomain
@@ -249,6 +254,7 @@ struct Engine::State {
     n.title = inc.title;
     n.opened_at = inc.opened_at;
     n.at = ev ? ev->at : inc.updated_at;
+    n.here = here;
     std::lock_guard lock(subs_mu);
     const bool known = open_notices.count(inc.id) > 0;
     if (inc.state == store::IncidentState::kClosed) {
@@ -301,6 +307,7 @@ struct Engine::State {
           platforms[it->second].status_page->kind};
     }
     // Incidents left open by the previous run: kept open until the first rounds settle them.
+    // Shared: each is adopted with its platforms (AdoptPlatforms).
     store::IncidentQuery q;
     q.state = store::IncidentState::kOpen;
     q.limit = 1000;
@@ -311,7 +318,8 @@ struct Engine::State {
         if (inc.state == store::IncidentState::kOpen) orphans.push_back(std::move(inc));
       }
       q.cursor = page->next_cursor;
-    } while (!q.cursor.empty());
+    } while (!q.cursor.empty() && !options.shared);
+    if (options.shared) orphans.clear();
     for (const auto& o : orphans) {
       for (const auto& p : o.platforms) {
         auto it = index.find(p);
@@ -363,6 +371,14 @@ struct Engine::State {
       status_done = true;
       MaybeDrained();
     });
+    shared_done = !options.shared;
+    if (options.shared) {
+      asio::co_spawn(io, SharedLoop(), [this](std::exception_ptr e) {
+        if (e) LogException("reading the other instances' platforms", e);
+        shared_done = true;
+        MaybeDrained();
+      });
+    }
     thread = std::thread([this] { io.run(); });
     return core::Ok();
   }
@@ -380,6 +396,7 @@ struct Engine::State {
   void MaybeDrained() {
     if (!stopping || !drained || drained_set) return;
     if (active_rounds > 0 || active_fetches > 0 || !scheduler_done || !status_done) return;
+    if (!shared_done) return;
     drained_set = true;
     drained->set_value();
   }
@@ -394,6 +411,7 @@ struct Engine::State {
       drained = &done;
       wake_timer.cancel();
       status_timer.cancel();
+      shared_timer.cancel();
       MaybeDrained();
     });
     auto timeout = options.drain_timeout.count() > 0
@@ -426,16 +444,22 @@ struct Engine::State {
       if (!due.empty()) {
         std::vector<std::size_t> batch;
         for (const auto& d : due) {
+          if (!owned[d.index]) {  // another instance runs it
+            scheduler->Finished(d.index);
+            continue;
+          }
           metrics.Lateness(std::chrono::duration<double>(d.lateness).count());
           due_at[d.index] = now - d.lateness;
           batch.push_back(d.index);
         }
-        ++active_rounds;
-        asio::co_spawn(io, RoundTask(std::move(batch)), [this](std::exception_ptr e) {
-          if (e) LogException("round", e);
-          --active_rounds;
-          MaybeDrained();
-        });
+        if (!batch.empty()) {
+          ++active_rounds;
+          asio::co_spawn(io, RoundTask(std::move(batch)), [this](std::exception_ptr e) {
+            if (e) LogException("round", e);
+            --active_rounds;
+            MaybeDrained();
+          });
+        }
       }
       metrics.SetQueue(static_cast<std::int64_t>(scheduler->Queue(SteadyClock::now())));
       auto wake = scheduler->NextWake();
@@ -515,7 +539,9 @@ struct Engine::State {
     std::vector<const diagnose::Diagnosis*> diagnosis(platforms.size(), nullptr);
     for (const auto& d : report.platforms) {
       auto it = index.find(d.platform);
-      if (it == index.end()) continue;  // checked on demand but not watched
+      // Checked on demand but not watched, or watched by another instance (shared store): the
+      // caller gets the diagnosis; the state machines and incidents are the owner's.
+      if (it == index.end() || !owned[it->second]) continue;
       const std::size_t i = it->second;
       auto tr = machines[i].Observe(at, d, FailingObservers(report, d));
       transitions.insert(transitions.end(), std::make_move_iterator(tr.begin()),
@@ -713,15 +739,20 @@ struct Engine::State {
       patch.title = o.title;
       patch.kind = ToStoreKind(o.kind);
       patch.domain = o.domain;
+      const bool taken = taken_over.erase(orphan->id) > 0;
       store::NewEvent ev{store::FromSystem(o.at), std::string(store::event_type::kUpdated),
-                         "still failing after restart: " + summary, data.dump()};
+                         (taken ? "still failing, taken over from another instance: "
+                                : "still failing after restart: ") +
+                             summary,
+                         data.dump()};
       auto inc = store.UpdateIncident(orphan->id, patch, ev);
       if (StoreOk(inc, "continuing incident " + orphan->id)) {
         key_to_id[o.key] = inc->id;
         store::IncidentEvent stored{inc->id, inc->last_seq, ev.at,
                                     ev.type, ev.message,    ev.data_json};
         PublishIncident(*inc, &stored);
-        Log(fmt::format("incident {} continues after restart: {}", inc->id, o.title));
+        Log(fmt::format("incident {} continues after {}: {}", inc->id,
+                        taken ? "a takeover" : "restart", o.title));
         return;
       }
       // It could not be continued (closed meanwhile, or the store failed): open a new one.
@@ -846,7 +877,8 @@ struct Engine::State {
                           s.good_rounds >= config.serve.machine.close_after;
                  })) {
         close = true;
-        message = "closed at restart: platform up";
+        message = taken_over.count(it->id) ? "closed after takeover: platform up"
+                                           : "closed at restart: platform up";
         reason = "restart_up";
       }
       if (!close) {
@@ -855,6 +887,7 @@ struct Engine::State {
       }
       store::Incident orphan = std::move(*it);
       it = orphans.erase(it);
+      taken_over.erase(orphan.id);
       affected.insert(orphan.platforms.begin(), orphan.platforms.end());
       CloseOrphan(orphan, at, message, reason,
                   watched.empty() ? 0 : config.serve.machine.close_after);
@@ -1050,13 +1083,200 @@ struct Engine::State {
     this->body = std::make_shared<const std::string>(std::move(text));
   }
 
+  // ---- sharing the platforms with other instances (EngineOptions::shared) ----
+
+  void ApplyOwned(const std::set<std::string>& ids) {
+    std::vector<std::size_t> gained, lost;
+    for (std::size_t i = 0; i < platforms.size(); ++i) {
+      const bool mine = ids.count(platforms[i].id) > 0;
+      if (mine && !owned[i]) gained.push_back(i);
+      if (!mine && owned[i]) lost.push_back(i);
+    }
+    if (!lost.empty()) ReleasePlatforms(lost);
+    if (!gained.empty()) AdoptPlatforms(gained);
+  }
+
+  std::string IdsOf(const std::vector<std::size_t>& is) const {
+    std::vector<std::string> ids;
+    for (auto i : is) ids.push_back(platforms[i].id);
+    return Join(ids, ", ");
+  }
+
+  bool OwnsAny(const std::vector<std::string>& ids) const {
+    return std::any_of(ids.begin(), ids.end(), [&](const std::string& p) {
+      auto it = index.find(p);
+      return it != index.end() && owned[it->second];
+    });
+  }
+
+  // A state machine that starts counting afresh: the rounds it saw before are another instance's
+  // history now (or will be ours again from scratch).
+  void ResetMachine(std::size_t i) {
+    const core::Platform& p = platforms[i];
+    machines[i] = watch::PlatformStateMachine(watch::PlatformRef{p.id, p.name, p.domain},
+                                              config.serve.machine);
+    saved_states[i].reset();
+  }
+
+  // Another instance runs these now: let go of them without closing anything.
+  void ReleasePlatforms(const std::vector<std::size_t>& lost) {
+    std::vector<std::string> ids;
+    for (auto i : lost) {
+      owned[i] = false;
+      ids.push_back(platforms[i].id);
+      ResetMachine(i);
+    }
+    for (const auto& key : tracker.Forget(ids)) key_to_id.erase(key);
+    std::erase_if(orphans, [&](const store::Incident& o) {
+      if (OwnsAny(o.platforms)) return false;
+      taken_over.erase(o.id);
+      return true;
+    });
+    metrics.SetIncidentsOpen(static_cast<std::int64_t>(tracker.open().size() + orphans.size()));
+    Log(fmt::format("cluster: another instance watches {} now", IdsOf(lost)));
+  }
+
+  // Ours from now on: a round at once, and their open incidents taken over from the store — the
+  // coming rounds continue or close each, as after a restart.
+  void AdoptPlatforms(const std::vector<std::size_t>& gained) {
+    const auto now = SteadyClock::now();
+    std::vector<std::string> ids;
+    for (auto i : gained) {
+      owned[i] = true;
+      ids.push_back(platforms[i].id);
+      ResetMachine(i);
+      if (scheduler) scheduler->DueBy(i, now);
+    }
+    std::set<std::string> known;
+    for (const auto& o : orphans) known.insert(o.id);
+    for (const auto& [key, id] : key_to_id) known.insert(id);
+    store::IncidentQuery q;
+    q.state = store::IncidentState::kOpen;
+    q.limit = 1000;
+    std::size_t adopted = 0;
+    do {
+      auto page = store.ListIncidents(q);
+      if (!StoreOk(page, "reading the open incidents of the platforms taken over")) break;
+      for (auto& inc : page->incidents) {
+        if (inc.state != store::IncidentState::kOpen || known.count(inc.id)) continue;
+        const bool theirs =
+            std::any_of(inc.platforms.begin(), inc.platforms.end(), [&](const std::string& p) {
+              return std::find(ids.begin(), ids.end(), p) != ids.end();
+            });
+        if (!theirs) continue;
+        known.insert(inc.id);
+        taken_over.insert(inc.id);
+        orphans.push_back(std::move(inc));
+        ++adopted;
+      }
+      q.cursor = page->next_cursor;
+    } while (!q.cursor.empty());
+    metrics.SetIncidentsOpen(static_cast<std::int64_t>(tracker.open().size() + orphans.size()));
+    Log(fmt::format("cluster: this instance watches {} now{}", IdsOf(gained),
+                    adopted == 0 ? std::string()
+                                 : fmt::format(" ({} open incident{} taken over)", adopted,
+                                               adopted == 1 ? "" : "s")));
+    Poke();
+  }
+
+  asio::awaitable<void> SharedLoop() {
+    while (!stopping) {
+      auto u = shared_view->Read();
+      if (StoreOk(u, "reading the other instances' platforms")) ApplyShared(*u);
+      shared_timer.expires_after(options.shared_refresh);
+      boost::system::error_code ec;
+      co_await shared_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
+  // The other instances' platforms as stored: their views, and their incidents on /v1/events
+  // (this instance's own were published as they happened).
+  void ApplyShared(const SharedView::Update& u) {
+    const auto now = std::chrono::system_clock::now();
+    const bool live = HasSubscribers();
+    std::vector<json> changed;
+    std::set<std::size_t> touched;
+    for (const auto& page : u.pages) {
+      auto it = index.find(page.platform);
+      if (it == index.end() || owned[it->second] || !platforms[it->second].status_page) continue;
+      // Known to the rounds too, should the platform become ours.
+      status_known[page.platform] = StatusStateFromJson(json::parse(page.raw_json, nullptr, false));
+    }
+    {
+      std::lock_guard lock(views_mu);
+      for (const auto& st : u.states) {
+        auto it = index.find(st.platform);
+        if (it == index.end() || owned[it->second]) continue;
+        const std::size_t i = it->second;
+        PlatformView& v = views[i];
+        v.verdict = st.verdict;
+        v.layer = st.layer;
+        v.detail = st.detail;
+        v.confidence = st.confidence;
+        v.reason = st.reason;
+        v.checked_at =
+            std::chrono::time_point_cast<std::chrono::system_clock::duration>(st.updated_at);
+        v.latency_ms.reset();
+        v.probes.clear();
+        base_evidence[i].clear();
+        json ev = json::parse(st.evidence_json, nullptr, false);
+        if (ev.is_array()) {
+          for (const auto& line : ev) {
+            if (line.is_string()) base_evidence[i].push_back(line.get<std::string>());
+          }
+        }
+        metrics.SetVerdict(st.platform, st.verdict);
+        touched.insert(i);
+      }
+      for (const auto& page : u.pages) {
+        auto it = index.find(page.platform);
+        if (it == index.end() || owned[it->second] || !platforms[it->second].status_page) continue;
+        const std::size_t i = it->second;
+        views[i].status_page = StatusPageView{
+            platforms[i].status_page->url,
+            std::chrono::time_point_cast<std::chrono::system_clock::duration>(page.fetched_at),
+            status_known[page.platform], platforms[i].status_page->kind};
+        touched.insert(i);
+      }
+      for (std::size_t i = 0; i < platforms.size(); ++i) {
+        if (owned[i]) continue;
+        PlatformView& v = views[i];
+        auto inc = u.incident_of.find(platforms[i].id);
+        std::string id = inc == u.incident_of.end() ? "" : inc->second;
+        std::string state = !id.empty()                                                ? "failing"
+                            : watch::Classify(v.verdict) == watch::RoundKind::kFailing ? "pending"
+                                                                                       : "ok";
+        if (id == v.incident_id && state == v.state) continue;
+        v.incident_id = std::move(id);
+        v.state = std::move(state);
+        touched.insert(i);
+      }
+      for (auto i : touched) {
+        UpdateSuppressionLocked(i, now);
+        ComposeEvidenceLocked(i);
+        if (live) changed.push_back(PlatformJson(views[i]));
+      }
+    }
+    for (auto& j : changed) Publish({"platform", std::move(j)});
+    if (!touched.empty()) RebuildBody();
+    for (const auto& c : u.incidents) {
+      if (OwnsAny(c.incident.platforms)) continue;
+      NotifyIncident(c.incident, c.events.empty() ? nullptr : &c.events.back(), /*here=*/false);
+      Publish({"incident", IncidentJson(c.incident)});
+      for (const auto& ev : c.events) {
+        Publish(
+            {"incident_event", {{"incident_id", c.incident.id}, {"event", api::EventJson(ev)}}});
+      }
+    }
+  }
+
   // ---- status pages ----
 
   asio::awaitable<void> StatusLoop() {
     std::vector<bool> fetching(platforms.size(), false);
     while (!stopping) {
       for (std::size_t i = 0; i < platforms.size(); ++i) {
-        if (!platforms[i].status_page || fetching[i]) continue;
+        if (!platforms[i].status_page || fetching[i] || !owned[i]) continue;
         fetching[i] = true;
         ++active_fetches;
         asio::co_spawn(io, FetchStatus(i), [this, i, &fetching](std::exception_ptr e) {
@@ -1121,6 +1341,11 @@ struct Engine::State {
   watch::IncidentTracker tracker;
   std::map<std::string, std::string> key_to_id;  // tracker key -> store incident id
   std::vector<store::Incident> orphans;          // open in the store, not yet settled
+  std::set<std::string> taken_over;              // orphans adopted from another instance
+  std::vector<bool> owned;                       // per platform: this instance runs it
+  std::optional<SharedView> shared_view;         // with options.shared
+  asio::steady_timer shared_timer;
+  bool shared_done = true;
   std::map<std::string, sources::StatusPageState> status_known;
   std::vector<SteadyClock::time_point> due_at;  // when the scheduled round was due, per platform
   std::vector<std::vector<std::string>> base_evidence;
@@ -1204,6 +1429,13 @@ core::Status Engine::Start() { return state_->Start(); }
 void Engine::Stop() { state_->Stop(); }
 
 std::uint64_t Engine::rounds_completed() const { return state_->rounds.load(); }
+
+void Engine::SetOwned(std::vector<std::string> platform_ids) {
+  State& s = *state_;
+  asio::post(s.io, [&s, ids = std::set<std::string>(platform_ids.begin(), platform_ids.end())] {
+    if (s.options.shared && !s.stopping) s.ApplyOwned(ids);
+  });
+}
 
 void Engine::SetProbeInterval(std::string_view platform,
                               std::optional<std::chrono::milliseconds> interval) {

@@ -60,6 +60,12 @@ struct EngineOptions {
   // One line per notable event (round errors, incidents, store failures). Null: silent. Called
   // on the engine's threads.
   std::function<void(std::string_view)> log;
+  // Several instances share the store (serve/cluster.h): the engine runs rounds, status pages and
+  // incidents only for the platforms SetOwned gives it (none until then) and shows the others
+  // from the store, their incidents' events on /v1/events too (serve/shared_view.h).
+  bool shared = false;
+  // How often a shared engine reads the others' platforms and incidents from the store.
+  std::chrono::milliseconds shared_refresh{2000};
 };
 
 // Restart reconciliation (decided here, documented in docs/serve.md): incidents found open in
@@ -122,6 +128,12 @@ class Engine final : public api::Backend, public core::IncidentFeed {
   // (safe from another part's callback under its own lock); an unknown platform is ignored.
   void SetProbeInterval(std::string_view platform,
                         std::optional<std::chrono::milliseconds> interval);
+
+  // With EngineOptions::shared: the platforms this instance runs from now on (the leases it
+  // holds). A platform it gains is adopted — its open incidents taken over from the store as after
+  // a restart, a round at once; one it loses is let go without closing anything (its new owner
+  // carries on). Only queues; ids not watched are ignored.
+  void SetOwned(std::vector<std::string> platform_ids);
 
   // Rounds finished so far (confirmations included); for tests and the demo.
   std::uint64_t rounds_completed() const;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -145,13 +146,17 @@ config::Config TestConfig(std::chrono::milliseconds interval) {
 }
 
 struct Harness {
-  Harness(config::Config cfg, const std::string& db, Script script) : world(std::move(script)) {
+  // `shared`: one of several instances on the store (EngineOptions::shared).
+  Harness(config::Config cfg, const std::string& db, Script script, bool shared = false)
+      : world(std::move(script)) {
     auto s = store::OpenSqlite(db);
     EXPECT_TRUE(s.ok()) << s.error().message();
     store = std::move(*s);
     EngineOptions o;
     o.run_round = world.Runner();
     o.seed = 1;
+    o.shared = shared;
+    o.shared_refresh = 50ms;
     engine = std::make_unique<Engine>(std::move(cfg), *store, o);
   }
   ~Harness() {
@@ -356,6 +361,79 @@ TEST(EngineLifecycle, AfterARestartAFailingRoundStartsTheCountAgain) {
   }
   EXPECT_FALSE(open_before[4]) << "two good rounds after the failing one close it";
   EXPECT_EQ(h.Incidents().size(), 1u);
+}
+
+// Two instances on one database (serve/cluster.h gives each its leases; here the test does): each
+// runs only its platforms and shows the other's from the store; an incident handed over is carried
+// on by its new owner, never closed by the handover nor opened twice.
+TEST(EngineLifecycle, SharedEnginesRunOnlyTheirPlatformsAndCarryAnIncidentOnAcrossAHandover) {
+  TempDir dir;
+  config::Config cfg = TestConfig(100ms);
+  cfg.serve.machine.open_after = 1;
+  cfg.serve.machine.open_after_confirmed = 1;
+  cfg.serve.machine.close_after = 2;
+  std::atomic<bool> x_down{true};
+  Script script = [&](const std::string& p, int) {
+    return p == "x" && x_down ? core::Verdict::kOutage : core::Verdict::kUp;
+  };
+  Harness a(cfg, dir.File("l.db"), script, /*shared=*/true);
+  Harness b(cfg, dir.File("l.db"), script, /*shared=*/true);
+  std::mutex mu;
+  std::vector<core::IncidentNotice> seen_by_b;
+  auto feed = b.engine->SubscribeIncidents([&](const core::IncidentNotice& n) {
+    std::lock_guard lock(mu);
+    seen_by_b.push_back(n);
+  });
+  auto b_saw = [&](const std::string& id, bool here) {
+    std::lock_guard lock(mu);
+    return std::any_of(seen_by_b.begin(), seen_by_b.end(), [&](const core::IncidentNotice& n) {
+      return n.incident_id == id && n.here == here;
+    });
+  };
+  a.engine->SetOwned({"x"});
+  b.engine->SetOwned({"facebook", "instagram", "whatsapp"});
+  ASSERT_TRUE(a.engine->Start().ok());
+  ASSERT_TRUE(b.engine->Start().ok());
+
+  ASSERT_TRUE(WaitFor([&] { return a.Incidents().size() == 1; }, 10s));
+  const store::Incident inc = a.Incidents()[0];
+  EXPECT_EQ(inc.platforms, std::vector<std::string>{"x"});
+  ASSERT_TRUE(
+      WaitFor([&] { return a.world.rounds_of("x") >= 3 && b.world.rounds_of("facebook") >= 3; }));
+  EXPECT_EQ(b.world.rounds_of("x"), 0) << "x is a's";
+  EXPECT_EQ(a.world.rounds_of("facebook"), 0) << "facebook is b's";
+  // b shows x as a stored it, and its parts know of the incident as another instance's.
+  EXPECT_TRUE(WaitFor([&] {
+    json v = b.View("x");
+    return v["incident_id"] == inc.id && v["verdict"] == "outage" && v["state"] == "failing";
+  })) << b.View("x");
+  EXPECT_TRUE(WaitFor([&] { return b_saw(inc.id, /*here=*/false); }));
+  EXPECT_FALSE(b_saw(inc.id, /*here=*/true));
+
+  // The handover: b takes x over and carries the incident on.
+  a.engine->SetOwned({});
+  b.engine->SetOwned({"facebook", "instagram", "whatsapp", "x"});
+  EXPECT_TRUE(WaitFor([&] {
+    for (const auto& e : b.Events(inc.id)) {
+      if (e.message.find("still failing, taken over from another instance") == 0) return true;
+    }
+    return false;
+  })) << "the incident is continued by its new owner";
+  EXPECT_TRUE(WaitFor([&] { return b_saw(inc.id, /*here=*/true); }))
+      << "b's parts act on it from now on";
+  const int a_rounds = a.world.rounds_of("x");
+  ASSERT_TRUE(WaitFor([&] { return b.world.rounds_of("x") >= 3; }));
+  EXPECT_LE(a.world.rounds_of("x"), a_rounds + 1) << "a runs x no more (one round may end late)";
+  ASSERT_EQ(b.Incidents().size(), 1u) << "not opened again";
+  EXPECT_EQ(b.Incidents()[0].state, store::IncidentState::kOpen) << "not closed by the handover";
+
+  // Restored: b closes it; still the one incident.
+  x_down = false;
+  EXPECT_TRUE(WaitFor([&] {
+    auto all = b.Incidents();
+    return all.size() == 1 && all[0].state == store::IncidentState::kClosed;
+  }));
+  EXPECT_TRUE(WaitFor([&] { return a.View("x")["incident_id"].is_null(); })) << a.View("x");
 }
 
 }  // namespace

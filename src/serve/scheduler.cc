@@ -78,6 +78,10 @@ std::chrono::milliseconds Scheduler::interval(std::size_t index) const {
   return s.override ? std::min(*s.override, s.entry.interval) : s.entry.interval;
 }
 
+void Scheduler::DueBy(std::size_t index, TimePoint at) {
+  if (index < slots_.size() && slots_[index].due > at) slots_[index].due = at;
+}
+
 void Scheduler::Finished(std::size_t index) {
   if (index < slots_.size()) slots_[index].running = false;
 }

@@ -64,6 +64,10 @@ class Scheduler {
   // The interval platform `index` runs at now (the shorter of its override and its own).
   std::chrono::milliseconds interval(std::size_t index) const;
 
+  // Platform `index` is due at `at` at the latest (a platform this instance just took over from
+  // another runs at once rather than at its next slot). An unknown index is ignored.
+  void DueBy(std::size_t index, TimePoint at);
+
   // The platform's round (with its confirmations) is over: it may be taken again.
   void Finished(std::size_t index);
 

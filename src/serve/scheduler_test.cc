@@ -31,6 +31,20 @@ TEST(Scheduler, FirstRoundTakesEveryPlatformOnTime) {
   EXPECT_FALSE(s.NextWake().has_value()) << "nothing idle to wake for";
 }
 
+TEST(Scheduler, APlatformTakenOverRunsAtOnceNotAtItsNextSlot) {
+  Scheduler s({{"a", 30s}, {"b", 30s}}, 0.0, 1);
+  TP t0{};
+  s.Start(t0);
+  ASSERT_EQ(s.Take(t0).size(), 2u);
+  s.Finished(0);
+  s.Finished(1);
+  s.DueBy(1, t0 + 5s);
+  EXPECT_EQ(s.NextWake(), t0 + 5s);
+  EXPECT_EQ(Indices(s.Take(t0 + 5s)), (std::set<std::size_t>{1}));
+  s.DueBy(0, t0 + 40s);  // later than its slot: unchanged
+  EXPECT_EQ(s.due(0), t0 + 30s);
+}
+
 TEST(Scheduler, NextDueIsIntervalWithinJitter) {
   Scheduler s({{"a", 30s}}, 0.1, 42);
   TP now{};

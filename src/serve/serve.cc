@@ -185,18 +185,21 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
     return opened.error();
   }
   std::unique_ptr<store::Store> store = std::move(*opened);
-  // A database several processes can share (PostgreSQL): this instance's heartbeat, which also
-  // keeps a second instance from running the same rounds until rounds are shared out
-  // (serve/cluster.h). Left last: the others see this one leave once everything stopped.
+  // A database several processes can share (PostgreSQL): this instance's heartbeat and its share
+  // of the platforms, one lease per failure domain (serve/cluster.h). Left last: the others see
+  // this one leave once everything stopped.
   std::unique_ptr<Membership> membership;
   if (store::ClusterStore* cluster = store->Cluster(); cluster != nullptr) {
-    auto joined =
-        Membership::Join(*cluster, {.version = std::string(agent::kAgentVersion), .log = LogLine});
+    LL_ASSIGN(config::StoreSettings settings, config::ReadStoreSection(config));
+    auto joined = Membership::Join(
+        *cluster,
+        {.ttl = settings.lease_ttl, .version = std::string(agent::kAgentVersion), .log = LogLine});
     if (!joined.ok()) return joined.error();
     membership = std::move(*joined);
   }
 
   EngineOptions eopts = options.engine;
+  eopts.shared = membership != nullptr;
   if (!eopts.log) eopts.log = LogLine;
   auto log = eopts.log;
   // The fleet view (GET /v1/vantage-points): each round's exchange with each vantage point.
@@ -225,6 +228,20 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   }
 
   Engine engine(config, *store, eopts);
+  // Shared store: the engine runs the platforms of the leases this instance holds. Given back
+  // before the engine goes (the membership thread must not reach it after).
+  const Shares shares = SharesOf(config.platforms);
+  if (membership) {
+    membership->ShareOut(shares.leases, [&engine, &shares](const std::vector<std::string>& held) {
+      engine.SetOwned(shares.PlatformsOf(held));
+    });
+  }
+  struct Unshare {
+    std::unique_ptr<Membership>& m;
+    ~Unshare() {
+      if (m) m->ShareOut({}, nullptr);
+    }
+  } unshare{membership};
   // The process's one scheduler of durable timers (DESIGN.md): the plan's escalations and waits,
   // the drills' ends, the ads guard's pauses and resumes. Started once every part registered its
   // handlers; stopped before any part.

@@ -149,6 +149,26 @@ std::vector<IncidentView> IncidentTracker::open() const {
   return out;
 }
 
+std::vector<std::string> IncidentTracker::Forget(const std::vector<std::string>& platform_ids) {
+  for (const auto& id : platform_ids) platforms_.erase(id);
+  std::vector<std::string> dropped;
+  for (auto it = incidents_.begin(); it != incidents_.end();) {
+    Incident& inc = it->second;
+    auto gone = [&](const std::string& p) {
+      return std::find(platform_ids.begin(), platform_ids.end(), p) != platform_ids.end();
+    };
+    std::erase_if(inc.members, gone);
+    std::erase_if(inc.all, gone);
+    if (inc.members.empty()) {
+      dropped.push_back(it->first);
+      it = incidents_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return dropped;
+}
+
 std::vector<IncidentAction> IncidentTracker::Apply(TimePoint at,
                                                    const std::vector<Transition>& round) {
   std::map<std::string, Touch> touches;

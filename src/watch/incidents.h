@@ -116,6 +116,12 @@ class IncidentTracker {
 
   std::vector<IncidentView> open() const;  // by key
 
+  // Lets go of `platform_ids` without any action (another instance watches them now): they leave
+  // what the tracker knows and the incidents they were in; an incident left without a platform is
+  // dropped, still open in the store for whoever adopts it. Returns the keys of the dropped
+  // incidents. Unknown ids are ignored.
+  std::vector<std::string> Forget(const std::vector<std::string>& platform_ids);
+
  private:
   struct PlatformStatus {
     PlatformRef ref;

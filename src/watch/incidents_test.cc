@@ -271,6 +271,28 @@ TEST(Incidents, ARenamedIncidentKeepsItsStart) {
   EXPECT_EQ(views[0].started, kT0 - 5min);
 }
 
+TEST(Incidents, ForgettingADomainDropsItsIncidentWithoutClosingItAndLeavesTheOthers) {
+  IncidentTracker tracker;
+  (void)tracker.Apply(kT0, Round(kT0, "facebook:open instagram:open x:open"));
+  ASSERT_EQ(tracker.open().size(), 2u);
+  // Another instance took Meta's lease: no action, the Meta incident is simply not ours.
+  auto dropped = tracker.Forget({"facebook", "instagram", "whatsapp"});
+  EXPECT_THAT(dropped, ElementsAre("domain:meta"));
+  auto views = tracker.open();
+  ASSERT_EQ(views.size(), 1u);
+  EXPECT_EQ(views[0].key, "platform:x");
+  // Meta comes back to us later and fails again: a new incident opens (the engine continues the
+  // stored one), rather than an update of an incident the tracker let go of.
+  auto again = tracker.Apply(kT0 + 5min, Round(kT0 + 5min, "facebook:open"));
+  EXPECT_EQ(RenderAll(again), "open platform:facebook [facebook] outage");
+  // Forgetting one platform of a shared incident keeps the incident for the rest.
+  (void)tracker.Apply(kT0 + 6min, Round(kT0 + 6min, "instagram:open"));
+  EXPECT_TRUE(tracker.Forget({"facebook"}).empty());
+  views = tracker.open();
+  ASSERT_EQ(views.size(), 2u);
+  EXPECT_THAT(views[0].platforms, ElementsAre("instagram"));
+}
+
 // --- Maintenance windows and silences.
 
 Silence MetaWindow(TimePoint start, TimePoint end) {

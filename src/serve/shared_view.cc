@@ -1,0 +1,90 @@
+// serve/shared_view.h: one read of the shared store, reduced to what changed.
+#include "serve/shared_view.h"
+
+#include <set>
+#include <utility>
+
+namespace lifeline::serve {
+namespace {
+
+// An incident's events after `after`, all of them (pages of 1,000).
+core::Result<std::vector<store::IncidentEvent>> EventsAfter(store::Store& store,
+                                                            const std::string& id,
+                                                            std::int64_t after) {
+  std::vector<store::IncidentEvent> out;
+  for (;;) {
+    LL_ASSIGN(auto page, store.ListEvents(id, after, 1000));
+    if (page.empty()) break;
+    after = page.back().seq;
+    const bool full = page.size() == 1000;
+    out.insert(out.end(), std::make_move_iterator(page.begin()),
+               std::make_move_iterator(page.end()));
+    if (!full) break;
+  }
+  return out;
+}
+
+}  // namespace
+
+core::Result<SharedView::Update> SharedView::Read() {
+  Update u;
+  LL_ASSIGN(auto states, store_.ListPlatformStates());
+  for (auto& st : states) {
+    auto [it, fresh] = state_at_.try_emplace(st.platform, st.updated_at);
+    if (!fresh && it->second == st.updated_at) continue;
+    it->second = st.updated_at;
+    u.states.push_back(std::move(st));
+  }
+  LL_ASSIGN(auto pages, store_.ListStatusPages());
+  for (auto& p : pages) {
+    auto [it, fresh] = page_at_.try_emplace(p.platform, p.fetched_at);
+    if (!fresh && it->second == p.fetched_at) continue;
+    it->second = p.fetched_at;
+    u.pages.push_back(std::move(p));
+  }
+
+  store::IncidentQuery q;
+  q.state = store::IncidentState::kOpen;
+  q.limit = 1000;
+  std::set<std::string> open;
+  do {
+    LL_ASSIGN(auto page, store_.ListIncidents(q));
+    for (auto& inc : page.incidents) {
+      if (inc.state != store::IncidentState::kOpen) continue;  // closed while we paged
+      open.insert(inc.id);
+      // Oldest first in the listing's order (newest opened first): the newest wins.
+      for (const auto& p : inc.platforms) u.incident_of.try_emplace(p, inc.id);
+      auto known = seq_.find(inc.id);
+      if (first_) {
+        seq_[inc.id] = inc.last_seq;
+        u.incidents.push_back({std::move(inc), {}});
+        continue;
+      }
+      const std::int64_t after = known == seq_.end() ? 0 : known->second;
+      if (after == inc.last_seq) continue;
+      LL_ASSIGN(auto events, EventsAfter(store_, inc.id, after));
+      seq_[inc.id] = inc.last_seq;
+      u.incidents.push_back({std::move(inc), std::move(events)});
+    }
+    q.cursor = page.next_cursor;
+  } while (!q.cursor.empty());
+  // Known open before, not any more: closed (or deleted).
+  for (auto it = seq_.begin(); it != seq_.end();) {
+    if (open.count(it->first)) {
+      ++it;
+      continue;
+    }
+    auto inc = store_.GetIncident(it->first);
+    if (inc.ok()) {
+      LL_ASSIGN(auto events, EventsAfter(store_, it->first, it->second));
+      u.incidents.push_back({std::move(*inc), std::move(events)});
+    } else if (inc.error().code() != core::ErrorCode::kNotFound) {
+      return inc.error();
+    }
+    it = seq_.erase(it);
+  }
+  first_ = false;
+  return u;
+}
+
+}  // namespace lifeline::serve
