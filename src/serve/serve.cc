@@ -185,6 +185,20 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
     return opened.error();
   }
   std::unique_ptr<store::Store> store = std::move(*opened);
+  // The data directory holds this instance's own files (the relay's lock, the link secret) also
+  // when the state is in PostgreSQL; SQLite made it already.
+  {
+    std::error_code ec;
+    const fs::path data_dir = fs::path(db_path).parent_path();
+    if (!data_dir.empty() && !fs::exists(data_dir, ec)) {
+      fs::create_directories(data_dir, ec);
+      if (ec) {
+        return core::MakeError(core::ErrorCode::kFailedPrecondition,
+                               "cannot create the data directory {}: {}", data_dir.string(),
+                               ec.message());
+      }
+    }
+  }
   // A database several processes can share (PostgreSQL): this instance's heartbeat and its share
   // of the platforms, one lease per failure domain (serve/cluster.h). Left last: the others see
   // this one leave once everything stopped.

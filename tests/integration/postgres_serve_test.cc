@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "config/config.h"
+#include "integration/support/chat_fakes.h"
 #include "integration/support/lifeline_cli.h"
 #include "integration/support/process.h"
 #include "integration/support/toggle_site.h"
@@ -207,6 +208,11 @@ TEST(PostgresServeTest, ThreeInstancesShareThePlatformsAndTakeOverAKilledOne) {
   TempDir dir("lifeline-pg-three");
   ToggleSite site("localgram");
   site.Start();
+  // The team is alerted by webhook when an incident opens and closes: each alert must arrive once
+  // whichever instance runs the incident, and across the kill.
+  ChatFakes sink;
+  ASSERT_TRUE(sink.Start(&why)) << why;
+  dir.Write("webhook.secret", ChatFakes::kWebhookSecret);
   std::vector<std::unique_ptr<Process>> agents;
   std::string vantage;
   ASSERT_NO_FATAL_FAILURE(StartAgents(site, dir, agents, vantage));
@@ -218,6 +224,13 @@ TEST(PostgresServeTest, ThreeInstancesShareThePlatformsAndTakeOverAKilledOne) {
     y += "api:\n  listen: 127.0.0.1:" + std::to_string(port) + "\n";
     y += "serve:\n  interval: 5s\n  close_after: 1\n";
     y += "store:\n  url: \"" + *url + "\"\n  connections: 4\n  lease_ttl: 2s\n";
+    y += "channels:\n  team-hook: { type: webhook, endpoint: \"" + sink.Url("/hook/team") +
+         "\", secret: { file: " + dir.File("webhook.secret") + " } }\n";
+    y += "contacts:\n  ops: { name: Ops, points: [ { channel: team-hook } ] }\n";
+    y += "templates:\n  opened: { default: \"{incident} opened\" }\n"
+         "  closed: { default: \"{incident} closed\" }\n";
+    y += "alerts:\n  - { contacts: [ops], opened: opened, closed: closed }\n";
+    y += "relay:\n  poll: 200ms\n";
     y += "platforms:\n";
     auto catalog = config::LoadBundled();
     for (const auto& p : catalog->platforms) y += "  " + p.id + ": { enabled: false }\n";
@@ -342,6 +355,25 @@ TEST(PostgresServeTest, ThreeInstancesShareThePlatformsAndTakeOverAKilledOne) {
       seconds(20)))
       << board.dump();
 
+  // Alerts delivered (answered 200), by idempotency key, and any key sent twice.
+  auto alerts = [&](std::map<std::string, int>& by_key) {
+    by_key.clear();
+    json got = sink.Received("webhook");
+    if (!got.is_array()) return;
+    for (const auto& r : got) {
+      if (r.value("answered", 0) == 200) ++by_key[r.value("idempotency_key", "")];
+    }
+  };
+  std::map<std::string, int> sent;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        alerts(sent);
+        return sent.size() == kPlatforms;
+      },
+      seconds(30)))
+      << "one opening alert per incident, from whichever instance runs it: "
+      << sink.Received("webhook").dump() << logs();
+
   // ---- kill -9 the instance of gram1's lease ----
   held = holders();
   const std::string victim_id = held["domain:d1"];
@@ -406,6 +438,18 @@ TEST(PostgresServeTest, ThreeInstancesShareThePlatformsAndTakeOverAKilledOne) {
   auto every = db.ListIncidents(all);
   ASSERT_TRUE(every.ok());
   EXPECT_EQ(every->incidents.size(), static_cast<std::size_t>(kPlatforms));
+  // Twelve alerts — each incident's opening and closing — each delivered once, none lost.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        alerts(sent);
+        return sent.size() == 2 * kPlatforms;
+      },
+      seconds(30)))
+      << sink.Received("webhook").dump() << logs();
+  for (const auto& [key, n] : sent) {
+    EXPECT_EQ(n, 1) << key << " delivered " << n << " times";
+    EXPECT_TRUE(key.starts_with("alert/inc_")) << key;
+  }
   for (auto& in : instances) {
     if (&in == victim) continue;
     in.process.Stop();
