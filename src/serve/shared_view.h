@@ -42,6 +42,7 @@ class SharedView {
   store::Store& store_;
   bool first_ = true;
   std::map<std::string, store::Time> state_at_;  // by platform
+  store::Time newest_{};                         // the latest updated_at read
   std::map<std::string, store::Time> page_at_;   // by platform
   std::map<std::string, std::int64_t> seq_;      // open incidents: the last seq reported
 };

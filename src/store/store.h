@@ -88,7 +88,13 @@ class Store {
 
   [[nodiscard]] virtual core::Status PutPlatformState(const PlatformState& state) = 0;
   [[nodiscard]] virtual core::Result<PlatformState> GetPlatformState(std::string_view platform) = 0;
-  [[nodiscard]] virtual core::Result<std::vector<PlatformState>> ListPlatformStates() = 0;
+  // Every platform's state, by platform; with `updated_since`, only those whose updated_at is at
+  // or after it (what another instance changed lately, serve/shared_view.h).
+  [[nodiscard]] virtual core::Result<std::vector<PlatformState>> ListPlatformStates(
+      std::optional<Time> updated_since) = 0;
+  [[nodiscard]] core::Result<std::vector<PlatformState>> ListPlatformStates() {
+    return ListPlatformStates(std::nullopt);
+  }
 
   // ---- Incidents ----
 

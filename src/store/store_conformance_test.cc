@@ -297,6 +297,11 @@ TEST_P(StoreConformance, PlatformStateIsUpserted) {
   EXPECT_EQ(got.updated_at, kT0 + seconds(30));
   auto all = Must(store_->ListPlatformStates());
   ASSERT_EQ(all.size(), 2u);
+  // Only what changed since: instagram's state is the one written at T0 + 30 s.
+  auto recent = Must(store_->ListPlatformStates(kT0 + seconds(30)));
+  ASSERT_EQ(recent.size(), 1u);
+  EXPECT_EQ(recent[0].platform, "instagram");
+  EXPECT_TRUE(Must(store_->ListPlatformStates(kT0 + seconds(31))).empty());
   EXPECT_EQ(all[0].platform, "facebook");
   EXPECT_EQ(all[1].platform, "instagram");
 }

@@ -147,7 +147,7 @@ class PgStore final : public Store {
 
   Status PutPlatformState(const PlatformState& state) override;
   Result<PlatformState> GetPlatformState(std::string_view platform) override;
-  Result<std::vector<PlatformState>> ListPlatformStates() override;
+  Result<std::vector<PlatformState>> ListPlatformStates(std::optional<Time> since) override;
 
   Result<Incident> OpenIncident(const NewIncident& incident) override;
   Result<Incident> GetIncident(std::string_view id) override;
@@ -534,10 +534,14 @@ Result<PlatformState> PgStore::GetPlatformState(std::string_view platform) {
   });
 }
 
-Result<std::vector<PlatformState>> PgStore::ListPlatformStates() {
+Result<std::vector<PlatformState>> PgStore::ListPlatformStates(std::optional<Time> since) {
   return pool_.Read("reading platform states", [&](Conn& c) -> Result<std::vector<PlatformState>> {
-    LL_ASSIGN(Rows r, c.Exec(Cat(kPlatformStateSelect, "ORDER BY platform COLLATE \"C\""),
-                             "reading platform states"));
+    LL_ASSIGN(Rows r, since ? c.Exec(Cat(kPlatformStateSelect,
+                                         "WHERE updated_at >= $1::bigint ORDER BY platform COLLATE "
+                                         "\"C\""),
+                                     Params().Time(*since), "reading platform states")
+                            : c.Exec(Cat(kPlatformStateSelect, "ORDER BY platform COLLATE \"C\""),
+                                     "reading platform states"));
     std::vector<PlatformState> out;
     for (int i = 0; i < r.size(); ++i) out.push_back(PlatformStateFromRow(r[i]));
     return out;

@@ -116,7 +116,7 @@ class SqliteStore final : public Store {
 
   Status PutPlatformState(const PlatformState& state) override;
   Result<PlatformState> GetPlatformState(std::string_view platform) override;
-  Result<std::vector<PlatformState>> ListPlatformStates() override;
+  Result<std::vector<PlatformState>> ListPlatformStates(std::optional<Time> since) override;
 
   Result<Incident> OpenIncident(const NewIncident& incident) override;
   Result<Incident> GetIncident(std::string_view id) override;
@@ -518,10 +518,13 @@ Result<PlatformState> SqliteStore::GetPlatformState(std::string_view platform) {
   });
 }
 
-Result<std::vector<PlatformState>> SqliteStore::ListPlatformStates() {
+Result<std::vector<PlatformState>> SqliteStore::ListPlatformStates(std::optional<Time> since) {
   return Read("reading platform states", [&](Db& db) -> Result<std::vector<PlatformState>> {
-    auto sel = db.Prepare(std::string(kPlatformStateSelect) + "ORDER BY platform");
+    auto sel =
+        db.Prepare(std::string(kPlatformStateSelect) +
+                   (since ? "WHERE updated_at >= ?1 ORDER BY platform" : "ORDER BY platform"));
     if (!sel) return sel.error();
+    if (since) sel->Time(1, *since);
     std::vector<PlatformState> out;
     while (true) {
       auto row = sel->Step();
