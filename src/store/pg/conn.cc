@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <poll.h>
+
+#include <cerrno>
 #include <cstdlib>
 
 namespace lifeline::store::pg {
@@ -34,6 +37,26 @@ std::string WhereOf(PGconn* c) {
 
 Params& Params::Real(double v) {
   values_.emplace_back(fmt::format("{}", v));  // shortest text that reads back as the same double
+  return *this;
+}
+
+ArrayParam& ArrayParam::Bare(std::string_view v) {
+  if (size_++ > 0) body_ += ',';
+  body_ += v;
+  return *this;
+}
+
+ArrayParam& ArrayParam::Int(std::int64_t v) { return Bare(std::to_string(v)); }
+
+ArrayParam& ArrayParam::Text(std::string_view v) {
+  v = v.substr(0, v.find('\0'));
+  if (size_++ > 0) body_ += ',';
+  body_ += '"';
+  for (char ch : v) {
+    if (ch == '"' || ch == '\\') body_ += '\\';
+    body_ += ch;
+  }
+  body_ += '"';
   return *this;
 }
 
@@ -173,6 +196,103 @@ core::Result<Rows> Conn::ExecOnce(std::string_view sql, const Params& params,
   }
   last_sqlstate_.clear();
   return Rows(res);
+}
+
+core::Result<std::vector<Rows>> Conn::ExecPipeline(std::span<const Statement> statements,
+                                                   std::string_view doing) {
+  std::vector<Rows> out;
+  if (statements.empty()) return out;
+  // Non-blocking, so that sending a large batch never waits for the server while the server
+  // waits for us to read the results of the statements before it.
+  if (PQsetnonblocking(conn_, 1) != 0) return Failure(nullptr, doing);
+  if (PQenterPipelineMode(conn_) != 1) {
+    (void)PQsetnonblocking(conn_, 0);
+    return Failure(nullptr, doing);
+  }
+  // What was queued, in order: a Prepare (remembered once it succeeds) or a statement.
+  struct Sent {
+    std::string prepare_sql;  // "" for a statement
+    std::string name;
+  };
+  std::vector<Sent> sent;
+  std::unordered_map<std::string, std::string> preparing;  // statement text -> name
+  bool queued = true;
+  std::vector<const char*> values;
+  for (const Statement& st : statements) {
+    std::string key(st.sql);
+    std::string name;
+    if (auto it = prepared_.find(key); it != prepared_.end()) {
+      name = it->second;
+    } else if (auto p = preparing.find(key); p != preparing.end()) {
+      name = p->second;
+    } else {
+      name = fmt::format("s{}", prepared_.size() + preparing.size() + 1);
+      if (PQsendPrepare(conn_, name.c_str(), key.c_str(), 0, nullptr) != 1) {
+        queued = false;
+        break;
+      }
+      preparing.emplace(key, name);
+      sent.push_back({key, name});
+    }
+    values.clear();
+    for (const auto& v : st.params.values()) values.push_back(v ? v->c_str() : nullptr);
+    if (PQsendQueryPrepared(conn_, name.c_str(), st.params.size(), values.data(), nullptr, nullptr,
+                            0) != 1) {
+      queued = false;
+      break;
+    }
+    sent.push_back({"", name});
+  }
+  std::optional<core::Error> error;
+  if (!queued) error = Failure(nullptr, doing);
+  if (PQpipelineSync(conn_) != 1) {
+    // The connection is unusable (not idle: the pool closes it).
+    return error ? *error : Failure(nullptr, doing);
+  }
+  std::size_t k = 0;  // the queued command whose result comes next
+  bool flushed = false;
+  bool synced = false;
+  while (!synced) {
+    if (!flushed) {
+      int f = PQflush(conn_);
+      if (f < 0) return Failure(nullptr, doing);
+      flushed = f == 0;
+    }
+    if (PQconsumeInput(conn_) != 1) return Failure(nullptr, doing);
+    bool ended = false;  // the last result read was the end of a command's results
+    while (!synced && PQisBusy(conn_) == 0) {
+      PGresult* res = PQgetResult(conn_);
+      if (res == nullptr) {  // the end of one command's results
+        if (ended) break;    // nothing more buffered: wait for the server
+        ended = true;
+        continue;
+      }
+      ended = false;
+      ExecStatusType st = PQresultStatus(res);
+      if (st == PGRES_PIPELINE_SYNC) {
+        synced = true;
+      } else if (k < sent.size()) {
+        const Sent& s = sent[k++];
+        if (st == PGRES_FATAL_ERROR && !error) error = Failure(res, doing);
+        if (!s.prepare_sql.empty()) {
+          if (st == PGRES_COMMAND_OK) prepared_.emplace(s.prepare_sql, s.name);
+        } else if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+          out.emplace_back(res);
+          continue;  // `out` owns it now
+        }
+      }
+      PQclear(res);
+    }
+    if (synced) break;
+    pollfd fd{PQsocket(conn_), static_cast<short>(POLLIN | (flushed ? 0 : POLLOUT)), 0};
+    if (fd.fd < 0 || (poll(&fd, 1, -1) < 0 && errno != EINTR)) return Failure(nullptr, doing);
+  }
+  if (PQexitPipelineMode(conn_) != 1 || PQsetnonblocking(conn_, 0) != 0) {
+    return Failure(nullptr, doing);
+  }
+  if (error) return *error;
+  last_sqlstate_.clear();
+  return out;
 }
 
 core::Status Conn::Script(std::string_view sql, std::string_view doing) {

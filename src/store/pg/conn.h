@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -41,6 +42,29 @@ struct ConnectParams {
   std::chrono::milliseconds lock_timeout{5000};
 };
 
+// One array parameter ($n::text[], $n::bigint[], $n::boolean[]) built an element at a time: a
+// batch travels as one array per column and unnest() turns the arrays back into rows, so one
+// prepared statement serves every batch size in one round trip.
+class ArrayParam {
+ public:
+  // Quoted and escaped; like a single text parameter (libpq takes C strings), up to a NUL byte.
+  ArrayParam& Text(std::string_view v);
+  ArrayParam& Int(std::int64_t v);
+  ArrayParam& Bool(bool v) { return Bare(v ? "t" : "f"); }
+  ArrayParam& Time(store::Time t) { return Int(ToMillis(t)); }
+  ArrayParam& Null() { return Bare("NULL"); }
+  ArrayParam& OptTime(const std::optional<store::Time>& t) { return t ? Time(*t) : Null(); }
+
+  std::size_t size() const { return size_; }
+  // The array literal: {"a","b",NULL}.
+  std::string Literal() const { return "{" + body_ + "}"; }
+
+ private:
+  ArrayParam& Bare(std::string_view v);
+  std::string body_;
+  std::size_t size_ = 0;
+};
+
 // Positional parameters $1, $2, ... in the order they are added, sent as text (libpq's text
 // format; the statement's context or an explicit cast gives each its type).
 class Params {
@@ -65,12 +89,22 @@ class Params {
   }
   Params& OptTime(const std::optional<store::Time>& t) { return t ? Time(*t) : Null(); }
   Params& OptReal(const std::optional<double>& v) { return v ? Real(*v) : Null(); }
+  Params& Array(const ArrayParam& a) {
+    values_.emplace_back(a.Literal());
+    return *this;
+  }
 
   int size() const { return static_cast<int>(values_.size()); }
   const std::vector<std::optional<std::string>>& values() const { return values_; }
 
  private:
   std::vector<std::optional<std::string>> values_;
+};
+
+// One statement of a pipeline (Conn::ExecPipeline). `sql` must outlive the call.
+struct Statement {
+  std::string_view sql;
+  Params params;
 };
 
 // One row of a result; columns are 0-based, as in the SQLite Stmt.
@@ -134,6 +168,12 @@ class Conn {
   // size), which would fill the prepared-statement cache.
   [[nodiscard]] core::Result<Rows> ExecOnce(std::string_view sql, const Params& params,
                                             std::string_view doing);
+  // Runs `statements` in order in one round trip (libpq pipeline mode), each prepared once per
+  // connection as Exec does, and returns their results in order. The first statement to fail
+  // fails the call and the server skips the ones after it; in a transaction, the transaction is
+  // then aborted (Pool::Write rolls it back and may run fn again, as after Exec).
+  [[nodiscard]] core::Result<std::vector<Rows>> ExecPipeline(std::span<const Statement> statements,
+                                                             std::string_view doing);
   // Runs statements without parameters (one or more, separated by ';'): transaction control and
   // migrations.
   [[nodiscard]] core::Status Script(std::string_view sql, std::string_view doing);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -28,6 +29,34 @@ constexpr std::string_view kColumns =
     "attempts, next_attempt_at, created_at, updated_at, remote_id, last_reason, route, last_seq, "
     "media, pos";
 constexpr int kPosColumn = 19;
+
+// The claim of one channel's due messages ($1 channel, $2 now, $3 limit, $4 claimer) as two CTEs:
+// `due` picks them, `claimed` moves them to `sending` and returns kColumns plus due_at.
+std::string ClaimCtes(bool contact_only) {
+  return Cat(Cat("due AS (SELECT pos AS due_pos, next_attempt_at AS due_at FROM messages "
+                 "WHERE channel = $1::text AND next_attempt_at <= $2::bigint "
+                 "AND next_attempt_at IS NOT NULL",
+                 contact_only ? " AND contact <> ''" : "",
+                 " ORDER BY next_attempt_at, pos LIMIT $3::bigint FOR UPDATE SKIP LOCKED), "
+                 "claimed AS (UPDATE messages SET state = 'sending', attempts = attempts + 1, "
+                 "next_attempt_at = NULL, updated_at = $2::bigint, last_seq = last_seq + 1, "
+                 "claimed_by = $4::text FROM due WHERE pos = due.due_pos RETURNING "),
+             kColumns, ", due.due_at)");
+}
+
+constexpr std::string_view kClaimEvents =
+    ", ev AS (INSERT INTO message_events (message_id, seq, at, type, state, detail, answer) "
+    "SELECT id, last_seq, $2::bigint, 'sending', 'sending', 'attempt ' || attempts, '{}' "
+    "FROM claimed) SELECT * FROM claimed";
+
+// ClaimSql with the claimed messages' "sending" events appended by the same statement.
+const std::string& ClaimAndLogSql(bool contact_only) {
+  static const std::string sql[2] = {
+      Cat("WITH ", ClaimCtes(false), kClaimEvents),
+      Cat("WITH ", ClaimCtes(true), kClaimEvents),
+  };
+  return sql[contact_only ? 1 : 0];
+}
 
 std::string MediaJson(const std::vector<std::string>& media) {
   return nlohmann::json(media).dump();
@@ -152,47 +181,112 @@ Result<std::vector<std::string>> NewIds(std::span<const NewMessage> messages) {
   return ids;
 }
 
-Result<std::vector<Enqueued>> EnqueueIn(Conn& c, std::span<const NewMessage> messages,
-                                        const std::vector<std::string>& ids) {
+// One statement stores the batch and its "queued" events: the messages travel as one array per
+// column and are inserted in the order given (pos follows it); a message whose key is already
+// stored is left out by ON CONFLICT. A concurrent enqueue of the same key (another instance) makes
+// the insert wait for it and then skip the row; the SELECT after it (a new snapshot: READ
+// COMMITTED) then sees that message.
+constexpr std::string_view kEnqueueSql =
+    "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+    "$6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::text[], "
+    "$13::text[], $14::text[]) WITH ORDINALITY AS v(n_id, n_key, n_channel, n_contact, "
+    "n_recipient, n_subject, n_text, n_html, n_incident, n_due, n_created, n_route, n_media, "
+    "n_detail, n_ord)), "
+    "ins AS (INSERT INTO messages (id, idempotency_key, channel, contact, recipient, subject, "
+    "text, html, incident_id, state, attempts, next_attempt_at, created_at, updated_at, "
+    "remote_id, last_reason, route, last_seq, media) SELECT n_id, n_key, n_channel, n_contact, "
+    "n_recipient, n_subject, n_text, n_html, n_incident, 'queued', 0, n_due, n_created, "
+    "n_created, '', '', n_route, 1, n_media FROM v ORDER BY n_ord "
+    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id), "
+    "ev AS (INSERT INTO message_events (message_id, seq, at, type, state, detail, answer) "
+    "SELECT n_id, 1, n_created, 'queued', 'queued', n_detail, '{}' FROM v JOIN ins "
+    "ON ins.id = v.n_id) "
+    "SELECT id FROM ins";
+
+// A batch's enqueue statement, and which message each of the batch's stands for: a key repeated
+// within the batch stores its first message, and the others return that one.
+struct EnqueuePlan {
+  Statement statement;
+  std::vector<std::size_t> first_of;  // per message, the index of the first with its key
+  std::size_t unique = 0;             // messages with a key of their own
+};
+
+EnqueuePlan PlanEnqueue(std::span<const NewMessage> messages, const std::vector<std::string>& ids) {
+  EnqueuePlan plan;
+  plan.statement.sql = kEnqueueSql;
+  plan.first_of.resize(messages.size());
+  std::unordered_map<std::string_view, std::size_t> first;  // key -> its first message's index
+  struct {
+    ArrayParam id, key, channel, contact, recipient, subject, text, html, incident, due, created,
+        route, media, detail;
+  } col;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const NewMessage& m = messages[i];
+    auto [it, fresh] = first.emplace(m.idempotency_key, i);
+    plan.first_of[i] = it->second;
+    if (!fresh) continue;
+    col.id.Text(ids[i]);
+    col.key.Text(m.idempotency_key);
+    col.channel.Text(m.channel);
+    col.contact.Text(m.contact);
+    col.recipient.Text(m.recipient);
+    col.subject.Text(m.subject);
+    col.text.Text(m.text);
+    col.html.Text(m.html);
+    col.incident.Text(m.incident_id);
+    col.due.Time(m.not_before.value_or(m.created_at));
+    col.created.Time(m.created_at);
+    col.route.Text(m.route);
+    col.media.Text(MediaJson(m.media));
+    col.detail.Text(m.route.empty() ? fmt::format("accepted for {}", m.channel) : m.route);
+  }
+  plan.unique = first.size();
+  plan.statement.params.Array(col.id).Array(col.key).Array(col.channel).Array(col.contact);
+  plan.statement.params.Array(col.recipient).Array(col.subject).Array(col.text).Array(col.html);
+  plan.statement.params.Array(col.incident).Array(col.due).Array(col.created).Array(col.route);
+  plan.statement.params.Array(col.media).Array(col.detail);
+  return plan;
+}
+
+// The batch's results from the ids the enqueue statement returned (`ins`): the messages it did not
+// store were stored before, and are read in one more statement.
+Result<std::vector<Enqueued>> FinishEnqueue(Conn& c, const EnqueuePlan& plan,
+                                            std::span<const NewMessage> messages,
+                                            const std::vector<std::string>& ids, const Rows& ins) {
+  std::unordered_set<std::string> created;  // ids
+  for (int i = 0; i < ins.size(); ++i) created.insert(ins[i].ColText(0));
+  std::unordered_map<std::string, OutboxMessage> stored;  // key -> message
+  if (created.size() < plan.unique) {
+    ArrayParam keys;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      if (plan.first_of[i] == i && created.count(ids[i]) == 0) {
+        keys.Text(messages[i].idempotency_key);
+      }
+    }
+    LL_ASSIGN(Rows sel, c.Exec(Cat("SELECT ", kColumns,
+                                   " FROM messages WHERE idempotency_key = ANY($1::text[])"),
+                               Params().Array(keys), "finding stored messages"));
+    for (int i = 0; i < sel.size(); ++i) {
+      OutboxMessage m = MessageFromRow(sel[i]);
+      std::string key = m.idempotency_key;
+      stored.emplace(std::move(key), std::move(m));
+    }
+  }
   std::vector<Enqueued> out;
   out.reserve(messages.size());
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const NewMessage& m = messages[i];
-    Time due = m.not_before.value_or(m.created_at);
-    // A concurrent enqueue of the same key (another instance) makes this insert wait for it and
-    // then do nothing; the SELECT below (a new snapshot: READ COMMITTED) then sees its message.
-    LL_ASSIGN(Rows ins,
-              c.Exec("INSERT INTO messages (id, idempotency_key, channel, contact, recipient, "
-                     "subject, text, html, incident_id, state, attempts, next_attempt_at, "
-                     "created_at, updated_at, remote_id, last_reason, route, last_seq, media) "
-                     "VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, "
-                     "$7::text, $8::text, $9::text, 'queued', 0, $10::bigint, $11::bigint, "
-                     "$11::bigint, '', '', $12::text, 1, $13::text) "
-                     "ON CONFLICT (idempotency_key) DO NOTHING",
-                     Params()
-                         .Text(ids[i])
-                         .Text(m.idempotency_key)
-                         .Text(m.channel)
-                         .Text(m.contact)
-                         .Text(m.recipient)
-                         .Text(m.subject)
-                         .Text(m.text)
-                         .Text(m.html)
-                         .Text(m.incident_id)
-                         .Time(due)
-                         .Time(m.created_at)
-                         .Text(m.route)
-                         .Text(MediaJson(m.media)),
-                     "enqueueing a message"));
-    if (ins.affected() == 0) {
-      LL_ASSIGN(Rows sel,
-                c.Exec(Cat("SELECT ", kColumns, " FROM messages WHERE idempotency_key = $1::text"),
-                       Params().Text(m.idempotency_key), "finding a stored message"));
-      if (sel.empty()) {
+    if (plan.first_of[i] != i) {
+      out.push_back({out[plan.first_of[i]].message, false});
+      continue;
+    }
+    if (created.count(ids[i]) == 0) {
+      auto it = stored.find(m.idempotency_key);
+      if (it == stored.end()) {
         return MakeError(ErrorCode::kInternal, "message with key {} vanished during enqueue",
                          m.idempotency_key);
       }
-      out.push_back({MessageFromRow(sel[0]), false});
+      out.push_back({it->second, false});
       continue;
     }
     Enqueued e;
@@ -209,17 +303,22 @@ Result<std::vector<Enqueued>> EnqueueIn(Conn& c, std::span<const NewMessage> mes
     o.incident_id = m.incident_id;
     o.media = m.media;
     o.state = MessageState::kQueued;
-    o.next_attempt_at = due;
+    o.next_attempt_at = m.not_before.value_or(m.created_at);
     o.created_at = m.created_at;
     o.updated_at = m.created_at;
     o.route = m.route;
     o.last_seq = 1;
-    LL_TRY(InsertEvent(c, o, m.created_at, "queued",
-                       m.route.empty() ? fmt::format("accepted for {}", m.channel) : m.route,
-                       "{}"));
     out.push_back(std::move(e));
   }
   return out;
+}
+
+Result<std::vector<Enqueued>> EnqueueIn(Conn& c, std::span<const NewMessage> messages,
+                                        const std::vector<std::string>& ids) {
+  if (messages.empty()) return std::vector<Enqueued>{};
+  EnqueuePlan plan = PlanEnqueue(messages, ids);
+  LL_ASSIGN(Rows ins, c.Exec(plan.statement.sql, plan.statement.params, "enqueueing messages"));
+  return FinishEnqueue(c, plan, messages, ids, ins);
 }
 
 Result<std::vector<Enqueued>> PgOutbox::Enqueue(std::span<const NewMessage> messages) {
@@ -235,38 +334,43 @@ Result<std::vector<Enqueued>> PgOutbox::Enqueue(std::span<const NewMessage> mess
 constexpr std::chrono::minutes kSilentClaimerAfter{5};
 
 // Claims for `self` (the store's instance id), so that only a dead instance's claims are ever
-// recovered while others run (RecoverOrphans).
+// recovered while others run (RecoverOrphans): one statement per request claims the messages and
+// appends their "sending" events.
+Statement PlanClaim(const ClaimRequest& r, Time now, std::string_view self) {
+  Statement st{ClaimAndLogSql(r.contact_only), Params()};
+  st.params.Text(r.channel).Time(now).Int(static_cast<std::int64_t>(r.limit)).Text(self);
+  return st;
+}
+
+// Appends one request's claims to `out` in due order (RETURNING has none): due time, then enqueue
+// order.
+void FinishClaim(const Rows& rows, std::vector<OutboxMessage>& out) {
+  struct Claimed {
+    std::int64_t due;
+    std::int64_t pos;
+    OutboxMessage m;
+  };
+  std::vector<Claimed> claimed;
+  claimed.reserve(static_cast<std::size_t>(rows.size()));
+  for (int i = 0; i < rows.size(); ++i) {
+    claimed.push_back(
+        {rows[i].ColInt(kPosColumn + 1), rows[i].ColInt(kPosColumn), MessageFromRow(rows[i])});
+  }
+  std::sort(claimed.begin(), claimed.end(), [](const Claimed& a, const Claimed& b) {
+    return a.due != b.due ? a.due < b.due : a.pos < b.pos;
+  });
+  for (Claimed& cl : claimed) out.push_back(std::move(cl.m));
+}
+
 Result<std::vector<OutboxMessage>> ClaimIn(Conn& c, Time now,
                                            std::span<const ClaimRequest> requests,
                                            std::string_view self) {
   std::vector<OutboxMessage> out;
   for (const ClaimRequest& r : requests) {
     if (r.limit == 0) continue;
-    LL_ASSIGN(
-        Rows rows,
-        c.Exec(
-            ClaimSql(r.contact_only),
-            Params().Text(r.channel).Time(now).Int(static_cast<std::int64_t>(r.limit)).Text(self),
-            "claiming due messages"));
-    // RETURNING has no order: put them back in due order (due time, then enqueue order).
-    struct Claimed {
-      std::int64_t due;
-      std::int64_t pos;
-      OutboxMessage m;
-    };
-    std::vector<Claimed> claimed;
-    claimed.reserve(static_cast<std::size_t>(rows.size()));
-    for (int i = 0; i < rows.size(); ++i) {
-      claimed.push_back(
-          {rows[i].ColInt(kPosColumn + 1), rows[i].ColInt(kPosColumn), MessageFromRow(rows[i])});
-    }
-    std::sort(claimed.begin(), claimed.end(), [](const Claimed& a, const Claimed& b) {
-      return a.due != b.due ? a.due < b.due : a.pos < b.pos;
-    });
-    for (Claimed& cl : claimed) {
-      LL_TRY(InsertEvent(c, cl.m, now, "sending", fmt::format("attempt {}", cl.m.attempts), "{}"));
-      out.push_back(std::move(cl.m));
-    }
+    Statement st = PlanClaim(r, now, self);
+    LL_ASSIGN(Rows rows, c.Exec(st.sql, st.params, "claiming due messages"));
+    FinishClaim(rows, out);
   }
   return out;
 }
@@ -290,48 +394,88 @@ Result<std::optional<Time>> PgOutbox::NextDue(std::string_view channel, bool con
   });
 }
 
-// Only `self`'s claims: a claim recovered from this instance (it was thought dead) and taken by
-// another is the other's now.
+// One statement applies a batch of outcomes and appends their events (kColumns plus each update's
+// place in the batch, column 20). Only `self`'s claims: a claim recovered from this instance (it
+// was thought dead) and taken by another is the other's now, and is skipped like a message no
+// longer in `sending`.
+const std::string& UpdateSql() {
+  static const std::string sql = Cat(
+      "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], "
+      "$5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::text[], "
+      "$12::text[], $13::text[]) WITH ORDINALITY AS v(u_id, u_state, u_next, u_at, u_remote_id, "
+      "u_reason, u_channel, u_recipient, u_route, u_release, u_type, u_detail, u_answer, "
+      "u_ord)), "
+      "up AS (UPDATE messages SET state = u_state, next_attempt_at = u_next, updated_at = u_at, "
+      "remote_id = CASE WHEN u_remote_id = '' THEN remote_id ELSE u_remote_id END, "
+      "last_reason = CASE WHEN u_reason = '' THEN last_reason ELSE u_reason END, "
+      "channel = CASE WHEN u_channel = '' THEN channel ELSE u_channel END, "
+      "recipient = CASE WHEN u_channel = '' THEN recipient ELSE u_recipient END, "
+      "attempts = CASE WHEN u_channel <> '' THEN 0 "
+      "WHEN u_release THEN greatest(attempts - 1, 0) ELSE attempts END, "
+      "route = CASE WHEN u_route = '' THEN route ELSE u_route END, "
+      "last_seq = last_seq + 1 FROM v WHERE id = u_id AND state = 'sending' "
+      "AND claimed_by = $14::text RETURNING ",
+      kColumns,
+      ", u_ord, u_at, u_type, u_detail, u_answer), "
+      "ev AS (INSERT INTO message_events (message_id, seq, at, type, state, detail, answer) "
+      "SELECT id, last_seq, u_at, u_type, state, u_detail, u_answer FROM up) "
+      "SELECT * FROM up");
+  return sql;
+}
+
+Statement PlanUpdate(std::span<const MessageUpdate> updates, std::string_view self) {
+  struct {
+    ArrayParam id, state, next, at, remote_id, reason, channel, recipient, route, release, type,
+        detail, answer;
+  } col;
+  // An id repeated within the batch: its first update applies; the others would find the message
+  // out of `sending` and be skipped.
+  std::unordered_set<std::string_view> seen;
+  for (const MessageUpdate& u : updates) {
+    if (!seen.insert(u.id).second) continue;
+    col.id.Text(u.id);
+    col.state.Text(MessageStateName(u.state));
+    col.next.OptTime(u.next_attempt_at);
+    col.at.Time(u.at);
+    col.remote_id.Text(u.remote_id);
+    col.reason.Text(u.reason);
+    col.channel.Text(u.channel);
+    col.recipient.Text(u.recipient);
+    col.route.Text(u.route);
+    col.release.Bool(u.release);
+    col.type.Text(u.event_type.empty() ? MessageStateName(u.state)
+                                       : std::string_view(u.event_type));
+    col.detail.Text(u.detail.empty() ? u.reason : u.detail);
+    col.answer.Text(u.answer_json.empty() ? std::string_view("{}") : u.answer_json);
+  }
+  Statement st{UpdateSql(), Params()};
+  st.params.Array(col.id).Array(col.state).Array(col.next).Array(col.at).Array(col.remote_id);
+  st.params.Array(col.reason).Array(col.channel).Array(col.recipient).Array(col.route);
+  st.params.Array(col.release).Array(col.type).Array(col.detail).Array(col.answer).Text(self);
+  return st;
+}
+
+// The updated messages in the order given (RETURNING has none).
+std::vector<OutboxMessage> FinishUpdate(const Rows& r) {
+  std::vector<std::pair<std::int64_t, OutboxMessage>> done;
+  done.reserve(static_cast<std::size_t>(r.size()));
+  for (int i = 0; i < r.size(); ++i) {
+    done.emplace_back(r[i].ColInt(kPosColumn + 1), MessageFromRow(r[i]));
+  }
+  std::sort(done.begin(), done.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<OutboxMessage> out;
+  out.reserve(done.size());
+  for (auto& [ord, m] : done) out.push_back(std::move(m));
+  return out;
+}
+
 Result<std::vector<OutboxMessage>> UpdateIn(Conn& c, std::span<const MessageUpdate> updates,
                                             std::string_view self) {
-  std::vector<OutboxMessage> out;
-  out.reserve(updates.size());
-  for (const MessageUpdate& u : updates) {
-    LL_ASSIGN(
-        Rows r,
-        c.Exec(Cat("UPDATE messages SET state = $2::text, next_attempt_at = $3::bigint, "
-                   "updated_at = $4::bigint, "
-                   "remote_id = CASE WHEN $5::text = '' THEN remote_id ELSE $5::text END, "
-                   "last_reason = CASE WHEN $6::text = '' THEN last_reason ELSE $6::text END, "
-                   "channel = CASE WHEN $7::text = '' THEN channel ELSE $7::text END, "
-                   "recipient = CASE WHEN $7::text = '' THEN recipient ELSE $8::text END, "
-                   "attempts = CASE WHEN $7::text <> '' THEN 0 "
-                   "WHEN $10::boolean THEN greatest(attempts - 1, 0) ELSE attempts END, "
-                   "route = CASE WHEN $9::text = '' THEN route ELSE $9::text END, "
-                   "last_seq = last_seq + 1 WHERE id = $1::text AND state = 'sending' "
-                   "AND claimed_by = $11::text RETURNING ",
-                   kColumns),
-               Params()
-                   .Text(u.id)
-                   .Text(MessageStateName(u.state))
-                   .OptTime(u.next_attempt_at)
-                   .Time(u.at)
-                   .Text(u.remote_id)
-                   .Text(u.reason)
-                   .Text(u.channel)
-                   .Text(u.recipient)
-                   .Text(u.route)
-                   .Bool(u.release)
-                   .Text(self),
-               "recording a delivery outcome"));
-    if (r.empty()) continue;
-    OutboxMessage m = MessageFromRow(r[0]);
-    std::string_view type =
-        u.event_type.empty() ? MessageStateName(u.state) : std::string_view(u.event_type);
-    LL_TRY(InsertEvent(c, m, u.at, type, u.detail.empty() ? u.reason : u.detail, u.answer_json));
-    out.push_back(std::move(m));
-  }
-  return out;
+  if (updates.empty()) return std::vector<OutboxMessage>{};
+  Statement st = PlanUpdate(updates, self);
+  LL_ASSIGN(Rows r, c.Exec(st.sql, st.params, "recording delivery outcomes"));
+  return FinishUpdate(r);
 }
 
 Result<std::vector<OutboxMessage>> PgOutbox::Update(std::span<const MessageUpdate> updates) {
@@ -344,13 +488,28 @@ Result<std::vector<OutboxMessage>> PgOutbox::Update(std::span<const MessageUpdat
 Result<StepResult> PgOutbox::Step(const StepRequest& step) {
   for (const MessageUpdate& u : step.updates) LL_TRY(internal::ValidateUpdate(u));
   LL_ASSIGN(std::vector<std::string> ids, NewIds(step.enqueue));
+  // Outcomes first, so a message failed over to another channel can be claimed there at once;
+  // new messages before the claims, so a message due now can leave in the same step. All of it
+  // in one round trip.
+  std::vector<Statement> statements;
+  if (!step.updates.empty()) statements.push_back(PlanUpdate(step.updates, self_));
+  EnqueuePlan enqueue;
+  if (!step.enqueue.empty()) {
+    enqueue = PlanEnqueue(step.enqueue, ids);
+    statements.push_back(std::move(enqueue.statement));
+  }
+  for (const ClaimRequest& r : step.claims) {
+    if (r.limit > 0) statements.push_back(PlanClaim(r, step.now, self_));
+  }
   return pool_->Write(Sync::kFull, "storing the relay's step", [&](Conn& c) -> Result<StepResult> {
     StepResult out;
-    // Outcomes first, so a message failed over to another channel can be claimed there at once;
-    // new messages before the claims, so a message due now can leave in the same step.
-    LL_ASSIGN(out.updated, UpdateIn(c, step.updates, self_));
-    LL_ASSIGN(out.enqueued, EnqueueIn(c, step.enqueue, ids));
-    LL_ASSIGN(out.claimed, ClaimIn(c, step.now, step.claims, self_));
+    LL_ASSIGN(std::vector<Rows> rows, c.ExecPipeline(statements, "storing the relay's step"));
+    std::size_t next = 0;
+    if (!step.updates.empty()) out.updated = FinishUpdate(rows[next++]);
+    if (!step.enqueue.empty()) {
+      LL_ASSIGN(out.enqueued, FinishEnqueue(c, enqueue, step.enqueue, ids, rows[next++]));
+    }
+    while (next < rows.size()) FinishClaim(rows[next++], out.claimed);
     return out;
   });
 }
@@ -596,17 +755,10 @@ Result<std::int64_t> PgOutbox::PruneFinal(Time before) {
 // Selects the due messages with FOR UPDATE SKIP LOCKED and claims them in the same statement:
 // rows another transaction holds (another instance claiming or updating them) are skipped, not
 // waited for, and the guarded UPDATE can only take rows still due. Returns kColumns plus the due
-// time each was claimed at (column 20), for ordering.
+// time each was claimed at (column 20), for ordering. ClaimDue runs it with the claims' events
+// appended (ClaimAndLogSql).
 std::string ClaimSql(bool contact_only) {
-  return Cat(Cat("WITH due AS (SELECT pos AS due_pos, next_attempt_at AS due_at FROM messages "
-                 "WHERE channel = $1::text AND next_attempt_at <= $2::bigint "
-                 "AND next_attempt_at IS NOT NULL",
-                 contact_only ? " AND contact <> ''" : "",
-                 " ORDER BY next_attempt_at, pos LIMIT $3::bigint FOR UPDATE SKIP LOCKED) "
-                 "UPDATE messages SET state = 'sending', attempts = attempts + 1, "
-                 "next_attempt_at = NULL, updated_at = $2::bigint, last_seq = last_seq + 1, "
-                 "claimed_by = $4::text FROM due WHERE pos = due.due_pos RETURNING "),
-             kColumns, ", due.due_at");
+  return Cat("WITH ", ClaimCtes(contact_only), " SELECT * FROM claimed");
 }
 
 std::unique_ptr<OutboxStore> NewPgOutbox(Pool* pool, std::string self) {
