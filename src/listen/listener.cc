@@ -470,7 +470,26 @@ core::Result<std::string> ChatterEvidence(store::ListeningStore& store, std::str
                                            .spiking_only = true,
                                            .limit = 1}));
   if (spikes.empty()) return std::string();
-  return fmt::format("outage chatter on {}: {}", platform_name, spikes[0].evidence);
+  return ChatterLine(platform_name, spikes[0].evidence);
+}
+
+core::Result<std::map<std::string, std::string>> SpikingChatter(store::ListeningStore& store,
+                                                                TimePoint now) {
+  const Hour h = HourOf(now);
+  LL_ASSIGN(auto spikes, store.ListSpikes({.from = time_point_cast<milliseconds>(h - hours(1)),
+                                           .to = time_point_cast<milliseconds>(h + hours(1)),
+                                           .spiking_only = true,
+                                           .limit = 10000}));
+  std::map<std::string, std::string> out;
+  // Newest hour first: the first line per platform is the one ChatterEvidence gives.
+  for (const auto& s : spikes) {
+    if (!s.platform.empty()) out.try_emplace(s.platform, s.evidence);
+  }
+  return out;
+}
+
+std::string ChatterLine(std::string_view platform_name, std::string_view spike_evidence) {
+  return fmt::format("outage chatter on {}: {}", platform_name, spike_evidence);
 }
 
 }  // namespace lifeline::listen

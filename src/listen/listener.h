@@ -153,5 +153,11 @@ class Listener {
                                                         std::string_view platform,
                                                         std::string_view platform_name,
                                                         std::chrono::system_clock::time_point now);
+// The same for every platform at once, with one read (a round of thousands of platforms asks
+// once, not once per platform): platform id -> the detector's line, for the spiking ones only.
+// ChatterLine(name, line) makes the evidence line.
+[[nodiscard]] core::Result<std::map<std::string, std::string>> SpikingChatter(
+    store::ListeningStore& store, std::chrono::system_clock::time_point now);
+std::string ChatterLine(std::string_view platform_name, std::string_view spike_evidence);
 
 }  // namespace lifeline::listen

@@ -488,8 +488,10 @@ struct Engine::State {
       }
       if (confirm.empty()) break;
       std::vector<std::string> ids;
-      for (const auto& p : confirm) ids.push_back(p.id);
-      Log(fmt::format("confirming at once: {}", Join(ids, ", ")));
+      for (std::size_t k = 0; k < confirm.size() && k < 10; ++k) ids.push_back(confirm[k].id);
+      Log(fmt::format(
+          "confirming at once: {}{}", Join(ids, ", "),
+          confirm.size() > 10 ? fmt::format(" and {} more", confirm.size() - 10) : std::string()));
       co_await RunAndProcess(std::move(confirm), true);
     }
     for (auto i : batch) scheduler->Finished(i);
@@ -970,11 +972,15 @@ struct Engine::State {
     // Measured reports of the last hour, every platform at once (device_reports.h).
     auto measured = MeasuredLastHour("", now);
     if (!StoreOk(measured, "counting measured reports")) return;
+    // Outage chatter (listening), every platform at once: a store read per platform and round
+    // kept the engine's thread waiting on PostgreSQL with thousands of platforms.
+    auto chatter = listen::SpikingChatter(store.Listening(), now);
+    if (!StoreOk(chatter, "reading outage chatter")) return;
     static const watch::MeasuredCounts kNone;
     for (auto i : which) {
       auto m = measured->find(platforms[i].id);
       RefreshCrowd(i, now, /*publish=*/false, !reported.count(platforms[i].id),
-                   m == measured->end() ? &kNone : &m->second);
+                   m == measured->end() ? &kNone : &m->second, &*chatter);
     }
   }
 
@@ -1000,8 +1006,10 @@ struct Engine::State {
 
   // Engine thread. Records a newly flagged spike on the platform's open incident.
   // `measured`: the platform's measured reports of the last hour, when the caller counted them.
+  // `chatter`: SpikingChatter of the round, when the caller read it for every platform.
   void RefreshCrowd(std::size_t i, std::chrono::system_clock::time_point now, bool publish,
-                    bool quiet = false, const watch::MeasuredCounts* measured = nullptr) {
+                    bool quiet = false, const watch::MeasuredCounts* measured = nullptr,
+                    const std::map<std::string, std::string>* chatter = nullptr) {
     const std::string& id = platforms[i].id;
     auto crowd = AssessCrowd(id, now, quiet);
     if (!StoreOk(crowd, "counting crowd reports for " + id)) return;
@@ -1014,8 +1022,14 @@ struct Engine::State {
     }
     crowd->measured_evidence = watch::MeasuredEvidence(platforms[i].name, crowd->measured);
     // A spike of outage chatter (listening) is one more evidence line, as the crowd's is.
-    auto chatter = listen::ChatterEvidence(store.Listening(), id, platforms[i].name, now);
-    if (StoreOk(chatter, "reading outage chatter for " + id)) crowd->chatter_evidence = *chatter;
+    if (chatter != nullptr) {
+      auto c = chatter->find(id);
+      crowd->chatter_evidence =
+          c == chatter->end() ? "" : listen::ChatterLine(platforms[i].name, c->second);
+    } else {
+      auto line = listen::ChatterEvidence(store.Listening(), id, platforms[i].name, now);
+      if (StoreOk(line, "reading outage chatter for " + id)) crowd->chatter_evidence = *line;
+    }
     const bool newly_flagged = crowd->flagged && !crowd_flagged[i];
     crowd_flagged[i] = crowd->flagged;
     json view;
@@ -1096,10 +1110,13 @@ struct Engine::State {
     if (!gained.empty()) AdoptPlatforms(gained);
   }
 
+  // "a, b, c" — at most ten named, then how many more (a takeover may move thousands).
   std::string IdsOf(const std::vector<std::size_t>& is) const {
     std::vector<std::string> ids;
-    for (auto i : is) ids.push_back(platforms[i].id);
-    return Join(ids, ", ");
+    for (std::size_t k = 0; k < is.size() && k < 10; ++k) ids.push_back(platforms[is[k]].id);
+    std::string out = Join(ids, ", ");
+    if (is.size() > 10) out += fmt::format(" and {} more", is.size() - 10);
+    return out;
   }
 
   bool OwnsAny(const std::vector<std::string>& ids) const {

@@ -382,6 +382,11 @@ TEST_F(ListenTest, ASpikeOfOutageChatterBecomesAnEvidenceLine) {
   auto evidence = listen::ChatterEvidence(store_->Listening(), "instagram", "Instagram", now);
   ASSERT_TRUE(evidence.ok()) << evidence.error().message();
   EXPECT_THAT(*evidence, HasSubstr("outage chatter on Instagram: 40 posts in"));
+  // Every platform at once (what a serve round reads): the same line, and only the spiking one.
+  auto all = listen::SpikingChatter(store_->Listening(), now);
+  ASSERT_TRUE(all.ok()) << all.error().message();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(listen::ChatterLine("Instagram", all->at("instagram")), *evidence);
   EXPECT_THAT(*evidence, HasSubstr("against 3 expected"));
   EXPECT_THAT(*evidence, HasSubstr("2 hours in a row: spike"));
   bool fired = false;
