@@ -38,29 +38,7 @@ ulimit -n "$(ulimit -Hn)"  # a probe is a socket; concurrency is 256 by default
 source "$(dirname "${BASH_SOURCE[0]}")/util.sh"
 status_kb() { awk -v k="$2:" '$1==k {print $2}' "/proc/$1/status"; }
 
-nginx_port=$(free_port)
-mkdir -p "$work/nginx"
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx/error.log;
-worker_rlimit_nofile 16384;
-events { worker_connections 16384; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server {
-    listen 127.0.0.1:$nginx_port backlog=8192;
-    location /e/ { return 200 "ok\n"; }
-    location = /generate_204 { return 204; }
-  }
-}
-NGINX
-nginx -c "$work/nginx.conf" -e "$work/nginx/error.log" &
-pids+=($!)
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$nginx_port/e/0" >/dev/null && break; sleep 0.1; done
+endpoint_nginx "$work" 16384 8192 16384
 
 as_owner "$pgbin/initdb" -D "$work/pg" -U lifeline --auth=trust -E UTF8 --locale=C >"$work/initdb.log"
 as_owner "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w -t 60 \
@@ -89,26 +67,6 @@ for i in range(n):
 open(path, "w").write("".join(out))
 PY
 
-metric() { awk -v n="$2" '$1 ~ "^"n"(\\{|$)" {v=$2} END {print v+0}' "$1"; }
-hist_quantile() {  # FILE0 FILE1 NAME Q: bucket bound with at least Q of the window's observations
-  python3 - "$@" <<'PY'
-import re, sys
-f0, f1, name, q = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
-def buckets(f):
-    b = {}
-    for line in open(f):
-        m = re.match(name + r'_bucket\{le="([^"]+)"\} (\S+)', line)
-        if m: b[m.group(1)] = float(m.group(2))
-    return b
-b0, b1 = buckets(f0), buckets(f1)
-les = sorted(b1, key=lambda s: float("inf") if s == "+Inf" else float(s))
-total = b1.get("+Inf", 0) - b0.get("+Inf", 0)
-if total <= 0: print("n/a"); sys.exit()
-for le in les:
-    if b1[le] - b0.get(le, 0) >= q * total - 1e-9:
-        print(le if le == "+Inf" else f"{float(le):g}"); break
-PY
-}
 pg_stats() {
   psql lifeline "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database
                  WHERE datname = 'lifeline'" | tr '|' ' '
