@@ -81,6 +81,7 @@ core::Result<SharedView::Update> SharedView::Read() {
       ++it;
       continue;
     }
+    closed_.insert(it->first);
     auto inc = store_.GetIncident(it->first);
     if (inc.ok()) {
       LL_ASSIGN(auto events, EventsAfter(store_, it->first, it->second));
@@ -90,6 +91,20 @@ core::Result<SharedView::Update> SharedView::Read() {
     }
     it = seq_.erase(it);
   }
+  // Opened and closed between two reads, never seen open: among the newest closed (the listing
+  // puts the newest opened first, and these are the newest). Reported with their whole timeline.
+  store::IncidentQuery closed;
+  closed.state = store::IncidentState::kClosed;
+  closed.limit = 50;
+  LL_ASSIGN(auto recent, store_.ListIncidents(closed));
+  std::set<std::string> listed;
+  for (auto& inc : recent.incidents) {
+    listed.insert(inc.id);
+    if (first_ || closed_.count(inc.id) || inc.state != store::IncidentState::kClosed) continue;
+    LL_ASSIGN(auto events, EventsAfter(store_, inc.id, 0));
+    u.incidents.push_back({std::move(inc), std::move(events)});
+  }
+  closed_ = std::move(listed);
   first_ = false;
   return u;
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,9 @@ class SharedView {
     std::vector<store::StatusPageState> pages;
     // Every open incident's id by platform (the newest incident when several name one platform).
     std::map<std::string, std::string> incident_of;
-    // Incidents opened, changed or closed since the last Read, with their new events. The first
-    // Read reports every open incident without events (what is open, not what happened).
+    // Incidents opened, changed or closed since the last Read (also one opened and closed in
+    // between), with their new events. The first Read reports every open incident without events
+    // (what is open, not what happened).
     std::vector<IncidentChange> incidents;
   };
 
@@ -45,6 +47,7 @@ class SharedView {
   store::Time newest_{};                         // the latest updated_at read
   std::map<std::string, store::Time> page_at_;   // by platform
   std::map<std::string, std::int64_t> seq_;      // open incidents: the last seq reported
+  std::set<std::string> closed_;                 // the newest closed ones, already reported
 };
 
 }  // namespace lifeline::serve

@@ -83,7 +83,24 @@ TEST(SharedView, ReportsOnlyWhatAnotherInstanceChangedSinceTheLastRead) {
   }
   auto after = view.Read();
   ASSERT_TRUE(after.ok());
-  EXPECT_TRUE(after->incidents.empty());
+  EXPECT_TRUE(after->incidents.empty()) << "the closed one is not reported again";
+
+  // An incident that opens and closes between two reads is still reported, whole.
+  n.platforms = {"z"};
+  n.title = "Z: outage";
+  n.opened_at = kT0 + 20s;
+  auto blip = db.OpenIncident(n);
+  ASSERT_TRUE(blip.ok());
+  ASSERT_TRUE(db.CloseIncident(blip->id, {kT0 + 25s, "closed", "closed: recovered", "{}"}).ok());
+  auto seen = view.Read();
+  ASSERT_TRUE(seen.ok()) << seen.error().ToString();
+  ASSERT_EQ(seen->incidents.size(), 1u);
+  EXPECT_EQ(seen->incidents[0].incident.id, blip->id);
+  EXPECT_EQ(seen->incidents[0].events.size(), 2u) << "opened and closed";
+  EXPECT_EQ(seen->incident_of.count("z"), 0u);
+  auto quiet_again = view.Read();
+  ASSERT_TRUE(quiet_again.ok());
+  EXPECT_TRUE(quiet_again->incidents.empty());
 }
 
 }  // namespace
