@@ -72,6 +72,39 @@ void StartAgents(ToggleSite& site, TempDir& dir, std::vector<std::unique_ptr<Pro
   }
 }
 
+struct TestPlatform {
+  std::string id, name, domain;
+};
+
+// One serve's config on PostgreSQL `url`: the control page and the platforms' probe on `site`
+// (each platform loads /localgram), `vantage` (StartAgents), the API on `port`, 5 s intervals,
+// the catalog off. `store_extra` adds keys to store:, `extra` whole sections.
+std::string ServeConfig(const ToggleSite& site, const std::string& vantage, std::uint16_t port,
+                        const std::string& url, const std::vector<TestPlatform>& platforms,
+                        const std::string& store_extra = "", const std::string& extra = "") {
+  std::string y = "timeout: 1s\nresolvers: []\ncontrol:\n  - url: " + site.Url("/control") +
+                  "\n    expect: { body_contains: [\"control is working\"] }\n" + vantage;
+  y += "api:\n  listen: 127.0.0.1:" + std::to_string(port) + "\n";
+  y += "serve:\n  interval: 5s\n  close_after: 1\n";
+  y += "store:\n  url: \"" + url + "\"\n  connections: 4\n" + store_extra;
+  y += extra;
+  y += "platforms:\n";
+  auto catalog = config::LoadBundled();
+  for (const auto& p : catalog->platforms) y += "  " + p.id + ": { enabled: false }\n";
+  for (const auto& p : platforms) {
+    y += "  " + p.id + ":\n    name: " + p.name + "\n    domain: " + p.domain +
+         "\n    dns: []\n    probes:\n      - { id: web, url: \"" + site.Url("/localgram") +
+         "\", expect: { status: [200], body_contains: [\"localgram is working\"] } }\n";
+  }
+  return y;
+}
+
+// GET `path` from the API on `port`: its JSON on 200, else null.
+json GetJson(std::uint16_t port, const std::string& path) {
+  auto r = HttpCall(port, "GET", path);
+  return r && r->status == 200 ? json::parse(r->body, nullptr, false) : json();
+}
+
 TEST(PostgresServeTest, MigrateThenServeOnPostgresAndAnotherInstanceCarriesOn) {
   if (store::pg::testing::FindPostgresBin().empty()) {
     GTEST_SKIP() << "PostgreSQL is not installed: run scripts/install-deps";
@@ -108,19 +141,8 @@ TEST(PostgresServeTest, MigrateThenServeOnPostgresAndAnotherInstanceCarriesOn) {
   std::string vantage;
   ASSERT_NO_FATAL_FAILURE(StartAgents(site, dir, agents, vantage));
   auto config_for = [&](std::uint16_t port, const std::string& name) {
-    std::string y = "timeout: 1s\nresolvers: []\ncontrol:\n  - url: " + site.Url("/control") +
-                    "\n    expect: { body_contains: [\"control is working\"] }\n" + vantage;
-    y += "api:\n  listen: 127.0.0.1:" + std::to_string(port) + "\n";
-    y += "serve:\n  interval: 5s\n  close_after: 1\n";
-    y += "store:\n  url: \"" + *url + "\"\n  connections: 4\n";
-    y += "platforms:\n";
-    auto catalog = config::LoadBundled();
-    for (const auto& p : catalog->platforms) y += "  " + p.id + ": { enabled: false }\n";
-    y += "  localgram:\n    name: Localgram\n    domain: local\n    dns: []\n    probes:\n"
-         "      - { id: web, url: \"" +
-         site.Url("/localgram") +
-         "\", expect: { status: [200], body_contains: [\"localgram is working\"] } }\n";
-    return dir.Write(name, y);
+    return dir.Write(name,
+                     ServeConfig(site, vantage, port, *url, {{"localgram", "Localgram", "local"}}));
   };
   const std::uint16_t port_a = FreePort();
   const std::string config_a = config_for(port_a, "a.yaml");
@@ -136,15 +158,11 @@ TEST(PostgresServeTest, MigrateThenServeOnPostgresAndAnotherInstanceCarriesOn) {
                       dir.File("a.log"), &why))
       << why;
   ASSERT_TRUE(WaitForTcpPort("127.0.0.1", port_a, seconds(30))) << ReadFile(dir.File("a.log"));
-  auto get = [](std::uint16_t port, const std::string& path) {
-    auto r = HttpCall(port, "GET", path);
-    return r && r->status == 200 ? json::parse(r->body, nullptr, false) : json();
-  };
   site.SetHealthy(false);
   std::string incident;
   ASSERT_TRUE(WaitFor(
       [&] {
-        json open = get(port_a, "/v1/incidents?state=open");
+        json open = GetJson(port_a, "/v1/incidents?state=open");
         if (!open.is_object() || open["incidents"].empty()) return false;
         incident = open["incidents"][0]["id"];
         return true;
@@ -176,7 +194,7 @@ TEST(PostgresServeTest, MigrateThenServeOnPostgresAndAnotherInstanceCarriesOn) {
   json seen;
   EXPECT_TRUE(WaitFor(
       [&] {
-        seen = get(port_b, "/v1/incidents/" + incident);
+        seen = GetJson(port_b, "/v1/incidents/" + incident);
         return seen.is_object() && seen.value("id", "") == incident;
       },
       seconds(20)))
@@ -185,7 +203,7 @@ TEST(PostgresServeTest, MigrateThenServeOnPostgresAndAnotherInstanceCarriesOn) {
   site.SetHealthy(true);
   EXPECT_TRUE(WaitFor(
       [&] {
-        json open = get(port_b, "/v1/incidents?state=open");
+        json open = GetJson(port_b, "/v1/incidents?state=open");
         return open.is_object() && open["incidents"].empty();
       },
       seconds(60)))
@@ -218,29 +236,21 @@ TEST(PostgresServeTest, ThreeInstancesShareThePlatformsAndTakeOverAKilledOne) {
   ASSERT_NO_FATAL_FAILURE(StartAgents(site, dir, agents, vantage));
   constexpr int kPlatforms = 6;
   constexpr auto kInterval = seconds(5);
+  std::vector<TestPlatform> grams;
+  for (int i = 1; i <= kPlatforms; ++i) {
+    const std::string n = std::to_string(i);
+    grams.push_back({"gram" + n, "Gram " + n, "d" + n});
+  }
   auto config_for = [&](std::uint16_t port, const std::string& name) {
-    std::string y = "timeout: 1s\nresolvers: []\ncontrol:\n  - url: " + site.Url("/control") +
-                    "\n    expect: { body_contains: [\"control is working\"] }\n" + vantage;
-    y += "api:\n  listen: 127.0.0.1:" + std::to_string(port) + "\n";
-    y += "serve:\n  interval: 5s\n  close_after: 1\n";
-    y += "store:\n  url: \"" + *url + "\"\n  connections: 4\n  lease_ttl: 2s\n";
-    y += "channels:\n  team-hook: { type: webhook, endpoint: \"" + sink.Url("/hook/team") +
-         "\", secret: { file: " + dir.File("webhook.secret") + " } }\n";
+    std::string y = "channels:\n  team-hook: { type: webhook, endpoint: \"" +
+                    sink.Url("/hook/team") + "\", secret: { file: " + dir.File("webhook.secret") +
+                    " } }\n";
     y += "contacts:\n  ops: { name: Ops, points: [ { channel: team-hook } ] }\n";
     y += "templates:\n  opened: { default: \"{incident} opened\" }\n"
          "  closed: { default: \"{incident} closed\" }\n";
     y += "alerts:\n  - { contacts: [ops], opened: opened, closed: closed }\n";
     y += "relay:\n  poll: 200ms\n";
-    y += "platforms:\n";
-    auto catalog = config::LoadBundled();
-    for (const auto& p : catalog->platforms) y += "  " + p.id + ": { enabled: false }\n";
-    for (int i = 1; i <= kPlatforms; ++i) {
-      y += "  gram" + std::to_string(i) + ":\n    name: Gram " + std::to_string(i) +
-           "\n    domain: d" + std::to_string(i) +
-           "\n    dns: []\n    probes:\n      - { id: web, url: \"" + site.Url("/localgram") +
-           "\", expect: { status: [200], body_contains: [\"localgram is working\"] } }\n";
-    }
-    return dir.Write(name, y);
+    return dir.Write(name, ServeConfig(site, vantage, port, *url, grams, "  lease_ttl: 2s\n", y));
   };
   struct Instance {
     std::uint16_t port;
@@ -299,15 +309,11 @@ TEST(PostgresServeTest, ThreeInstancesShareThePlatformsAndTakeOverAKilledOne) {
       },
       seconds(30)))
       << logs();
-  auto get = [](std::uint16_t port, const std::string& path) {
-    auto r = HttpCall(port, "GET", path);
-    return r && r->status == 200 ? json::parse(r->body, nullptr, false) : json();
-  };
   for (auto& in : instances) {
     json body;
     EXPECT_TRUE(WaitFor(
         [&] {
-          body = get(in.port, "/v1/platforms");
+          body = GetJson(in.port, "/v1/platforms");
           if (!body.is_object() || body["platforms"].size() != kPlatforms) return false;
           for (const auto& p : body["platforms"]) {
             if (p["verdict"] != "up") return false;
@@ -345,7 +351,7 @@ TEST(PostgresServeTest, ThreeInstancesShareThePlatformsAndTakeOverAKilledOne) {
   json board;
   EXPECT_TRUE(WaitFor(
       [&] {
-        board = get(instances[0].port, "/v1/platforms");
+        board = GetJson(instances[0].port, "/v1/platforms");
         if (!board.is_object()) return false;
         for (const auto& p : board["platforms"]) {
           if (!p["incident_id"].is_string()) return false;
