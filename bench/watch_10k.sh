@@ -32,24 +32,10 @@ endpoint_nginx "$work" 16384 4096 8192
 
 # What a user watching 10,000 endpoints of their own would write: the catalog's platforms off,
 # their own control endpoint, no public resolvers, no vantage points, no status pages.
-python3 - "$work/lifeline.yaml" "$nginx_port" "$endpoints" "$interval" "$lifeline" <<'PY'
-import subprocess, sys
-path, port, n, interval, binary = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
-catalog = ["facebook", "instagram", "whatsapp", "messenger", "threads", "x", "tiktok", "youtube",
-           "google_business_profile", "linkedin", "telegram", "snapchat", "pinterest", "reddit",
-           "discord", "signal", "bluesky", "mastodon", "twitch", "tumblr"]
-out = [f"serve:\n  interval: {interval}\n  data_dir: data\n",
-       "resolvers: []\n",
-       f"control:\n  - id: local-gateway\n    url: http://127.0.0.1:{port}/generate_204\n"
-       "    expect: { status: [204] }\n",
-       "platforms:\n"]
-out += [f"  {c}: {{ enabled: false }}\n" for c in catalog]
-for i in range(n):
-    out.append(f"  site{i:05d}:\n    name: Site {i:05d}\n    domain: customer{i // 100:03d}\n"
-               f"    probes:\n      - {{ id: web, url: \"http://127.0.0.1:{port}/e/{i}\", "
-               f"expect: {{ status: [200] }} }}\n")
-open(path, "w").write("".join(out))
-PY
+{
+  printf 'serve:\n  interval: %s\n  data_dir: data\n' "$interval"
+  python3 "$(dirname "${BASH_SOURCE[0]}")/endpoints_config.py" "$nginx_port" "$endpoints"
+} >"$work/lifeline.yaml"
 
 
 echo "watch_10k: $endpoints endpoints every $interval, nginx on 127.0.0.1:$nginx_port;" \

@@ -47,25 +47,11 @@ psql() { "$pgbin/psql" -h "$work" -p 5432 -U lifeline -d "$1" -Atqc "$2"; }
 
 # Three instances, one config: the catalog off, ENDPOINTS platforms in failure domains of 100
 # (the leases), each one plain-HTTP probe, the store in PostgreSQL.
-python3 - "$work/lifeline.yaml" "$nginx_port" "$endpoints" "$interval" "$work" <<'PY'
-import sys
-path, port, n, interval, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
-catalog = ["facebook", "instagram", "whatsapp", "messenger", "threads", "x", "tiktok", "youtube",
-           "google_business_profile", "linkedin", "telegram", "snapchat", "pinterest", "reddit",
-           "discord", "signal", "bluesky", "mastodon", "twitch", "tumblr"]
-out = [f"serve:\n  interval: {interval}\n",
-       f"store:\n  url: \"postgresql://lifeline@/lifeline?host={work}&port=5432\"\n",
-       "resolvers: []\n",
-       f"control:\n  - id: local-gateway\n    url: http://127.0.0.1:{port}/generate_204\n"
-       "    expect: { status: [204] }\n",
-       "platforms:\n"]
-out += [f"  {c}: {{ enabled: false }}\n" for c in catalog]
-for i in range(n):
-    out.append(f"  site{i:06d}:\n    name: Site {i:06d}\n    domain: customer{i // 100:04d}\n"
-               f"    probes:\n      - {{ id: web, url: \"http://127.0.0.1:{port}/e/{i}\", "
-               f"expect: {{ status: [200] }} }}\n")
-open(path, "w").write("".join(out))
-PY
+{
+  printf 'serve:\n  interval: %s\n' "$interval"
+  printf 'store:\n  url: "postgresql://lifeline@/lifeline?host=%s&port=5432"\n' "$work"
+  python3 "$(dirname "${BASH_SOURCE[0]}")/endpoints_config.py" "$nginx_port" "$endpoints"
+} >"$work/lifeline.yaml"
 
 pg_stats() {
   psql lifeline "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database
