@@ -78,6 +78,15 @@ std::string Join(const std::vector<std::string>& lines, std::string_view sep) {
   return out;
 }
 
+// "a, b, c" — at most ten named, then how many more (a round or a takeover may hold thousands of
+// platforms; a log line names a few).
+std::string JoinFew(const std::vector<std::string>& ids) {
+  constexpr std::size_t kNamed = 10;
+  if (ids.size() <= kNamed) return Join(ids, ", ");
+  return Join({ids.begin(), ids.begin() + kNamed}, ", ") +
+         fmt::format(" and {} more", ids.size() - kNamed);
+}
+
 std::string HumanDuration(std::chrono::seconds d) {
   auto s = d.count();
   if (s < 60) return fmt::format("{} s", s);
@@ -307,19 +316,12 @@ struct Engine::State {
           platforms[it->second].status_page->kind};
     }
     // Incidents left open by the previous run: kept open until the first rounds settle them.
-    // Shared: each is adopted with its platforms (AdoptPlatforms).
-    store::IncidentQuery q;
-    q.state = store::IncidentState::kOpen;
-    q.limit = 1000;
-    do {
-      auto page = store.ListIncidents(q);
-      if (!page.ok()) return page.error();
-      for (auto& inc : page->incidents) {
-        if (inc.state == store::IncidentState::kOpen) orphans.push_back(std::move(inc));
-      }
-      q.cursor = page->next_cursor;
-    } while (!q.cursor.empty() && !options.shared);
-    if (options.shared) orphans.clear();
+    // Shared: each is adopted with its platforms instead (AdoptPlatforms).
+    if (!options.shared) {
+      auto open = OpenIncidents();
+      if (!open.ok()) return open.error();
+      orphans = std::move(*open);
+    }
     for (const auto& o : orphans) {
       for (const auto& p : o.platforms) {
         auto it = index.find(p);
@@ -346,6 +348,22 @@ struct Engine::State {
     collecting_since.store(store::ToMillis(since));
     metrics.SetIncidentsOpen(static_cast<std::int64_t>(orphans.size()));
     return core::Ok();
+  }
+
+  // Every open incident in the store, all pages.
+  core::Result<std::vector<store::Incident>> OpenIncidents() {
+    std::vector<store::Incident> out;
+    store::IncidentQuery q;
+    q.state = store::IncidentState::kOpen;
+    q.limit = 1000;
+    do {
+      LL_ASSIGN(auto page, store.ListIncidents(q));
+      for (auto& inc : page.incidents) {
+        if (inc.state == store::IncidentState::kOpen) out.push_back(std::move(inc));
+      }
+      q.cursor = page.next_cursor;
+    } while (!q.cursor.empty());
+    return out;
   }
 
   core::Status Start() {
@@ -488,10 +506,8 @@ struct Engine::State {
       }
       if (confirm.empty()) break;
       std::vector<std::string> ids;
-      for (std::size_t k = 0; k < confirm.size() && k < 10; ++k) ids.push_back(confirm[k].id);
-      Log(fmt::format(
-          "confirming at once: {}{}", Join(ids, ", "),
-          confirm.size() > 10 ? fmt::format(" and {} more", confirm.size() - 10) : std::string()));
+      for (const auto& p : confirm) ids.push_back(p.id);
+      Log("confirming at once: " + JoinFew(ids));
       co_await RunAndProcess(std::move(confirm), true);
     }
     for (auto i : batch) scheduler->Finished(i);
@@ -1110,13 +1126,10 @@ struct Engine::State {
     if (!gained.empty()) AdoptPlatforms(gained);
   }
 
-  // "a, b, c" — at most ten named, then how many more (a takeover may move thousands).
   std::string IdsOf(const std::vector<std::size_t>& is) const {
     std::vector<std::string> ids;
-    for (std::size_t k = 0; k < is.size() && k < 10; ++k) ids.push_back(platforms[is[k]].id);
-    std::string out = Join(ids, ", ");
-    if (is.size() > 10) out += fmt::format(" and {} more", is.size() - 10);
-    return out;
+    for (auto i : is) ids.push_back(platforms[i].id);
+    return JoinFew(ids);
   }
 
   bool OwnsAny(const std::vector<std::string>& ids) const {
@@ -1167,15 +1180,11 @@ struct Engine::State {
     std::set<std::string> known;
     for (const auto& o : orphans) known.insert(o.id);
     for (const auto& [key, id] : key_to_id) known.insert(id);
-    store::IncidentQuery q;
-    q.state = store::IncidentState::kOpen;
-    q.limit = 1000;
     std::size_t adopted = 0;
-    do {
-      auto page = store.ListIncidents(q);
-      if (!StoreOk(page, "reading the open incidents of the platforms taken over")) break;
-      for (auto& inc : page->incidents) {
-        if (inc.state != store::IncidentState::kOpen || known.count(inc.id)) continue;
+    auto open = OpenIncidents();
+    if (StoreOk(open, "reading the open incidents of the platforms taken over")) {
+      for (auto& inc : *open) {
+        if (known.count(inc.id)) continue;
         const bool theirs =
             std::any_of(inc.platforms.begin(), inc.platforms.end(), [&](const std::string& p) {
               return std::find(ids.begin(), ids.end(), p) != ids.end();
@@ -1186,8 +1195,7 @@ struct Engine::State {
         orphans.push_back(std::move(inc));
         ++adopted;
       }
-      q.cursor = page->next_cursor;
-    } while (!q.cursor.empty());
+    }
     metrics.SetIncidentsOpen(static_cast<std::int64_t>(tracker.open().size() + orphans.size()));
     Log(fmt::format("cluster: this instance watches {} now{}", IdsOf(gained),
                     adopted == 0 ? std::string()
