@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/types.h"
+#include "store/events.h"
 
 namespace lifeline::report {
 namespace {
@@ -22,7 +23,6 @@ using core::MakeError;
 using core::Result;
 using json = nlohmann::json;
 
-constexpr std::size_t kEventPage = 10000;  // ListEvents' largest page
 constexpr std::size_t kMessagePage = 1000;
 constexpr std::size_t kSampleLimit = 1000000;  // ListProbeSamples' largest limit
 
@@ -95,21 +95,6 @@ std::optional<double> Median(std::vector<double> v) {
   if (v.empty()) return std::nullopt;
   std::sort(v.begin(), v.end());
   return v[(v.size() + 1) / 2 - 1];
-}
-
-Result<std::vector<store::IncidentEvent>> AllEvents(store::Store& store, std::string_view id) {
-  std::vector<store::IncidentEvent> all;
-  std::int64_t after = 0;
-  for (;;) {
-    LL_ASSIGN(std::vector<store::IncidentEvent> page, store.ListEvents(id, after, kEventPage));
-    if (page.empty()) break;
-    after = page.back().seq;
-    const bool full = page.size() == kEventPage;
-    all.insert(all.end(), std::make_move_iterator(page.begin()),
-               std::make_move_iterator(page.end()));
-    if (!full) break;
-  }
-  return all;
 }
 
 Result<std::vector<store::OutboxMessage>> AllMessages(store::Store& store, std::string_view id) {
@@ -520,7 +505,7 @@ Result<Report> BuildReport(store::Store& store, std::string_view incident_id,
   r.end = r.incident.closed_at.value_or(std::max(r.generated_at, r.incident.updated_at));
   r.duration = r.end - r.incident.opened_at;
 
-  LL_ASSIGN(r.timeline, AllEvents(store, r.incident.id));
+  LL_ASSIGN(r.timeline, store::ListAllEvents(store, r.incident.id));
   for (auto& e : r.timeline) {
     e.message = RedactLinks(std::move(e.message));
     if (e.type == store::event_type::kNote) r.notes.push_back(e);

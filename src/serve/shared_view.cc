@@ -6,27 +6,9 @@
 #include <set>
 #include <utility>
 
+#include "store/events.h"
+
 namespace lifeline::serve {
-namespace {
-
-// An incident's events after `after`, all of them (pages of 1,000).
-core::Result<std::vector<store::IncidentEvent>> EventsAfter(store::Store& store,
-                                                            const std::string& id,
-                                                            std::int64_t after) {
-  std::vector<store::IncidentEvent> out;
-  for (;;) {
-    LL_ASSIGN(auto page, store.ListEvents(id, after, 1000));
-    if (page.empty()) break;
-    after = page.back().seq;
-    const bool full = page.size() == 1000;
-    out.insert(out.end(), std::make_move_iterator(page.begin()),
-               std::make_move_iterator(page.end()));
-    if (!full) break;
-  }
-  return out;
-}
-
-}  // namespace
 
 core::Result<SharedView::Update> SharedView::Read() {
   Update u;
@@ -69,7 +51,7 @@ core::Result<SharedView::Update> SharedView::Read() {
       }
       const std::int64_t after = known == seq_.end() ? 0 : known->second;
       if (after == inc.last_seq) continue;
-      LL_ASSIGN(auto events, EventsAfter(store_, inc.id, after));
+      LL_ASSIGN(auto events, store::ListAllEvents(store_, inc.id, after));
       seq_[inc.id] = inc.last_seq;
       u.incidents.push_back({std::move(inc), std::move(events)});
     }
@@ -84,7 +66,7 @@ core::Result<SharedView::Update> SharedView::Read() {
     closed_.insert(it->first);
     auto inc = store_.GetIncident(it->first);
     if (inc.ok()) {
-      LL_ASSIGN(auto events, EventsAfter(store_, it->first, it->second));
+      LL_ASSIGN(auto events, store::ListAllEvents(store_, it->first, it->second));
       u.incidents.push_back({std::move(*inc), std::move(events)});
     } else if (inc.error().code() != core::ErrorCode::kNotFound) {
       return inc.error();
@@ -101,7 +83,7 @@ core::Result<SharedView::Update> SharedView::Read() {
   for (auto& inc : recent.incidents) {
     listed.insert(inc.id);
     if (first_ || closed_.count(inc.id) || inc.state != store::IncidentState::kClosed) continue;
-    LL_ASSIGN(auto events, EventsAfter(store_, inc.id, 0));
+    LL_ASSIGN(auto events, store::ListAllEvents(store_, inc.id, 0));
     u.incidents.push_back({std::move(inc), std::move(events)});
   }
   closed_ = std::move(listed);
