@@ -187,13 +187,68 @@ Status Engine::HandleWork(const Work& w) {
 
 // ---- what a previous run left ----
 
+void Engine::SetOwned(const std::vector<std::string>& platforms) {
+  if (!options_.shared) return;
+  {
+    std::lock_guard lock(owned_mu_);
+    std::set<std::string, std::less<>> now(platforms.begin(), platforms.end());
+    // Only what was gained needs a look: what was lost is the new owner's to resume.
+    const bool gained = std::any_of(now.begin(), now.end(),
+                                    [&](const std::string& p) { return owned_.count(p) == 0; });
+    owned_ = std::move(now);
+    if (!gained) return;
+  }
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_) return;
+    Work w;
+    w.resume = true;
+    queue_.push_back(std::move(w));
+  }
+  queue_cv_.notify_all();
+}
+
+bool Engine::Mine(const std::vector<std::string>& platforms) {
+  if (!options_.shared) return true;
+  std::lock_guard lock(owned_mu_);
+  return std::any_of(platforms.begin(), platforms.end(),
+                     [&](const std::string& p) { return owned_.count(p) > 0; });
+}
+
+std::pair<Duration, Duration> Engine::WindowOf(const std::vector<store::ResponseRun>& runs) const {
+  Duration window{0};
+  Duration probe{0};
+  for (const store::ResponseRun& run : runs) {
+    const Response* r = plan_.FindResponse(run.response);
+    if (r == nullptr) continue;
+    window = std::max(window, r->after_restoration.monitor_window);
+    const Duration p = r->after_restoration.probe_interval;
+    if (p > Duration::zero() && (probe == Duration::zero() || p < probe)) probe = p;
+  }
+  return {window, probe};
+}
+
+Result<std::vector<MonitorWindow>> Engine::ActiveWindows() {
+  LL_ASSIGN(auto watching, store_.Playbook().ListLifecycles(Lifecycle::kMonitoring, 1000));
+  std::vector<MonitorWindow> out;
+  for (const store::IncidentLifecycle& lc : watching) {
+    LL_ASSIGN(store::Incident inc, store_.GetIncident(lc.incident_id));
+    if (inc.drill) continue;  // a drill's platforms are not down: their probing stays
+    LL_ASSIGN(auto runs, store_.Playbook().ListRuns({lc.incident_id, std::nullopt, 1000}));
+    out.push_back({lc.incident_id, lc.platforms, WindowOf(runs).second, true});
+  }
+  return out;
+}
+
 Status Engine::Resume() {
   // Responses still running: their incident may have closed meanwhile (the feed only tells of
-  // open incidents), else they go on where they were.
+  // open incidents), else they go on where they were. Shared: only those of the platforms this
+  // instance runs (the others' owners resume theirs).
   LL_ASSIGN(auto runs, store_.Playbook().ListRuns({"", store::RunState::kRunning, 1000}));
   std::set<std::string> seen;
   for (const store::ResponseRun& run : runs) {
     LL_ASSIGN(store::Incident inc, store_.GetIncident(run.incident_id));
+    if (!Mine(inc.platforms)) continue;
     if (inc.state == store::IncidentState::kClosed) {
       if (seen.insert(inc.id).second) LL_TRY(HandleClosed(inc));
       continue;
@@ -209,6 +264,7 @@ Status Engine::Resume() {
     for (const store::IncidentLifecycle& lc : lcs) {
       if (seen.count(lc.incident_id) > 0) continue;
       LL_ASSIGN(store::Incident inc, store_.GetIncident(lc.incident_id));
+      if (!Mine(inc.platforms)) continue;
       if (!lc.relapse_incident.empty()) {
         auto other = store_.GetIncident(lc.relapse_incident);
         if (!other.ok() || other->state == store::IncidentState::kClosed) {
@@ -217,6 +273,19 @@ Status Engine::Resume() {
         continue;
       }
       if (inc.state == store::IncidentState::kClosed) LL_TRY(HandleClosed(inc));
+    }
+  }
+  // Monitoring windows still running probe their platforms faster again (after a restart, or
+  // on the instance that took the platforms over).
+  if (options_.on_monitor) {
+    LL_ASSIGN(auto watching, store_.Playbook().ListLifecycles(Lifecycle::kMonitoring, 1000));
+    for (const store::IncidentLifecycle& lc : watching) {
+      LL_ASSIGN(store::Incident inc, store_.GetIncident(lc.incident_id));
+      if (!Mine(inc.platforms)) continue;
+      LL_ASSIGN(auto runs, store_.Playbook().ListRuns({lc.incident_id, std::nullopt, 1000}));
+      const Duration probe = WindowOf(runs).second;
+      if (probe > Duration::zero())
+        options_.on_monitor({lc.incident_id, lc.platforms, probe, true});
     }
   }
   return core::Ok();
@@ -480,15 +549,7 @@ std::string Engine::PlatformNames(const std::vector<std::string>& ids) const {
 Status Engine::StartMonitoring(const std::string& incident, const store::IncidentLifecycle& lc) {
   LL_ASSIGN(store::Incident inc, store_.GetIncident(incident));
   LL_ASSIGN(auto runs, store_.Playbook().ListRuns({incident, std::nullopt, 1000}));
-  Duration window{0};
-  Duration probe{0};
-  for (const store::ResponseRun& run : runs) {
-    const Response* r = plan_.FindResponse(run.response);
-    if (r == nullptr) continue;
-    window = std::max(window, r->after_restoration.monitor_window);
-    const Duration p = r->after_restoration.probe_interval;
-    if (p > Duration::zero() && (probe == Duration::zero() || p < probe)) probe = p;
-  }
+  const auto [window, probe] = WindowOf(runs);
   const TimePoint now = Now();
   if (window == Duration::zero()) {
     MoveLifecycle(incident, {Lifecycle::kMonitoring}, Lifecycle::kResolved, kEngineName,

@@ -15,9 +15,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -67,6 +69,10 @@ struct EngineOptions {
   std::function<void(const MonitorWindow&)> on_monitor;
   // One line per notable event (a store error, a message that could not be accepted).
   std::function<void(std::string_view)> log;
+  // Several instances on one database (serve/cluster.h): each resumes only the responses of
+  // incidents on the platforms it runs (Engine::SetOwned), and looks again when those change.
+  // False: one instance, every platform its own.
+  bool shared = false;
 };
 
 // What a redeemed link did.
@@ -146,6 +152,13 @@ class Engine {
   // Waits (real time, at most `timeout`) until every queued notice was handled. For tests.
   bool WaitIdle(std::chrono::milliseconds timeout);
 
+  // Shared (EngineOptions::shared): the platforms this instance runs now. When they change, what
+  // a previous owner left of their responses is resumed here, as Start does after a restart.
+  void SetOwned(const std::vector<std::string>& platforms);
+  // The monitoring windows running now (drills left out), each with the plan's probe interval:
+  // whichever instance runs a platform probes it so, wherever the window started.
+  [[nodiscard]] core::Result<std::vector<MonitorWindow>> ActiveWindows();
+
   // ---- People's actions. `who` names the person (a team id, a token's name, "cli:USER"). ----
   // Errors: kNotFound for an unknown id, kFailedPrecondition when the state does not allow it
   // (its message names the state and who put it there), kInvalidArgument for an empty `who` or
@@ -206,6 +219,12 @@ class Engine {
 
   void Run();
   core::Status HandleWork(const Work& w);
+
+  // Whether this instance runs the response of an incident on these platforms (shared: one of
+  // them is owned; else always).
+  bool Mine(const std::vector<std::string>& platforms);
+  // The longest monitoring window and the shortest probe interval of these runs' responses.
+  std::pair<Duration, Duration> WindowOf(const std::vector<store::ResponseRun>& runs) const;
 
   // Everything below runs with mu_ held.
   core::Status Resume();
@@ -297,6 +316,9 @@ class Engine {
   bool stopping_ = false;
   bool started_ = false;
   std::thread thread_;
+
+  std::mutex owned_mu_;                       // guards owned_
+  std::set<std::string, std::less<>> owned_;  // shared: the platforms this instance runs
 };
 
 }  // namespace lifeline::playbook

@@ -190,6 +190,11 @@ class EngineTest : public ::testing::Test {
       std::lock_guard lock(log_mu_);
       log_.emplace_back(line);
     };
+    eo.on_monitor = [this](const MonitorWindow& w) {
+      std::lock_guard lock(log_mu_);
+      monitors_.push_back(w);
+    };
+    eo.shared = shared_;
     engine_ = std::make_unique<Engine>(*plan_, *store_, *scheduler_, messenger_, std::move(eo));
     auto started = engine_->Start();
     ASSERT_TRUE(started.ok()) << started.error().ToString();
@@ -362,8 +367,10 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<channels::Router> router_;
   std::unique_ptr<timers::Scheduler> scheduler_;
   std::unique_ptr<Engine> engine_;
-  std::mutex log_mu_;  // guards log_
+  std::mutex log_mu_;  // guards log_, monitors_
   std::vector<std::string> log_;
+  std::vector<MonitorWindow> monitors_;  // what on_monitor was told
+  bool shared_ = false;                  // EngineOptions::shared at the next OpenAll
 };
 
 // ---- ordering ----
@@ -797,6 +804,79 @@ TEST_F(EngineTest, AnIncidentThatClosedWhileStoppedIsFoundAtTheNextStart) {
   EXPECT_EQ(LifecycleOf(inc), store::Lifecycle::kMonitoring);
   EXPECT_EQ(RunOf(inc), store::RunState::kFinished);
   EXPECT_EQ(StepOf(inc, "half-an-hour").state, store::StepState::kSkipped);
+}
+
+TEST_F(EngineTest, SharedOnlyTheInstanceThatRunsThePlatformResumesItsResponse) {
+  ASSERT_NO_FATAL_FAILURE(Load(PlanYaml(R"yaml(
+        - notify: { to: [comms_lead], text: "down" }
+        - { id: half-an-hour, wait: 30m }
+)yaml",
+                                        R"yaml(
+      after_restoration:
+        monitor: { window: 1h }
+)yaml")));
+  const std::string inc = Open();
+  StopAll();
+  {
+    auto s = store::OpenSqlite(dir_.File("lifeline.db"));
+    ASSERT_TRUE(s.ok());
+    store::NewEvent e;
+    e.at = store::FromSystem(Now() + 1min);
+    e.type = "closed";
+    ASSERT_TRUE((*s)->CloseIncident(inc, e).ok());
+  }
+  // Another instance starts on the shared database: WhatsApp is not its platform.
+  shared_ = true;
+  ASSERT_NO_FATAL_FAILURE(OpenAll());
+  EXPECT_EQ(LifecycleOf(inc), store::Lifecycle::kDetected) << "resumed by a non-owner";
+  EXPECT_EQ(RunOf(inc), store::RunState::kRunning);
+  engine_->SetOwned({"instagram"});
+  Settle();
+  EXPECT_EQ(RunOf(inc), store::RunState::kRunning) << "resumed by the owner of another platform";
+  // Its lease comes to this instance (the owner died): it resumes the response at once.
+  engine_->SetOwned({"instagram", "whatsapp"});
+  Settle();
+  EXPECT_EQ(LifecycleOf(inc), store::Lifecycle::kMonitoring);
+  EXPECT_EQ(RunOf(inc), store::RunState::kFinished);
+  EXPECT_EQ(StepOf(inc, "half-an-hour").state, store::StepState::kSkipped);
+  EXPECT_EQ(CountEvents(inc, "playbook_monitoring"), 1) << Timeline(inc);
+}
+
+TEST_F(EngineTest, AMonitoringWindowProbesFasterAgainAfterARestartAndIsListedUntilItEnds) {
+  ASSERT_NO_FATAL_FAILURE(Load(PlanYaml(R"yaml(
+        - notify: { to: [comms_lead], text: "down" }
+)yaml",
+                                        R"yaml(
+      after_restoration:
+        monitor: { window: 1h, probe_interval: 30s }
+)yaml")));
+  const std::string inc = Open();
+  Advance(10min);
+  Close(inc);
+  {
+    std::lock_guard lock(log_mu_);
+    monitors_.clear();  // what the restarted engine says, only
+  }
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  {
+    std::lock_guard lock(log_mu_);
+    ASSERT_FALSE(monitors_.empty()) << "the restarted engine did not ask for faster probing";
+    EXPECT_TRUE(monitors_.back().active);
+    EXPECT_EQ(monitors_.back().probe_interval, 30s);
+    EXPECT_THAT(monitors_.back().platforms, ElementsAre("whatsapp"));
+  }
+  auto windows = engine_->ActiveWindows();
+  ASSERT_TRUE(windows.ok()) << windows.error().ToString();
+  ASSERT_EQ(windows->size(), 1u);
+  EXPECT_EQ((*windows)[0].incident_id, inc);
+  EXPECT_EQ((*windows)[0].probe_interval, 30s);
+  Advance(1h);
+  EXPECT_EQ(LifecycleOf(inc), store::Lifecycle::kResolved);
+  windows = engine_->ActiveWindows();
+  ASSERT_TRUE(windows.ok());
+  EXPECT_THAT(*windows, IsEmpty());
+  std::lock_guard lock(log_mu_);
+  EXPECT_FALSE(monitors_.back().active) << "the window's end was told";
 }
 
 // ---- restoration ----

@@ -19,6 +19,8 @@
 
 #include <fmt/format.h>
 
+#include "store/cluster.h"
+
 namespace lifeline::playbook {
 
 using core::ErrorCode;
@@ -163,6 +165,14 @@ core::Result<std::string> LoadOrCreateLinkSecret(const std::string& path) {
                      path, kMinSecretChars);
   }
   return secret;
+}
+
+core::Result<std::string> InstallationLinkSecret(const std::string& path,
+                                                 store::ClusterStore* cluster) {
+  LL_ASSIGN(std::string own, LoadOrCreateLinkSecret(path));
+  const char* env = std::getenv(kLinkSecretEnv);
+  if (cluster == nullptr || (env != nullptr && *env != '\0')) return own;
+  return cluster->SharedSecret(kLinkSecretName, own);
 }
 
 core::Result<std::string> LinkSigner::Issue(std::string_view assignment, std::string_view action,

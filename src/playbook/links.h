@@ -11,6 +11,10 @@
 
 #include "core/result.h"
 
+namespace lifeline::store {
+class ClusterStore;
+}  // namespace lifeline::store
+
 namespace lifeline::playbook {
 
 enum class LinkAction { kAcknowledge, kDone, kApprove, kRefuse };
@@ -25,12 +29,21 @@ inline constexpr std::string_view kLinkPath = "/ack/";
 // The environment variable that gives the link secret (at least 32 characters) instead of the
 // file beside the database.
 inline constexpr const char* kLinkSecretEnv = "LIFELINE_LINK_SECRET";
+// Its name among the secrets the instances on one database share (ClusterStore::SharedSecret).
+inline constexpr std::string_view kLinkSecretName = "playbook.link";
 
 // The secret from $LIFELINE_LINK_SECRET when set, else the file at `path`: read when it exists,
 // created (mode 0600, 32 random bytes as hex, written before it is used) when it does not.
 // Errors: a secret shorter than 32 characters, a file that cannot be read or created, a file that
 // others may read (kPermissionDenied: chmod 600 it).
 core::Result<std::string> LoadOrCreateLinkSecret(const std::string& path);
+
+// An installation's link secret: LoadOrCreateLinkSecret(path); with several instances on one
+// database (`cluster` non-null, $LIFELINE_LINK_SECRET unset) the one kept there for all, which the
+// first instance to ask gives (its own file's: links sent before the move to PostgreSQL keep
+// working). So a link in a message any instance sent is honoured by every instance.
+core::Result<std::string> InstallationLinkSecret(const std::string& path,
+                                                 store::ClusterStore* cluster);
 
 // The pieces of a token, and the signature over what it grants.
 struct LinkSigner {

@@ -31,7 +31,8 @@ core::Result<std::unique_ptr<PlaybookRuntime>> PlaybookRuntime::Create(
   rt->public_url_ = config.api.public_url;
   const std::string dir = rt->options_.data_dir.empty() ? "." : rt->options_.data_dir;
   LL_ASSIGN(rt->secret_,
-            LoadOrCreateLinkSecret((std::filesystem::path(dir) / "link.secret").string()));
+            InstallationLinkSecret((std::filesystem::path(dir) / "link.secret").string(),
+                                   store.Cluster()));
   rt->messenger_ = std::make_unique<RelayMessenger>(relay.router());
   rt->drill_messenger_ = std::make_unique<DrillMessenger>(*rt->messenger_, relay.relay(),
                                                           relay.router(), store, *rt->plan_);
@@ -50,6 +51,7 @@ core::Result<std::unique_ptr<PlaybookRuntime>> PlaybookRuntime::Create(
   eo.link_secret = rt->secret_;
   eo.handlers = &rt->handlers_;
   eo.log = rt->options_.log;
+  eo.shared = rt->options_.shared;
   if (rt->options_.on_monitor) {
     eo.on_monitor = [&store, f = rt->options_.on_monitor](const MonitorWindow& w) {
       // A drill's platforms are not down: their probing does not change for it.

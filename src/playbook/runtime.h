@@ -26,7 +26,8 @@
 namespace lifeline::playbook {
 
 struct RuntimeOptions {
-  // Where the link secret is kept when $LIFELINE_LINK_SECRET is not set: DIR/link.secret.
+  // Where the link secret is kept when $LIFELINE_LINK_SECRET is not set: DIR/link.secret. On a
+  // database several instances share, the first instance's secret is kept there for all.
   std::string data_dir;
   core::Clock* clock = nullptr;  // null = the real clock
   std::function<void(std::string_view)> log;
@@ -37,6 +38,8 @@ struct RuntimeOptions {
   // whoever made it starts it after every part registered its handlers and stops it first. Null:
   // the runtime makes, starts and stops a scheduler of its own.
   timers::Scheduler* scheduler = nullptr;
+  // Several instances on one database: EngineOptions::shared.
+  bool shared = false;
 };
 
 class PlaybookRuntime {

@@ -53,6 +53,7 @@
 #include "serve/cluster.h"
 #include "serve/fleet.h"
 #include "serve/fleet_routes.h"
+#include "serve/window_probing.h"
 #include "store/store.h"
 #include "timers/metrics.h"
 #include "timers/scheduler.h"
@@ -242,20 +243,10 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
   }
 
   Engine engine(config, *store, eopts);
-  // Shared store: the engine runs the platforms of the leases this instance holds. Given back
-  // before the engine goes (the membership thread must not reach it after).
-  const Shares shares = SharesOf(config.platforms);
-  if (membership) {
-    membership->ShareOut(shares.leases, [&engine, &shares](const std::vector<std::string>& held) {
-      engine.SetOwned(shares.PlatformsOf(held));
-    });
-  }
-  struct Unshare {
-    std::unique_ptr<Membership>& m;
-    ~Unshare() {
-      if (m) m->ShareOut({}, nullptr);
-    }
-  } unshare{membership};
+  // The plan's monitoring windows probe their platforms faster, wherever they started.
+  WindowProbing window_probing([&engine](std::string_view platform, WindowProbing::Interval iv) {
+    engine.SetProbeInterval(platform, iv);
+  });
   // The process's one scheduler of durable timers (DESIGN.md): the plan's escalations and waits,
   // the drills' ends, the ads guard's pauses and resumes. Started once every part registered its
   // handlers; stopped before any part.
@@ -269,18 +260,37 @@ core::Status RunWithConfig(const config::Config& config, const RunOptions& optio
       {.data_dir = fs::path(db_path).parent_path().string(),
        .log = log,
        .on_monitor =
-           [&engine](const playbook::MonitorWindow& w) {
-             using Interval = std::optional<std::chrono::milliseconds>;
-             const bool faster = w.active && w.probe_interval.count() > 0;
-             for (const std::string& p : w.platforms) {
-               engine.SetProbeInterval(
-                   p, faster ? Interval(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   w.probe_interval))
-                             : std::nullopt);
-             }
-           },
-       .scheduler = &scheduler});
+           [&window_probing](const playbook::MonitorWindow& w) { window_probing.Apply(w); },
+       .scheduler = &scheduler,
+       .shared = membership != nullptr});
   if (!playbook.ok()) return playbook.error();
+  // Shared store: the engine runs the platforms of the leases this instance holds, the plan
+  // resumes their responses, and the windows as stored set their probing (a window may start or
+  // end on another instance). Given back before the engine and the plan go (the membership
+  // thread must not reach them after).
+  const Shares shares = SharesOf(config.platforms);
+  if (membership) {
+    membership->ShareOut(
+        shares.leases, [&engine, &shares, &window_probing, log,
+                        plan = (*playbook)->engine()](const std::vector<std::string>& held) {
+          const std::vector<std::string> platforms = shares.PlatformsOf(held);
+          engine.SetOwned(platforms);
+          if (plan == nullptr) return;
+          plan->SetOwned(platforms);
+          auto windows = plan->ActiveWindows();
+          if (windows.ok()) {
+            window_probing.Follow(*windows);
+          } else {
+            log("playbook: reading the monitoring windows failed: " + windows.error().message());
+          }
+        });
+  }
+  struct Unshare {
+    std::unique_ptr<Membership>& m;
+    ~Unshare() {
+      if (m) m->ShareOut({}, nullptr);
+    }
+  } unshare{membership};
   // The ads guard (ads:): pauses the campaigns on a failed platform and resumes what it paused;
   // the plan's `pause: ads` steps run through it.
   auto ads_config = ads::LoadAdsConfig(config);

@@ -70,6 +70,13 @@ class ClusterStore {
       std::chrono::milliseconds ttl) = 0;
   // Every lease (also expired ones), by name.
   [[nodiscard]] virtual core::Result<std::vector<Lease>> Leases() = 0;
+
+  // The secret called `name` that every instance uses (the playbook's link secret, so that a
+  // link one instance sent works on all): `candidate` is kept when none is yet — the first
+  // instance to ask decides, at once for all — and the kept one is returned. Readable by whoever
+  // reads the database. kInvalidArgument for an empty name or candidate.
+  [[nodiscard]] virtual core::Result<std::string> SharedSecret(std::string_view name,
+                                                               std::string_view candidate) = 0;
 };
 
 }  // namespace lifeline::store

@@ -52,6 +52,7 @@ class PgCluster final : public ClusterStore {
   Result<std::vector<std::string>> Balance(std::span<const std::string> names, std::size_t want,
                                            Time now, std::chrono::milliseconds ttl) override;
   Result<std::vector<Lease>> Leases() override;
+  Result<std::string> SharedSecret(std::string_view name, std::string_view candidate) override;
 
  private:
   Pool* pool_;  // owned by the PgStore
@@ -238,6 +239,27 @@ Result<std::vector<Lease>> PgCluster::Leases() {
     }
     return out;
   });
+}
+
+Result<std::string> PgCluster::SharedSecret(std::string_view name, std::string_view candidate) {
+  if (name.empty() || candidate.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "a shared secret needs a name and a value");
+  }
+  return pool_->Write(
+      Sync::kNormal, "keeping a shared secret", [&](Conn& c) -> Result<std::string> {
+        // Two instances asking at once: one insert wins, the other's does nothing; both read the
+        // winner's.
+        LL_TRY(
+            c.Exec("INSERT INTO shared_secrets (name, value) VALUES ($1::text, $2::text) "
+                   "ON CONFLICT (name) DO NOTHING",
+                   Params().Text(name).Text(candidate), "keeping a shared secret"));
+        LL_ASSIGN(Rows r, c.Exec("SELECT value FROM shared_secrets WHERE name = $1::text",
+                                 Params().Text(name), "reading a shared secret"));
+        if (r.size() != 1) {
+          return MakeError(ErrorCode::kInternal, "shared secret {} vanished", name);
+        }
+        return r[0].ColText(0);
+      });
 }
 
 }  // namespace

@@ -181,6 +181,29 @@ TEST_F(PgCluster, InstancesBalancingAtOnceNeverHoldOneLeaseTogether) {
   for (const auto& [name, n] : count) EXPECT_EQ(n, 1) << name << " held by " << n;
 }
 
+TEST_F(PgCluster, TheFirstInstancesSecretIsEveryonesAtOnce) {
+  std::vector<std::unique_ptr<Store>> inst;
+  for (int i = 0; i < 4; ++i) inst.push_back(Instance());
+  std::vector<std::string> got(inst.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < inst.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto kept = inst[i]->Cluster()->SharedSecret("playbook.link", fmt::format("secret-{}", i));
+      ASSERT_TRUE(kept.ok()) << kept.error().ToString();
+      got[i] = *kept;
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_THAT(got[0], ::testing::StartsWith("secret-"));
+  for (const auto& g : got) EXPECT_EQ(g, got[0]);
+  // Kept for good: a later instance with its own candidate gets the same one; another name is
+  // its own.
+  EXPECT_EQ(MustOk(Instance()->Cluster()->SharedSecret("playbook.link", "later")), got[0]);
+  EXPECT_EQ(MustOk(inst[1]->Cluster()->SharedSecret("other", "x")), "x");
+  EXPECT_FALSE(inst[1]->Cluster()->SharedSecret("", "x").ok());
+  EXPECT_FALSE(inst[1]->Cluster()->SharedSecret("playbook.link", "").ok());
+}
+
 NewMessage Msg(const std::string& key, const std::string& channel) {
   NewMessage m;
   m.idempotency_key = key;

@@ -25,9 +25,11 @@ using core::MakeError;
 using core::Result;
 using core::Status;
 
-// Tables that are not the installation's data: the schema's own bookkeeping, and the instances
-// and leases of running processes (each instance makes its own).
-const std::set<std::string, std::less<>> kNotData = {"schema_version", "instances", "leases"};
+// Tables that are not the installation's data: the schema's own bookkeeping, the instances and
+// leases of running processes (each instance makes its own), and the secrets the instances share
+// (the first to start keeps its own: a moved installation's link.secret).
+const std::set<std::string, std::less<>> kNotData = {"schema_version", "instances", "leases",
+                                                     "shared_secrets"};
 // Kept by triggers from the rows copied (0002_outbox.sql, 0009_cluster.sql): copying them too
 // would count twice.
 const std::set<std::string, std::less<>> kDerived = {"message_count_deltas", "message_counts"};
