@@ -96,8 +96,8 @@ for run in $(seq "$runs"); do
   t1=$(date +%s.%N); pg1=$(pg_stats); pgc1=$(pg_ticks)
   for i in "${!serves[@]}"; do curl -sf "http://127.0.0.1:${ports[$i]}/metrics" >"$work/m1.$i"; done
   load1=$(cut -d' ' -f1 /proc/loadavg)
-  printf "run %s (load %s)\n%-9s %6s %8s %8s %9s %7s %7s %7s %7s %9s %7s\n" "$run" "$load1" instance \
-    cpu% rss_mb hwm_mb probes/s p50_s p90_s p99_s max_s run_max_s leases
+  printf "run %s (load %s)\n%-9s %6s %8s %8s %9s %7s %7s %7s %7s %9s %7s %8s %8s\n" "$run" "$load1" \
+    instance cpu% rss_mb hwm_mb probes/s p50_s p90_s p99_s max_s run_max_s leases lag_p99 lag_max
   name=lifeline_probe_start_lateness_seconds
   total=0
   for i in "${!serves[@]}"; do
@@ -114,12 +114,14 @@ print(f"{100 * (int(c1) - int(c0)) / int(hz) / wall:.1f} {statistics.median(map(
 PY
 )"
     total=$(python3 -c "print($total + $rate)")
-    printf "%-9s %6s %8s %8s %9s %7s %7s %7s %7s %9.3f %7s\n" "serve$((i + 1))" "$cpu" "$rssm" "$hwmm" "$rate" \
+    printf "%-9s %6s %8s %8s %9s %7s %7s %7s %7s %9.3f %7s %8s %8s\n" "serve$((i + 1))" "$cpu" "$rssm" "$hwmm" "$rate" \
       "$(hist_quantile "$work/m0.$i" "$work/m1.$i" $name 0.5)" \
       "$(hist_quantile "$work/m0.$i" "$work/m1.$i" $name 0.9)" \
       "$(hist_quantile "$work/m0.$i" "$work/m1.$i" $name 0.99)" \
       "$(hist_quantile "$work/m0.$i" "$work/m1.$i" $name 1)" \
-      "$(metric "$work/m1.$i" lifeline_probe_start_lateness_max_seconds)" "$held"
+      "$(metric "$work/m1.$i" lifeline_probe_start_lateness_max_seconds)" "$held" \
+      "$(hist_quantile "$work/m0.$i" "$work/m1.$i" lifeline_event_loop_lag_seconds 0.99)" \
+      "$(hist_quantile "$work/m0.$i" "$work/m1.$i" lifeline_event_loop_lag_seconds 1)"
   done
   python3 - "$pg0" "$pg1" "$pgc0" "$pgc1" "$t0" "$t1" "$tick_hz" "$total" "$endpoints" "$interval" <<'PY'
 import sys
@@ -136,4 +138,5 @@ PY
   for p in "${serves[@]}"; do wait "$p" 2>/dev/null || true; done
 done
 echo "quantiles: bucket bounds of lifeline_probe_start_lateness_seconds over the window (at or" \
-  "below); run_max_s: the latest start since the instance began (warm-up and takeovers included)"
+  "below); run_max_s: the latest start since the instance began (warm-up and takeovers included);" \
+  "lag_*: lifeline_event_loop_lag_seconds over the window (how late the engine's loop ran a timer)"

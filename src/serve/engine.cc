@@ -137,7 +137,8 @@ struct Engine::State {
         writer(s, WriterOptions()),
         wake_timer(io),
         status_timer(io),
-        shared_timer(io) {
+        shared_timer(io),
+        lag_timer(io) {
     for (const auto& p : config.platforms) {
       if (!p.enabled) continue;
       index[p.id] = platforms.size();
@@ -397,8 +398,27 @@ struct Engine::State {
         MaybeDrained();
       });
     }
+    asio::co_spawn(io, LagLoop(), [this](std::exception_ptr e) {
+      if (e) LogException("measuring the event loop's lag", e);
+      lag_done = true;
+      MaybeDrained();
+    });
     thread = std::thread([this] { io.run(); });
     return core::Ok();
+  }
+
+  // How long the event loop keeps a ready timer waiting (lifeline_event_loop_lag_seconds): work
+  // on the loop that blocks (a slow store call, a long computation) delays every round due then.
+  asio::awaitable<void> LagLoop() {
+    constexpr auto kEvery = std::chrono::milliseconds(100);
+    while (!stopping) {
+      const auto due = SteadyClock::now() + kEvery;
+      lag_timer.expires_at(due);
+      boost::system::error_code ec;
+      co_await lag_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || stopping) break;
+      metrics.LoopLag(std::chrono::duration<double>(SteadyClock::now() - due).count());
+    }
   }
 
   void LogException(std::string_view what, std::exception_ptr e) {
@@ -414,7 +434,7 @@ struct Engine::State {
   void MaybeDrained() {
     if (!stopping || !drained || drained_set) return;
     if (active_rounds > 0 || active_fetches > 0 || !scheduler_done || !status_done) return;
-    if (!shared_done) return;
+    if (!shared_done || !lag_done) return;
     drained_set = true;
     drained->set_value();
   }
@@ -430,6 +450,7 @@ struct Engine::State {
       wake_timer.cancel();
       status_timer.cancel();
       shared_timer.cancel();
+      lag_timer.cancel();
       MaybeDrained();
     });
     auto timeout = options.drain_timeout.count() > 0
@@ -766,6 +787,7 @@ struct Engine::State {
       auto inc = store.UpdateIncident(orphan->id, patch, ev);
       if (StoreOk(inc, "continuing incident " + orphan->id)) {
         key_to_id[o.key] = inc->id;
+        continued_since[inc->id] = inc->opened_at;
         store::IncidentEvent stored{inc->id, inc->last_seq, ev.at,
                                     ev.type, ev.message,    ev.data_json};
         PublishIncident(*inc, &stored);
@@ -841,18 +863,29 @@ struct Engine::State {
     }
     const std::string id = it->second;
     key_to_id.erase(it);
+    // The tracker counts from when it first saw the failure; an incident continued after a
+    // restart or a takeover began when it was opened, maybe on another instance.
+    auto started = c.started;
+    auto duration = c.duration;
+    if (auto since = continued_since.find(id); since != continued_since.end()) {
+      if (since->second < started) {
+        started = since->second;
+        duration = std::chrono::duration_cast<std::chrono::seconds>(c.ended - started);
+      }
+      continued_since.erase(since);
+    }
     json data = {{"key", c.key},
                  {"platforms", c.platforms},
                  {"reason", c.reason},
-                 {"started", core::FormatTime(c.started)},
+                 {"started", core::FormatTime(started)},
                  {"ended", core::FormatTime(c.ended)},
-                 {"duration_s", c.duration.count()},
+                 {"duration_s", duration.count()},
                  {"evidence", c.evidence}};
     // The tracker's notes ("WhatsApp: closed: up after 10 s ...") go to the event's data.
     std::string message =
         c.reason == "recovered" || c.reason.empty()
-            ? fmt::format("closed: recovered after {}", HumanDuration(c.duration))
-            : fmt::format("closed: {} (after {})", c.reason, HumanDuration(c.duration));
+            ? fmt::format("closed: recovered after {}", HumanDuration(duration))
+            : fmt::format("closed: {} (after {})", c.reason, HumanDuration(duration));
     store::NewEvent ev{store::FromSystem(c.at), std::string(store::event_type::kClosed), message,
                        data.dump()};
     auto inc = store.CloseIncident(id, ev);
@@ -1156,7 +1189,12 @@ struct Engine::State {
       ids.push_back(platforms[i].id);
       ResetMachine(i);
     }
-    for (const auto& key : tracker.Forget(ids)) key_to_id.erase(key);
+    for (const auto& key : tracker.Forget(ids)) {
+      if (auto k = key_to_id.find(key); k != key_to_id.end()) {
+        continued_since.erase(k->second);
+        key_to_id.erase(k);
+      }
+    }
     std::erase_if(orphans, [&](const store::Incident& o) {
       if (OwnsAny(o.platforms)) return false;
       taken_over.erase(o.id);
@@ -1365,12 +1403,16 @@ struct Engine::State {
   std::vector<watch::PlatformStateMachine> machines;
   watch::IncidentTracker tracker;
   std::map<std::string, std::string> key_to_id;  // tracker key -> store incident id
-  std::vector<store::Incident> orphans;          // open in the store, not yet settled
-  std::set<std::string> taken_over;              // orphans adopted from another instance
-  std::vector<bool> owned;                       // per platform: this instance runs it
-  std::optional<SharedView> shared_view;         // with options.shared
+  // Incidents continued after a restart or a takeover: when they were opened (store id ->).
+  std::map<std::string, store::Time> continued_since;
+  std::vector<store::Incident> orphans;   // open in the store, not yet settled
+  std::set<std::string> taken_over;       // orphans adopted from another instance
+  std::vector<bool> owned;                // per platform: this instance runs it
+  std::optional<SharedView> shared_view;  // with options.shared
   asio::steady_timer shared_timer;
+  asio::steady_timer lag_timer;
   bool shared_done = true;
+  bool lag_done = false;
   std::map<std::string, sources::StatusPageState> status_known;
   std::vector<SteadyClock::time_point> due_at;  // when the scheduled round was due, per platform
   std::vector<std::vector<std::string>> base_evidence;

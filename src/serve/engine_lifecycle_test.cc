@@ -410,7 +410,8 @@ TEST(EngineLifecycle, SharedEnginesRunOnlyTheirPlatformsAndCarryAnIncidentOnAcro
   EXPECT_TRUE(WaitFor([&] { return b_saw(inc.id, /*here=*/false); }));
   EXPECT_FALSE(b_saw(inc.id, /*here=*/true));
 
-  // The handover: b takes x over and carries the incident on.
+  // The handover, two seconds into the incident: b takes x over and carries the incident on.
+  ASSERT_TRUE(WaitFor([&] { return std::chrono::system_clock::now() - inc.opened_at >= 2s; }, 5s));
   a.engine->SetOwned({});
   b.engine->SetOwned({"facebook", "instagram", "whatsapp", "x"});
   EXPECT_TRUE(WaitFor([&] {
@@ -434,6 +435,14 @@ TEST(EngineLifecycle, SharedEnginesRunOnlyTheirPlatformsAndCarryAnIncidentOnAcro
     return all.size() == 1 && all[0].state == store::IncidentState::kClosed;
   }));
   EXPECT_TRUE(WaitFor([&] { return a.View("x")["incident_id"].is_null(); })) << a.View("x");
+  // Its duration counts from when a opened it, not from the takeover.
+  const auto events = b.Events(inc.id);
+  ASSERT_FALSE(events.empty());
+  const store::IncidentEvent& closed = events.back();
+  ASSERT_EQ(closed.type, "closed");
+  json data = json::parse(closed.data_json);
+  EXPECT_EQ(data["started"], core::FormatTime(inc.opened_at)) << closed.data_json;
+  EXPECT_GE(data["duration_s"].get<int>(), 2) << closed.message;
 }
 
 }  // namespace

@@ -610,6 +610,13 @@ TEST(Engine, ApiAnswersFollowTheContract) {
   EXPECT_THAT(metrics, HasSubstr("lifeline_probe_duration_seconds_bucket{platform=\"x\""));
   EXPECT_THAT(metrics, HasSubstr("lifeline_scheduler_queue"));
   EXPECT_THAT(metrics, HasSubstr("lifeline_probes_in_flight"));
+  // The event loop's lag is measured while it runs (every 100 ms).
+  EXPECT_TRUE(WaitFor([&] {
+    const std::string m = h.engine->Metrics();
+    const std::string key = "lifeline_event_loop_lag_seconds_count ";
+    auto at = m.find(key);
+    return at != std::string::npos && std::stoll(m.substr(at + key.size())) >= 2;
+  }));
 
   std::promise<core::Result<json>> checked;
   h.engine->CheckNow({"x"}, [&](core::Result<json> r) { checked.set_value(std::move(r)); });

@@ -86,7 +86,8 @@ bool EngineMetrics::PerPlatform(std::optional<bool> setting, std::size_t enabled
 EngineMetrics::EngineMetrics()
     : probe_duration_all_(kProbeBuckets),
       lateness_(kLatenessBuckets),
-      probe_lateness_(kProbeLatenessBuckets) {}
+      probe_lateness_(kProbeLatenessBuckets),
+      loop_lag_(kProbeLatenessBuckets) {}
 
 void EngineMetrics::SetPerPlatform(bool on) {
   std::lock_guard lock(mu_);
@@ -113,6 +114,12 @@ void EngineMetrics::ProbeLateness(double seconds) {
   std::lock_guard lock(mu_);
   probe_lateness_.Observe(seconds);
   probe_lateness_max_ = std::max(probe_lateness_max_, seconds);
+}
+
+void EngineMetrics::LoopLag(double seconds) {
+  std::lock_guard lock(mu_);
+  loop_lag_.Observe(seconds);
+  loop_lag_max_ = std::max(loop_lag_max_, seconds);
 }
 
 double EngineMetrics::ProbeLatenessMax() const {
@@ -193,6 +200,14 @@ std::string EngineMetrics::Render() const {
   out += "# HELP lifeline_probe_start_lateness_max_seconds The latest start of any probe so far.\n";
   out += "# TYPE lifeline_probe_start_lateness_max_seconds gauge\n";
   out += fmt::format("lifeline_probe_start_lateness_max_seconds {}\n", probe_lateness_max_);
+  out +=
+      "# HELP lifeline_event_loop_lag_seconds How late the engine's event loop ran a timer due "
+      "every 100 ms (it was busy: every round due then started as late).\n";
+  out += "# TYPE lifeline_event_loop_lag_seconds histogram\n";
+  loop_lag_.Render(out, "lifeline_event_loop_lag_seconds", "");
+  out += "# HELP lifeline_event_loop_lag_max_seconds The longest such wait so far.\n";
+  out += "# TYPE lifeline_event_loop_lag_max_seconds gauge\n";
+  out += fmt::format("lifeline_event_loop_lag_max_seconds {}\n", loop_lag_max_);
   out += "# HELP lifeline_rounds_total Evidence rounds run, confirmations included.\n";
   out += "# TYPE lifeline_rounds_total counter\n";
   out += fmt::format("lifeline_rounds_total {}\n", rounds_.load());

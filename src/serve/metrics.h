@@ -59,6 +59,8 @@ class EngineMetrics {
   // How late one probe of a scheduled round began against its platform's due time (the round's
   // start lateness plus the wait for a concurrency slot); counts the probe as done.
   void ProbeLateness(double seconds);
+  // How late the event loop ran a timer that was due (it was busy with other work).
+  void LoopLag(double seconds);
   void SetVerdict(const std::string& platform, core::Verdict verdict);
   void SetIncidentsOpen(std::int64_t n) { incidents_open_.store(n, std::memory_order_relaxed); }
   void AddProbesInFlight(std::int64_t delta) {
@@ -81,6 +83,8 @@ class EngineMetrics {
   Histogram lateness_;
   Histogram probe_lateness_;
   double probe_lateness_max_ = 0;
+  Histogram loop_lag_;
+  double loop_lag_max_ = 0;
   std::map<std::string, core::Verdict> verdicts_;
   std::atomic<std::int64_t> incidents_open_{0};
   std::atomic<std::int64_t> probes_in_flight_{0};

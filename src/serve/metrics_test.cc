@@ -23,6 +23,7 @@ EngineMetrics& Fill(EngineMetrics& m, int n) {
   }
   m.Lateness(0.01);
   m.ProbeLateness(0.02);
+  m.LoopLag(0.003);
   m.RoundDone(false);
   m.SetIncidentsOpen(3);
   return m;
@@ -65,6 +66,8 @@ TEST(EngineMetrics, OffTenThousandPlatformsStaySmallWithTheAggregates) {
   EXPECT_THAT(out, HasSubstr("lifeline_incidents_open 3\n"));
   EXPECT_THAT(out, HasSubstr("lifeline_scheduler_lateness_seconds_count 1\n"));
   EXPECT_THAT(out, HasSubstr("lifeline_probe_start_lateness_seconds_count 1\n"));
+  EXPECT_THAT(out, HasSubstr("lifeline_event_loop_lag_seconds_bucket{le=\"0.005\"} 1\n"));
+  EXPECT_THAT(out, HasSubstr("lifeline_event_loop_lag_max_seconds 0.003\n"));
   EXPECT_THAT(out, HasSubstr("lifeline_rounds_total 1\n"));
   // Bounded: the same size as with one platform, whatever their number.
   EngineMetrics one;
