@@ -1008,29 +1008,65 @@ struct Engine::State {
     return v;
   }
 
-  // The round's platforms: one query finds which had any report in the look-back; only those
-  // are counted window by window.
-  void RefreshCrowds(const std::set<std::size_t>& which,
-                     std::chrono::system_clock::time_point now) {
-    if (which.empty()) return;
+  // What every platform's crowd view is made of, read at once: which platforms had any report in
+  // the look-back (only those are counted window by window), measured reports of the last hour
+  // (device_reports.h) and spiking outage chatter (listening) — a store read per platform and
+  // round kept the engine's thread waiting on PostgreSQL with thousands of platforms.
+  struct CrowdInputs {
+    std::set<std::string, std::less<>> reported;
+    std::map<std::string, watch::MeasuredCounts, std::less<>> measured;
+    std::map<std::string, std::string> chatter;
+  };
+  std::optional<CrowdInputs> ReadCrowdInputs(std::chrono::system_clock::time_point now) {
+    CrowdInputs in;
     auto hours = store.HourlyReportCounts("", {store::FromSystem(now - CrowdLookback()),
                                                store::FromSystem(now) + std::chrono::hours(1)});
-    if (!StoreOk(hours, "counting crowd reports")) return;
-    std::set<std::string, std::less<>> reported;
-    for (const auto& h : *hours) reported.insert(h.platform);
-    // Measured reports of the last hour, every platform at once (device_reports.h).
+    if (!StoreOk(hours, "counting crowd reports")) return std::nullopt;
+    for (const auto& h : *hours) in.reported.insert(h.platform);
     auto measured = MeasuredLastHour("", now);
-    if (!StoreOk(measured, "counting measured reports")) return;
-    // Outage chatter (listening), every platform at once: a store read per platform and round
-    // kept the engine's thread waiting on PostgreSQL with thousands of platforms.
+    if (!StoreOk(measured, "counting measured reports")) return std::nullopt;
+    in.measured = std::move(*measured);
     auto chatter = listen::SpikingChatter(store.Listening(), now);
-    if (!StoreOk(chatter, "reading outage chatter")) return;
+    if (!StoreOk(chatter, "reading outage chatter")) return std::nullopt;
+    in.chatter = std::move(*chatter);
+    return in;
+  }
+
+  void RefreshCrowds(const std::set<std::size_t>& which, std::chrono::system_clock::time_point now,
+                     bool publish = false) {
+    if (which.empty()) return;
+    auto in = ReadCrowdInputs(now);
+    if (in) RefreshCrowds(which, *in, now, publish);
+  }
+  void RefreshCrowds(const std::set<std::size_t>& which, const CrowdInputs& in,
+                     std::chrono::system_clock::time_point now, bool publish) {
     static const watch::MeasuredCounts kNone;
     for (auto i : which) {
-      auto m = measured->find(platforms[i].id);
-      RefreshCrowd(i, now, /*publish=*/false, !reported.count(platforms[i].id),
-                   m == measured->end() ? &kNone : &m->second, &*chatter);
+      auto m = in.measured.find(platforms[i].id);
+      RefreshCrowd(i, now, publish, !in.reported.count(platforms[i].id),
+                   m == in.measured.end() ? &kNone : &m->second, &in.chatter);
     }
+  }
+
+  // The other instances' platforms (shared store): their reports and chatter are in the store
+  // whichever instance received them, but their owner refreshes their crowd views with its rounds.
+  // Here, those with anything to show — and those that showed something last time, so it clears —
+  // are refreshed, so that every instance's board shows the same flags and evidence lines.
+  void RefreshOthersCrowds(std::chrono::system_clock::time_point now) {
+    auto in = ReadCrowdInputs(now);
+    if (!in) return;
+    std::set<std::size_t> which = std::move(others_crowds);
+    others_crowds.clear();
+    for (std::size_t i = 0; i < platforms.size(); ++i) {
+      if (owned[i]) continue;
+      const std::string& id = platforms[i].id;
+      if (in->reported.count(id) || in->measured.count(id) || in->chatter.count(id)) {
+        which.insert(i);
+        others_crowds.insert(i);
+      }
+    }
+    std::erase_if(which, [&](std::size_t i) { return owned[i]; });
+    RefreshCrowds(which, *in, now, /*publish=*/true);
   }
 
   // Measured reports in the hour up to `now`, by platform id ("" = every platform).
@@ -1243,9 +1279,12 @@ struct Engine::State {
   }
 
   asio::awaitable<void> SharedLoop() {
+    int reads = 0;
     while (!stopping) {
       auto u = shared_view->Read();
       if (StoreOk(u, "reading the other instances' platforms")) ApplyShared(*u);
+      // Their crowd views every 5th read (10 s by default): six counts per reported platform.
+      if (reads++ % 5 == 0) RefreshOthersCrowds(std::chrono::system_clock::now());
       shared_timer.expires_after(options.shared_refresh);
       boost::system::error_code ec;
       co_await shared_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -1417,6 +1456,8 @@ struct Engine::State {
   std::vector<SteadyClock::time_point> due_at;  // when the scheduled round was due, per platform
   std::vector<std::vector<std::string>> base_evidence;
   std::vector<bool> crowd_flagged;
+  // Shared: the other instances' platforms with crowd evidence at the last RefreshOthersCrowds.
+  std::set<std::size_t> others_crowds;
   std::vector<std::optional<store::PlatformState>> saved_states;  // last written, per platform
   bool stopping = false;
   int active_rounds = 0;

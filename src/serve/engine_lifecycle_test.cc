@@ -409,6 +409,21 @@ TEST(EngineLifecycle, SharedEnginesRunOnlyTheirPlatformsAndCarryAnIncidentOnAcro
   })) << b.View("x");
   EXPECT_TRUE(WaitFor([&] { return b_saw(inc.id, /*here=*/false); }));
   EXPECT_FALSE(b_saw(inc.id, /*here=*/true));
+  // Crowd reports about x, received by any instance, flag it on b's board too.
+  for (int k = 0; k < 12; ++k) {
+    store::CrowdReport r;
+    r.platform = "x";
+    r.at = store::FromSystem(std::chrono::system_clock::now());
+    auto key = a.store->ClientKey("198.51.100." + std::to_string(k + 1), r.at);
+    ASSERT_TRUE(key.ok());
+    r.client_key = *key;
+    auto added = a.store->AddReport(r);
+    ASSERT_TRUE(added.ok()) << added.error().ToString();
+  }
+  EXPECT_TRUE(WaitFor([&] {
+    json c = b.View("x")["crowd"];
+    return c["reports_last_hour"] == 12 && c["flagged"] == true;
+  })) << b.View("x")["crowd"];
 
   // The handover, two seconds into the incident: b takes x over and carries the incident on.
   ASSERT_TRUE(WaitFor([&] { return std::chrono::system_clock::now() - inc.opened_at >= 2s; }, 5s));
