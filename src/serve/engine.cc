@@ -615,9 +615,12 @@ struct Engine::State {
     std::vector<json> changed;
     {
       std::lock_guard lock(views_mu);
-      for (std::size_t i = 0; i < platforms.size(); ++i) {
+      std::set<std::size_t> shown = touched;  // not a pass over every platform per round
+      for (const auto& p : affected) {
+        if (auto it = index.find(p); it != index.end()) shown.insert(it->second);
+      }
+      for (std::size_t i : shown) {
         const bool in_round = touched.count(i) > 0;
-        if (!in_round && !affected.count(platforms[i].id)) continue;
         PlatformView& v = views[i];
         if (in_round && diagnosis[i]) {
           const diagnose::Diagnosis& d = *diagnosis[i];
@@ -1456,6 +1459,8 @@ struct Engine::State {
   std::vector<SteadyClock::time_point> due_at;  // when the scheduled round was due, per platform
   std::vector<std::vector<std::string>> base_evidence;
   std::vector<bool> crowd_flagged;
+  std::mutex owned_told_mu;                            // guards owned_told
+  std::optional<std::vector<std::string>> owned_told;  // the last SetOwned
   // Shared: the other instances' platforms with crowd evidence at the last RefreshOthersCrowds.
   std::set<std::size_t> others_crowds;
   std::vector<std::optional<store::PlatformState>> saved_states;  // last written, per platform
@@ -1540,6 +1545,12 @@ std::uint64_t Engine::rounds_completed() const { return state_->rounds.load(); }
 
 void Engine::SetOwned(std::vector<std::string> platform_ids) {
   State& s = *state_;
+  {
+    // Told at every lease renewal: the loop is bothered only when something changed.
+    std::lock_guard lock(s.owned_told_mu);
+    if (s.owned_told && *s.owned_told == platform_ids) return;
+    s.owned_told = platform_ids;
+  }
   asio::post(s.io, [&s, ids = std::set<std::string>(platform_ids.begin(), platform_ids.end())] {
     if (s.options.shared && !s.stopping) s.ApplyOwned(ids);
   });

@@ -27,30 +27,47 @@ Scheduler::Scheduler(std::vector<Entry> entries, double jitter, std::uint64_t se
 }
 
 void Scheduler::Start(TimePoint now) {
-  for (auto& s : slots_) {
+  idle_.clear();
+  running_.clear();
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = slots_[i];
     const double share =
         static_cast<double>(s.group) / static_cast<double>(groups_.at(s.entry.interval));
     s.due =
         now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(
                   static_cast<double>(s.entry.interval.count()) * share));
     s.running = false;
+    idle_.emplace(s.due, i);
   }
+}
+
+void Scheduler::SetDue(std::size_t index, TimePoint due) {
+  Slot& s = slots_[index];
+  if (s.due == due) return;
+  if (!s.running) {
+    idle_.erase({s.due, index});
+    idle_.emplace(due, index);
+  }
+  s.due = due;
 }
 
 std::vector<Scheduler::Due> Scheduler::Take(TimePoint now) {
   std::vector<Due> out;
-  bool any_due = false;
-  for (const auto& s : slots_) {
-    if (!s.running && s.due <= now) any_due = true;
+  if (idle_.empty() || idle_.begin()->first > now) return out;
+  // Everything due within the batch window, in index order (the order of the draws below).
+  std::vector<std::size_t> taken;
+  while (!idle_.empty() && idle_.begin()->first <= now + batch_window_) {
+    taken.push_back(idle_.begin()->second);
+    idle_.erase(idle_.begin());
   }
-  if (!any_due) return out;
+  std::sort(taken.begin(), taken.end());
   // One draw per interval and group for this batch: equal intervals stay in step, and groups do
   // not merge for good when they happen to be due together once.
   std::map<std::pair<std::chrono::milliseconds, std::size_t>, double> factor;
   std::uniform_real_distribution<double> u(-jitter_, jitter_);
-  for (std::size_t i = 0; i < slots_.size(); ++i) {
+  for (std::size_t i : taken) {
     Slot& s = slots_[i];
-    if (s.running || s.due > now + batch_window_) continue;
+    running_.insert(i);
     const std::chrono::milliseconds every = interval(i);
     auto [it, inserted] = factor.try_emplace({every, s.group}, 1.0);
     if (inserted && jitter_ > 0) it->second = 1.0 + u(rng_);
@@ -70,7 +87,7 @@ void Scheduler::OverrideInterval(std::size_t index,
   Slot& s = slots_[index];
   s.override = interval;
   const auto every = this->interval(index);
-  if (s.due > now + every) s.due = now + every;
+  if (s.due > now + every) SetDue(index, now + every);
 }
 
 std::chrono::milliseconds Scheduler::interval(std::size_t index) const {
@@ -79,25 +96,26 @@ std::chrono::milliseconds Scheduler::interval(std::size_t index) const {
 }
 
 void Scheduler::DueBy(std::size_t index, TimePoint at) {
-  if (index < slots_.size() && slots_[index].due > at) slots_[index].due = at;
+  if (index < slots_.size() && slots_[index].due > at) SetDue(index, at);
 }
 
 void Scheduler::Finished(std::size_t index) {
-  if (index < slots_.size()) slots_[index].running = false;
+  if (index >= slots_.size() || !slots_[index].running) return;
+  slots_[index].running = false;
+  running_.erase(index);
+  idle_.emplace(slots_[index].due, index);
 }
 
 std::optional<Scheduler::TimePoint> Scheduler::NextWake() const {
-  std::optional<TimePoint> next;
-  for (const auto& s : slots_) {
-    if (s.running) continue;
-    if (!next || s.due < *next) next = s.due;
-  }
-  return next;
+  if (idle_.empty()) return std::nullopt;
+  return idle_.begin()->first;
 }
 
 std::size_t Scheduler::Queue(TimePoint now) const {
-  return static_cast<std::size_t>(
-      std::count_if(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.due <= now; }));
+  std::size_t n = 0;
+  for (auto it = idle_.begin(); it != idle_.end() && it->first <= now; ++it) ++n;
+  for (std::size_t i : running_) n += slots_[i].due <= now;
+  return n;
 }
 
 }  // namespace lifeline::serve

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -223,6 +226,47 @@ TEST(Scheduler, AnOverriddenIntervalBringsTheNextRoundForwardAndIsUndone) {
   s.OverrideInterval(1, 900s, t0 + 40s);
   EXPECT_EQ(s.interval(1), 300s) << "a window never slows a platform down";
   s.OverrideInterval(7, 10s, t0);  // unknown: ignored
+}
+
+// Thousands of platforms in groups, rounds finishing out of order, takeovers and monitoring
+// windows: at every step the scheduler takes exactly the idle platforms due (within the batch
+// window), wakes at the earliest idle one and counts the queue as a scan of every platform would.
+TEST(Scheduler, ItsIndexOfDueTimesAgreesWithAScanOfEveryPlatform) {
+  std::vector<Scheduler::Entry> entries;
+  for (int i = 0; i < 3000; ++i) {
+    entries.push_back(
+        {"p" + std::to_string(i), i % 3 == 0 ? 10s : 30s, static_cast<std::size_t>(1 + i % 2)});
+  }
+  Scheduler s(entries, 0.1, 7, 250ms, 256);
+  TP now{};
+  s.Start(now);
+  std::mt19937_64 rng(3);
+  std::vector<std::size_t> running;
+  for (int step = 0; step < 400; ++step) {
+    now += std::chrono::milliseconds(rng() % 400);
+    std::size_t idle_due = 0, queue = 0;
+    std::set<std::size_t> expected;
+    std::optional<TP> wake;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      queue += s.due(i) <= now;
+      if (s.running(i)) continue;
+      if (!wake || s.due(i) < *wake) wake = s.due(i);
+      idle_due += s.due(i) <= now;
+      if (s.due(i) <= now + 250ms) expected.insert(i);
+    }
+    ASSERT_EQ(s.NextWake(), wake) << "step " << step;
+    ASSERT_EQ(s.Queue(now), queue) << "step " << step;
+    auto taken = s.Take(now);
+    ASSERT_EQ(Indices(taken), idle_due > 0 ? expected : std::set<std::size_t>{}) << step;
+    for (const auto& d : taken) running.push_back(d.index);
+    // Some rounds end (in any order); a platform is taken over; a window probes one faster.
+    std::shuffle(running.begin(), running.end(), rng);
+    for (std::size_t k = running.size() / 2; k < running.size(); ++k) s.Finished(running[k]);
+    running.resize(running.size() / 2);
+    s.DueBy(rng() % s.size(), now + std::chrono::milliseconds(rng() % 1000));
+    const std::size_t w = rng() % s.size();
+    s.OverrideInterval(w, step % 2 ? std::optional(2s) : std::nullopt, now);
+  }
 }
 
 }  // namespace
