@@ -1252,7 +1252,6 @@ struct Engine::State {
       owned[i] = true;
       ids.push_back(platforms[i].id);
       ResetMachine(i);
-      if (scheduler) scheduler->DueBy(i, now);
     }
     std::set<std::string> known;
     for (const auto& o : orphans) known.insert(o.id);
@@ -1272,6 +1271,23 @@ struct Engine::State {
         orphans.push_back(std::move(inc));
         ++adopted;
       }
+    }
+    // A platform in an incident, or failing when its owner last stored it, runs at once (its
+    // incident continues, its failure is confirmed); the others keep their place in the rhythm —
+    // the scheduler kept every platform's due time while another instance ran it — so that
+    // taking thousands of platforms over (an instance joining, one leaving) starts no burst.
+    std::set<std::string> urgent;
+    for (const auto& o : orphans) urgent.insert(o.platforms.begin(), o.platforms.end());
+    {
+      std::lock_guard lock(views_mu);
+      for (auto i : gained) {
+        if (watch::Classify(views[i].verdict) == watch::RoundKind::kFailing) {
+          urgent.insert(platforms[i].id);
+        }
+      }
+    }
+    for (auto i : gained) {
+      if (scheduler && urgent.count(platforms[i].id)) scheduler->DueBy(i, now);
     }
     metrics.SetIncidentsOpen(static_cast<std::int64_t>(tracker.open().size() + orphans.size()));
     Log(fmt::format("cluster: this instance watches {} now{}", IdsOf(gained),

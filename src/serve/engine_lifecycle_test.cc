@@ -460,5 +460,42 @@ TEST(EngineLifecycle, SharedEnginesRunOnlyTheirPlatformsAndCarryAnIncidentOnAcro
   EXPECT_GE(data["duration_s"].get<int>(), 2) << closed.message;
 }
 
+// Taking platforms over from a live instance (one joining, one leaving cleanly) starts no burst:
+// the platforms keep their place in the rhythm, and only one in an incident (or failing when
+// stored) runs at once.
+TEST(EngineLifecycle, ATakeoverRunsAtOnceOnlyThePlatformsInTrouble) {
+  TempDir dir;
+  config::Config cfg = TestConfig(6s);
+  cfg.serve.machine.open_after = 1;
+  cfg.serve.machine.open_after_confirmed = 1;
+  Script script = [](const std::string& p, int) {
+    return p == "x" ? core::Verdict::kOutage : core::Verdict::kUp;
+  };
+  Harness a(cfg, dir.File("l.db"), script, /*shared=*/true);
+  Harness b(cfg, dir.File("l.db"), script, /*shared=*/true);
+  std::mutex mu;
+  std::vector<std::vector<std::string>> b_rounds;
+  b.world.OnRound([&](const std::vector<std::string>& ids) {
+    std::lock_guard lock(mu);
+    b_rounds.push_back(ids);
+  });
+  const std::vector<std::string> all = {"facebook", "instagram", "whatsapp", "x"};
+  a.engine->SetOwned(all);
+  b.engine->SetOwned({});
+  ASSERT_TRUE(a.engine->Start().ok());
+  ASSERT_TRUE(b.engine->Start().ok());
+  // a's first round: x fails and its incident opens; b sees it from the store.
+  ASSERT_TRUE(WaitFor([&] { return b.View("x")["state"] == "failing"; }, 5s)) << b.View("x");
+  a.engine->SetOwned({});
+  b.engine->SetOwned(all);
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard lock(mu);
+    return !b_rounds.empty();
+  }));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(b_rounds[0], std::vector<std::string>{"x"})
+      << "only the platform in an incident runs at once; the others at their next slot";
+}
+
 }  // namespace
 }  // namespace lifeline::serve
