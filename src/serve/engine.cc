@@ -664,9 +664,10 @@ struct Engine::State {
                       last->detail == st.detail && last->reason == st.reason;
     if (same && st.updated_at - last->updated_at < std::chrono::minutes(5)) return;
     st.evidence_json = json(d.evidence).dump();
-    if (StoreOk(store.PutPlatformState(st), "saving " + d.platform + "'s state")) {
-      saved_states[i] = std::move(st);
-    }
+    // Written on the writer's thread: the loop does not wait for the store (thousands of
+    // platforms' first rounds, or their 5-minute rewrites, come in bursts).
+    writer.AddState(st);
+    saved_states[i] = std::move(st);
   }
 
   void UpdateObserver(const diagnose::Observer& o) {

@@ -25,6 +25,27 @@ void SampleWriter::Add(std::vector<store::ProbeSample> samples) {
   if (pending_.size() >= options_.flush_size) cv_.notify_one();
 }
 
+void SampleWriter::AddState(store::PlatformState state) {
+  {
+    std::lock_guard lock(mu_);
+    std::string platform = state.platform;
+    states_.insert_or_assign(std::move(platform), std::move(state));
+  }
+  cv_.notify_one();
+}
+
+void SampleWriter::WriteStates(std::map<std::string, store::PlatformState>& states) {
+  for (const auto& [platform, st] : states) {
+    core::Status s = store_.PutPlatformState(st);
+    if (!s.ok() && options_.log) {
+      options_.log(
+          fmt::format("store: saving {}'s state failed: {}", platform, s.error().message()));
+    }
+    if (options_.on_result) options_.on_result(s);
+  }
+  states.clear();
+}
+
 void SampleWriter::Stop() {
   {
     std::lock_guard lock(mu_);
@@ -49,16 +70,25 @@ void SampleWriter::Run() {
   using Clock = std::chrono::steady_clock;
   auto next_rollup = Clock::now() + options_.rollup_interval;
   auto next_prune = Clock::now();  // once at start: the process may have been down a while
+  auto next_flush = Clock::now() + options_.flush_interval;
   std::vector<store::ProbeSample> batch;
+  std::map<std::string, store::PlatformState> states;
   bool stopping = false;
   while (!stopping) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, options_.flush_interval,
-                   [&] { return stop_ || pending_.size() >= options_.flush_size; });
+      cv_.wait_until(lock, next_flush, [&] {
+        return stop_ || pending_.size() >= options_.flush_size || !states_.empty();
+      });
       stopping = stop_;
-      batch.swap(pending_);
+      states.swap(states_);
+      // Samples go in batches: at the flush interval, or once there are flush_size of them.
+      if (stopping || pending_.size() >= options_.flush_size || Clock::now() >= next_flush) {
+        batch.swap(pending_);
+        next_flush = Clock::now() + options_.flush_interval;
+      }
     }
+    WriteStates(states);
     Flush(batch);
     const auto now = Clock::now();
     const store::Time wall = store::FromSystem(std::chrono::system_clock::now());
