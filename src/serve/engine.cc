@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <future>
 #include <map>
@@ -459,6 +460,7 @@ struct Engine::State {
     bool clean = future.wait_for(timeout) == std::future_status::ready;
     io.stop();
     if (thread.joinable()) thread.join();
+    store_pool.join();  // a store read still running finishes (its result is not awaited now)
     if (clean) {
       prober.reset();
     } else {
@@ -560,14 +562,41 @@ struct Engine::State {
     }
     metrics.RoundDone(confirmation);
     rounds.fetch_add(1);
-    ProcessRound(*result, started_at, scheduled);
+    // The crowd inputs of this round's platforms, read on the store thread.
+    auto crowd = co_await ReadCrowdInputsOffLoop(result->report.checked_at);
+    ProcessRound(*result, started_at, scheduled, crowd ? &*crowd : nullptr);
     co_return result;
   }
 
+  // Runs `fn` (store work that returns a core::Result) on the store thread and resumes on the
+  // loop with its result: the loop goes on with other rounds meanwhile.
+  template <typename F>
+  asio::awaitable<std::invoke_result_t<F>> OffLoop(F fn) {
+    using R = std::invoke_result_t<F>;
+    auto r = co_await asio::co_spawn(
+        store_pool,
+        [fn = std::move(fn)]() mutable -> asio::awaitable<std::optional<R>> {
+          co_return std::optional<R>(fn());
+        },
+        asio::use_awaitable);
+    co_return std::move(*r);
+  }
+
+  // What every platform's crowd view is made of, read at once: which platforms had any report in
+  // the look-back (only those are counted window by window), measured reports of the last hour
+  // (device_reports.h) and spiking outage chatter (listening) — a store read per platform and
+  // round kept the engine's thread waiting on PostgreSQL with thousands of platforms.
+  struct CrowdInputs {
+    std::set<std::string, std::less<>> reported;
+    std::map<std::string, watch::MeasuredCounts, std::less<>> measured;
+    std::map<std::string, std::string> chatter;
+  };
+
   // ---- applying a round ----
 
+  // `crowd`: the crowd inputs read for this round (null: read them here).
   void ProcessRound(const check::RoundResult& round, std::chrono::system_clock::time_point started,
-                    bool scheduled = false) {
+                    bool scheduled = false, const CrowdInputs* crowd = nullptr) {
     const diagnose::CheckReport& report = round.report;
     const auto at = report.checked_at;
     UpdateObserver(report.observer);
@@ -601,7 +630,11 @@ struct Engine::State {
       SavePlatformState(i, d, at);
       base_evidence[i] = d.evidence;
     }
-    RefreshCrowds(touched, at);
+    if (crowd != nullptr) {
+      RefreshCrowds(touched, *crowd, at, /*publish=*/false);
+    } else {
+      RefreshCrowds(touched, at);
+    }
 
     auto actions = tracker.Apply(at, transitions);
     std::set<std::string> affected;  // platforms whose incident changed
@@ -1012,28 +1045,32 @@ struct Engine::State {
     return v;
   }
 
-  // What every platform's crowd view is made of, read at once: which platforms had any report in
-  // the look-back (only those are counted window by window), measured reports of the last hour
-  // (device_reports.h) and spiking outage chatter (listening) — a store read per platform and
-  // round kept the engine's thread waiting on PostgreSQL with thousands of platforms.
-  struct CrowdInputs {
-    std::set<std::string, std::less<>> reported;
-    std::map<std::string, watch::MeasuredCounts, std::less<>> measured;
-    std::map<std::string, std::string> chatter;
-  };
-  std::optional<CrowdInputs> ReadCrowdInputs(std::chrono::system_clock::time_point now) {
+  // Store reads only: runs on the store thread (OffLoop) or the loop.
+  core::Result<CrowdInputs> LoadCrowdInputs(std::chrono::system_clock::time_point now) {
     CrowdInputs in;
     auto hours = store.HourlyReportCounts("", {store::FromSystem(now - CrowdLookback()),
                                                store::FromSystem(now) + std::chrono::hours(1)});
-    if (!StoreOk(hours, "counting crowd reports")) return std::nullopt;
+    if (!hours.ok()) return hours.error();
     for (const auto& h : *hours) in.reported.insert(h.platform);
     auto measured = MeasuredLastHour("", now);
-    if (!StoreOk(measured, "counting measured reports")) return std::nullopt;
+    if (!measured.ok()) return measured.error();
     in.measured = std::move(*measured);
     auto chatter = listen::SpikingChatter(store.Listening(), now);
-    if (!StoreOk(chatter, "reading outage chatter")) return std::nullopt;
+    if (!chatter.ok()) return chatter.error();
     in.chatter = std::move(*chatter);
     return in;
+  }
+  std::optional<CrowdInputs> ReadCrowdInputs(std::chrono::system_clock::time_point now) {
+    auto in = LoadCrowdInputs(now);
+    if (!StoreOk(in, "reading the crowd reports and chatter")) return std::nullopt;
+    return std::move(*in);
+  }
+  // The same, read on the store thread while the loop goes on.
+  asio::awaitable<std::optional<CrowdInputs>> ReadCrowdInputsOffLoop(
+      std::chrono::system_clock::time_point now) {
+    auto in = co_await OffLoop([this, now] { return LoadCrowdInputs(now); });
+    if (!StoreOk(in, "reading the crowd reports and chatter")) co_return std::nullopt;
+    co_return std::move(*in);
   }
 
   void RefreshCrowds(const std::set<std::size_t>& which, std::chrono::system_clock::time_point now,
@@ -1056,9 +1093,9 @@ struct Engine::State {
   // whichever instance received them, but their owner refreshes their crowd views with its rounds.
   // Here, those with anything to show — and those that showed something last time, so it clears —
   // are refreshed, so that every instance's board shows the same flags and evidence lines.
-  void RefreshOthersCrowds(std::chrono::system_clock::time_point now) {
-    auto in = ReadCrowdInputs(now);
-    if (!in) return;
+  asio::awaitable<void> RefreshOthersCrowds(std::chrono::system_clock::time_point now) {
+    auto in = co_await ReadCrowdInputsOffLoop(now);
+    if (!in) co_return;
     std::set<std::size_t> which = std::move(others_crowds);
     others_crowds.clear();
     for (std::size_t i = 0; i < platforms.size(); ++i) {
@@ -1301,10 +1338,10 @@ struct Engine::State {
   asio::awaitable<void> SharedLoop() {
     int reads = 0;
     while (!stopping) {
-      auto u = shared_view->Read();
+      auto u = co_await OffLoop([this] { return shared_view->Read(); });
       if (StoreOk(u, "reading the other instances' platforms")) ApplyShared(*u);
       // Their crowd views every 5th read (10 s by default): six counts per reported platform.
-      if (reads++ % 5 == 0) RefreshOthersCrowds(std::chrono::system_clock::now());
+      if (reads++ % 5 == 0) co_await RefreshOthersCrowds(std::chrono::system_clock::now());
       shared_timer.expires_after(options.shared_refresh);
       boost::system::error_code ec;
       co_await shared_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -1454,6 +1491,8 @@ struct Engine::State {
 
   // Engine thread only.
   asio::io_context io;
+  // The store thread: reads the loop awaits without waiting (OffLoop). Joined in Stop.
+  asio::thread_pool store_pool{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   asio::steady_timer wake_timer;
   asio::steady_timer status_timer;
