@@ -342,9 +342,19 @@ Result<RollupStats> PgStore::RollupSpan(std::int64_t begin, std::int64_t end,
       std::int64_t next = 0;
       std::int64_t aggregates = 0;
       bool rolled = false;
+      bool busy = false;  // another instance is rolling up
     };
     auto step =
         pool_.Write(Sync::kNormal, "rolling up probe samples", [&](Conn& c) -> Result<Step> {
+          // Instances on one database roll up one at a time: two writing one minute's rows at
+          // once waited on each other's row locks past lock_timeout. The pending rollup (every
+          // instance's writer, each minute) leaves it to the one rolling up now; an asked-for
+          // range waits its turn.
+          LL_ASSIGN(Rows lock,
+                    c.Exec(advance_watermark ? "SELECT pg_try_advisory_xact_lock($1::bigint)"
+                                             : "SELECT pg_advisory_xact_lock($1::bigint), true",
+                           Params().Int(kRollupLockKey), "rolling up probe samples"));
+          if (!lock[0].ColBool(advance_watermark ? 0 : 1)) return Step{end, 0, false, true};
           LL_ASSIGN(Rows first, c.Exec("SELECT min(at) FROM probe_samples WHERE at >= $1::bigint "
                                        "AND at < $2::bigint",
                                        Params().Int(from).Int(end), "rolling up probe samples"));
@@ -405,6 +415,7 @@ Result<RollupStats> PgStore::RollupSpan(std::int64_t begin, std::int64_t end,
           return Step{minute + kMinuteMs, static_cast<std::int64_t>(aggregates.size()), true};
         });
     if (!step) return step.error();
+    if (step->busy) break;
     if (step->rolled) {
       stats.minutes += 1;
       stats.aggregates += step->aggregates;

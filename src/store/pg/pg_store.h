@@ -2,6 +2,7 @@
 // config uses.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "core/result.h"
@@ -13,5 +14,9 @@ namespace lifeline::store::pg {
 // password in it (the password comes from PostgresOptions::password, so it is never logged).
 // Messages never quote the URL.
 [[nodiscard]] core::Status CheckPostgresUrl(const std::string& url);
+
+// The pg_advisory_xact_lock key the probe rollup holds while it writes a minute: instances on one
+// database roll up one at a time ("Lifeline rollup").
+inline constexpr std::int64_t kRollupLockKey = 7406358;
 
 }  // namespace lifeline::store::pg
