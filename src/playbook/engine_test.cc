@@ -292,6 +292,17 @@ class EngineTest : public ::testing::Test {
     Publish(NoticeOf(*inc, core::IncidentNotice::Change::kClosed));
   }
 
+  // The incident closes a minute later while nothing runs: the feed will not say so again.
+  void CloseWhileStopped(const std::string& id) {
+    StopAll();
+    auto s = store::OpenSqlite(dir_.File("lifeline.db"));
+    ASSERT_TRUE(s.ok());
+    store::NewEvent e;
+    e.at = store::FromSystem(Now() + 1min);
+    e.type = "closed";
+    ASSERT_TRUE((*s)->CloseIncident(id, e).ok());
+  }
+
   std::vector<store::IncidentEvent> Events(const std::string& id) {
     auto e = store_->ListEvents(id, 0, 10000);
     EXPECT_TRUE(e.ok());
@@ -790,16 +801,7 @@ TEST_F(EngineTest, AnIncidentThatClosedWhileStoppedIsFoundAtTheNextStart) {
         monitor: { window: 1h }
 )yaml")));
   const std::string inc = Open();
-  StopAll();
-  // The incident closes while nothing runs; the feed will not say so again.
-  store::NewEvent e;
-  {
-    auto s = store::OpenSqlite(dir_.File("lifeline.db"));
-    ASSERT_TRUE(s.ok());
-    e.at = store::FromSystem(Now() + 1min);
-    e.type = "closed";
-    ASSERT_TRUE((*s)->CloseIncident(inc, e).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(CloseWhileStopped(inc));
   ASSERT_NO_FATAL_FAILURE(OpenAll());
   EXPECT_EQ(LifecycleOf(inc), store::Lifecycle::kMonitoring);
   EXPECT_EQ(RunOf(inc), store::RunState::kFinished);
@@ -816,15 +818,7 @@ TEST_F(EngineTest, SharedOnlyTheInstanceThatRunsThePlatformResumesItsResponse) {
         monitor: { window: 1h }
 )yaml")));
   const std::string inc = Open();
-  StopAll();
-  {
-    auto s = store::OpenSqlite(dir_.File("lifeline.db"));
-    ASSERT_TRUE(s.ok());
-    store::NewEvent e;
-    e.at = store::FromSystem(Now() + 1min);
-    e.type = "closed";
-    ASSERT_TRUE((*s)->CloseIncident(inc, e).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(CloseWhileStopped(inc));
   // Another instance starts on the shared database: WhatsApp is not its platform.
   shared_ = true;
   ASSERT_NO_FATAL_FAILURE(OpenAll());
