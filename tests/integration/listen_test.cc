@@ -245,7 +245,12 @@ TEST_F(ListenTest, ARateLimitIsHonouredUntilTheApiSaysSo) {
   auto yt = State("youtube", "video:vid1");
   EXPECT_EQ(yt.outcome, "rate_limited");
   ASSERT_TRUE(yt.retry_at.has_value());
-  EXPECT_GT(*yt.retry_at, store::FromSystem(now + minutes(15))) << "not before midnight Pacific";
+  // Not before the quota resets, at the next midnight Pacific (UTC-8), nor within the source's
+  // interval (run in the quarter hour before that midnight, the interval is later).
+  const auto midnight =
+      time_point_cast<system_clock::duration>(floor<days>(now - hours(8)) + days(1) + hours(8));
+  EXPECT_EQ(*yt.retry_at, store::FromSystem(std::max(midnight, now + minutes(15))));
+  EXPECT_GT(*yt.retry_at, store::FromSystem(now + minutes(14))) << "not before midnight Pacific";
   EXPECT_TRUE(Posts().empty());
   bool event = false;
   for (const auto& e : events_)
