@@ -116,11 +116,15 @@ std::unique_ptr<core::IncidentFeed::Subscription> Engine::Watch(core::IncidentFe
 
 void Engine::OnIncident(const core::IncidentNotice& notice) {
   if (!notice.here) return;  // another instance acts on it
+  Work w;
+  w.notice = notice;
+  Enqueue(std::move(w));
+}
+
+void Engine::Enqueue(Work w) {
   {
     std::lock_guard lock(queue_mu_);
     if (stopping_) return;
-    Work w;
-    w.notice = notice;
     queue_.push_back(std::move(w));
   }
   queue_cv_.notify_all();
@@ -198,14 +202,9 @@ void Engine::SetOwned(const std::vector<std::string>& platforms) {
     owned_ = std::move(now);
     if (!gained) return;
   }
-  {
-    std::lock_guard lock(queue_mu_);
-    if (stopping_) return;
-    Work w;
-    w.resume = true;
-    queue_.push_back(std::move(w));
-  }
-  queue_cv_.notify_all();
+  Work w;
+  w.resume = true;
+  Enqueue(std::move(w));
 }
 
 bool Engine::Mine(const std::vector<std::string>& platforms) {

@@ -217,6 +217,8 @@ class Engine {
     TimePoint not_before{};
   };
 
+  // Queues work for the engine thread (dropped once stopping).
+  void Enqueue(Work w);
   void Run();
   core::Status HandleWork(const Work& w);
 
