@@ -594,7 +594,7 @@ struct Engine::State {
 
   // ---- applying a round ----
 
-  // `crowd`: the crowd inputs read for this round (null: read them here).
+  // `crowd`: the crowd inputs read for this round (null: they could not be read).
   void ProcessRound(const check::RoundResult& round, std::chrono::system_clock::time_point started,
                     bool scheduled = false, const CrowdInputs* crowd = nullptr) {
     const diagnose::CheckReport& report = round.report;
@@ -630,11 +630,8 @@ struct Engine::State {
       SavePlatformState(i, d, at);
       base_evidence[i] = d.evidence;
     }
-    if (crowd != nullptr) {
-      RefreshCrowds(touched, *crowd, at, /*publish=*/false);
-    } else {
-      RefreshCrowds(touched, at);
-    }
+    // Without them (the store failed, logged), the crowd views stay as they were.
+    if (crowd != nullptr) RefreshCrowds(touched, *crowd, at, /*publish=*/false);
 
     auto actions = tracker.Apply(at, transitions);
     std::set<std::string> affected;  // platforms whose incident changed
@@ -1045,7 +1042,7 @@ struct Engine::State {
     return v;
   }
 
-  // Store reads only: runs on the store thread (OffLoop) or the loop.
+  // Store reads only: runs on the store thread (OffLoop).
   core::Result<CrowdInputs> LoadCrowdInputs(std::chrono::system_clock::time_point now) {
     CrowdInputs in;
     auto hours = store.HourlyReportCounts("", {store::FromSystem(now - CrowdLookback()),
@@ -1060,12 +1057,7 @@ struct Engine::State {
     in.chatter = std::move(*chatter);
     return in;
   }
-  std::optional<CrowdInputs> ReadCrowdInputs(std::chrono::system_clock::time_point now) {
-    auto in = LoadCrowdInputs(now);
-    if (!StoreOk(in, "reading the crowd reports and chatter")) return std::nullopt;
-    return std::move(*in);
-  }
-  // The same, read on the store thread while the loop goes on.
+  // Read on the store thread while the loop goes on.
   asio::awaitable<std::optional<CrowdInputs>> ReadCrowdInputsOffLoop(
       std::chrono::system_clock::time_point now) {
     auto in = co_await OffLoop([this, now] { return LoadCrowdInputs(now); });
@@ -1073,12 +1065,6 @@ struct Engine::State {
     co_return std::move(*in);
   }
 
-  void RefreshCrowds(const std::set<std::size_t>& which, std::chrono::system_clock::time_point now,
-                     bool publish = false) {
-    if (which.empty()) return;
-    auto in = ReadCrowdInputs(now);
-    if (in) RefreshCrowds(which, *in, now, publish);
-  }
   void RefreshCrowds(const std::set<std::size_t>& which, const CrowdInputs& in,
                      std::chrono::system_clock::time_point now, bool publish) {
     static const watch::MeasuredCounts kNone;
